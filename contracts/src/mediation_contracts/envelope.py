@@ -1,0 +1,119 @@
+"""The CloudEvents 1.0 envelope (structured JSON mode) that wraps every event.
+
+Extension attributes: ``tenant`` (the municipality's slug), ``correlationid`` (one id for a
+whole conversation, e.g. everything that follows from one request) and ``causationid`` (the id
+of the event that caused this one).
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal, Self
+from uuid import UUID, uuid4
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+TENANT_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+Tenant = Annotated[str, StringConstraints(pattern=TENANT_PATTERN)]
+
+# Opaque ids issued by the system that owns the thing: a party within a case, a staff member in
+# the municipality's identity provider. Restricted so they are safe in logs and subjects.
+OpaqueId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")]
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
+
+Sensitivity = Literal["internal", "personal"]
+"""``internal``: ids, codes and times only. ``personal``: names or contact details of people,
+for the consumers that must reach them; such events never carry free text about the conflict
+beyond the short description given at request time. No event ever carries note content."""
+
+
+class Payload(BaseModel):
+    """Base of every ``data`` model: consumers tolerate fields added later in the same major."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class CloudEvent(BaseModel):
+    """Envelope fields common to every event; subclasses fix ``type`` and ``data``."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    # Contract metadata, documented in the catalog and the JSON Schemas.
+    aggregate: ClassVar[str]
+    event: ClassVar[str]
+    sensitivity: ClassVar[Sensitivity]
+    producers: ClassVar[tuple[str, ...]]
+    consumers: ClassVar[tuple[str, ...]]
+
+    specversion: Literal["1.0"] = Field(description="CloudEvents version.")
+    # Required on input: a receiver-made id would defeat idempotency on redelivery.
+    id: UUID = Field(description="Unique event id; also Nats-Msg-Id.")
+    source: str = Field(
+        min_length=1,
+        max_length=256,
+        description="URI-reference of the producing system, e.g. /kk/intake.",
+    )
+    type: str = Field(description="Event type: dk.mediation.<aggregate>.<event>.v<major>.")
+    time: UtcDatetime = Field(
+        description="When it happened; timezone-aware, normalised to UTC.",
+    )
+    subject: UUID = Field(description="The case id.")
+    datacontenttype: Literal["application/json"] = Field(
+        default="application/json", description="Always application/json."
+    )
+    tenant: Tenant = Field(description="Extension: the municipality's slug, e.g. kk.")
+    correlationid: UUID | None = Field(
+        default=None,
+        description="Extension: one id for a whole conversation, e.g. everything that follows "
+        "from one request.",
+    )
+    causationid: UUID | None = Field(
+        default=None, description="Extension: the id of the event that caused this one."
+    )
+    data: Payload = Field(description="The event's payload; its model depends on the type.")
+
+    @classmethod
+    def type_name(cls) -> str:
+        return f"dk.mediation.{cls.aggregate}.{cls.event}.v1"
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        tenant: str,
+        case_id: UUID,
+        source: str,
+        data: Any,
+        cause: "CloudEvent | None" = None,
+        correlationid: UUID | None = None,
+    ) -> Self:
+        """A new event. Its correlation id is the cause's, else ``correlationid`` (e.g. the
+        case's conversation), else the cause's own id."""
+        if cause is not None and cause.correlationid is not None:
+            correlationid = cause.correlationid
+        elif correlationid is None and cause is not None:
+            correlationid = cause.id
+        return cls(
+            specversion="1.0",
+            id=uuid4(),
+            time=datetime.now(UTC),
+            type=cls.type_name(),
+            tenant=tenant,
+            subject=case_id,
+            source=source,
+            data=data,
+            correlationid=correlationid,
+            causationid=cause.id if cause is not None else None,
+        )
+
+    def nats_subject(self) -> str:
+        from mediation_contracts.subjects import event_subject
+
+        return event_subject(self.tenant, self.aggregate, self.event)
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()

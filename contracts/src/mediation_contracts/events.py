@@ -1,0 +1,410 @@
+"""Every event type of the contract, version 1.
+
+Each class documents its producers, consumers and sensitivity; the JSON Schemas in
+``contracts/schemas/`` and the catalog in ``docs/events.md`` are generated from these classes.
+Within v1, fields may be added but never removed or retyped.
+"""
+
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, StringConstraints, model_validator
+
+from mediation_contracts.envelope import CloudEvent, OpaqueId, Payload, UtcDatetime
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Language = Literal["da", "en"]
+Channel = Literal["email", "sms", "digital_post"]
+
+# --- building blocks -----------------------------------------------------------------------
+
+
+class ContactDetails(Payload):
+    """How to reach a person. Personal data: only in events whose consumers must reach them."""
+
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ]{6,20}$")] | None = None
+    preferred_channel: Channel = "email"
+    language: Language = "da"
+
+
+class Companion(Payload):
+    """A bisidder: supports a party at meetings; never a party."""
+
+    companion_id: OpaqueId
+    name: Name
+    contact: ContactDetails | None = None
+
+
+class Party(Payload):
+    party_id: OpaqueId = Field(description="Unique within the case.")
+    kind: Literal["citizen", "administration"]
+    name: Name = Field(description="The citizen's name, or the administrative unit's name.")
+    contact: ContactDetails | None = None
+    representative_ids: list[OpaqueId] = Field(
+        default_factory=list,
+        description="Administration only: staff ids of the employees representing the unit.",
+    )
+    companion: Companion | None = None
+
+
+class Requester(Payload):
+    kind: Literal["citizen", "administration", "ombudsman_office"]
+    party_id: OpaqueId | None = Field(
+        default=None, description="The requesting party; absent when the ombudsman office asks."
+    )
+    consents: bool = Field(
+        default=False,
+        description="The requesting party already consents to mediation by this request.",
+    )
+
+
+class FollowUpContact(Payload):
+    """Who the citizen can contact later about the core problem (seed 001)."""
+
+    name: Name
+    unit: Name | None = None
+    contact: ContactDetails | None = None
+
+
+class Participant(Payload):
+    participant_id: OpaqueId
+    role: Literal["party", "mediator", "note_taker", "companion"]
+
+
+class Location(Payload):
+    kind: Literal["premises", "phone", "video"]
+    room_ids: list[OpaqueId] = Field(default_factory=list)
+    address: ShortText | None = None
+    join_url: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+MeetingKind = Literal["pre_meeting", "mediation", "follow_up"]
+MeetingFormat = Literal["joint", "shuttle", "individual", "phone", "video"]
+Outcome = Literal["agreement", "partial_agreement", "no_agreement", "withdrawn", "declined"]
+
+# --- case ----------------------------------------------------------------------------------
+
+
+class CaseRequestedData(Payload):
+    case_kind: Literal["citizen_administration", "family"] = "citizen_administration"
+    requester: Requester
+    parties: list[Party] = Field(min_length=2, max_length=10)
+    conflict_description: ShortText = Field(
+        description="Short, non-confidential description of the core of the conflict "
+        "(how the citizen was met, not the matter itself)."
+    )
+    matter_reference: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    in_complaint_handling: bool = Field(
+        description="The matter is in formal complaint handling; mediation cannot run in parallel."
+    )
+
+    @model_validator(mode="after")
+    def _parties_fit_the_case(self) -> Self:
+        ids = [p.party_id for p in self.parties]
+        if len(set(ids)) != len(ids):
+            raise ValueError("party_id must be unique within the case")
+        kinds = [p.kind for p in self.parties]
+        if self.case_kind == "citizen_administration" and not (
+            "citizen" in kinds and "administration" in kinds
+        ):
+            raise ValueError("a citizen-administration case needs a citizen and an administration")
+        if self.case_kind == "family" and kinds.count("citizen") < 2:
+            raise ValueError("a family case needs at least two citizens")
+        requester = self.requester
+        if requester.kind == "ombudsman_office":
+            if requester.party_id is not None or requester.consents:
+                raise ValueError("the ombudsman office is not a party and cannot consent")
+        else:
+            party = next((p for p in self.parties if p.party_id == requester.party_id), None)
+            if party is None or party.kind != requester.kind:
+                raise ValueError("requester.party_id must name a party of the requester's kind")
+        return self
+
+
+class CaseRequested(CloudEvent):
+    """Someone asks for mediation. Opens a case unless the matter is in complaint handling."""
+
+    aggregate = "case"
+    event = "requested"
+    sensitivity = "personal"
+    producers = ("citizen portal", "case systems", "ombudsman office", "mediator client")
+    consumers = ("intake", "notifications")
+    type: Literal["dk.mediation.case.requested.v1"]
+    data: CaseRequestedData
+
+
+class CaseRequestRefusedData(Payload):
+    reason_code: Literal["in_complaint_handling"]
+    reason: ShortText
+
+
+class CaseRequestRefused(CloudEvent):
+    """The request was not opened for mediation; the requester is told why."""
+
+    aggregate = "case"
+    event = "request_refused"
+    sensitivity = "internal"
+    producers = ("intake",)
+    consumers = ("notifications", "requesting systems")
+    type: Literal["dk.mediation.case.request_refused.v1"]
+    data: CaseRequestRefusedData
+
+
+class CaseAssessedData(Payload):
+    decision: Literal["accepted", "declined"]
+    reason: ShortText | None = Field(default=None, description="Required when declined.")
+    assessed_by: OpaqueId
+
+    @model_validator(mode="after")
+    def _declined_has_reason(self) -> Self:
+        if self.decision == "declined" and self.reason is None:
+            raise ValueError("a declined assessment needs a reason")
+        return self
+
+
+class CaseAssessed(CloudEvent):
+    """The mediator's suitability assessment: can mediation add value here?"""
+
+    aggregate = "case"
+    event = "assessed"
+    sensitivity = "internal"
+    producers = ("mediator client",)
+    consumers = ("intake",)
+    type: Literal["dk.mediation.case.assessed.v1"]
+    data: CaseAssessedData
+
+
+class MediatorAssignedData(Payload):
+    mediator_id: OpaqueId
+    note_taker_id: OpaqueId | None = None
+
+
+class MediatorAssigned(CloudEvent):
+    """A mediator (and optionally a note-taker) takes the case; a later one replaces them."""
+
+    aggregate = "mediator"
+    event = "assigned"
+    sensitivity = "internal"
+    producers = ("mediator client",)
+    consumers = ("intake", "scheduling", "notes")
+    type: Literal["dk.mediation.mediator.assigned.v1"]
+    data: MediatorAssignedData
+
+
+class ConsentRequestedData(Payload):
+    party_id: OpaqueId
+    party_kind: Literal["citizen", "administration"]
+
+
+class ConsentRequested(CloudEvent):
+    """Ask a party whether it wants to take part (participation is voluntary)."""
+
+    aggregate = "consent"
+    event = "requested"
+    sensitivity = "internal"
+    producers = ("intake",)
+    consumers = ("notifications",)
+    type: Literal["dk.mediation.consent.requested.v1"]
+    data: ConsentRequestedData
+
+
+class ConsentAnswerData(Payload):
+    party_id: OpaqueId
+    recorded_by: OpaqueId | None = Field(
+        default=None, description="Staff id when recorded on the party's behalf (phone, letter)."
+    )
+
+
+class ConsentGiven(CloudEvent):
+    """A party agrees to take part in the mediation."""
+
+    aggregate = "consent"
+    event = "given"
+    sensitivity = "internal"
+    producers = ("citizen portal", "mediator client")
+    consumers = ("intake", "scheduling")
+    type: Literal["dk.mediation.consent.given.v1"]
+    data: ConsentAnswerData
+
+
+class ConsentDeclined(CloudEvent):
+    """A party does not want mediation; the case closes as declined."""
+
+    aggregate = "consent"
+    event = "declined"
+    sensitivity = "internal"
+    producers = ("citizen portal", "mediator client")
+    consumers = ("intake",)
+    type: Literal["dk.mediation.consent.declined.v1"]
+    data: ConsentAnswerData
+
+
+class PartyWithdrewData(Payload):
+    participant_id: OpaqueId = Field(description="The party's id, or the mediator's staff id.")
+    withdrawn_by: Literal["party", "mediator"]
+
+
+class PartyWithdrew(CloudEvent):
+    """A party or the mediator ends the mediation. Carries no reason: withdrawal needs none."""
+
+    aggregate = "party"
+    event = "withdrew"
+    sensitivity = "internal"
+    producers = ("citizen portal", "mediator client")
+    consumers = ("intake", "scheduling", "notes")
+    type: Literal["dk.mediation.party.withdrew.v1"]
+    data: PartyWithdrewData
+
+
+class CaseReadyForSchedulingData(Payload):
+    party_ids: list[OpaqueId]
+    mediator_id: OpaqueId
+    note_taker_id: OpaqueId | None = None
+
+
+class CaseReadyForScheduling(CloudEvent):
+    """Accepted, mediator assigned, every party consented: the meeting may be booked. Once."""
+
+    aggregate = "case"
+    event = "ready_for_scheduling"
+    sensitivity = "internal"
+    producers = ("intake",)
+    consumers = ("scheduling",)
+    type: Literal["dk.mediation.case.ready_for_scheduling.v1"]
+    data: CaseReadyForSchedulingData
+
+
+class OutcomeRecordedData(Payload):
+    outcome: Literal["agreement", "partial_agreement", "no_agreement"]
+    recorded_by: OpaqueId
+    follow_up_contact: FollowUpContact | None = None
+
+
+class OutcomeRecorded(CloudEvent):
+    """The mediator records how the mediation ended; intake then closes the case."""
+
+    aggregate = "case"
+    event = "outcome_recorded"
+    sensitivity = "personal"
+    producers = ("mediator client",)
+    consumers = ("intake",)
+    type: Literal["dk.mediation.case.outcome_recorded.v1"]
+    data: OutcomeRecordedData
+
+
+class CaseClosedData(Payload):
+    outcome: Outcome
+    closed_because: Literal[
+        "outcome_recorded", "assessment_declined", "consent_declined", "withdrawn"
+    ]
+    follow_up_contact: FollowUpContact | None = None
+
+
+class CaseClosed(CloudEvent):
+    """The case has ended, with its outcome. Nothing further happens to it."""
+
+    aggregate = "case"
+    event = "closed"
+    sensitivity = "personal"
+    producers = ("intake",)
+    consumers = ("scheduling", "notes", "notifications")
+    type: Literal["dk.mediation.case.closed.v1"]
+    data: CaseClosedData
+
+
+# --- meeting -------------------------------------------------------------------------------
+
+
+class MeetingScheduledData(Payload):
+    meeting_id: OpaqueId
+    kind: MeetingKind
+    format: MeetingFormat
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime
+    location: Location
+    participants: list[Participant]
+
+
+class MeetingScheduled(CloudEvent):
+    """A pre-meeting, mediation meeting or follow-up is booked."""
+
+    aggregate = "meeting"
+    event = "scheduled"
+    sensitivity = "internal"
+    producers = ("scheduling",)
+    consumers = ("notifications", "notes")
+    type: Literal["dk.mediation.meeting.scheduled.v1"]
+    data: MeetingScheduledData
+
+
+class MeetingRescheduledData(MeetingScheduledData):
+    previous_starts_at: UtcDatetime
+    previous_ends_at: UtcDatetime
+
+
+class MeetingRescheduled(CloudEvent):
+    """A booked meeting moved; carries the whole new booking and the old time."""
+
+    aggregate = "meeting"
+    event = "rescheduled"
+    sensitivity = "internal"
+    producers = ("scheduling",)
+    consumers = ("notifications",)
+    type: Literal["dk.mediation.meeting.rescheduled.v1"]
+    data: MeetingRescheduledData
+
+
+class MeetingCancelledData(Payload):
+    meeting_id: OpaqueId
+    starts_at: UtcDatetime
+    reason_code: Literal["requested", "case_withdrawn", "case_closed"]
+
+
+class MeetingCancelled(CloudEvent):
+    """A booked meeting will not take place. The reason is a neutral code."""
+
+    aggregate = "meeting"
+    event = "cancelled"
+    sensitivity = "internal"
+    producers = ("scheduling",)
+    consumers = ("notifications",)
+    type: Literal["dk.mediation.meeting.cancelled.v1"]
+    data: MeetingCancelledData
+
+
+class MeetingHeldData(Payload):
+    meeting_id: OpaqueId
+    held_at: UtcDatetime
+    marked_by: OpaqueId
+
+
+class MeetingHeld(CloudEvent):
+    """The mediator marks a meeting as held."""
+
+    aggregate = "meeting"
+    event = "held"
+    sensitivity = "internal"
+    producers = ("scheduling",)
+    consumers = ("notes",)
+    type: Literal["dk.mediation.meeting.held.v1"]
+    data: MeetingHeldData
+
+
+ALL_EVENTS: tuple[type[CloudEvent], ...] = (
+    CaseRequested,
+    CaseRequestRefused,
+    CaseAssessed,
+    MediatorAssigned,
+    ConsentRequested,
+    ConsentGiven,
+    ConsentDeclined,
+    PartyWithdrew,
+    CaseReadyForScheduling,
+    MeetingScheduled,
+    MeetingRescheduled,
+    MeetingCancelled,
+    MeetingHeld,
+    OutcomeRecorded,
+    CaseClosed,
+)

@@ -1,0 +1,51 @@
+"""JetStream layout shared by every producer and consumer of the contract.
+
+Plain data so that operators' tooling and the services agree on one definition.
+"""
+
+from dataclasses import dataclass
+
+EVENTS_STREAM = "MEDIATION"
+EVENTS_SUBJECTS = ("mediation.v1.>",)
+
+DLQ_STREAM = "MEDIATION_DLQ"
+DLQ_SUBJECT_PREFIX = "mediation.dlq"
+DLQ_SUBJECTS = (f"{DLQ_SUBJECT_PREFIX}.>",)
+
+# JetStream announces a message that ran out of deliveries only as a core NATS advisory, which
+# is lost if nobody listens at that moment. Capturing the advisories in a stream lets each
+# service dead-letter such messages even when it was down when the limit was hit.
+ADVISORIES_STREAM = "MEDIATION_ADVISORIES"
+MAX_DELIVERIES_ADVISORY_PREFIX = f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{EVENTS_STREAM}"
+ADVISORIES_SUBJECTS = (f"{MAX_DELIVERIES_ADVISORY_PREFIX}.*",)
+
+# Nats-Msg-Id de-duplication window on the events stream (seconds).
+DUPLICATE_WINDOW_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+    description: str
+
+
+STREAMS = (
+    StreamSpec(EVENTS_STREAM, EVENTS_SUBJECTS, "All mediation lifecycle events, every tenant."),
+    StreamSpec(DLQ_STREAM, DLQ_SUBJECTS, "Dead letters: rejected input with reason, per service."),
+    StreamSpec(
+        ADVISORIES_STREAM,
+        ADVISORIES_SUBJECTS,
+        "Max-deliveries advisories of the events stream, so exhausted messages get dead-lettered.",
+    ),
+)
+
+
+def dlq_subject(service: str) -> str:
+    """Dead-letter subject of one service, e.g. ``mediation.dlq.intake``."""
+    return f"{DLQ_SUBJECT_PREFIX}.{service}"
+
+
+def consumer_name(service: str, aggregate: str, event: str) -> str:
+    """Durable consumer name ``<service>-<aggregate>-<event>``, e.g. ``intake-consent-given``."""
+    return f"{service}-{aggregate}-{event}"

@@ -1,0 +1,38 @@
+"""Settings every service shares; each service subclasses with its own env prefix."""
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """``NATS_URL`` and ``MONGODB_URL`` are shared by all services; the rest is per service."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL", "nats_url")
+    )
+    mongodb_url: str = Field(
+        default="mongodb://127.0.0.1:27017/",
+        validation_alias=AliasChoices("MONGODB_URL", "mongodb_url"),
+    )
+    log_format: Literal["json", "console"] = Field(
+        default="json", validation_alias=AliasChoices("LOG_FORMAT", "log_format")
+    )
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    database: str = Field(description="MongoDB database this service owns.")
+    source: str = Field(description="CloudEvents `source` of the events this service produces.")
+    retry_delays: list[float] = Field(
+        default=[1.0, 2.0, 5.0, 10.0, 30.0],
+        description="Delay before each redelivery of a message that failed transiently; "
+        "after the last one the message is dead-lettered.",
+    )
+    ack_wait_seconds: float = 30.0
+    outbox_poll_seconds: float = 1.0
+    stream_replicas: int = 1
+
+    @property
+    def max_deliveries(self) -> int:
+        return len(self.retry_delays) + 1

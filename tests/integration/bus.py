@@ -1,0 +1,82 @@
+"""Test-side view of the bus and the database: publish as any NATS client would, read back."""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from mediation_contracts.envelope import CloudEvent
+from mediation_contracts.streams import DLQ_STREAM, EVENTS_STREAM
+from nats.js import JetStreamContext
+from nats.js.api import DeliverPolicy
+
+T = TypeVar("T")
+
+
+async def wait_for(
+    probe: Callable[[], Awaitable[T]], *, timeout: float = 20.0, what: str = "condition"
+) -> T:
+    """Poll ``probe`` until it returns something truthy; fail with ``what`` after ``timeout``."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {result!r}")
+        await asyncio.sleep(0.1)
+
+
+async def publish(js: JetStreamContext, event: CloudEvent | bytes, subject: str = "") -> None:
+    """Publish like an external system: plain JetStream publish, no Nats-Msg-Id."""
+    if isinstance(event, CloudEvent):
+        await js.publish(subject or event.nats_subject(), event.to_json())
+    else:
+        await js.publish(subject, event)
+
+
+@dataclass
+class StoredMessage:
+    subject: str
+    data: bytes
+    headers: dict[str, str]
+
+    def json(self) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(self.data)
+        return document
+
+
+async def read_stream(js: JetStreamContext, stream: str, subject: str) -> list[StoredMessage]:
+    """Everything currently stored in ``stream`` under ``subject`` (wildcards allowed)."""
+    info = await js.stream_info(stream, subjects_filter=subject)
+    stored = sum((info.state.subjects or {}).values())
+    if stored == 0:
+        return []
+    sub = await js.subscribe(
+        subject, stream=stream, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
+    )
+    messages: list[StoredMessage] = []
+    try:
+        for _ in range(stored):
+            msg = await sub.next_msg(timeout=5)
+            messages.append(StoredMessage(msg.subject, msg.data, dict(msg.headers or {})))
+    finally:
+        await sub.unsubscribe()
+    return messages
+
+
+async def events_of(js: JetStreamContext, tenant: str, event: str = "*.*") -> list[dict[str, Any]]:
+    return [
+        m.json() for m in await read_stream(js, EVENTS_STREAM, f"mediation.v1.{tenant}.{event}")
+    ]
+
+
+async def dead_letters(js: JetStreamContext, tenant: str) -> list[StoredMessage]:
+    """Dead letters of intake whose original subject belongs to ``tenant``."""
+    messages = await read_stream(js, DLQ_STREAM, "mediation.dlq.intake")
+    return [
+        m
+        for m in messages
+        if m.headers.get("Mediation-Original-Subject", "").startswith(f"mediation.v1.{tenant}.")
+    ]

@@ -1,0 +1,176 @@
+"""Intake against real NATS JetStream and a MongoDB-wire server, as a separate process."""
+
+from typing import Any
+
+import pytest
+from nats.js import JetStreamContext
+from pymongo.asynchronous.collection import AsyncCollection
+
+from tests.integration.bus import dead_letters, events_of, publish, wait_for
+from tests.integration.intake_process import IntakeProcess
+from tests.integration.scenario import Scenario
+
+pytestmark = pytest.mark.integration
+
+Cases = AsyncCollection[dict[str, Any]]
+
+
+async def status_of(cases: Cases, case: Scenario) -> str | None:
+    document = await cases.find_one({"tenant": case.tenant, "case_id": str(case.case_id)})
+    return None if document is None else str(document["status"])
+
+
+async def types_on_stream(js: JetStreamContext, case: Scenario) -> list[str]:
+    return [
+        e["type"].split(".")[2] + "." + e["type"].split(".")[3]
+        for e in await events_of(js, case.tenant)
+        if e["subject"] == str(case.case_id)
+    ]
+
+
+async def test_request_to_ready_for_scheduling(
+    intake: IntakeProcess, js: JetStreamContext, cases: Cases
+) -> None:
+    case = Scenario.new()
+    await publish(js, case.request(requester_consents=True))
+    asked = await wait_for(
+        lambda: events_of(js, case.tenant, "consent.requested"), what="ConsentRequested"
+    )
+    # The requesting citizen consented in the request; only the administration is asked.
+    assert [e["data"]["party_id"] for e in asked] == [case.administration]
+    assert asked[0]["causationid"] == str(case.request_id)
+
+    for event in (case.assess("accepted"), case.assign(), case.consent(case.administration)):
+        await publish(js, event)
+
+    ready = await wait_for(
+        lambda: events_of(js, case.tenant, "case.ready_for_scheduling"), what="readiness"
+    )
+    assert len(ready) == 1
+    assert ready[0]["data"] == {
+        "party_ids": sorted([case.citizen, case.administration]),
+        "mediator_id": case.mediator,
+    }
+    assert ready[0]["correlationid"] == str(case.request_id)
+    assert await status_of(cases, case) == "ready_for_scheduling"
+    assert await dead_letters(js, case.tenant) == []
+
+
+async def test_same_events_twice_give_one_case_and_no_duplicate_events(
+    intake: IntakeProcess, js: JetStreamContext, cases: Cases
+) -> None:
+    case = Scenario.new()
+    request = case.request(requester_consents=False)
+    await publish(js, request)
+    await publish(js, request)
+    later = [
+        case.assess("accepted"),
+        case.assign(),
+        case.consent(case.citizen),
+        case.consent(case.administration),
+    ]
+    for event in later:
+        await publish(js, event)
+        await publish(js, event)
+
+    await wait_for(lambda: status_of(cases, case), what="the case")
+    await wait_for(
+        lambda: events_of(js, case.tenant, "case.ready_for_scheduling"), what="readiness"
+    )
+    # Let every duplicate be consumed before counting: each message is acknowledged.
+    await wait_for(lambda: intake_caught_up(js), what="intake to consume everything")
+
+    assert await cases.count_documents({"tenant": case.tenant}) == 1
+    produced = await types_on_stream(js, case)
+    assert produced.count("consent.requested") == 2
+    assert produced.count("case.ready_for_scheduling") == 1
+    assert await dead_letters(js, case.tenant) == []
+
+
+async def intake_caught_up(js: JetStreamContext) -> bool:
+    names = [name async for name in consumer_names(js)]
+    for name in names:
+        info = await js.consumer_info("MEDIATION", name)
+        if info.num_pending or info.num_ack_pending:
+            return False
+    return True
+
+
+async def consumer_names(js: JetStreamContext) -> Any:
+    for info in await js.consumers_info("MEDIATION"):
+        if info.name.startswith("intake-"):
+            yield info.name
+
+
+@pytest.mark.parametrize("stage", ["requested", "accepted", "ready_for_scheduling"])
+@pytest.mark.parametrize("who", ["citizen", "administration", "mediator"])
+async def test_withdrawal_at_each_stage_closes_the_case(
+    intake: IntakeProcess, js: JetStreamContext, cases: Cases, stage: str, who: str
+) -> None:
+    case = Scenario.new()
+    steps = [case.request(requester_consents=True), case.assign()]
+    if stage in ("accepted", "ready_for_scheduling"):
+        steps.append(case.assess("accepted"))
+    if stage == "ready_for_scheduling":
+        steps.append(case.consent(case.administration))
+    for event in steps:
+        await publish(js, event)
+    await wait_for(lambda: all_applied(cases, case, steps), what=f"stage {stage}")
+    assert await status_of(cases, case) == stage
+
+    participant = {
+        "citizen": case.citizen,
+        "administration": case.administration,
+        "mediator": case.mediator,
+    }[who]
+    await publish(js, case.withdraw(participant, by="mediator" if who == "mediator" else "party"))
+
+    closed = await wait_for(lambda: events_of(js, case.tenant, "case.closed"), what="CaseClosed")
+    assert [e["data"] for e in closed] == [{"outcome": "withdrawn", "closed_because": "withdrawn"}]
+    assert await status_of(cases, case) == "closed"
+    assert await dead_letters(js, case.tenant) == []
+
+
+async def has_status(cases: Cases, case: Scenario, status: str) -> bool:
+    return await status_of(cases, case) == status
+
+
+async def all_applied(cases: Cases, case: Scenario, events: list[Any]) -> bool:
+    document = await cases.find_one({"tenant": case.tenant, "case_id": str(case.case_id)})
+    return document is not None and {str(e.id) for e in events} <= set(document["applied"])
+
+
+async def test_matter_in_complaint_handling_is_refused_with_reason(
+    intake: IntakeProcess, js: JetStreamContext, cases: Cases
+) -> None:
+    case = Scenario.new()
+    await publish(js, case.request(in_complaint_handling=True))
+
+    refused = await wait_for(
+        lambda: events_of(js, case.tenant, "case.request_refused"), what="the refusal"
+    )
+    assert refused[0]["data"]["reason_code"] == "in_complaint_handling"
+    assert "complaint" in refused[0]["data"]["reason"]
+    assert await status_of(cases, case) == "refused"
+    assert await events_of(js, case.tenant, "consent.requested") == []
+
+
+async def test_outcome_closes_a_ready_case_with_follow_up_contact(
+    intake: IntakeProcess, js: JetStreamContext, cases: Cases
+) -> None:
+    case = Scenario.new()
+    for event in (
+        case.request(requester_consents=True),
+        case.assess("accepted"),
+        case.assign(),
+        case.consent(case.administration),
+    ):
+        await publish(js, event)
+    await wait_for(lambda: has_status(cases, case, "ready_for_scheduling"), what="readiness")
+
+    await publish(js, case.outcome("partial_agreement"))
+
+    closed = await wait_for(lambda: events_of(js, case.tenant, "case.closed"), what="CaseClosed")
+    assert closed[0]["data"]["outcome"] == "partial_agreement"
+    assert closed[0]["data"]["closed_because"] == "outcome_recorded"
+    assert closed[0]["data"]["follow_up_contact"]["name"]
