@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import DLQ_STREAM, EVENTS_STREAM
+from mediation_runtime import dead_letters as dead_letters_tool
 from nats.js import JetStreamContext
-from nats.js.api import DeliverPolicy
 
 T = TypeVar("T")
 
@@ -48,22 +48,10 @@ class StoredMessage:
 
 
 async def read_stream(js: JetStreamContext, stream: str, subject: str) -> list[StoredMessage]:
-    """Everything currently stored in ``stream`` under ``subject`` (wildcards allowed)."""
-    info = await js.stream_info(stream, subjects_filter=subject)
-    stored = sum((info.state.subjects or {}).values())
-    if stored == 0:
-        return []
-    sub = await js.subscribe(
-        subject, stream=stream, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
-    )
-    messages: list[StoredMessage] = []
-    try:
-        for _ in range(stored):
-            msg = await sub.next_msg(timeout=5)
-            messages.append(StoredMessage(msg.subject, msg.data, dict(msg.headers or {})))
-    finally:
-        await sub.unsubscribe()
-    return messages
+    return [
+        StoredMessage(msg.subject, msg.data, dict(msg.headers or {}))
+        for msg in await dead_letters_tool.read_stream(js, stream, subject)
+    ]
 
 
 async def events_of(js: JetStreamContext, tenant: str, event: str = "*.*") -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from mediation_runtime.dead_letters import list_dead_letters, replay
 from nats.js import JetStreamContext
 
 from tests.integration.bus import dead_letters, events_of, publish, wait_for
@@ -70,3 +71,39 @@ async def test_each_kind_of_invalid_input_is_dead_lettered_while_valid_traffic_c
 async def dead_letters_at_least(js: JetStreamContext, tenant: str, count: int) -> list:  # type: ignore[type-arg]
     letters = await dead_letters(js, tenant)
     return letters if len(letters) >= count else []
+
+
+async def test_operator_lists_and_replays_a_dead_letter_once_its_cause_is_fixed(
+    intake: IntakeProcess, js: JetStreamContext, nats_url: str
+) -> None:
+    case = Scenario.new()
+    consent = case.consent(case.administration)
+    await publish(js, consent)  # its case does not exist yet: retried, then dead-lettered
+    await wait_for(lambda: dead_letters(js, case.tenant), timeout=30, what="the dead letter")
+    await publish(js, case.request(requester_consents=True))
+    await publish(js, case.assess("accepted"))
+    await publish(js, case.assign())
+
+    listed = [
+        letter
+        for letter in await list_dead_letters(nats_url, "intake")
+        if letter["original_subject"] == consent.nats_subject()
+    ]
+    assert len(listed) == 1
+    assert "is unknown to intake" in listed[0]["reason"]
+    await replay(nats_url, "intake", listed[0]["dlq_seq"])
+    await replay(nats_url, "intake", listed[0]["dlq_seq"])  # twice: still applied once
+
+    # Without the administration's consent the case could never become ready.
+    await wait_for(
+        lambda: events_of(js, case.tenant, "case.ready_for_scheduling"), what="readiness"
+    )
+    await wait_for(lambda: intake_logged_duplicate(intake, consent.id), what="second replay")
+    assert len(await events_of(js, case.tenant, "case.ready_for_scheduling")) == 1
+
+
+async def intake_logged_duplicate(intake: IntakeProcess, event_id: object) -> bool:
+    return any(
+        '"duplicate_ignored"' in line and str(event_id) in line
+        for line in intake.logs().splitlines()
+    )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mediation_devstack.servers import start_ferretdb
 from nats.js import JetStreamContext
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -107,3 +108,42 @@ async def test_no_personal_data_in_logs_or_dead_letter_reasons(
     for secret in PERSONAL_DATA:
         assert secret not in logs
         assert secret not in reason
+
+
+async def test_database_outage_is_retried_and_loses_nothing(
+    nats_url: str, tmp_path: Path, js: JetStreamContext
+) -> None:
+    database = await start_ferretdb(tmp_path / "ferretdb", tmp_path / "ferretdb.log")
+    port = int(database.url.rsplit(":", 1)[1].strip("/"))
+    intake = IntakeProcess(
+        nats_url,
+        database.url,
+        tmp_path / "intake.log",
+        INTAKE_RETRY_DELAYS="[1, 2, 4, 8, 8]",
+        INTAKE_ACK_WAIT_SECONDS="30",  # longer than a blocked database call
+    )
+    intake.start()
+    case = Scenario.new()
+    try:
+        await database.stop()
+        await publish(js, case.request())
+        await wait_for(
+            lambda: logged(intake, '"will_retry"'), timeout=30, what="a retry while it is down"
+        )
+        database = await start_ferretdb(tmp_path / "ferretdb", tmp_path / "ferretdb.log", port)
+
+        asked = await wait_for(
+            lambda: events_of(js, case.tenant, "consent.requested"),
+            timeout=40,
+            what="the request processed once the database is back",
+        )
+    finally:
+        intake.stop()
+        await database.stop()
+    assert len(asked) == 1
+    assert await dead_letters(js, case.tenant) == []
+    assert intake.logs().count('"case_opened"') == 1
+
+
+async def logged(intake: IntakeProcess, text: str) -> bool:
+    return text in intake.logs()

@@ -35,7 +35,7 @@ def register_max_deliveries_handler(broker: NatsBroker, service: str) -> None:
         ADVISORIES_SUBJECTS[0],
         stream=JStream(ADVISORIES_STREAM, declare=False),
         durable=f"{service}-max-deliveries",
-        pull_sub=PullSub(batch_size=16, timeout=5.0),
+        pull_sub=PullSub(batch_size=1, timeout=5.0),
         ack_policy=AckPolicy.MANUAL,
         include_in_schema=False,
     )

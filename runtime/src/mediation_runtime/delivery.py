@@ -210,11 +210,13 @@ def event_subscriber(
     )
     policy: DeliveryPolicy = broker.context.get("delivery_policy")
     policy.consumers.append(config)
+    # Batch size 1: nats-py's fetch, once a first message arrived, waits for the rest of the
+    # batch until the timeout, so a larger batch would hold a lone event for seconds.
     return broker.subscriber(
         subject,
         stream=JStream(EVENTS_STREAM, declare=False),
         durable=name,
-        pull_sub=PullSub(batch_size=16, timeout=5.0),
+        pull_sub=PullSub(batch_size=1, timeout=5.0),
         ack_policy=AckPolicy.MANUAL,
         config=config,
         title=f"{service}: {event.__name__}",

@@ -1,0 +1,60 @@
+# Developer and CI entry points. Everything runs in the project venv through uv;
+# Python is never downloaded (only package registries are reachable).
+export UV_PYTHON_DOWNLOADS := never
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+# uv from PATH, else the one `make setup` installs with pip (run as `python3 -m uv`).
+UV := $(or $(shell command -v uv 2>/dev/null),python3 -m uv)
+INSTALL_UV := python3 -m pip install --quiet --user uv \
+	|| python3 -m pip install --quiet uv \
+	|| python3 -m pip install --quiet --user --break-system-packages uv
+DEVSTACK := $(UV) run python -m mediation_devstack
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run lint typecheck test test-unit test-integration contract bench fmt reset clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: ## install uv if missing, sync the venv, build FerretDB into .tools/bin (once)
+	@$(UV) --version >/dev/null 2>&1 || $(INSTALL_UV)
+	@if [ -f uv.lock ]; then $(UV) sync --all-packages --locked; else $(UV) sync --all-packages; fi
+	@$(DEVSTACK) setup
+
+run: setup ## run NATS, FerretDB and the services in the foreground (Ctrl-C stops)
+	@$(DEVSTACK) run
+
+lint: ## ruff: lint and formatting check
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+typecheck: ## mypy (strict; configured in pyproject.toml)
+	$(UV) run mypy
+
+test: setup lint typecheck ## everything CI runs: lint, types, all tests
+	$(UV) run pytest $(PYTEST_ARGS)
+
+test-unit: ## fast tests, no servers
+	$(UV) run pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: setup ## tests against real NATS and FerretDB (started on free ports)
+	$(UV) run pytest tests/integration $(PYTEST_ARGS)
+
+contract: ## regenerate the JSON Schemas, event catalog and AsyncAPI documents
+	$(UV) run python -m mediation_contracts.schemas
+	$(UV) run python -m intake.asyncapi
+
+bench: setup ## throughput benchmark against a same-run baseline; JSON in var/bench/
+	$(UV) run python -m benchmarks.intake_throughput
+
+fmt: ## fix lint findings and format the code
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+reset: ## delete var/ (local stack data and logs); refuses while the stack runs
+	@$(DEVSTACK) reset
+
+clean: ## remove caches (keeps .venv, .tools and var/)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -not -path './.venv/*' -prune -exec rm -rf {} +

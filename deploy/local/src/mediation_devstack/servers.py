@@ -1,0 +1,139 @@
+"""Start NATS (JetStream) and FerretDB on loopback, wait until they answer, stop them.
+
+`make run` and the test fixtures call these same functions, so the tests exercise exactly the
+servers and flags a developer runs. Readiness means a real client round-trip (JetStream
+account info, MongoDB ``ping``), not an open port.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nats
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
+
+from mediation_devstack.ports import LOOPBACK, free_port
+from mediation_devstack.processes import ManagedProcess, wait_until_ready
+from mediation_devstack.tools import nats_server_path, require_ferretdb
+
+DEFAULT_START_TIMEOUT = 30.0
+
+
+@dataclass
+class Server:
+    """A running server this process started: where clients connect, where it keeps data."""
+
+    name: str
+    url: str
+    data_dir: Path
+    process: ManagedProcess
+
+    async def stop(self) -> int:
+        return await self.process.stop()
+
+
+async def start_nats(
+    store_dir: Path, log_path: Path, port: int | None = None, timeout: float = DEFAULT_START_TIMEOUT
+) -> Server:
+    """nats-server with JetStream (file storage in ``store_dir``) on ``127.0.0.1:port``."""
+    port = port or free_port()
+    argv = nats_command(store_dir, port)
+    process = await ManagedProcess.start("nats", argv, log_path)
+    url = f"nats://{LOOPBACK}:{port}"
+    await _ready_or_stopped(process, lambda: jetstream_answers(url), "nats-server", timeout)
+    return Server("nats-server", url, store_dir, process)
+
+
+async def start_ferretdb(
+    data_dir: Path, log_path: Path, port: int | None = None, timeout: float = DEFAULT_START_TIMEOUT
+) -> Server:
+    """FerretDB with its SQLite backend (one file per database in ``data_dir``)."""
+    port = port or free_port()
+    argv = ferretdb_command(data_dir, port)
+    process = await ManagedProcess.start("ferretdb", argv, log_path)
+    url = f"mongodb://{LOOPBACK}:{port}/"
+    await _ready_or_stopped(process, lambda: mongodb_answers(url), "FerretDB", timeout)
+    return Server("FerretDB", url, data_dir, process)
+
+
+def nats_command(store_dir: Path, port: int) -> list[str]:
+    store_dir.mkdir(parents=True, exist_ok=True)
+    return [str(nats_server_path()), "-js", "-a", LOOPBACK, "-p", str(port), "-sd", str(store_dir)]
+
+
+def ferretdb_command(data_dir: Path, port: int) -> list[str]:
+    binary = require_ferretdb()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        str(binary),
+        "--handler=sqlite",
+        f"--sqlite-url=file:{data_dir}/",  # FerretDB requires the trailing slash
+        f"--state-dir={data_dir}",  # for its state.json; the default is the working directory
+        "--telemetry=disable",
+        "--debug-addr=-",
+        f"--listen-addr={LOOPBACK}:{port}",
+        "--log-level=error",  # at warn it dumps every error reply, e.g. to pymongo's endSessions
+    ]
+
+
+async def _ready_or_stopped(
+    process: ManagedProcess,
+    is_ready: Callable[[], Awaitable[bool]],
+    what: str,
+    timeout: float,
+) -> None:
+    """Wait for readiness; on failure or cancellation (Ctrl-C) stop the process before raising."""
+    try:
+        await wait_until_ready(process, is_ready, what=what, timeout=timeout)
+    except BaseException:
+        await process.stop()
+        raise
+
+
+async def jetstream_answers(url: str, timeout: float = 3.0) -> bool:
+    """True if a client can connect to ``url`` and JetStream answers an account-info request."""
+
+    async def ignore(_: Exception) -> None:  # nats-py reports errors here besides raising them
+        return None
+
+    try:
+        # max_reconnect_attempts=0 would mean "retry forever" while connecting; 1 gives up fast.
+        client = await asyncio.wait_for(
+            nats.connect(
+                url,
+                connect_timeout=timeout / 2,
+                allow_reconnect=False,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0,
+                error_cb=ignore,
+            ),
+            timeout=timeout,
+        )
+    except Exception:
+        return False
+    try:
+        await client.jetstream(timeout=timeout).account_info()
+    except Exception:
+        return False
+    finally:
+        with contextlib.suppress(Exception):
+            await client.close()
+    return True
+
+
+async def mongodb_answers(url: str, timeout: float = 0.5) -> bool:
+    """True if a MongoDB-wire server at ``url`` answers ``ping`` within ``timeout`` seconds."""
+    timeout_ms = int(timeout * 1000)
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms
+    )
+    try:
+        await client.admin.command("ping")
+    except PyMongoError:
+        return False
+    finally:
+        await client.close()
+    return True

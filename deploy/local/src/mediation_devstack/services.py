@@ -1,0 +1,58 @@
+"""The mediation services as separate processes, each ``python -m <name>``, output prefixed.
+
+Add a service here when its package exists; `make run` starts every one listed.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+from mediation_devstack.processes import ManagedProcess
+
+SERVICES: tuple[str, ...] = ("intake",)
+
+_COLOURS = ("36", "35", "33", "32", "34", "31")  # cyan, magenta, yellow, green, blue, red
+
+
+def service_env(nats_url: str, mongodb_url: str) -> dict[str, str]:
+    """What a service reads from its environment, as `make run` sets it."""
+    return {
+        **os.environ,
+        "NATS_URL": nats_url,
+        "MONGODB_URL": mongodb_url,
+        "LOG_FORMAT": "console",
+        "PYTHONUNBUFFERED": "1",  # lines reach the terminal as they are written, not per 8 KiB
+    }
+
+
+def _prefix(name: str, index: int, width: int) -> str:
+    label = f"{name:<{width}} | "
+    if sys.stdout.isatty() and "NO_COLOR" not in os.environ:
+        return f"\033[{_COLOURS[index % len(_COLOURS)]}m{label}\033[0m"
+    return label
+
+
+async def start_services(
+    names: tuple[str, ...], nats_url: str, mongodb_url: str, log_dir: Path
+) -> list[ManagedProcess]:
+    """Start each service; its lines go to the terminal prefixed by its name and to its log."""
+    env = service_env(nats_url, mongodb_url)
+    width = max((len(name) for name in names), default=0)
+    started: list[ManagedProcess] = []
+    try:
+        for index, name in enumerate(names):
+            started.append(
+                await ManagedProcess.start(
+                    name,
+                    [sys.executable, "-m", name],
+                    log_dir / f"{name}.log",
+                    env=env,
+                    echo_to=sys.stdout,
+                    echo_prefix=_prefix(name, index, width),
+                )
+            )
+    except BaseException:
+        for process in reversed(started):
+            await process.stop()
+        raise
+    return started

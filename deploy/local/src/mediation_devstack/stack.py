@@ -1,0 +1,204 @@
+"""`make run`: servers, streams and services in the foreground, stopped cleanly on Ctrl-C.
+
+Order matters both ways: servers before streams before services on the way up; services before
+servers on the way down, so no service sees its broker or database vanish mid-message. If any
+service exits on its own, the whole stack stops with a non-zero exit code: a half-running
+stack would only hide the failure.
+"""
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from mediation_runtime.streams import ensure_streams
+
+from mediation_devstack.ports import describe_port_holder, port_is_free
+from mediation_devstack.processes import ManagedProcess, StartupError
+from mediation_devstack.servers import (
+    Server,
+    jetstream_answers,
+    mongodb_answers,
+    start_ferretdb,
+    start_nats,
+)
+from mediation_devstack.services import start_services
+from mediation_devstack.state import RunLock, StateLayout
+
+NATS_PORT_ENV, DEFAULT_NATS_PORT = "MEDIATION_NATS_PORT", 4222
+MONGO_PORT_ENV, DEFAULT_MONGO_PORT = "MEDIATION_MONGO_PORT", 27017
+EXTERNAL_SERVER_TIMEOUT = 10.0  # a remote server may need DNS and TLS before it answers
+
+
+def say(message: str) -> None:
+    print(f"devstack | {message}", flush=True)
+
+
+@dataclass
+class Stack:
+    """What this run uses, and what it started (only that gets stopped)."""
+
+    layout: StateLayout
+    nats_url: str = ""
+    mongodb_url: str = ""
+    servers: list[Server] = field(default_factory=list)
+    services: list[ManagedProcess] = field(default_factory=list)
+
+
+async def run(layout: StateLayout, service_names: tuple[str, ...]) -> int:
+    """Run until Ctrl-C/SIGTERM (exit 0) or until a service exits (its exit code, or 1)."""
+    with RunLock(layout):
+        stop_requested = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop_requested.set)
+        stack = Stack(layout)
+        try:
+            if not await _unless_stopped(_start(stack, service_names), stop_requested):
+                say("stop requested during start-up")
+                return 0
+            print(describe(stack), flush=True)
+            return await _supervise(stack.services, stop_requested)
+        except StartupError as error:
+            say(f"error: {error}")
+            return 1
+        finally:
+            await _shutdown(stack)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Run ``work``; cancel it if a stop is requested first. True if it completed."""
+    task = asyncio.create_task(work)
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, StartupError):
+            await task
+        return False
+    task.result()  # re-raises a start-up failure
+    return True
+
+
+async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
+    layout = stack.layout
+    if url := os.environ.get("NATS_URL"):
+        if not await jetstream_answers(url, timeout=EXTERNAL_SERVER_TIMEOUT):
+            raise StartupError(f"NATS_URL={redact(url)} does not answer, or has no JetStream")
+        stack.nats_url = url
+    else:
+        port = _configured_port(NATS_PORT_ENV, DEFAULT_NATS_PORT, "NATS", "NATS_URL", "nats")
+        say(f"starting NATS on port {port} ...")
+        nats = await start_nats(layout.nats_dir, layout.log_dir / "nats.log", port)
+        stack.servers.append(nats)
+        stack.nats_url = nats.url
+
+    if url := os.environ.get("MONGODB_URL"):
+        if not await mongodb_answers(url, timeout=EXTERNAL_SERVER_TIMEOUT):
+            raise StartupError(f"MONGODB_URL={redact(url)} does not answer `ping`")
+        stack.mongodb_url = url
+    else:
+        port = _configured_port(
+            MONGO_PORT_ENV, DEFAULT_MONGO_PORT, "FerretDB", "MONGODB_URL", "mongodb"
+        )
+        say(f"starting FerretDB on port {port} ...")
+        ferretdb = await start_ferretdb(layout.ferretdb_dir, layout.log_dir / "ferretdb.log", port)
+        stack.servers.append(ferretdb)
+        stack.mongodb_url = ferretdb.url
+
+    try:
+        await ensure_streams(stack.nats_url)
+    except Exception as error:
+        raise StartupError(
+            f"cannot create the JetStream streams on {redact(stack.nats_url)}: {error!r}"
+        ) from error
+
+    stack.services.extend(
+        await start_services(service_names, stack.nats_url, stack.mongodb_url, layout.log_dir)
+    )
+
+
+def _configured_port(env_name: str, default: int, what: str, url_env: str, scheme: str) -> int:
+    raw = os.environ.get(env_name, str(default))
+    try:
+        port = int(raw)
+    except ValueError:
+        raise StartupError(f"{env_name}={raw!r} is not a port number") from None
+    if not port_is_free(port):
+        holder = describe_port_holder(port) or "another process"
+        raise StartupError(
+            f"port {port} for {what} is taken by {holder}.\n"
+            f"  Stop it, or pick another port: {env_name}=<port> make run\n"
+            f"  or use that server if it is one: {url_env}={scheme}://127.0.0.1:{port} make run"
+        )
+    return port
+
+
+async def _supervise(services: list[ManagedProcess], stop: asyncio.Event) -> int:
+    exits = {asyncio.create_task(service.wait()): service for service in services}
+    stopper = asyncio.create_task(stop.wait())
+    done, pending = await asyncio.wait({*exits, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    for task in done:
+        if task in exits:
+            service = exits[task]
+            await service.stop()  # drains its last output lines before we explain
+            say(
+                f"service {service.name!r} exited with code {service.returncode}; "
+                f"stopping the stack (log: {service.log_path})"
+            )
+            return service.returncode or 1
+    say("stopping ...")
+    return 0
+
+
+async def _shutdown(stack: Stack) -> None:
+    if stack.services:
+        codes = await asyncio.gather(*(service.stop() for service in stack.services))
+        summary = zip(stack.services, codes, strict=True)
+        say("stopped " + ", ".join(f"{service.name} (exit {code})" for service, code in summary))
+    for server in reversed(stack.servers):
+        await server.stop()
+        say(f"stopped {server.name}")
+
+
+def describe(stack: Stack) -> str:
+    """The table printed once everything is up: what runs where, and how to stop it."""
+    started = {server.name: server for server in stack.servers}
+    lines = [
+        "",
+        f"Local mediation stack is running (runner pid {os.getpid()}, state {stack.layout.root})",
+    ]
+    for label, url, server_name, env in (
+        ("NATS", stack.nats_url, "nats-server", "NATS_URL"),
+        ("MongoDB", stack.mongodb_url, "FerretDB", "MONGODB_URL"),
+    ):
+        server = started.get(server_name)
+        where = (
+            f"{server_name}, pid {server.process.pid}, data {server.data_dir}, "
+            f"log {server.process.log_path}"
+            if server
+            else f"from {env}, not started here"
+        )
+        lines.append(f"  {label:<10} {redact(url):<28} {where}")
+    for service in stack.services:
+        lines.append(
+            f"  {service.name:<10} {'service':<28} pid {service.pid}, log {service.log_path}"
+        )
+    if not stack.services:
+        lines.append(f"  {'services':<10} none started")
+    lines += ["Stop with Ctrl-C. Data stays in the state directory; `make reset` deletes it.", ""]
+    return "\n".join(lines)
+
+
+def redact(url: str) -> str:
+    """``scheme://user:secret@host`` -> ``scheme://user:***@host``, for printing."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)

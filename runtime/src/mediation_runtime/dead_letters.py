@@ -1,0 +1,103 @@
+"""Operator tool: list a service's dead letters, and replay one once its cause is fixed.
+
+    python -m mediation_runtime.dead_letters list intake
+    python -m mediation_runtime.dead_letters replay intake 42
+
+Listing shows ids, subjects and reasons, never the message bodies (they may hold personal
+data). Replaying republishes the original bytes to the original subject; the event keeps its
+id, so a replay of something already applied changes nothing.
+"""
+
+import argparse
+import asyncio
+import os
+from typing import Any
+
+import nats
+from mediation_contracts.streams import DLQ_STREAM, dlq_subject
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import DeliverPolicy
+
+from mediation_runtime.delivery import (
+    DELIVERIES_HEADER,
+    ORIGINAL_SEQUENCE_HEADER,
+    ORIGINAL_SUBJECT_HEADER,
+    REASON_HEADER,
+)
+
+
+async def read_stream(js: JetStreamContext, stream: str, subject: str) -> list[Msg]:
+    """Every message now stored in ``stream`` under ``subject`` (wildcards allowed), in order."""
+    info = await js.stream_info(stream, subjects_filter=subject)
+    stored = sum((info.state.subjects or {}).values())
+    if stored == 0:
+        return []
+    sub = await js.subscribe(
+        subject, stream=stream, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
+    )
+    try:
+        return [await sub.next_msg(timeout=5) for _ in range(stored)]
+    finally:
+        await sub.unsubscribe()
+
+
+async def list_dead_letters(nats_url: str, service: str) -> list[dict[str, Any]]:
+    connection = await nats.connect(nats_url)
+    try:
+        messages = await read_stream(connection.jetstream(), DLQ_STREAM, dlq_subject(service))
+    finally:
+        await connection.close()
+    return [
+        {
+            "dlq_seq": msg.metadata.sequence.stream,
+            "time": msg.metadata.timestamp,
+            "original_subject": (msg.headers or {}).get(ORIGINAL_SUBJECT_HEADER),
+            "original_seq": (msg.headers or {}).get(ORIGINAL_SEQUENCE_HEADER),
+            "deliveries": (msg.headers or {}).get(DELIVERIES_HEADER),
+            "reason": (msg.headers or {}).get(REASON_HEADER),
+        }
+        for msg in messages
+    ]
+
+
+async def replay(nats_url: str, service: str, dlq_seq: int) -> str:
+    connection = await nats.connect(nats_url)
+    try:
+        js = connection.jetstream()
+        letter = await js.get_msg(DLQ_STREAM, seq=dlq_seq)
+        if letter.subject != dlq_subject(service):
+            raise SystemExit(f"dead letter {dlq_seq} belongs to {letter.subject}, not {service}")
+        original_subject: str = (letter.headers or {})[ORIGINAL_SUBJECT_HEADER]
+        await js.publish(original_subject, letter.data or b"")
+        return original_subject
+    finally:
+        await connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Inspect and replay dead letters.")
+    parser.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="dead letters of a service, oldest first")
+    listing.add_argument("service")
+    again = commands.add_parser("replay", help="republish one dead letter to its subject")
+    again.add_argument("service")
+    again.add_argument("dlq_seq", type=int)
+    args = parser.parse_args()
+    if args.command == "list":
+        letters = asyncio.run(list_dead_letters(args.nats_url, args.service))
+        for letter in letters:
+            print(
+                f"{letter['dlq_seq']:>6}  {letter['time']:%Y-%m-%d %H:%M:%S}  "
+                f"{letter['original_subject']}  ({letter['deliveries']} deliveries)  "
+                f"{letter['reason']}"
+            )
+        print(f"{len(letters)} dead letter(s) for {args.service}")
+    else:
+        subject = asyncio.run(replay(args.nats_url, args.service, args.dlq_seq))
+        print(f"replayed dead letter {args.dlq_seq} to {subject}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""`python -m mediation_devstack run` (what `make run` starts): up, table, clean stop, failures."""
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from mediation_devstack.ports import free_port, port_is_free
+
+pytestmark = pytest.mark.integration
+
+READY_LINE = b"Local mediation stack is running"
+
+
+async def start_runner(env: dict[str, str], *services: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "mediation_devstack",
+        "run",
+        "--services",
+        ",".join(services),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+async def read_until(process: asyncio.subprocess.Process, marker: bytes) -> bytes:
+    assert process.stdout is not None
+    seen = b""
+    while marker not in seen:
+        line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+        if not line:
+            pytest.fail(f"runner ended before printing {marker!r}:\n{seen.decode()}")
+        seen += line
+    return seen
+
+
+async def test_runs_servers_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    nats_port, mongo_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "MEDIATION_STATE_DIR": str(tmp_path / "var"),
+        "MEDIATION_NATS_PORT": str(nats_port),
+        "MEDIATION_MONGO_PORT": str(mongo_port),
+    }
+    runner = await start_runner(env)
+    try:
+        table = await read_until(runner, READY_LINE) + await read_until(runner, b"Stop with")
+    except BaseException:
+        runner.kill()
+        raise
+    runner.send_signal(signal.SIGINT)
+    rest, _ = await asyncio.wait_for(runner.communicate(), timeout=60)
+
+    assert runner.returncode == 0, (table + rest).decode()
+    if "NATS_URL" not in os.environ:
+        assert f"nats://127.0.0.1:{nats_port}".encode() in table
+        assert (tmp_path / "var" / "nats" / "jetstream").is_dir()
+        assert port_is_free(nats_port)
+    if "MONGODB_URL" not in os.environ:
+        assert f"mongodb://127.0.0.1:{mongo_port}/".encode() in table
+        assert (tmp_path / "var" / "ferretdb").is_dir()
+        assert port_is_free(mongo_port)
+    assert not (tmp_path / "var" / "devstack.pid").exists()
+
+
+async def test_a_service_that_exits_stops_the_stack_with_its_exit_code(
+    tmp_path: Path, nats_url: str, mongodb_url: str
+) -> None:
+    env = {
+        **os.environ,
+        "MEDIATION_STATE_DIR": str(tmp_path / "var"),
+        "NATS_URL": nats_url,
+        "MONGODB_URL": mongodb_url,
+    }
+    runner = await start_runner(env, "no_such_service")
+    output, _ = await asyncio.wait_for(runner.communicate(), timeout=60)
+
+    assert runner.returncode == 1, output.decode()
+    assert b"service 'no_such_service' exited with code 1" in output

@@ -1,0 +1,46 @@
+"""The fixtures give a working JetStream with the contract streams and a MongoDB-wire server."""
+
+import nats
+import pytest
+from mediation_contracts.streams import STREAMS
+from pymongo import AsyncMongoClient
+
+pytestmark = pytest.mark.integration
+
+
+async def test_jetstream_has_the_contract_streams(nats_url: str) -> None:
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        for spec in STREAMS:
+            info = await js.stream_info(spec.name)
+            assert info.config.subjects == list(spec.subjects)
+    finally:
+        await client.close()
+
+
+async def test_jetstream_stores_a_published_event(nats_url: str, unique_tenant: str) -> None:
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        subject = f"mediation.v1.{unique_tenant}.case.requested"
+        ack = await js.publish(subject, b"{}", headers={"Nats-Msg-Id": unique_tenant})
+        again = await js.publish(subject, b"{}", headers={"Nats-Msg-Id": unique_tenant})
+        assert again.duplicate
+        assert again.seq == ack.seq
+    finally:
+        await client.close()
+
+
+async def test_mongodb_wire_server_stores_and_finds(mongodb_url: str, unique_suffix: str) -> None:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        mongodb_url, tz_aware=True, uuidRepresentation="standard"
+    )
+    database = client[f"test_local_stack_{unique_suffix}"]
+    try:
+        await database.cases.insert_one({"_id": "case-1", "tenant": "kk", "state": "requested"})
+        found = await database.cases.find_one({"_id": "case-1"})
+        assert found == {"_id": "case-1", "tenant": "kk", "state": "requested"}
+    finally:
+        await client.drop_database(database.name)
+        await client.close()
