@@ -44,6 +44,7 @@ test-integration: setup ## tests against real NATS and FerretDB (started on free
 contract: ## regenerate the JSON Schemas, event catalog and AsyncAPI documents
 	$(UV) run python -m mediation_contracts.schemas
 	$(UV) run python -m intake.asyncapi
+	$(UV) run python -m scheduling.asyncapi
 
 bench: setup ## throughput benchmark against a same-run baseline; JSON in var/bench/
 	$(UV) run python -m benchmarks.intake_throughput

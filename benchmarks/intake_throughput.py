@@ -31,8 +31,8 @@ from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.streams import ensure_streams
 from nats.js.api import ConsumerConfig
 
-from tests.integration.intake_process import IntakeProcess
 from tests.integration.scenario import Scenario
+from tests.integration.service_process import ServiceProcess
 
 
 def workload(cases: int) -> tuple[str, list[tuple[str, bytes]]]:
@@ -92,7 +92,9 @@ async def baseline(nats_url: str, mongodb_url: str, tenant: str, messages: list[
 async def through_intake(
     nats_url: str, mongodb_url: str, tenant: str, messages: list[Any], cases: int, log: Path
 ) -> float:
-    intake = IntakeProcess(nats_url, mongodb_url, log, INTAKE_RETRY_DELAYS="[1, 2, 4, 8, 8]")
+    intake = ServiceProcess(
+        "intake", nats_url, mongodb_url, log, INTAKE_RETRY_DELAYS="[1, 2, 4, 8, 8]"
+    )
     intake.start()
     client = create_mongo_client(mongodb_url)
     collection = client["mediation_intake"]["cases"]

@@ -7,7 +7,7 @@ from mediation_runtime.mongo import create_mongo_client
 from nats.js import JetStreamContext
 from pymongo.asynchronous.collection import AsyncCollection
 
-from tests.integration.intake_process import IntakeProcess
+from tests.integration.service_process import ServiceProcess
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +27,11 @@ async def cases(mongodb_url: str) -> AsyncIterator[AsyncCollection[dict[str, Any
 @pytest.fixture(scope="module")
 def intake(
     nats_url: str, mongodb_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[IntakeProcess]:
+) -> Iterator[ServiceProcess]:
     """One intake process per test module; tests keep apart by tenant."""
-    process = IntakeProcess(nats_url, mongodb_url, tmp_path_factory.mktemp("intake") / "intake.log")
+    process = ServiceProcess(
+        "intake", nats_url, mongodb_url, tmp_path_factory.mktemp("intake") / "intake.log"
+    )
     process.start()
     yield process
     process.stop()
@@ -39,5 +41,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """Show the service's last log lines when an integration test fails."""
     if call.excinfo is not None and "intake" in getattr(item, "fixturenames", ()):
         process = item.funcargs.get("intake")  # type: ignore[attr-defined]
-        if isinstance(process, IntakeProcess):
+        if isinstance(process, ServiceProcess):
             item.add_report_section(call.when, "intake log (tail)", process.tail(40))

@@ -7,8 +7,8 @@ from mediation_runtime.dead_letters import list_dead_letters, replay
 from nats.js import JetStreamContext
 
 from tests.integration.bus import dead_letters, events_of, publish, wait_for
-from tests.integration.intake_process import IntakeProcess
 from tests.integration.scenario import Scenario
+from tests.integration.service_process import ServiceProcess
 
 pytestmark = pytest.mark.integration
 
@@ -18,7 +18,7 @@ def reasons(letters: list) -> list[str]:  # type: ignore[type-arg]
 
 
 async def test_each_kind_of_invalid_input_is_dead_lettered_while_valid_traffic_continues(
-    intake: IntakeProcess, js: JetStreamContext
+    intake: ServiceProcess, js: JetStreamContext
 ) -> None:
     case = Scenario.new()
     subject = f"mediation.v1.{case.tenant}.case.requested"
@@ -74,7 +74,7 @@ async def dead_letters_at_least(js: JetStreamContext, tenant: str, count: int) -
 
 
 async def test_operator_lists_and_replays_a_dead_letter_once_its_cause_is_fixed(
-    intake: IntakeProcess, js: JetStreamContext, nats_url: str
+    intake: ServiceProcess, js: JetStreamContext, nats_url: str
 ) -> None:
     case = Scenario.new()
     consent = case.consent(case.administration)
@@ -102,7 +102,7 @@ async def test_operator_lists_and_replays_a_dead_letter_once_its_cause_is_fixed(
     assert len(await events_of(js, case.tenant, "case.ready_for_scheduling")) == 1
 
 
-async def intake_logged_duplicate(intake: IntakeProcess, event_id: object) -> bool:
+async def intake_logged_duplicate(intake: ServiceProcess, event_id: object) -> bool:
     return any(
         '"duplicate_ignored"' in line and str(event_id) in line
         for line in intake.logs().splitlines()

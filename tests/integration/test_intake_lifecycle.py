@@ -7,8 +7,8 @@ from nats.js import JetStreamContext
 from pymongo.asynchronous.collection import AsyncCollection
 
 from tests.integration.bus import dead_letters, events_of, publish, wait_for
-from tests.integration.intake_process import IntakeProcess
 from tests.integration.scenario import Scenario
+from tests.integration.service_process import ServiceProcess
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ async def types_on_stream(js: JetStreamContext, case: Scenario) -> list[str]:
 
 
 async def test_request_to_ready_for_scheduling(
-    intake: IntakeProcess, js: JetStreamContext, cases: Cases
+    intake: ServiceProcess, js: JetStreamContext, cases: Cases
 ) -> None:
     case = Scenario.new()
     await publish(js, case.request(requester_consents=True))
@@ -57,7 +57,7 @@ async def test_request_to_ready_for_scheduling(
 
 
 async def test_same_events_twice_give_one_case_and_no_duplicate_events(
-    intake: IntakeProcess, js: JetStreamContext, cases: Cases
+    intake: ServiceProcess, js: JetStreamContext, cases: Cases
 ) -> None:
     case = Scenario.new()
     request = case.request(requester_consents=False)
@@ -105,7 +105,7 @@ async def consumer_names(js: JetStreamContext) -> Any:
 @pytest.mark.parametrize("stage", ["requested", "accepted", "ready_for_scheduling"])
 @pytest.mark.parametrize("who", ["citizen", "administration", "mediator"])
 async def test_withdrawal_at_each_stage_closes_the_case(
-    intake: IntakeProcess, js: JetStreamContext, cases: Cases, stage: str, who: str
+    intake: ServiceProcess, js: JetStreamContext, cases: Cases, stage: str, who: str
 ) -> None:
     case = Scenario.new()
     steps = [case.request(requester_consents=True), case.assign()]
@@ -141,7 +141,7 @@ async def all_applied(cases: Cases, case: Scenario, events: list[Any]) -> bool:
 
 
 async def test_matter_in_complaint_handling_is_refused_with_reason(
-    intake: IntakeProcess, js: JetStreamContext, cases: Cases
+    intake: ServiceProcess, js: JetStreamContext, cases: Cases
 ) -> None:
     case = Scenario.new()
     await publish(js, case.request(in_complaint_handling=True))
@@ -156,7 +156,7 @@ async def test_matter_in_complaint_handling_is_refused_with_reason(
 
 
 async def test_outcome_closes_a_ready_case_with_follow_up_contact(
-    intake: IntakeProcess, js: JetStreamContext, cases: Cases
+    intake: ServiceProcess, js: JetStreamContext, cases: Cases
 ) -> None:
     case = Scenario.new()
     for event in (

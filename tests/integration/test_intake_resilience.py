@@ -11,8 +11,8 @@ from nats.js import JetStreamContext
 from pymongo.asynchronous.collection import AsyncCollection
 
 from tests.integration.bus import dead_letters, events_of, publish, wait_for
-from tests.integration.intake_process import IntakeProcess
 from tests.integration.scenario import PERSONAL_DATA, Scenario
+from tests.integration.service_process import ServiceProcess
 
 pytestmark = pytest.mark.integration
 
@@ -24,8 +24,12 @@ async def test_killing_intake_mid_stream_loses_and_duplicates_nothing(
     nats_url: str, mongodb_url: str, tmp_path: Path, js: JetStreamContext, cases: Cases
 ) -> None:
     # A generous retry window: after the restart, requests may be opened after their consents.
-    intake = IntakeProcess(
-        nats_url, mongodb_url, tmp_path / "intake.log", INTAKE_RETRY_DELAYS="[1, 2, 4, 8, 8]"
+    intake = ServiceProcess(
+        "intake",
+        nats_url,
+        mongodb_url,
+        tmp_path / "intake.log",
+        INTAKE_RETRY_DELAYS="[1, 2, 4, 8, 8]",
     )
     intake.start()
     tenant = Scenario.new().tenant
@@ -76,7 +80,9 @@ async def count_cases(cases: Cases, tenant: str, at_least: int, status: str | No
 async def test_no_personal_data_in_logs_or_dead_letter_reasons(
     nats_url: str, mongodb_url: str, tmp_path: Path, js: JetStreamContext, cases: Cases
 ) -> None:
-    intake = IntakeProcess(nats_url, mongodb_url, tmp_path / "intake.log", LOG_LEVEL="DEBUG")
+    intake = ServiceProcess(
+        "intake", nats_url, mongodb_url, tmp_path / "intake.log", LOG_LEVEL="DEBUG"
+    )
     intake.start()
     case = Scenario.new()
     try:
@@ -115,7 +121,8 @@ async def test_database_outage_is_retried_and_loses_nothing(
 ) -> None:
     database = await start_ferretdb(tmp_path / "ferretdb", tmp_path / "ferretdb.log")
     port = int(database.url.rsplit(":", 1)[1].strip("/"))
-    intake = IntakeProcess(
+    intake = ServiceProcess(
+        "intake",
         nats_url,
         database.url,
         tmp_path / "intake.log",
@@ -145,5 +152,5 @@ async def test_database_outage_is_retried_and_loses_nothing(
     assert intake.logs().count('"case_opened"') == 1
 
 
-async def logged(intake: IntakeProcess, text: str) -> bool:
+async def logged(intake: ServiceProcess, text: str) -> bool:
     return text in intake.logs()

@@ -1,22 +1,43 @@
-"""The committed AsyncAPI document is what the intake app really declares."""
+"""The committed AsyncAPI documents are what the service apps really declare."""
 
-from intake.asyncapi import DOCUMENT
-from intake.bootstrap import create_app
-from intake.settings import IntakeSettings
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+import pytest
 from mediation_runtime.asyncapi import render
 
+SERVICES = ["intake", "scheduling"]
 
-def test_committed_asyncapi_matches_the_app() -> None:
-    settings = IntakeSettings(nats_url="nats://localhost:4222", mongodb_url="mongodb://localhost")
-    assert DOCUMENT.read_text() == render(create_app(settings)), (
-        "services/intake/asyncapi.json is stale: run `make contract` and commit it"
+
+def service_modules(service: str) -> tuple[ModuleType, ModuleType, ModuleType, ModuleType]:
+    return (
+        importlib.import_module(f"{service}.asyncapi"),
+        importlib.import_module(f"{service}.bootstrap"),
+        importlib.import_module(f"{service}.settings"),
+        importlib.import_module(f"{service}.entrypoints.subscribers"),
     )
 
 
-def test_asyncapi_documents_every_consumed_and_published_event() -> None:
-    from intake.entrypoints.subscribers import CONSUMES, PUBLISHES
+@pytest.mark.parametrize("service", SERVICES)
+def test_committed_asyncapi_matches_the_app(service: str) -> None:
+    asyncapi, bootstrap, settings_module, _ = service_modules(service)
+    settings_class = next(
+        value
+        for name, value in vars(settings_module).items()
+        if name.endswith("Settings") and name != "ServiceSettings"
+    )
+    settings = settings_class(nats_url="nats://localhost:4222", mongodb_url="mongodb://localhost")
+    document: Path = asyncapi.DOCUMENT
+    assert document.read_text() == render(bootstrap.create_app(settings)), (
+        f"{document} is stale: run `make contract` and commit it"
+    )
 
-    document = DOCUMENT.read_text()
-    for event in (*CONSUMES, *PUBLISHES):
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_asyncapi_documents_every_consumed_and_published_event(service: str) -> None:
+    asyncapi, _, _, subscribers = service_modules(service)
+    document = asyncapi.DOCUMENT.read_text()
+    for event in (*subscribers.CONSUMES, *subscribers.PUBLISHES):
         assert f'"const": "{event.type_name()}"' in document, event.__name__
-    assert "mediation.dlq.intake" in document
+    assert f"mediation.dlq.{service}" in document

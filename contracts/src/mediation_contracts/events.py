@@ -129,7 +129,7 @@ class CaseRequested(CloudEvent):
     event = "requested"
     sensitivity = "personal"
     producers = ("citizen portal", "case systems", "ombudsman office", "mediator client")
-    consumers = ("intake", "notifications")
+    consumers = ("intake", "scheduling", "notifications")
     type: Literal["dk.mediation.case.requested.v1"]
     data: CaseRequestedData
 
@@ -170,7 +170,7 @@ class CaseAssessed(CloudEvent):
     event = "assessed"
     sensitivity = "internal"
     producers = ("mediator client",)
-    consumers = ("intake",)
+    consumers = ("intake", "scheduling")
     type: Literal["dk.mediation.case.assessed.v1"]
     data: CaseAssessedData
 

@@ -27,9 +27,12 @@ from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.publisher.usecase import LogicPublisher
 from faststream.nats.subscriber.usecases.stream_pull_subscriber import PullStreamSubscriber
+from mediation_contracts.commands import Refusal, Reply
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import DLQ_STREAM, EVENTS_STREAM, consumer_name, dlq_subject
 from mediation_contracts.subjects import subscription_subject
+from nats.aio.msg import Msg
+from nats.errors import NotJSMessageError
 from nats.js.api import AckPolicy as ConsumerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
@@ -112,6 +115,8 @@ class DeliveryMiddleware(BaseMiddleware[Any, Any]):
     ) -> Any:
         msg = cast(NatsMessage, msg)
         raw = msg.raw_message
+        if not _from_jetstream(raw):
+            return await self._answer(call_next, msg)
         metadata = raw.metadata
         deliveries = metadata.num_delivered
         sequence = metadata.sequence.stream
@@ -133,6 +138,28 @@ class DeliveryMiddleware(BaseMiddleware[Any, Any]):
             else:
                 await msg.ack()
         return None
+
+    async def _answer(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: NatsMessage
+    ) -> Any:
+        """A request-reply command: whatever happens, the caller gets a :class:`Reply`."""
+        with structlog.contextvars.bound_contextvars(subject=msg.raw_message.subject):
+            try:
+                return await call_next(msg)
+            except ValidationError as error:
+                reason = describe_validation_error(error).replace("invalid event", "invalid")
+                log.info("command_invalid", reason=reason)
+                return Reply(
+                    ok=False,
+                    error=Refusal(
+                        code="invalid_request",
+                        message_da="Forespørgslen kunne ikke forstås: " + reason,
+                        message_en="The request could not be understood: " + reason,
+                    ),
+                )
+            except Exception as error:
+                log.exception("command_failed", error_type=type(error).__name__)
+                return Reply(ok=False, error=UNAVAILABLE)
 
     async def _retry_or_give_up(self, msg: NatsMessage, reason: str) -> None:
         deliveries = msg.raw_message.metadata.num_delivered
@@ -159,6 +186,21 @@ class DeliveryMiddleware(BaseMiddleware[Any, Any]):
             await msg.nack(delay=self.policy.delay_before(1))
             return
         await msg.ack()
+
+
+UNAVAILABLE = Refusal(
+    code="unavailable",
+    message_da="Det kunne ikke lade sig gøre lige nu. Prøv igen om lidt.",
+    message_en="That could not be done right now. Please try again shortly.",
+)
+
+
+def _from_jetstream(raw: Msg) -> bool:
+    try:
+        raw.metadata  # noqa: B018 - raises for a core NATS message
+    except NotJSMessageError:
+        return False
+    return True
 
 
 def _require_json_object(body: bytes) -> None:

@@ -1,4 +1,4 @@
-"""Run the intake service as a real process (`python -m intake`), as `make run` does."""
+"""Run a service as a real process (`python -m <service>`), as `make run` does."""
 
 import os
 import signal
@@ -8,19 +8,22 @@ import time
 from pathlib import Path
 
 
-class IntakeProcess:
-    def __init__(self, nats_url: str, mongodb_url: str, log_path: Path, **env: str) -> None:
+class ServiceProcess:
+    def __init__(
+        self, service: str, nats_url: str, mongodb_url: str, log_path: Path, **env: str
+    ) -> None:
+        self.service = service
         self.log_path = log_path
+        prefix = service.upper()
         self.env = {
             **os.environ,
             "NATS_URL": nats_url,
             "MONGODB_URL": mongodb_url,
             "LOG_FORMAT": "json",
-            "INTAKE_DATABASE": "mediation_intake",
             # Short delays so a test sees retries and dead letters in seconds.
-            "INTAKE_RETRY_DELAYS": "[0.3, 0.5, 1.0]",
-            "INTAKE_ACK_WAIT_SECONDS": "3",
-            "INTAKE_OUTBOX_POLL_SECONDS": "0.5",
+            f"{prefix}_RETRY_DELAYS": "[0.3, 0.5, 1.0]",
+            f"{prefix}_ACK_WAIT_SECONDS": "3",
+            f"{prefix}_OUTBOX_POLL_SECONDS": "0.5",
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
@@ -29,16 +32,18 @@ class IntakeProcess:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "intake"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", self.service], env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"intake exited with {self.process.returncode}: {self.tail()}")
+                raise RuntimeError(
+                    f"{self.service} exited with {self.process.returncode}: {self.tail()}"
+                )
             if b"app started successfully" in self.log_path.read_bytes()[offset:]:
                 return
             time.sleep(0.05)
-        raise TimeoutError(f"intake did not start within {timeout}s: {self.tail()}")
+        raise TimeoutError(f"{self.service} did not start within {timeout}s: {self.tail()}")
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown, in-flight messages unacknowledged."""

@@ -1,0 +1,1 @@
+"""Scheduling: books, moves and cancels the meetings of a mediation case."""

@@ -1,0 +1,22 @@
+"""``python -m scheduling.asyncapi [--check]``: the AsyncAPI document, from the app itself."""
+
+import sys
+from pathlib import Path
+
+from mediation_runtime.asyncapi import write_or_check
+
+from scheduling.bootstrap import create_app
+from scheduling.settings import SchedulingSettings
+
+DOCUMENT = Path(__file__).resolve().parents[2] / "asyncapi.json"
+
+
+def main() -> None:
+    settings = SchedulingSettings(
+        nats_url="nats://localhost:4222", mongodb_url="mongodb://localhost"
+    )
+    write_or_check(create_app(settings), DOCUMENT, sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The pure scheduling domain: case view, policy, slots and meetings. No I/O."""

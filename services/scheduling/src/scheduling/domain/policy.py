@@ -1,0 +1,88 @@
+"""Each tenant's scheduling rules: when the office works, how long meetings last, which rooms.
+
+Meeting times are stored in UTC; the policy's timezone is where working hours and slot starts
+are read, so a 09:00 start stays 09:00 on the office's wall clock across daylight saving.
+Every default can be overridden per tenant (e.g. from configuration, as JSON).
+"""
+
+from datetime import date, datetime, time, timedelta
+from typing import Self
+from zoneinfo import ZoneInfo
+
+from mediation_contracts.envelope import OpaqueId
+from mediation_contracts.events import MeetingKind, ShortText
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ISO_WEEKDAYS = frozenset(range(1, 8))
+
+
+class SchedulingPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timezone: ZoneInfo = ZoneInfo("Europe/Copenhagen")
+    working_days: frozenset[int] = Field(
+        default=frozenset({1, 2, 3, 4, 5}), description="ISO weekdays: 1 = Monday … 7 = Sunday."
+    )
+    closed_dates: frozenset[date] = Field(
+        default=frozenset(), description="Public holidays and other days the office is closed."
+    )
+    # An ordinary municipal office day; meetings start and end inside it (local wall clock).
+    day_starts: time = time(8, 30)
+    day_ends: time = time(15, 30)
+    # Normally 1½ hours (DOMAIN.md, step 6).
+    mediation_length: timedelta = timedelta(minutes=90)
+    # A pre-meeting is one party and the mediator agreeing the topics, not the dialogue itself:
+    # half a mediation meeting is room enough, and both parties' pre-meetings (plus buffers)
+    # fit in one morning.
+    pre_meeting_length: timedelta = timedelta(minutes=45)
+    # A follow-up looks back at the agreements with every party: shorter than the mediation,
+    # longer than a pre-meeting because all parties speak.
+    follow_up_length: timedelta = timedelta(minutes=60)
+    # Between two meetings of the same mediator or room: the room is reset, and parties of
+    # different cases do not meet each other in the doorway (meetings are confidential).
+    buffer: timedelta = timedelta(minutes=15)
+    # Slots start at the day's start and every `granularity` after it: quarter hours by default.
+    granularity: timedelta = timedelta(minutes=15)
+    # Two rooms, so every format (shuttle mediation needs two) can be booked out of the box; a
+    # tenant lists its own room ids.
+    rooms: tuple[OpaqueId, ...] = ("room-1", "room-2")
+    address: ShortText | None = Field(
+        default=None, description="The office's address, shown for meetings at the premises."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if not self.working_days or not self.working_days <= ISO_WEEKDAYS:
+            raise ValueError("working_days must be ISO weekdays between 1 (Monday) and 7")
+        if self.day_starts.tzinfo is not None or self.day_ends.tzinfo is not None:
+            raise ValueError("day_starts and day_ends are local wall-clock times, without zone")
+        if self.day_starts >= self.day_ends:
+            raise ValueError("day_starts must be before day_ends")
+        if self.granularity < timedelta(minutes=1) or self.granularity % timedelta(minutes=1):
+            raise ValueError("granularity must be a positive whole number of minutes")
+        if self.buffer < timedelta(0):
+            raise ValueError("buffer must not be negative")
+        day = datetime.combine(date.min, self.day_ends) - datetime.combine(
+            date.min, self.day_starts
+        )
+        for length in (self.pre_meeting_length, self.mediation_length, self.follow_up_length):
+            if not timedelta(0) < length <= day:
+                raise ValueError("meeting lengths must be positive and fit in a working day")
+        if len(set(self.rooms)) != len(self.rooms):
+            raise ValueError("room ids must be unique")
+        return self
+
+    def length_of(self, kind: MeetingKind) -> timedelta:
+        lengths: dict[MeetingKind, timedelta] = {
+            "pre_meeting": self.pre_meeting_length,
+            "mediation": self.mediation_length,
+            "follow_up": self.follow_up_length,
+        }
+        return lengths[kind]
+
+    def is_working_day(self, day: date) -> bool:
+        return day.isoweekday() in self.working_days and day not in self.closed_dates
+
+    def local(self, moment: datetime) -> datetime:
+        """A stored (UTC) time as people at the office read it."""
+        return moment.astimezone(self.timezone)

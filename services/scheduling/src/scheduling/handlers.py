@@ -1,0 +1,261 @@
+"""What scheduling does with case events and with commands. Plain functions over the
+repositories that bootstrap supplies; the rules themselves are in ``domain/``.
+
+Every handler is idempotent: an event already applied changes nothing, and a command sent
+again (same ``command_id``) gets the same answer.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+import structlog
+from mediation_contracts.commands import (
+    BookMeeting,
+    CancelMeeting,
+    ListMeetings,
+    MarkMeetingHeld,
+    MeetingView,
+    MoveMeeting,
+    Refusal,
+    Reply,
+    SlotView,
+    SuggestSlots,
+)
+
+from scheduling.adapters.case_views import CaseViews, ConcurrentUpdate
+from scheduling.adapters.meetings import Meetings
+from scheduling.adapters.reservations import Reservations, SlotTaken, room, staff
+from scheduling.domain.case_view import CaseEvent, CaseView
+from scheduling.domain.errors import BookingCode, BookingRefused, ImpossibleTransition
+from scheduling.domain.meeting import Meeting, busy_of, cancel_future_meetings, suggest_slots
+from scheduling.domain.slots import SEARCH_HORIZON
+from scheduling.refusals import refusal
+from scheduling.settings import SchedulingSettings
+
+log = structlog.get_logger("scheduling")
+
+MAX_CONCURRENT_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Scheduling:
+    """What the handlers need, wired once by bootstrap."""
+
+    settings: SchedulingSettings
+    views: CaseViews
+    meetings: Meetings
+    reservations: Reservations
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+async def when_case_event_update_view(event: CaseEvent, s: Scheduling) -> None:
+    """Keep the case view; when the case ends, call off its future meetings (neutral reason)."""
+    async with s.views.exclusive(event.tenant, event.subject):
+        for _ in range(MAX_CONCURRENT_RETRIES):
+            if await s.views.applied(event):
+                log.info("duplicate_ignored")
+                return
+            stored = await s.views.get_versioned(event.tenant, event.subject)
+            view, version = stored or (CaseView.for_event(event), 0)
+            view.apply(event)
+            try:
+                await s.views.save(view, event, version)
+                break
+            except ConcurrentUpdate:
+                continue
+        else:
+            raise ConcurrentUpdate(f"{event.tenant}:{event.subject}")
+    if (reason := view.ended) is not None:
+        for meeting in await s.meetings.of_case(event.tenant, event.subject):
+            async with s.meetings.exclusive(meeting.meeting_id):
+                current = await s.meetings.get(event.tenant, meeting.meeting_id)
+                if current is None:
+                    continue
+                cancelled = cancel_future_meetings([current], reason, now(), event)
+                if cancelled:
+                    await s.meetings.save(current, cancelled)
+                    await s.reservations.release(current.meeting_id)
+                    log.info("meeting_cancelled", meeting_id=current.meeting_id, reason=reason)
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+async def book_meeting(command: BookMeeting, tenant: str, s: Scheduling) -> Reply:
+    async with s.meetings.exclusive(f"command:{command.command_id}"):
+        if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
+            return answer(done)
+        view = await _view(tenant, command.case_id, s)
+        policy = s.settings.policy_for(tenant)
+        length = policy.length_of(command.kind)
+        busy = await s.meetings.scheduled_between(
+            tenant, command.starts_at, command.starts_at + length + policy.buffer
+        )
+        meeting, outgoing = Meeting.book(
+            meeting_id=str(uuid4()),
+            case=view,
+            policy=policy,
+            busy=busy_of(busy),
+            kind=command.kind,
+            format=command.format,
+            starts_at=command.starts_at,
+            now=now(),
+            source=s.settings.source,
+            party_id=command.party_id,
+            with_note_taker=command.with_note_taker,
+        )
+        await _reserve(meeting, s)
+        await s.meetings.save(meeting, outgoing, command.command_id)
+    log.info("meeting_booked", meeting_id=meeting.meeting_id, case_id=str(command.case_id))
+    return answer(meeting)
+
+
+async def move_meeting(command: MoveMeeting, tenant: str, s: Scheduling) -> Reply:
+    async with s.meetings.exclusive(command.meeting_id):
+        meeting = await _meeting(tenant, command.case_id, command.meeting_id, s)
+        if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
+            return answer(done)
+        view = await _view(tenant, command.case_id, s)
+        policy = s.settings.policy_for(tenant)
+        length = meeting.ends_at - meeting.starts_at
+        busy = await s.meetings.scheduled_between(
+            tenant, command.starts_at, command.starts_at + length + policy.buffer
+        )
+        outgoing = meeting.move(
+            case=view, policy=policy, busy=busy_of(busy), starts_at=command.starts_at, now=now()
+        )
+        await _reserve(meeting, s)
+        await s.meetings.save(meeting, outgoing, command.command_id)
+    log.info("meeting_moved", meeting_id=meeting.meeting_id)
+    return answer(meeting)
+
+
+async def cancel_meeting(command: CancelMeeting, tenant: str, s: Scheduling) -> Reply:
+    async with s.meetings.exclusive(command.meeting_id):
+        meeting = await _meeting(tenant, command.case_id, command.meeting_id, s)
+        if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
+            return answer(done)
+        outgoing = meeting.cancel("requested", now())
+        await s.meetings.save(meeting, outgoing, command.command_id)
+        await s.reservations.release(meeting.meeting_id)
+    log.info("meeting_cancelled", meeting_id=meeting.meeting_id, reason="requested")
+    return answer(meeting)
+
+
+async def mark_meeting_held(command: MarkMeetingHeld, tenant: str, s: Scheduling) -> Reply:
+    async with s.meetings.exclusive(command.meeting_id):
+        meeting = await _meeting(tenant, command.case_id, command.meeting_id, s)
+        if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
+            return answer(done)
+        outgoing = meeting.mark_held(command.marked_by, now())
+        await s.meetings.save(meeting, outgoing, command.command_id)
+    log.info("meeting_held", meeting_id=meeting.meeting_id)
+    return answer(meeting)
+
+
+async def suggest(query: SuggestSlots, tenant: str, s: Scheduling) -> Reply:
+    view = await _view(tenant, query.case_id, s)
+    policy = s.settings.policy_for(tenant)
+    after = max(query.after or now(), now())
+    busy = await s.meetings.scheduled_between(tenant, after, after + SEARCH_HORIZON)
+    slots = suggest_slots(
+        case=view,
+        policy=policy,
+        busy=busy_of(busy),
+        kind=query.kind,
+        format=query.format,
+        after=after,
+        count=query.count,
+        party_id=query.party_id,
+    )
+    return Reply(
+        ok=True,
+        slots=[
+            SlotView(starts_at=x.starts_at, ends_at=x.ends_at, room_ids=list(x.room_ids))
+            for x in slots
+        ],
+    )
+
+
+async def list_meetings(query: ListMeetings, tenant: str, s: Scheduling) -> Reply:
+    meetings = await s.meetings.of_case(tenant, query.case_id)
+    return Reply(ok=True, meetings=[view_of(meeting) for meeting in meetings])
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.code)
+        self.refusal = refusal
+
+
+async def _view(tenant: str, case_id: UUID, s: Scheduling) -> CaseView:
+    view = await s.views.get(tenant, case_id)
+    if view is None:
+        raise BookingRefused("case_unknown", f"case {case_id} is not known to scheduling")
+    return view
+
+
+async def _meeting(tenant: str, case_id: UUID, meeting_id: str, s: Scheduling) -> Meeting:
+    meeting = await s.meetings.get(tenant, meeting_id)
+    if meeting is None or meeting.case_id != case_id:
+        raise Refused(refusal("meeting_unknown"))
+    return meeting
+
+
+async def _reserve(meeting: Meeting, s: Scheduling) -> None:
+    """The race-proof guard behind the domain's check: refused if another booking won."""
+    policy = s.settings.policy_for(meeting.tenant)
+    resources = [staff(meeting.mediator_id)]
+    if meeting.note_taker_id is not None:
+        resources.append(staff(meeting.note_taker_id))
+    resources += [room(room_id) for room_id in meeting.location.room_ids]
+    try:
+        await s.reservations.reserve(
+            meeting.tenant,
+            meeting.meeting_id,
+            resources,
+            meeting.starts_at,
+            meeting.ends_at + policy.buffer,
+        )
+    except SlotTaken as taken:
+        code: BookingCode = "note_taker_busy"
+        if taken.resource.startswith("room:"):
+            code = "room_busy"
+        elif taken.resource == staff(meeting.mediator_id):
+            code = "mediator_busy"
+        at = f"{taken.at:%Y-%m-%d %H:%M} UTC"
+        raise BookingRefused(code, f"{taken.resource} is taken at {at}") from None
+
+
+def view_of(meeting: Meeting) -> MeetingView:
+    return MeetingView(
+        meeting_id=meeting.meeting_id,
+        case_id=meeting.case_id,
+        kind=meeting.kind,
+        format=meeting.format,
+        status=meeting.status.value,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        location=meeting.location,
+        participants=meeting.participants,
+    )
+
+
+def answer(meeting: Meeting) -> Reply:
+    return Reply(ok=True, meeting=view_of(meeting))
+
+
+def refused(error: BookingRefused | ImpossibleTransition | Refused) -> Reply:
+    if isinstance(error, Refused):
+        return Reply(ok=False, error=error.refusal)
+    return Reply(ok=False, error=refusal(error.code, error.message))

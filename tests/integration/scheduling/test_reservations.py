@@ -1,0 +1,89 @@
+"""Double-booking protection on a real MongoDB-wire server, including racing bookings."""
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from mediation_runtime.mongo import create_mongo_client
+from pymongo.asynchronous.collection import AsyncCollection
+from scheduling.adapters.reservations import Reservations, SlotTaken, room, staff
+
+pytestmark = pytest.mark.integration
+
+NINE = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # Monday 09:00 in Copenhagen
+GRANULE = timedelta(minutes=15)
+
+
+@pytest.fixture
+async def collection(mongodb_url: str) -> AsyncIterator[AsyncCollection[dict[str, Any]]]:
+    client = create_mongo_client(mongodb_url)
+    yield client["mediation_scheduling_test"][f"reservations_{secrets.token_hex(4)}"]
+    await client.close()
+
+
+async def test_of_twenty_racing_bookings_of_one_mediator_exactly_one_wins(
+    collection: AsyncCollection[dict[str, Any]],
+) -> None:
+    reservations = Reservations(collection, GRANULE)
+
+    async def book(n: int) -> str | None:
+        try:
+            await reservations.reserve(
+                "kk",
+                f"meeting-{n}",
+                [staff("mediator-1"), room(f"room-{n}")],
+                NINE,
+                NINE + timedelta(minutes=105),
+            )
+        except SlotTaken:
+            return None
+        return f"meeting-{n}"
+
+    winners = [m for m in await asyncio.gather(*(book(n) for n in range(20))) if m]
+
+    assert len(winners) == 1
+    held = await collection.distinct("meeting_id")
+    assert held == winners, "losers leave no reservation behind"
+
+
+async def test_overlap_is_refused_and_adjacent_booking_allowed(
+    collection: AsyncCollection[dict[str, Any]],
+) -> None:
+    reservations = Reservations(collection, GRANULE)
+    await reservations.reserve("kk", "a", [staff("m")], NINE, NINE + timedelta(minutes=105))
+
+    with pytest.raises(SlotTaken) as taken:
+        await reservations.reserve(
+            "kk",
+            "b",
+            [room("r1"), staff("m")],
+            NINE + timedelta(minutes=90),
+            NINE + timedelta(minutes=195),
+        )
+    assert taken.value.resource == "staff:m"
+    assert await collection.count_documents({"meeting_id": "b"}) == 0
+    # Right after the held buffer, and another tenant's mediator with the same id, are fine.
+    await reservations.reserve(
+        "kk", "c", [staff("m")], NINE + timedelta(minutes=105), NINE + timedelta(minutes=210)
+    )
+    await reservations.reserve("other", "d", [staff("m")], NINE, NINE + timedelta(minutes=105))
+
+
+async def test_moving_a_meeting_onto_part_of_its_own_time_and_releasing_it(
+    collection: AsyncCollection[dict[str, Any]],
+) -> None:
+    reservations = Reservations(collection, GRANULE)
+    await reservations.reserve("kk", "a", [staff("m")], NINE, NINE + timedelta(minutes=60))
+
+    later = NINE + timedelta(minutes=30)
+    await reservations.reserve("kk", "a", [staff("m")], later, later + timedelta(minutes=60))
+    # The freed half-hour is bookable by others again; the new time is not.
+    await reservations.reserve("kk", "b", [staff("m")], NINE, NINE + timedelta(minutes=30))
+    with pytest.raises(SlotTaken):
+        await reservations.reserve("kk", "c", [staff("m")], later, later + timedelta(minutes=15))
+
+    await reservations.release("a")
+    await reservations.reserve("kk", "c", [staff("m")], later, later + timedelta(minutes=15))
