@@ -30,6 +30,17 @@ from mediation_contracts.events import (
     MeetingScheduled,
     MeetingScheduledData,
     Participant,
+    SummaryConsentData,
+    SummaryConsentGiven,
+    SummaryConsentWithdrawn,
+    SummaryDestroyed,
+    SummaryDestroyedData,
+    SummaryRecorded,
+    SummaryRecordedData,
+    SummaryShared,
+    SummarySharedData,
+    SummarySharingAgreed,
+    SummarySharingAgreedData,
 )
 from mediation_contracts.subjects import (
     EventSubject,
@@ -110,6 +121,12 @@ SAMPLES: list[CloudEvent] = [
     _event(MeetingHeld, MeetingHeldData(meeting_id="meeting-1", held_at=START, marked_by=MEDIATOR)),
     outcome_recorded(CASE_ID, "partial_agreement"),
     _event(CaseClosed, CaseClosedData(outcome="withdrawn", closed_because="withdrawn")),
+    _event(SummaryConsentGiven, SummaryConsentData(party_id=CITIZEN, recorded_by=MEDIATOR)),
+    _event(SummaryConsentWithdrawn, SummaryConsentData(party_id=CITIZEN, recorded_by=MEDIATOR)),
+    _event(SummarySharingAgreed, SummarySharingAgreedData(party_id=CITIZEN, recorded_by=MEDIATOR)),
+    _event(SummaryRecorded, SummaryRecordedData(summary_id="summary-1", recorded_by=MEDIATOR)),
+    _event(SummaryShared, SummarySharedData(summary_id="summary-1", shared_by=MEDIATOR)),
+    _event(SummaryDestroyed, SummaryDestroyedData(reason_code="consent_withdrawn")),
 ]
 
 

@@ -129,7 +129,7 @@ class CaseRequested(CloudEvent):
     event = "requested"
     sensitivity = "personal"
     producers = ("citizen portal", "case systems", "ombudsman office", "mediator client")
-    consumers = ("intake", "scheduling", "notifications")
+    consumers = ("intake", "scheduling", "notes", "notifications")
     type: Literal["dk.mediation.case.requested.v1"]
     data: CaseRequestedData
 
@@ -391,6 +391,106 @@ class MeetingHeld(CloudEvent):
     data: MeetingHeldData
 
 
+# --- summary (the notes service; content never leaves it) --------------------------------
+
+
+class SummaryConsentData(Payload):
+    party_id: OpaqueId = Field(description="The citizen party whose wish this is.")
+    recorded_by: OpaqueId = Field(description="Staff id of who recorded it.")
+
+
+class SummaryConsentGiven(CloudEvent):
+    """The citizen explicitly wants a short summary written. Without it no note may exist."""
+
+    aggregate = "summary"
+    event = "consent_given"
+    sensitivity = "internal"
+    producers = ("mediator client",)
+    consumers = ("notes",)
+    type: Literal["dk.mediation.summary.consent_given.v1"]
+    data: SummaryConsentData
+
+
+class SummaryConsentWithdrawn(CloudEvent):
+    """The citizen no longer wants a summary: any summary of the case is destroyed."""
+
+    aggregate = "summary"
+    event = "consent_withdrawn"
+    sensitivity = "internal"
+    producers = ("mediator client",)
+    consumers = ("notes",)
+    type: Literal["dk.mediation.summary.consent_withdrawn.v1"]
+    data: SummaryConsentData
+
+
+class SummarySharingAgreedData(Payload):
+    party_id: OpaqueId = Field(description="The party agreeing that the parties may read it.")
+    recorded_by: OpaqueId
+
+
+class SummarySharingAgreed(CloudEvent):
+    """One party agrees that the summary may be shared with the parties."""
+
+    aggregate = "summary"
+    event = "sharing_agreed"
+    sensitivity = "internal"
+    producers = ("mediator client",)
+    consumers = ("notes",)
+    type: Literal["dk.mediation.summary.sharing_agreed.v1"]
+    data: SummarySharingAgreedData
+
+
+class SummaryRecordedData(Payload):
+    summary_id: OpaqueId
+    meeting_id: OpaqueId | None = None
+    recorded_by: OpaqueId
+
+
+class SummaryRecorded(CloudEvent):
+    """A summary exists (its content stays in the notes service, encrypted)."""
+
+    aggregate = "summary"
+    event = "recorded"
+    sensitivity = "internal"
+    producers = ("notes",)
+    consumers = ("notifications", "mediator client")
+    type: Literal["dk.mediation.summary.recorded.v1"]
+    data: SummaryRecordedData
+
+
+class SummarySharedData(Payload):
+    summary_id: OpaqueId
+    shared_by: OpaqueId
+
+
+class SummaryShared(CloudEvent):
+    """The summary may now be read by the parties (they all agreed)."""
+
+    aggregate = "summary"
+    event = "shared"
+    sensitivity = "internal"
+    producers = ("notes",)
+    consumers = ("notifications",)
+    type: Literal["dk.mediation.summary.shared.v1"]
+    data: SummarySharedData
+
+
+class SummaryDestroyedData(Payload):
+    reason_code: Literal["consent_withdrawn", "case_withdrawn", "retention_expired"]
+
+
+class SummaryDestroyed(CloudEvent):
+    """The case's data key is destroyed: its summaries can never be read again."""
+
+    aggregate = "summary"
+    event = "destroyed"
+    sensitivity = "internal"
+    producers = ("notes",)
+    consumers = ("mediator client",)
+    type: Literal["dk.mediation.summary.destroyed.v1"]
+    data: SummaryDestroyedData
+
+
 ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     CaseRequested,
     CaseRequestRefused,
@@ -407,4 +507,10 @@ ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     MeetingHeld,
     OutcomeRecorded,
     CaseClosed,
+    SummaryConsentGiven,
+    SummaryConsentWithdrawn,
+    SummarySharingAgreed,
+    SummaryRecorded,
+    SummaryShared,
+    SummaryDestroyed,
 )
