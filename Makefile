@@ -45,6 +45,7 @@ contract: ## regenerate the JSON Schemas, event catalog and AsyncAPI documents
 	$(UV) run python -m mediation_contracts.schemas
 	$(UV) run python -m intake.asyncapi
 	$(UV) run python -m scheduling.asyncapi
+	$(UV) run python -m notes.asyncapi
 
 bench: setup ## throughput benchmark against a same-run baseline; JSON in var/bench/
 	$(UV) run python -m benchmarks.intake_throughput

@@ -9,6 +9,8 @@ from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseAssessed,
     CaseAssessedData,
+    CaseClosed,
+    CaseClosedData,
     CaseRequested,
     CaseRequestedData,
     Companion,
@@ -25,6 +27,11 @@ from mediation_contracts.events import (
     PartyWithdrew,
     PartyWithdrewData,
     Requester,
+    SummaryConsentData,
+    SummaryConsentGiven,
+    SummaryConsentWithdrawn,
+    SummarySharingAgreed,
+    SummarySharingAgreedData,
 )
 
 SOURCE = "/tests/citizen-portal"
@@ -96,8 +103,11 @@ class Scenario:
             CaseAssessedData(decision=decision, reason=reason, assessed_by=self.mediator),
         )
 
-    def assign(self) -> MediatorAssigned:
-        return self._event(MediatorAssigned, MediatorAssignedData(mediator_id=self.mediator))
+    def assign(self, note_taker: str | None = None) -> MediatorAssigned:
+        return self._event(
+            MediatorAssigned,
+            MediatorAssignedData(mediator_id=self.mediator, note_taker_id=note_taker),
+        )
 
     def consent(self, party_id: str) -> ConsentGiven:
         return self._event(ConsentGiven, ConsentAnswerData(party_id=party_id))
@@ -119,6 +129,23 @@ class Scenario:
             follow_up_contact=FollowUpContact(name=FOLLOW_UP_NAME, unit="Jobcentret"),
         )
         return self._event(OutcomeRecorded, data)
+
+    def summary_consent(self) -> SummaryConsentGiven:
+        data = SummaryConsentData(party_id=self.citizen, recorded_by=self.mediator)
+        return self._event(SummaryConsentGiven, data)
+
+    def withdraw_summary_consent(self) -> SummaryConsentWithdrawn:
+        data = SummaryConsentData(party_id=self.citizen, recorded_by=self.mediator)
+        return self._event(SummaryConsentWithdrawn, data)
+
+    def agree_to_share(self, party_id: str) -> SummarySharingAgreed:
+        data = SummarySharingAgreedData(party_id=party_id, recorded_by=self.mediator)
+        return self._event(SummarySharingAgreed, data)
+
+    def closed(self) -> CaseClosed:
+        """As intake announces it after the outcome is recorded."""
+        data = CaseClosedData(outcome="agreement", closed_because="outcome_recorded")
+        return self._event(CaseClosed, data)
 
     def _event(self, kind: type[E], data: object) -> E:
         return kind.create(tenant=self.tenant, case_id=self.case_id, source=SOURCE, data=data)

@@ -71,6 +71,32 @@ class ListMeetings(Payload):
     case_id: UUID
 
 
+class NotesRequest(Payload):
+    """Every notes request names the case and carries the caller's signed token (JWT). Who
+    the caller is in the case is decided by the notes service, never by the request."""
+
+    case_id: UUID
+    token: str = Field(min_length=1, max_length=8192, description="Signed JWT of the caller.")
+
+
+class WriteSummary(NotesRequest):
+    command_id: UUID
+    text: str = Field(description="The short summary the citizen asked for. Confidential.")
+    meeting_id: OpaqueId | None = None
+
+
+class ReadSummaries(NotesRequest):
+    pass
+
+
+class ShareSummary(NotesRequest):
+    command_id: UUID
+
+
+class AuditTrail(NotesRequest):
+    pass
+
+
 class Refusal(Payload):
     code: str = Field(description="Stable, for programs: e.g. mediator_busy, not_ready.")
     message_da: str
@@ -96,9 +122,32 @@ class SlotView(Payload):
     room_ids: list[OpaqueId]
 
 
+class SummaryView(Payload):
+    """Confidential: only in a reply to a caller the notes service allowed to read it."""
+
+    summary_id: OpaqueId
+    meeting_id: OpaqueId | None = None
+    text: str
+    recorded_by: OpaqueId
+    recorded_at: UtcDatetime
+    shared: bool
+
+
+class AuditEntry(Payload):
+    at: UtcDatetime
+    subject: OpaqueId
+    role: str
+    action: Literal["write", "read", "share", "audit"]
+    allowed: bool
+    reason: str
+
+
 class Reply(Payload):
     ok: bool
     meeting: MeetingView | None = None
     meetings: list[MeetingView] | None = None
     slots: list[SlotView] | None = None
+    summaries: list[SummaryView] | None = None
+    summary_id: OpaqueId | None = None
+    audit: list[AuditEntry] | None = None
     error: Refusal | None = None

@@ -7,7 +7,7 @@ service means knowing all of them.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 import structlog
@@ -77,8 +77,10 @@ def service_app(
     mongo: AsyncMongoClient[dict[str, Any]],
     relays: Sequence[OutboxRelay],
     prepare: Callable[[], Awaitable[None]],
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
 ) -> FastStream:
-    """The FastStream app of a service, with the shared lifecycle around it."""
+    """The FastStream app of a service, with the shared lifecycle around it. ``background``
+    coroutines run while the service runs (periodic work such as retention)."""
     register_max_deliveries_handler(broker, service)
     app = FastStream(
         broker,
@@ -97,11 +99,12 @@ def service_app(
         await prepare()
 
     @app.after_startup
-    async def start_relays() -> None:
+    async def start_background_work() -> None:
         tasks.extend(asyncio.create_task(relay.run_forever()) for relay in relays)
+        tasks.extend(asyncio.create_task(work()) for work in background)
 
     @app.on_shutdown
-    async def stop_relays() -> None:
+    async def stop_background_work() -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mediation_devstack.processes import ManagedProcess
 
-SERVICES: tuple[str, ...] = ("intake", "scheduling")
+SERVICES: tuple[str, ...] = ("intake", "scheduling", "notes")
 
 _COLOURS = ("36", "35", "33", "32", "34", "31")  # cyan, magenta, yellow, green, blue, red
 
@@ -33,10 +33,14 @@ def _prefix(name: str, index: int, width: int) -> str:
 
 
 async def start_services(
-    names: tuple[str, ...], nats_url: str, mongodb_url: str, log_dir: Path
+    names: tuple[str, ...],
+    nats_url: str,
+    mongodb_url: str,
+    log_dir: Path,
+    extra_env: dict[str, str] | None = None,
 ) -> list[ManagedProcess]:
     """Start each service; its lines go to the terminal prefixed by its name and to its log."""
-    env = service_env(nats_url, mongodb_url)
+    env = service_env(nats_url, mongodb_url) | (extra_env or {})
     width = max((len(name) for name in names), default=0)
     started: list[ManagedProcess] = []
     try:

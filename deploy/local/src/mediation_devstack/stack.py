@@ -17,6 +17,7 @@ from typing import Any
 
 from mediation_runtime.streams import ensure_streams
 
+from mediation_devstack.dev_secrets import dev_secrets
 from mediation_devstack.ports import describe_port_holder, port_is_free
 from mediation_devstack.processes import ManagedProcess, StartupError
 from mediation_devstack.servers import (
@@ -120,8 +121,11 @@ async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
             f"cannot create the JetStream streams on {redact(stack.nats_url)}: {error!r}"
         ) from error
 
+    secrets = dev_secrets(layout.dev_identity_dir)
     stack.services.extend(
-        await start_services(service_names, stack.nats_url, stack.mongodb_url, layout.log_dir)
+        await start_services(
+            service_names, stack.nats_url, stack.mongodb_url, layout.log_dir, secrets
+        )
     )
 
 

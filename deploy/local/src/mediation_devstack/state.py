@@ -38,8 +38,20 @@ class StateLayout:
     def pid_file(self) -> Path:
         return self.root / "devstack.pid"
 
+    @property
+    def dev_identity_dir(self) -> Path:
+        return self.root / "dev-identity"
+
     def owned_entries(self) -> set[str]:
-        return {p.name for p in (self.nats_dir, self.ferretdb_dir, self.log_dir, self.pid_file)}
+        owned = (
+            self.nats_dir,
+            self.ferretdb_dir,
+            self.log_dir,
+            self.pid_file,
+            self.dev_identity_dir,
+            self.root / "bench",
+        )
+        return {p.name for p in owned}
 
 
 class RunLock:

@@ -1,0 +1,26 @@
+"""``python -m notes.asyncapi [--check]``: the AsyncAPI document, from the app itself."""
+
+import base64
+import sys
+from pathlib import Path
+
+from mediation_runtime.asyncapi import write_or_check
+
+from notes.bootstrap import create_app
+from notes.settings import NotesSettings
+
+DOCUMENT = Path(__file__).resolve().parents[2] / "asyncapi.json"
+
+
+def main() -> None:
+    settings = NotesSettings(
+        nats_url="nats://localhost:4222",
+        mongodb_url="mongodb://localhost",
+        master_key=base64.b64encode(bytes(32)).decode(),  # never used: nothing runs
+        jwks_url="https://idp.example/jwks.json",  # never fetched: nothing runs
+    )
+    write_or_check(create_app(settings), DOCUMENT, sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

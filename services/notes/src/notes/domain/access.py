@@ -1,0 +1,134 @@
+"""Who may do what with a case's summary (DOMAIN.md, "Confidentiality"). No I/O.
+
+:func:`decide` is the whole access policy, denying by default: only the paths written out
+below allow anything. Its reasons are short codes, safe to audit, log and show (via
+``notes.refusals``): they never carry content, names or ids.
+
+==========  ==================================================================================
+write       the case's mediator or note-taker, while every citizen party wants a summary and
+            the case's key has not been destroyed
+read        the case's mediator or note-taker, once a summary exists; a citizen party or an
+            administration party's representative only once the summary has been shared
+share       the case's mediator, once a summary exists and every party agreed to sharing
+audit       the case's mediator, also after the key was destroyed
+==========  ==================================================================================
+
+Never: companions, caseworkers, operators, other mediators, administration staff who do not
+represent a party in the case, anyone of another tenant.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from notes.domain.case_view import NotesCase
+from notes.domain.identity import Identity, Role
+
+Action = Literal["write", "read", "share", "audit"]
+
+# Roles that never touch a summary, whatever the case: checked before the case is looked at,
+# so that the answer tells them nothing about the case.
+NEVER: frozenset[Role] = frozenset({"caseworker", "operator"})
+
+MAX_SUMMARY_LENGTH = 4000
+"""Characters. A summary is short by design (DOMAIN.md: "a short summary, e.g. of agreements
+reached"): 4000 characters is about one page, room for a handful of agreements and who to
+contact later, but not for minutes or a transcript of what was said, which must not exist."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    """A code: why it was refused, or as what the person was allowed (``as_mediator``)."""
+
+
+def _deny(reason: str) -> Decision:
+    return Decision(allowed=False, reason=reason)
+
+
+def decide(
+    action: Action,
+    identity: Identity,
+    case: NotesCase | None,
+    *,
+    summary_exists: bool,
+    shared: bool,
+    destroyed: bool,
+    tenant: str,
+) -> Decision:
+    """May ``identity`` do ``action`` on the summaries of ``case`` (of ``tenant``)?
+
+    ``summary_exists``: the case has at least one summary; ``shared``: one has been shared with
+    the parties; ``destroyed``: the case's data key was destroyed (its content is gone).
+    """
+    if identity.tenant != tenant:
+        return _deny("other_tenant")
+    if identity.role in NEVER:
+        return _deny("role_may_not")
+    if case is None or case.tenant != tenant:
+        return _deny("not_a_member")
+    member = case.membership(identity)
+    if member is None:
+        return _deny("not_a_member")
+    allowed = Decision(allowed=True, reason=f"as_{member.kind}")
+
+    if action == "write":
+        if not member.is_case_staff:
+            return _deny("role_may_not")
+        if not case.summary_consented:
+            return _deny("no_summary_consent")
+        if destroyed:
+            return _deny("destroyed")
+        return allowed
+
+    if action == "read":
+        if not (member.is_case_staff or member.is_party_side):
+            return _deny("role_may_not")
+        if destroyed:
+            return _deny("destroyed")
+        if member.is_party_side:
+            # Parties learn nothing about unshared summaries, not even whether one exists.
+            return allowed if summary_exists and shared else _deny("not_shared")
+        if not summary_exists:
+            return _deny("no_summary")
+        return allowed
+
+    if action == "share":
+        if member.kind != "mediator":
+            return _deny("role_may_not")
+        if destroyed:
+            return _deny("destroyed")
+        if not summary_exists:
+            return _deny("no_summary")
+        # Sharing widens who can read: the citizen's wish for the summary must still stand.
+        if not case.summary_consented:
+            return _deny("no_summary_consent")
+        if not case.all_parties_agreed_to_share:
+            return _deny("not_all_parties_agreed")
+        return allowed
+
+    if action == "audit":
+        # The trail holds no content, so the mediator may see it after the key is gone.
+        if member.kind != "mediator":
+            return _deny("role_may_not")
+        return allowed
+
+    return _deny("unknown_action")
+
+
+class InvalidSummary(ValueError):
+    """The text cannot be a summary. ``code`` says why; the message never quotes the text."""
+
+    def __init__(self, code: Literal["summary_empty", "summary_too_long"]) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def validate_summary_text(text: str) -> str:
+    """The summary as it will be stored: without surrounding whitespace, not empty, short."""
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidSummary("summary_empty")
+    if len(stripped) > MAX_SUMMARY_LENGTH:
+        raise InvalidSummary("summary_too_long")
+    return stripped

@@ -1,0 +1,312 @@
+"""What notes does with case events and with commands; the rules are in ``domain/``.
+
+Each command: verify the token, take the case, ask the access policy, audit the decision,
+and only then touch content. Denials say why in codes, never with content.
+"""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+import structlog
+from mediation_contracts.commands import (
+    AuditTrail as AuditTrailQuery,
+)
+from mediation_contracts.commands import (
+    ReadSummaries,
+    Reply,
+    ShareSummary,
+    SummaryView,
+    WriteSummary,
+)
+from mediation_contracts.envelope import CloudEvent
+from mediation_contracts.events import (
+    SummaryConsentWithdrawn,
+    SummaryDestroyed,
+    SummaryDestroyedData,
+    SummaryRecorded,
+    SummaryRecordedData,
+    SummaryShared,
+    SummarySharedData,
+)
+
+from notes.adapters.audit import AuditTrail
+from notes.adapters.cases import ConcurrentUpdate, NotesCases, StoredCase, StoredSummary
+from notes.crypto import DecryptionFailed, Keyring
+from notes.domain.access import Action, InvalidSummary, decide, validate_summary_text
+from notes.domain.case_view import NotesCase, ShredReason
+from notes.domain.identity import Identity
+from notes.identity import InvalidToken, TokenVerifier
+from notes.refusals import refused
+from notes.settings import NotesSettings
+
+log = structlog.get_logger("notes")
+
+MAX_CONCURRENT_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Notes:
+    """What the handlers need, wired once by bootstrap."""
+
+    settings: NotesSettings
+    cases: NotesCases
+    audit: AuditTrail
+    keyring: Keyring
+    verifier: TokenVerifier
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+async def when_case_event_update_view(event: CloudEvent, n: Notes) -> None:
+    """Keep notes' view of the case; destroy the key as soon as a rule says so."""
+    async with n.cases.exclusive(event.tenant, event.subject):
+        for _ in range(MAX_CONCURRENT_RETRIES):
+            stored = await n.cases.load(event.tenant, event.subject)
+            stored = stored or StoredCase(view=NotesCase.for_event(event))  # type: ignore[arg-type]
+            if str(event.id) in stored.applied:
+                log.info("duplicate_ignored")
+                return
+            stored.view.apply(event)  # type: ignore[arg-type]
+            # Fail safe: a withdrawal of consent destroys the key even when it arrives after a
+            # later re-consent (events of one case come on different consumers, in any order).
+            forced: ShredReason | None = (
+                "consent_withdrawn" if isinstance(event, SummaryConsentWithdrawn) else None
+            )
+            outgoing = shred_if_due(stored, n, cause=event, reason=forced)
+            try:
+                await n.cases.store(stored, cause=event, outgoing=outgoing)
+                return
+            except ConcurrentUpdate:
+                continue
+        raise ConcurrentUpdate(f"{event.tenant}:{event.subject}")
+
+
+def shred_if_due(
+    stored: StoredCase, n: Notes, cause: CloudEvent | None, reason: ShredReason | None = None
+) -> list[CloudEvent]:
+    """Crypto-shredding: without its data key a case's summaries can never be read again."""
+    if stored.destroyed or stored.data_key is None:
+        return []
+    reason = reason or stored.view.shred_reason(n.clock(), n.settings.retention)
+    if reason is None:
+        return []
+    stored.data_key = None
+    stored.summaries = []
+    stored.destroyed_because = reason
+    stored.destroyed_at = n.clock()
+    log.info("summary_key_destroyed", reason=reason)
+    view = stored.view
+    return [
+        SummaryDestroyed.create(
+            tenant=view.tenant,
+            case_id=view.case_id,
+            source=n.settings.source,
+            data=SummaryDestroyedData(reason_code=reason),
+            cause=cause,
+        )
+    ]
+
+
+async def destroy_expired(n: Notes) -> int:
+    """The retention rule: keys of cases closed longer than the retention period go."""
+    destroyed = 0
+    for tenant, case_id in await n.cases.due_for_retention(n.clock() - n.settings.retention):
+        async with n.cases.exclusive(tenant, case_id):
+            stored = await n.cases.load(tenant, case_id)
+            if stored is None:
+                continue
+            outgoing = shred_if_due(stored, n, cause=None)
+            if outgoing:
+                await n.cases.store(stored, outgoing=outgoing)
+                destroyed += 1
+    return destroyed
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+async def write_summary(command: WriteSummary, tenant: str, n: Notes) -> Reply:
+    identity = await _identity(command.token, tenant, command.case_id, "write", n)
+    async with n.cases.exclusive(tenant, command.case_id):
+        stored = await n.cases.load(tenant, command.case_id)
+        if stored is not None and str(command.command_id) in stored.commands:
+            done = next(s for s in stored.summaries if s.command_id == str(command.command_id))
+            return Reply(ok=True, summary_id=done.summary_id)
+        await _require(identity, "write", stored, tenant, command.case_id, n)
+        assert stored is not None
+        try:
+            text = validate_summary_text(command.text)
+        except InvalidSummary as invalid:
+            return refused(invalid.code)
+        if stored.data_key is None:
+            stored.data_key = n.keyring.new_data_key()
+        summary_id = str(uuid4())
+        blob = n.keyring.encrypt(stored.data_key, text, aad(tenant, command.case_id, summary_id))
+        stored.summaries.append(
+            StoredSummary(
+                summary_id,
+                command.meeting_id,
+                blob,
+                identity.subject,
+                n.clock(),
+                str(command.command_id),
+            )
+        )
+        recorded = SummaryRecorded.create(
+            tenant=tenant,
+            case_id=command.case_id,
+            source=n.settings.source,
+            data=SummaryRecordedData(
+                summary_id=summary_id, meeting_id=command.meeting_id, recorded_by=identity.subject
+            ),
+            correlationid=stored.view.correlation_id,
+        )
+        await n.cases.store(stored, command_id=command.command_id, outgoing=[recorded])
+    log.info("summary_recorded", summary_id=summary_id, case_id=str(command.case_id))
+    return Reply(ok=True, summary_id=summary_id)
+
+
+async def read_summaries(query: ReadSummaries, tenant: str, n: Notes) -> Reply:
+    identity = await _identity(query.token, tenant, query.case_id, "read", n)
+    stored = await n.cases.load(tenant, query.case_id)
+    await _require(identity, "read", stored, tenant, query.case_id, n)
+    assert stored is not None
+    assert stored.data_key is not None
+    membership = stored.view.membership(identity)
+    staff = membership is not None and membership.is_case_staff
+    try:
+        summaries = _decrypted(stored, query.case_id, tenant, staff, n)
+    except DecryptionFailed:
+        # Tampered ciphertext or a wrong master key: an operator must look, with ids only.
+        log.error("summary_unreadable", case_id=str(query.case_id))
+        return refused("unreadable")
+    return Reply(ok=True, summaries=summaries)
+
+
+def _decrypted(
+    stored: StoredCase, case_id: UUID, tenant: str, staff: bool, n: Notes
+) -> list[SummaryView]:
+    assert stored.data_key is not None
+    return [
+        SummaryView(
+            summary_id=s.summary_id,
+            meeting_id=s.meeting_id,
+            text=n.keyring.decrypt(stored.data_key, s.blob, aad(tenant, case_id, s.summary_id)),
+            recorded_by=s.recorded_by,
+            recorded_at=s.recorded_at,
+            shared=s.shared,
+        )
+        for s in stored.summaries
+        if staff or s.shared
+    ]
+
+
+async def share_summary(command: ShareSummary, tenant: str, n: Notes) -> Reply:
+    identity = await _identity(command.token, tenant, command.case_id, "share", n)
+    async with n.cases.exclusive(tenant, command.case_id):
+        stored = await n.cases.load(tenant, command.case_id)
+        if stored is not None and str(command.command_id) in stored.commands:
+            return Reply(ok=True)
+        await _require(identity, "share", stored, tenant, command.case_id, n)
+        assert stored is not None
+        outgoing: list[CloudEvent] = []
+        for summary in stored.summaries:
+            if not summary.shared:
+                summary.shared = True
+                outgoing.append(
+                    SummaryShared.create(
+                        tenant=tenant,
+                        case_id=command.case_id,
+                        source=n.settings.source,
+                        data=SummarySharedData(
+                            summary_id=summary.summary_id, shared_by=identity.subject
+                        ),
+                        correlationid=stored.view.correlation_id,
+                    )
+                )
+        await n.cases.store(stored, command_id=command.command_id, outgoing=outgoing)
+    log.info("summary_shared", case_id=str(command.case_id), summaries=len(outgoing))
+    return Reply(ok=True)
+
+
+async def audit_trail(query: AuditTrailQuery, tenant: str, n: Notes) -> Reply:
+    identity = await _identity(query.token, tenant, query.case_id, "audit", n)
+    stored = await n.cases.load(tenant, query.case_id)
+    await _require(identity, "audit", stored, tenant, query.case_id, n)
+    return Reply(ok=True, audit=await n.audit.of_case(tenant, query.case_id))
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+class Denied(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def aad(tenant: str, case_id: UUID, summary_id: str) -> bytes:
+    """Binds a ciphertext to its place: it cannot be moved to another case or summary."""
+    return f"mediation-notes|{tenant}|{case_id}|{summary_id}".encode()
+
+
+async def _identity(token: str, tenant: str, case_id: UUID, action: Action, n: Notes) -> Identity:
+    try:
+        # Off the event loop: with a JWKS URL a cold key cache means a blocking fetch.
+        return await asyncio.to_thread(n.verifier.verify, token, tenant)
+    except InvalidToken as invalid:
+        await n.audit.record(
+            tenant=tenant,
+            case_id=case_id,
+            subject="unverified",
+            role="unverified",
+            action=action,
+            allowed=False,
+            reason=f"invalid_token:{invalid.reason}",
+            at=n.clock(),
+        )
+        log.info("access_denied", action=action, reason=f"invalid_token:{invalid.reason}")
+        raise Denied("invalid_token") from None
+
+
+async def _require(
+    identity: Identity,
+    action: Action,
+    stored: StoredCase | None,
+    tenant: str,
+    case_id: UUID,
+    n: Notes,
+) -> None:
+    decision = decide(
+        action,
+        identity,
+        stored.view if stored is not None else None,
+        summary_exists=bool(stored and stored.summaries),
+        shared=bool(stored and any(s.shared for s in stored.summaries)),
+        destroyed=bool(stored and stored.destroyed),
+        tenant=tenant,
+    )
+    await n.audit.record(
+        tenant=tenant,
+        case_id=case_id,
+        subject=identity.subject,
+        role=identity.role,
+        action=action,
+        allowed=decision.allowed,
+        reason=decision.reason,
+        at=n.clock(),
+    )
+    log.info(
+        "access_allowed" if decision.allowed else "access_denied",
+        action=action,
+        subject=identity.subject,
+        role=identity.role,
+        reason=decision.reason,
+    )
+    if not decision.allowed:
+        raise Denied(decision.reason)

@@ -1,0 +1,423 @@
+"""Verifies who is asking: a signed token (JWT) checked against the identity provider's keys.
+
+Every command and query to notes carries a token naming the person (``sub``), their role in
+the municipality (``role``) and the municipality (``tenant``). Nothing in it is trusted until
+:class:`TokenVerifier` has checked, in this order:
+
+1. the header, before anything else: ``alg`` must be one of the asymmetric algorithms in
+   :data:`ALLOWED_ALGORITHMS`. ``"none"`` or an empty signature is *unsigned*; ``HS*`` (and
+   anything else) is *algorithm_not_allowed*, so an HMAC token "signed" with the public key
+   as secret (the key-confusion attack) never reaches a key;
+2. the key: the header's ``kid`` must name a signing key in the configured JWKS (a file, or
+   a URL fetched lazily and cached), and that key's algorithm must be the token's ``alg``
+   (a key is bound to one algorithm: an RSA key without ``alg`` is RS256, a PS256 key must
+   say ``"alg": "PS256"`` in the JWKS). ``jku``, ``x5u`` and ``jwk`` headers are ignored:
+   keys come from configuration only;
+3. the signature, then the claims: ``exp``, ``aud``, ``sub``, ``role`` and ``tenant`` are
+   required, ``exp``/``nbf``/``iat`` are checked with a small leeway for clock skew, ``aud``
+   must contain the configured audience, ``iss`` must equal the configured issuer (when one
+   is configured), ``role`` must be one of :data:`~notes.domain.identity.ROLES` and
+   ``tenant`` must be the municipality the command is about.
+
+A refusal is an :class:`InvalidToken` with a stable ``reason`` code for the audit trail;
+its message never repeats the token or anything read from it.
+"""
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Final, Literal, Protocol
+from urllib.parse import urlparse
+
+import jwt
+from jwt import PyJWK, PyJWKClient, PyJWKSet
+from jwt.exceptions import (
+    DecodeError,
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InvalidAlgorithmError,
+    InvalidAudienceError,
+    InvalidIssuerError,
+    InvalidKeyError,
+    InvalidSignatureError,
+    InvalidTokenError,
+    MissingRequiredClaimError,
+    PyJWKClientConnectionError,
+    PyJWKClientError,
+    PyJWKSetError,
+    PyJWTError,
+)
+from jwt.utils import base64url_decode
+
+from notes.domain.identity import ROLES, Identity, Role
+
+ALLOWED_ALGORITHMS: Final[tuple[str, ...]] = ("EdDSA", "ES256", "ES384", "RS256", "PS256")
+"""Asymmetric only: never ``HS*`` (a shared secret is not an identity), never ``none``."""
+
+REQUIRED_CLAIMS: Final[tuple[str, ...]] = ("exp", "aud", "sub", "role", "tenant")
+
+MAX_TOKEN_LENGTH: Final = 16_384
+"""Longer strings are refused before any parsing (IdP tokens are a few kilobytes at most)."""
+
+Reason = Literal[
+    "malformed",
+    "unsigned",
+    "algorithm_not_allowed",
+    "unknown_key",
+    "bad_signature",
+    "expired",
+    "not_yet_valid",
+    "wrong_audience",
+    "wrong_issuer",
+    "wrong_tenant",
+    "missing_claim",
+    "unknown_role",
+    "keys_unavailable",
+]
+
+_MESSAGES: Final[dict[Reason, str]] = {
+    "malformed": "the token is not a well-formed signed JWT",
+    "unsigned": "the token is not signed",
+    "algorithm_not_allowed": "the token's signature algorithm is not allowed",
+    "unknown_key": "the token names no known signing key",
+    "bad_signature": "the token's signature does not verify",
+    "expired": "the token has expired",
+    "not_yet_valid": "the token is not valid yet",
+    "wrong_audience": "the token is not meant for this service",
+    "wrong_issuer": "the token comes from another issuer",
+    "wrong_tenant": "the token is for another municipality",
+    "missing_claim": "the token lacks a required claim",
+    "unknown_role": "the token names an unknown role",
+    "keys_unavailable": "the identity provider's keys could not be fetched",
+}
+
+_ROLES_BY_NAME: Final[dict[str, Role]] = {role: role for role in ROLES}
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+
+
+class InvalidToken(Exception):
+    """The token is refused. ``reason`` is a stable code; the message never contains the token."""
+
+    def __init__(self, reason: Reason, claim: str | None = None) -> None:
+        message = _MESSAGES[reason]
+        if claim is not None:
+            message = f"{message}: {claim}"
+        super().__init__(message)
+        self.reason: Reason = reason
+        self.claim = claim
+
+
+class KeysUnavailable(InvalidToken):
+    """The JWKS URL could not be fetched: the token is refused (fail closed), reason
+    ``keys_unavailable``, so an outage of the identity provider is told apart from a bad token."""
+
+    def __init__(self) -> None:
+        super().__init__("keys_unavailable")
+
+
+class IdentityConfigurationError(ValueError):
+    """The verifier cannot be built from the configuration given (no keys, no audience, ...)."""
+
+
+class KeySource(Protocol):
+    """Where the identity provider's public signing keys come from."""
+
+    def signing_key(self, kid: str) -> PyJWK | None:
+        """The signing key with this ``kid``, or None when there is none."""
+        ...
+
+
+class StaticKeys:
+    """A JWKS document held in memory (read from a file or given directly).
+
+    Only signing keys (``use`` absent or ``"sig"``) with a ``kid`` and an allowed algorithm
+    are kept; two keys with the same ``kid`` are a configuration error.
+    """
+
+    def __init__(
+        self, jwks: Mapping[str, Any], algorithms: Iterable[str] = ALLOWED_ALGORITHMS
+    ) -> None:
+        allowed = set(algorithms)
+        try:
+            key_set = PyJWKSet.from_dict(dict(jwks))
+        except (PyJWTError, AttributeError, TypeError) as error:
+            raise IdentityConfigurationError(f"unusable JWKS: {error}") from error
+        self._keys: dict[str, PyJWK] = {}
+        for key in key_set:
+            kid = key.key_id
+            if not kid or key.public_key_use not in (None, "sig"):
+                continue
+            if key.algorithm_name not in allowed:
+                continue
+            if kid in self._keys:
+                raise IdentityConfigurationError(f"JWKS has two keys with kid {kid!r}")
+            self._keys[kid] = key
+        if not self._keys:
+            raise IdentityConfigurationError(
+                "JWKS has no usable signing key (each needs a kid and an asymmetric algorithm: "
+                + ", ".join(sorted(allowed))
+                + ")"
+            )
+
+    @property
+    def kids(self) -> tuple[str, ...]:
+        return tuple(self._keys)
+
+    def signing_key(self, kid: str) -> PyJWK | None:
+        return self._keys.get(kid)
+
+
+class RemoteKeys:
+    """A JWKS URL (the municipality's identity provider), fetched on first use and cached.
+
+    Nothing is fetched at construction. The key set is cached for ``lifespan_seconds``; an
+    unknown ``kid`` triggers one refresh (at most every ``cooldown_seconds``), so a rotated key
+    is picked up without a restart. Plain ``http`` is refused unless the host is loopback or
+    ``allow_insecure_http`` is set: keys fetched in clear could be swapped on the way.
+
+    Fetching is blocking I/O (urllib) and happens inside :meth:`TokenVerifier.verify` when
+    the cache is cold or stale.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        lifespan_seconds: float = 300,
+        timeout_seconds: float = 5,
+        cooldown_seconds: float = 30,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        parsed = urlparse(url)
+        scheme = parsed.scheme.lower()
+        loopback = parsed.hostname in ("localhost", "127.0.0.1", "::1")
+        if scheme != "https" and not (scheme == "http" and (loopback or allow_insecure_http)):
+            raise IdentityConfigurationError(
+                f"JWKS URL must use https (got {scheme or 'no'} scheme): {url}"
+            )
+        try:
+            self._client = PyJWKClient(
+                url,
+                cache_jwk_set=True,
+                lifespan=lifespan_seconds,
+                timeout=timeout_seconds,
+                cooldown_duration=cooldown_seconds,
+            )
+        except PyJWKClientError as error:
+            raise IdentityConfigurationError(str(error)) from error
+        self.url = url
+
+    def signing_key(self, kid: str) -> PyJWK | None:
+        try:
+            return self._client.get_signing_key(kid)
+        except (PyJWKClientConnectionError, PyJWKSetError, ValueError, OSError):
+            raise KeysUnavailable() from None
+        except PyJWKClientError:  # no key with this kid, even after a refresh
+            return None
+
+
+class TokenVerifier:
+    """Turns a token into a verified :class:`~notes.domain.identity.Identity`, or refuses it.
+
+    ``jwks`` is a JWKS document (``{"keys": [...]}``) or any :class:`KeySource`; see
+    :meth:`from_file` and :meth:`from_url`. ``audience`` must appear in the token's ``aud``;
+    ``issuer``, when given, must equal its ``iss``. ``leeway_seconds`` tolerates clock skew on
+    ``exp``, ``nbf`` and ``iat``.
+    """
+
+    def __init__(
+        self,
+        jwks: Mapping[str, Any] | KeySource,
+        *,
+        audience: str,
+        issuer: str | None = None,
+        leeway_seconds: float = 30,
+        algorithms: Iterable[str] = ALLOWED_ALGORITHMS,
+    ) -> None:
+        self.algorithms: tuple[str, ...] = tuple(algorithms)
+        if not self.algorithms or not set(self.algorithms) <= set(ALLOWED_ALGORITHMS):
+            raise IdentityConfigurationError(
+                f"algorithms must be a non-empty subset of {', '.join(ALLOWED_ALGORITHMS)}"
+            )
+        if not audience:
+            raise IdentityConfigurationError("a token audience is required")
+        if issuer == "":
+            raise IdentityConfigurationError("the token issuer, when given, must not be empty")
+        if not math.isfinite(leeway_seconds) or not 0 <= leeway_seconds <= 300:
+            raise IdentityConfigurationError("leeway_seconds must be between 0 and 300")
+        self.keys: KeySource = (
+            StaticKeys(jwks, self.algorithms) if isinstance(jwks, Mapping) else jwks
+        )
+        self.audience = audience
+        self.issuer = issuer
+        self.leeway_seconds = leeway_seconds
+
+    @classmethod
+    def from_file(
+        cls,
+        path: str | Path,
+        *,
+        audience: str,
+        issuer: str | None = None,
+        leeway_seconds: float = 30,
+        algorithms: Iterable[str] = ALLOWED_ALGORITHMS,
+    ) -> "TokenVerifier":
+        """Keys from a JWKS file, read once now (a missing or broken file fails at start-up)."""
+        try:
+            document = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise IdentityConfigurationError(f"cannot read JWKS file {path}: {error}") from error
+        if not isinstance(document, dict):
+            raise IdentityConfigurationError(f"JWKS file {path} does not hold a JSON object")
+        return cls(
+            document,
+            audience=audience,
+            issuer=issuer,
+            leeway_seconds=leeway_seconds,
+            algorithms=algorithms,
+        )
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        audience: str,
+        issuer: str | None = None,
+        leeway_seconds: float = 30,
+        algorithms: Iterable[str] = ALLOWED_ALGORITHMS,
+        lifespan_seconds: float = 300,
+        timeout_seconds: float = 5,
+        allow_insecure_http: bool = False,
+    ) -> "TokenVerifier":
+        """Keys from the identity provider's JWKS URL, fetched on first use and cached."""
+        keys = RemoteKeys(
+            url,
+            lifespan_seconds=lifespan_seconds,
+            timeout_seconds=timeout_seconds,
+            allow_insecure_http=allow_insecure_http,
+        )
+        return cls(
+            keys,
+            audience=audience,
+            issuer=issuer,
+            leeway_seconds=leeway_seconds,
+            algorithms=algorithms,
+        )
+
+    def verify(self, token: str, tenant: str) -> Identity:
+        """The identity in ``token``, for a command about municipality ``tenant``.
+
+        Raises :class:`InvalidToken` (with ``reason``) when the token is refused.
+        """
+        alg, kid = self._checked_header(token)
+        key = self.keys.signing_key(kid)
+        if key is None:
+            raise InvalidToken("unknown_key")
+        if key.algorithm_name != alg:
+            raise InvalidToken("algorithm_not_allowed")
+        claims = self._decoded(token, key, alg)
+
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject.strip():
+            raise InvalidToken("missing_claim", "sub")
+        role = _ROLES_BY_NAME.get(claims["role"]) if isinstance(claims["role"], str) else None
+        if role is None:
+            raise InvalidToken("unknown_role")
+        if not isinstance(claims["tenant"], str) or not tenant or claims["tenant"] != tenant:
+            raise InvalidToken("wrong_tenant")
+        return Identity(subject=subject, role=role, tenant=tenant)
+
+    def _checked_header(self, token: str) -> tuple[str, str]:
+        """The header's ``alg`` and ``kid``, refused before any key or payload is looked at."""
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidToken("malformed")
+        segments = token.split(".")
+        if len(segments) != 3 or not all(_SEGMENT.fullmatch(s) for s in segments):
+            raise InvalidToken("malformed")
+        try:
+            header = json.loads(base64url_decode(segments[0].rstrip("=")))
+        except (ValueError, TypeError, RecursionError):
+            raise InvalidToken("malformed") from None
+        if not isinstance(header, dict):
+            raise InvalidToken("malformed")
+        alg = header.get("alg")
+        if alg is None or (isinstance(alg, str) and alg.strip().lower() in ("", "none")):
+            raise InvalidToken("unsigned")
+        if not isinstance(alg, str) or alg not in self.algorithms:
+            raise InvalidToken("algorithm_not_allowed")
+        if not segments[2].rstrip("="):
+            raise InvalidToken("unsigned")
+        kid = header.get("kid")
+        if kid is None:
+            raise InvalidToken("unknown_key")
+        if not isinstance(kid, str):
+            raise InvalidToken("malformed")
+        return alg, kid
+
+    def _decoded(self, token: str, key: PyJWK, alg: str) -> dict[str, Any]:
+        """Signature and registered claims checked by PyJWT; its errors become reason codes."""
+        required = [*REQUIRED_CLAIMS, *(["iss"] if self.issuer is not None else [])]
+        try:
+            return jwt.decode(
+                token,
+                key=key,
+                algorithms=[alg],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway_seconds,
+                options={
+                    "verify_signature": True,
+                    "verify_exp": True,
+                    "verify_nbf": True,
+                    "verify_iat": True,
+                    "verify_aud": True,
+                    "verify_iss": True,
+                    "verify_sub": True,
+                    "require": required,
+                },
+            )
+        except InvalidSignatureError:
+            raise InvalidToken("bad_signature") from None
+        except ExpiredSignatureError:
+            raise InvalidToken("expired") from None
+        except ImmatureSignatureError:
+            raise InvalidToken("not_yet_valid") from None
+        except InvalidAudienceError:
+            raise InvalidToken("wrong_audience") from None
+        except InvalidIssuerError:
+            raise InvalidToken("wrong_issuer") from None
+        except MissingRequiredClaimError as missing:
+            claim = missing.claim if missing.claim in required else None
+            raise InvalidToken("missing_claim", claim) from None
+        except InvalidAlgorithmError:
+            raise InvalidToken("algorithm_not_allowed") from None
+        except InvalidKeyError:
+            raise InvalidToken("unknown_key") from None
+        except (DecodeError, InvalidTokenError):
+            raise InvalidToken("malformed") from None
+
+
+def verifier_from_settings(
+    jwks_file: str | None,
+    jwks_url: str | None,
+    audience: str,
+    issuer: str | None,
+) -> TokenVerifier:
+    """The verifier the service runs with: ``NOTES_JWKS_FILE`` or ``NOTES_JWKS_URL`` (exactly
+    one), ``NOTES_TOKEN_AUDIENCE`` and, recommended in production, ``NOTES_TOKEN_ISSUER``."""
+    if jwks_file and jwks_url:
+        raise IdentityConfigurationError(
+            "set only one of NOTES_JWKS_FILE and NOTES_JWKS_URL, not both"
+        )
+    if jwks_file:
+        return TokenVerifier.from_file(jwks_file, audience=audience, issuer=issuer or None)
+    if jwks_url:
+        return TokenVerifier.from_url(jwks_url, audience=audience, issuer=issuer or None)
+    raise IdentityConfigurationError(
+        "no identity provider keys configured: set NOTES_JWKS_URL (the municipality's identity "
+        "provider) or NOTES_JWKS_FILE (a JWKS file; for development run "
+        "`python -m notes.dev_identity init`)"
+    )

@@ -1,0 +1,31 @@
+from datetime import timedelta
+
+from mediation_runtime.settings import ServiceSettings
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+SERVICE = "notes"
+
+
+class NotesSettings(ServiceSettings):
+    """Environment: ``NATS_URL``, ``MONGODB_URL``, ``LOG_FORMAT`` and ``NOTES_*``.
+
+    ``NOTES_MASTER_KEY`` (base64 of 32 random bytes) wraps every case's data key: keep it in
+    a secret store, never in the database. ``NOTES_JWKS_FILE`` or ``NOTES_JWKS_URL`` gives the
+    identity provider's public keys.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="NOTES_", extra="ignore")
+
+    database: str = "mediation_notes"
+    source: str = "/mediation/notes"
+    master_key: str = Field(description="base64 of 32 bytes; wraps the per-case data keys")
+    jwks_file: str | None = None
+    jwks_url: str | None = None
+    token_audience: str = "mediation-notes"  # noqa: S105 - an audience name, not a secret
+    token_issuer: str | None = None
+    retention: timedelta = Field(
+        default=timedelta(days=90),
+        description="How long summaries outlive the case's close before the key is destroyed.",
+    )
+    retention_check_seconds: float = 3600.0

@@ -1,0 +1,64 @@
+import base64
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import nats
+import pytest
+from nats.aio.client import Client
+from notes.dev_identity import DevIdentity
+
+from tests.integration.service_process import ServiceProcess
+
+
+@pytest.fixture(scope="session")
+def identity_provider(tmp_path_factory: pytest.TempPathFactory) -> DevIdentity:
+    """The development identity provider that signs the tests' tokens."""
+    return DevIdentity.create(tmp_path_factory.mktemp("dev-identity"))
+
+
+@pytest.fixture(scope="session")
+def master_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def notes_process(
+    nats_url: str, mongodb_url: str, log: Path, identity: DevIdentity, master_key: str
+) -> ServiceProcess:
+    return ServiceProcess(
+        "notes",
+        nats_url,
+        mongodb_url,
+        log,
+        NOTES_MASTER_KEY=master_key,
+        NOTES_JWKS_FILE=str(identity.directory / "jwks.json"),
+        NOTES_RETENTION="PT2S",  # closed cases lose their key two seconds after closing
+        NOTES_RETENTION_CHECK_SECONDS="0.3",
+    )
+
+
+@pytest.fixture(scope="module")
+def notes(
+    nats_url: str,
+    mongodb_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    identity_provider: DevIdentity,
+    master_key: str,
+) -> Iterator[ServiceProcess]:
+    process = notes_process(
+        nats_url,
+        mongodb_url,
+        tmp_path_factory.mktemp("notes") / "log",
+        identity_provider,
+        master_key,
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+async def nc(nats_url: str) -> AsyncIterator[Client]:
+    connection = await nats.connect(nats_url)
+    yield connection
+    await connection.close()
