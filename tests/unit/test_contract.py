@@ -29,6 +29,10 @@ from mediation_contracts.events import (
     MeetingRescheduledData,
     MeetingScheduled,
     MeetingScheduledData,
+    NotificationData,
+    NotificationFailed,
+    NotificationFailedData,
+    NotificationSent,
     Participant,
     SummaryConsentData,
     SummaryConsentGiven,
@@ -127,6 +131,27 @@ SAMPLES: list[CloudEvent] = [
     _event(SummaryRecorded, SummaryRecordedData(summary_id="summary-1", recorded_by=MEDIATOR)),
     _event(SummaryShared, SummarySharedData(summary_id="summary-1", shared_by=MEDIATOR)),
     _event(SummaryDestroyed, SummaryDestroyedData(reason_code="consent_withdrawn")),
+    _event(
+        NotificationSent,
+        NotificationData(
+            notification_id="n-1",
+            recipient_id=CITIZEN,
+            channel="email",
+            trigger="dk.mediation.meeting.scheduled.v1",
+            trigger_event_id="e-1",
+        ),
+    ),
+    _event(
+        NotificationFailed,
+        NotificationFailedData(
+            notification_id="n-1",
+            recipient_id=CITIZEN,
+            channel="sms",
+            trigger="reminder",
+            trigger_event_id="e-1",
+            reason_code="smtp_550",
+        ),
+    ),
 ]
 
 

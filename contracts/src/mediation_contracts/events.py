@@ -252,7 +252,7 @@ class PartyWithdrew(CloudEvent):
     event = "withdrew"
     sensitivity = "internal"
     producers = ("citizen portal", "mediator client")
-    consumers = ("intake", "scheduling", "notes")
+    consumers = ("intake", "scheduling", "notes", "notifications")
     type: Literal["dk.mediation.party.withdrew.v1"]
     data: PartyWithdrewData
 
@@ -491,6 +491,49 @@ class SummaryDestroyed(CloudEvent):
     data: SummaryDestroyedData
 
 
+# --- notification --------------------------------------------------------------------------
+
+
+class NotificationData(Payload):
+    notification_id: OpaqueId
+    recipient_id: OpaqueId = Field(description="The party's or companion's id; never an address.")
+    channel: Channel
+    trigger: Annotated[str, StringConstraints(max_length=200)] = Field(
+        description="What it was about: the CloudEvents type, or 'reminder'."
+    )
+    trigger_event_id: OpaqueId
+
+
+class NotificationSent(CloudEvent):
+    """A person was told something (no content, no address)."""
+
+    aggregate = "notification"
+    event = "sent"
+    sensitivity = "internal"
+    producers = ("notifications",)
+    consumers = ("mediator client",)
+    type: Literal["dk.mediation.notification.sent.v1"]
+    data: NotificationData
+
+
+class NotificationFailedData(NotificationData):
+    reason_code: Annotated[str, StringConstraints(max_length=100)] = Field(
+        description="e.g. smtp_550, no_address, gave_up_after_retries."
+    )
+
+
+class NotificationFailed(CloudEvent):
+    """A person could not be told; staff should reach them another way."""
+
+    aggregate = "notification"
+    event = "failed"
+    sensitivity = "internal"
+    producers = ("notifications",)
+    consumers = ("mediator client",)
+    type: Literal["dk.mediation.notification.failed.v1"]
+    data: NotificationFailedData
+
+
 ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     CaseRequested,
     CaseRequestRefused,
@@ -513,4 +556,6 @@ ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     SummaryRecorded,
     SummaryShared,
     SummaryDestroyed,
+    NotificationSent,
+    NotificationFailed,
 )

@@ -1,0 +1,40 @@
+"""A message to one person on one channel, ready to send. Built by the domain, sent by a
+channel. It carries what that person needs to know and nothing confidential: never note
+content, the description of the conflict, or another party's contact details."""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Channel = Literal["email", "sms", "digital_post"]
+Language = Literal["da", "en"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. 'text/calendar; method=REQUEST; charset="utf-8"'
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where one person is reached, from the case's request (kept no longer than needed)."""
+
+    person_id: str
+    name: str
+    language: Language
+    channel: Channel
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    recipient: Recipient
+    subject: str
+    text: str  # plain text body (email), or the whole SMS / Digital Post text
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+
+    @property
+    def channel(self) -> Channel:
+        return self.recipient.channel
