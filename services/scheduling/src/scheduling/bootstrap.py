@@ -7,10 +7,11 @@ from mediation_runtime.logging import configure_logging
 from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.outbox import OutboxRelay
 from mediation_runtime.service import declare_publishers, service_app
+from mediation_runtime.views import ViewStore
 
-from scheduling.adapters.case_views import CaseViews
 from scheduling.adapters.meetings import Meetings
 from scheduling.adapters.reservations import Reservations
+from scheduling.domain.case_view import CaseView
 from scheduling.entrypoints.subscribers import PUBLISHES, register_commands, register_subscribers
 from scheduling.handlers import Scheduling
 from scheduling.settings import SERVICE, SchedulingSettings
@@ -30,7 +31,7 @@ def create_app(settings: SchedulingSettings) -> FastStream:
     )
     scheduling = Scheduling(
         settings=settings,
-        views=CaseViews(database["case_views"], locks),
+        views=ViewStore(database["case_views"], CaseView, locks),
         meetings=Meetings(database["meetings"], locks, on_outbox_written=relay.wake),
         reservations=Reservations(
             database["reservations"], settings.policy_for("default").granularity

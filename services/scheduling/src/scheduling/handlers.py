@@ -22,8 +22,8 @@ from mediation_contracts.commands import (
     SlotView,
     SuggestSlots,
 )
+from mediation_runtime.views import ViewStore
 
-from scheduling.adapters.case_views import CaseViews, ConcurrentUpdate
 from scheduling.adapters.meetings import Meetings
 from scheduling.adapters.reservations import Reservations, SlotTaken, room, staff
 from scheduling.domain.case_view import CaseEvent, CaseView
@@ -35,15 +35,13 @@ from scheduling.settings import SchedulingSettings
 
 log = structlog.get_logger("scheduling")
 
-MAX_CONCURRENT_RETRIES = 5
-
 
 @dataclass(frozen=True)
 class Scheduling:
     """What the handlers need, wired once by bootstrap."""
 
     settings: SchedulingSettings
-    views: CaseViews
+    views: ViewStore[CaseView]
     meetings: Meetings
     reservations: Reservations
 
@@ -57,21 +55,10 @@ def now() -> datetime:
 
 async def when_case_event_update_view(event: CaseEvent, s: Scheduling) -> None:
     """Keep the case view; when the case ends, call off its future meetings (neutral reason)."""
-    async with s.views.exclusive(event.tenant, event.subject):
-        for _ in range(MAX_CONCURRENT_RETRIES):
-            if await s.views.applied(event):
-                log.info("duplicate_ignored")
-                return
-            stored = await s.views.get_versioned(event.tenant, event.subject)
-            view, version = stored or (CaseView.for_event(event), 0)
-            view.apply(event)
-            try:
-                await s.views.save(view, event, version)
-                break
-            except ConcurrentUpdate:
-                continue
-        else:
-            raise ConcurrentUpdate(f"{event.tenant}:{event.subject}")
+    view = await s.views.apply(event, CaseView.for_event, CaseView.apply)  # type: ignore[arg-type]
+    if view is None:
+        log.info("duplicate_ignored")
+        return
     if (reason := view.ended) is not None:
         for meeting in await s.meetings.of_case(event.tenant, event.subject):
             async with s.meetings.exclusive(meeting.meeting_id):

@@ -1,0 +1,102 @@
+"""A service's own view of each case, built from events, one document per case.
+
+The view is stored whole as JSON (never queried by its inside; ids inside may contain '.',
+which MongoDB field names must not), with the ids of the events applied to it (a redelivered
+event changes nothing) and a version, so replicas of a service never overwrite each other's
+update on MongoDB. On FerretDB run one process per service (see mediation_runtime.locks).
+"""
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from mediation_contracts.envelope import CloudEvent
+from pydantic import TypeAdapter
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from mediation_runtime.locks import KeyedLock
+
+V = TypeVar("V")
+
+MAX_CONCURRENT_RETRIES = 5
+
+
+class ConcurrentUpdate(Exception):
+    """Another replica changed the view meanwhile; read it again and re-apply."""
+
+
+def view_key(tenant: str, case_id: UUID) -> str:
+    return f"{tenant}:{case_id}"
+
+
+class ViewStore(Generic[V]):
+    def __init__(
+        self, collection: AsyncCollection[dict[str, Any]], view_type: type[V], locks: KeyedLock
+    ) -> None:
+        self._collection = collection
+        self._adapter: TypeAdapter[V] = TypeAdapter(view_type)
+        self._locks = locks
+
+    def exclusive(self, tenant: str, case_id: UUID) -> AbstractAsyncContextManager[None]:
+        return self._locks.hold("view:" + view_key(tenant, case_id))
+
+    async def get(self, tenant: str, case_id: UUID) -> V | None:
+        stored = await self._get_versioned(tenant, case_id)
+        return None if stored is None else stored[0]
+
+    async def apply(
+        self,
+        event: CloudEvent,
+        new_view: Callable[[CloudEvent], V],
+        apply: Callable[[V, CloudEvent], None],
+        **fields: Callable[[V], Any],
+    ) -> V | None:
+        """Apply ``event`` to its case's view once; None when it was applied before.
+
+        ``fields`` are extra top-level fields derived from the view, for queries.
+        """
+        async with self.exclusive(event.tenant, event.subject):
+            for _ in range(MAX_CONCURRENT_RETRIES):
+                if await self._applied(event):
+                    return None
+                stored = await self._get_versioned(event.tenant, event.subject)
+                view, version = stored or (new_view(event), 0)
+                apply(view, event)
+                try:
+                    await self._save(event, view, version, {k: f(view) for k, f in fields.items()})
+                except ConcurrentUpdate:
+                    continue
+                return view
+        raise ConcurrentUpdate(view_key(event.tenant, event.subject))
+
+    async def _get_versioned(self, tenant: str, case_id: UUID) -> tuple[V, int] | None:
+        document = await self._collection.find_one({"_id": view_key(tenant, case_id)})
+        if document is None:
+            return None
+        return self._adapter.validate_json(document["view"]), document["version"]
+
+    async def _applied(self, event: CloudEvent) -> bool:
+        found = await self._collection.count_documents(
+            {"_id": view_key(event.tenant, event.subject), "applied": str(event.id)}
+        )
+        return found > 0
+
+    async def _save(self, cause: CloudEvent, view: V, version: int, extra: dict[str, Any]) -> None:
+        key = view_key(cause.tenant, cause.subject)
+        fields = {"tenant": cause.tenant, "view": self._adapter.dump_json(view).decode(), **extra}
+        if version == 0:
+            try:
+                await self._collection.insert_one(
+                    {"_id": key, **fields, "version": 1, "applied": [str(cause.id)]}
+                )
+            except DuplicateKeyError:
+                raise ConcurrentUpdate(key) from None
+            return
+        result = await self._collection.update_one(
+            {"_id": key, "version": version},
+            {"$set": fields, "$inc": {"version": 1}, "$push": {"applied": str(cause.id)}},
+        )
+        if result.matched_count == 0:
+            raise ConcurrentUpdate(key)
