@@ -46,6 +46,7 @@ contract: ## regenerate the JSON Schemas, event catalog and AsyncAPI documents
 	$(UV) run python -m intake.asyncapi
 	$(UV) run python -m scheduling.asyncapi
 	$(UV) run python -m notes.asyncapi
+	$(UV) run python -m notifications.asyncapi
 
 bench: setup ## throughput benchmark against a same-run baseline; JSON in var/bench/
 	$(UV) run python -m benchmarks.intake_throughput

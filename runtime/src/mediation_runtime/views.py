@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from mediation_runtime.locks import KeyedLock
 
 V = TypeVar("V")
+E = TypeVar("E", bound=CloudEvent)
 
 MAX_CONCURRENT_RETRIES = 5
 
@@ -48,9 +49,9 @@ class ViewStore(Generic[V]):
 
     async def apply(
         self,
-        event: CloudEvent,
-        new_view: Callable[[CloudEvent], V],
-        apply: Callable[[V, CloudEvent], None],
+        event: E,
+        new_view: Callable[[E], V],
+        apply: Callable[[V, E], None],
         **fields: Callable[[V], Any],
     ) -> V | None:
         """Apply ``event`` to its case's view once; None when it was applied before.
@@ -70,6 +71,35 @@ class ViewStore(Generic[V]):
                     continue
                 return view
         raise ConcurrentUpdate(view_key(event.tenant, event.subject))
+
+    async def rewrite(
+        self, tenant: str, case_id: UUID, change: Callable[[V], None], **fields: Any
+    ) -> None:
+        """Change a view outside of an event (e.g. forgetting personal data after retention)."""
+        async with self.exclusive(tenant, case_id):
+            stored = await self._get_versioned(tenant, case_id)
+            if stored is None:
+                return
+            view, version = stored
+            change(view)
+            result = await self._collection.update_one(
+                {"_id": view_key(tenant, case_id), "version": version},
+                {
+                    "$set": {"view": self._adapter.dump_json(view).decode(), **fields},
+                    "$inc": {"version": 1},
+                },
+            )
+            if result.matched_count == 0:
+                raise ConcurrentUpdate(view_key(tenant, case_id))
+
+    async def find(self, query: dict[str, Any]) -> list[tuple[str, UUID]]:
+        """(tenant, case id) of the views whose extra fields match ``query``."""
+        cursor = self._collection.find(query, {"_id": 1})
+        pairs = []
+        async for document in cursor:
+            tenant, case_id = str(document["_id"]).split(":", 1)
+            pairs.append((tenant, UUID(case_id)))
+        return pairs
 
     async def _get_versioned(self, tenant: str, case_id: UUID) -> tuple[V, int] | None:
         document = await self._collection.find_one({"_id": view_key(tenant, case_id)})

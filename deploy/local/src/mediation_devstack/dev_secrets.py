@@ -1,4 +1,4 @@
-"""Development-only secrets for the local stack, made once under ``var/dev-identity``.
+"""Development-only settings for the local stack; secrets made once under ``var/dev-identity``.
 
 Production gets these from the municipality: the notes master key from a secret store and
 the identity provider's public keys (JWKS). Here a development identity provider (an Ed25519
@@ -32,5 +32,8 @@ def dev_secrets(directory: Path) -> dict[str, str]:
         "NOTES_JWKS_FILE": str(directory / "jwks.json"),
         "NOTES_TOKEN_ISSUER": json.loads((directory / "dev-identity.json").read_text())["issuer"],
         "NOTES_DEV_IDENTITY_DIR": str(directory),
+        # Messages to people go to readable .eml files instead of mail servers.
+        "NOTIFICATIONS_MODE": "file",
+        "NOTIFICATIONS_OUTBOX_DIR": str(directory.parent / "outbox"),
     }
     return {name: os.environ.get(name, value) for name, value in defaults.items()}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mediation_devstack.processes import ManagedProcess
 
-SERVICES: tuple[str, ...] = ("intake", "scheduling", "notes")
+SERVICES: tuple[str, ...] = ("intake", "scheduling", "notes", "notifications")
 
 _COLOURS = ("36", "35", "33", "32", "34", "31")  # cyan, magenta, yellow, green, blue, red
 

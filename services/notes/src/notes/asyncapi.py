@@ -12,14 +12,18 @@ from notes.settings import NotesSettings
 DOCUMENT = Path(__file__).resolve().parents[2] / "asyncapi.json"
 
 
-def main() -> None:
-    settings = NotesSettings(
+def settings() -> NotesSettings:
+    """The settings the committed document is generated with (nothing connects)."""
+    return NotesSettings(
         nats_url="nats://localhost:4222",
         mongodb_url="mongodb://localhost",
         master_key=base64.b64encode(bytes(32)).decode(),  # never used: nothing runs
         jwks_url="https://idp.example/jwks.json",  # never fetched: nothing runs
     )
-    write_or_check(create_app(settings), DOCUMENT, sys.argv[1:])
+
+
+def main() -> None:
+    write_or_check(create_app(settings()), DOCUMENT, sys.argv[1:])
 
 
 if __name__ == "__main__":

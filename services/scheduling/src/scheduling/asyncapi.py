@@ -11,11 +11,13 @@ from scheduling.settings import SchedulingSettings
 DOCUMENT = Path(__file__).resolve().parents[2] / "asyncapi.json"
 
 
+def settings() -> SchedulingSettings:
+    """The settings the committed document is generated with (nothing connects)."""
+    return SchedulingSettings(nats_url="nats://localhost:4222", mongodb_url="mongodb://localhost")
+
+
 def main() -> None:
-    settings = SchedulingSettings(
-        nats_url="nats://localhost:4222", mongodb_url="mongodb://localhost"
-    )
-    write_or_check(create_app(settings), DOCUMENT, sys.argv[1:])
+    write_or_check(create_app(settings()), DOCUMENT, sys.argv[1:])
 
 
 if __name__ == "__main__":

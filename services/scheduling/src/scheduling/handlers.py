@@ -55,7 +55,7 @@ def now() -> datetime:
 
 async def when_case_event_update_view(event: CaseEvent, s: Scheduling) -> None:
     """Keep the case view; when the case ends, call off its future meetings (neutral reason)."""
-    view = await s.views.apply(event, CaseView.for_event, CaseView.apply)  # type: ignore[arg-type]
+    view = await s.views.apply(event, CaseView.for_event, CaseView.apply)
     if view is None:
         log.info("duplicate_ignored")
         return

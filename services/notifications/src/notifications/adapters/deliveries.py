@@ -1,0 +1,135 @@
+"""Deliveries and due reminders in ``mediation_notifications.notifications``.
+
+A delivery is one message to one person on one channel, keyed by what caused it, the
+recipient and the channel: the same event delivered twice can never create a second
+delivery. Its state (pending, sent, failed), attempts and next attempt are kept with it, and
+its NotificationSent/Failed event goes out through the document's outbox.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from mediation_contracts.envelope import CloudEvent
+from mediation_runtime.outbox import outbox_entry
+from pydantic import TypeAdapter
+from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from notifications.domain.message import Message
+
+_MESSAGE = TypeAdapter(Message)
+
+
+class Deliveries:
+    def __init__(self, collection: AsyncCollection[dict[str, Any]], on_outbox_written: Any) -> None:
+        self._collection = collection
+        self._on_outbox_written = on_outbox_written
+
+    async def create_indexes(self) -> None:
+        await self._collection.create_index(
+            [("kind", ASCENDING), ("state", ASCENDING), ("next_attempt_at", ASCENDING)]
+        )
+
+    async def add(
+        self,
+        *,
+        tenant: str,
+        case_id: str,
+        message: Message,
+        trigger: str,
+        trigger_id: str,
+        now: datetime,
+    ) -> bool:
+        """A new pending delivery; False when this one exists already (a redelivery)."""
+        delivery_id = f"{trigger_id}:{message.recipient.person_id}:{message.channel}"
+        try:
+            await self._collection.insert_one(
+                {
+                    "_id": delivery_id,
+                    "kind": "delivery",
+                    "tenant": tenant,
+                    "case_id": case_id,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "lease_until": now,
+                    "trigger": trigger,
+                    "trigger_id": trigger_id,
+                    "recipient_id": message.recipient.person_id,
+                    "channel": message.channel,
+                    "message": _MESSAGE.dump_json(message).decode(),
+                    "outbox": [],
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def claim_due(
+        self, now: datetime, lease: timedelta, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Pending deliveries whose time has come, each leased to this worker for ``lease``."""
+        cursor = self._collection.find(
+            {
+                "kind": "delivery",
+                "state": "pending",
+                "next_attempt_at": {"$lte": now},
+                "lease_until": {"$lte": now},
+            },
+        ).limit(limit)
+        claimed = []
+        async for delivery in cursor:
+            result = await self._collection.update_one(
+                {
+                    "_id": delivery["_id"],
+                    "state": "pending",
+                    "lease_until": delivery["lease_until"],
+                },
+                {"$set": {"lease_until": now + lease}},
+            )
+            if result.modified_count == 1:
+                claimed.append(delivery)
+        return claimed
+
+    @staticmethod
+    def message_of(delivery: dict[str, Any]) -> Message:
+        return _MESSAGE.validate_json(delivery["message"])
+
+    async def finish(
+        self,
+        delivery_id: str,
+        *,
+        state: str,
+        attempts: int,
+        event: CloudEvent,
+        detail: dict[str, Any],
+    ) -> None:
+        """Sent or failed for good, with its event, in one write."""
+        await self._collection.update_one(
+            {"_id": delivery_id},
+            {
+                "$set": {"state": state, "attempts": attempts, **detail},
+                "$push": {"outbox": outbox_entry(event)},
+            },
+        )
+        self._on_outbox_written()
+
+    async def retry_later(
+        self, delivery_id: str, *, attempts: int, at: datetime, reason: str
+    ) -> None:
+        await self._collection.update_one(
+            {"_id": delivery_id},
+            {
+                "$set": {
+                    "attempts": attempts,
+                    "next_attempt_at": at,
+                    "lease_until": at,
+                    "last_failure": reason,
+                }
+            },
+        )
+
+    async def of_case(self, tenant: str, case_id: str) -> list[dict[str, Any]]:
+        cursor = self._collection.find({"kind": "delivery", "tenant": tenant, "case_id": case_id})
+        return [document async for document in cursor]

@@ -1,0 +1,57 @@
+"""Due reminders in ``mediation_notifications.notifications`` (kind ``reminder``).
+
+One per meeting holding its reminder plan: replaced when the meeting moves, emptied when it
+is cancelled. A periodic task sends those that are due, once.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter
+from pymongo.asynchronous.collection import AsyncCollection
+
+from notifications.domain.reminders import ReminderPlan
+
+_PLAN = TypeAdapter(ReminderPlan)
+
+
+def reminder_id(tenant: str, meeting_id: str) -> str:
+    return f"reminder:{tenant}:{meeting_id}"
+
+
+class Reminders:
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self._collection = collection
+
+    async def current(self, tenant: str, meeting_id: str) -> ReminderPlan | None:
+        document = await self._collection.find_one({"_id": reminder_id(tenant, meeting_id)})
+        return None if document is None else _PLAN.validate_json(document["plan"])
+
+    async def store(self, plan: ReminderPlan) -> None:
+        reminder = plan.reminder
+        await self._collection.update_one(
+            {"_id": reminder_id(plan.tenant, plan.meeting_id)},
+            {
+                "$set": {
+                    "kind": "reminder",
+                    "tenant": plan.tenant,
+                    "state": "pending" if reminder is not None else "none",
+                    "due_at": reminder.due_at if reminder is not None else None,
+                    "plan": _PLAN.dump_json(plan).decode(),
+                }
+            },
+            upsert=True,
+        )
+
+    async def due(self, now: datetime) -> list[tuple[dict[str, Any], ReminderPlan]]:
+        cursor = self._collection.find(
+            {"kind": "reminder", "state": "pending", "due_at": {"$lte": now}}
+        )
+        return [(document, _PLAN.validate_json(document["plan"])) async for document in cursor]
+
+    async def sent(self, document: dict[str, Any]) -> None:
+        """Marks exactly the plan that was sent: a reminder moved meanwhile stays pending."""
+        await self._collection.update_one(
+            {"_id": document["_id"], "plan": document["plan"], "state": "pending"},
+            {"$set": {"state": "sent"}},
+        )

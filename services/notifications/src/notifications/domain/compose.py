@@ -1,0 +1,491 @@
+"""Who is told what: from one event (or a due reminder) to the messages for the people of a case.
+
+Pure: no I/O. :func:`audience` says whom an event concerns (person ids), :func:`compose` makes
+one :class:`Message` for each of them who can be reached; the caller records a
+``NotificationFailed`` (``no_address``) for everyone in the audience without a message.
+Apply the event to :class:`CaseContacts` before composing (``compose`` also reads the event
+itself, so the order of the two does not change who is told).
+
+Who is told (decisions marked *):
+- ``ConsentRequested``: the party asked, nobody else; not who asked or what about.
+- ``MeetingScheduled`` / ``MeetingRescheduled`` / a :class:`Reminder`: each participant with
+  role party or companion; mediator and note-taker are staff, told by their own tools.
+  * No reminder once the mediation has ended (its cancellation is on its way).
+- ``MeetingCancelled``: the parties and companions of the meeting's newest booking (the event
+  carries no participants; an unknown meeting gives nobody, and the caller retries later).
+  * The one who withdrew also gets it: it clears the meeting from their calendar and says
+  only that the meeting will not take place.
+- ``PartyWithdrew``: every party and companion, except the party who withdrew and
+  * its companion (who supports that party's decision and hears it from them). A mediator's
+  withdrawal excludes nobody. Only the withdrawal that ended the mediation is announced; the
+  text never says who withdrew or why. A withdrawal by someone who is not a party is ignored.
+- ``CaseClosed``: every party (companions are not told).
+  * ``withdrawn``: the withdrawal notice already said the mediation ended, so nothing is sent,
+  unless a follow-up contact was named: then every party gets the closing message with it.
+  * ``assessment_declined`` / ``consent_declined``: only the parties who know of the request
+  (the requesting party and those asked for consent), so that nobody learns from us that
+  someone wanted mediation with them before they were asked. The reason is never given.
+- ``SummaryShared``: every party; that a summary is available from the office, never content.
+
+Channels: email gets the full text and, for meetings, an .ics invitation or cancellation;
+SMS gets a short text (``*.sms.j2``, at most :data:`SMS_MAX_CHARS`); * Digital Post gets the
+full text but no .ics (it is a letter box, not a calendar; the letter carries time and place).
+
+Texts come from ``notifications/templates/<da|en>/``: Danish, English when the recipient's
+language is ``en``. See ``templates/README.md`` for the conventions.
+"""
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from mediation_contracts.envelope import CloudEvent
+from mediation_contracts.events import (
+    CaseClosed,
+    ConsentRequested,
+    FollowUpContact,
+    Location,
+    MeetingCancelled,
+    MeetingFormat,
+    MeetingKind,
+    MeetingRescheduled,
+    MeetingScheduled,
+    Participant,
+    PartyWithdrew,
+    SummaryShared,
+)
+
+from notifications.domain.calendar import Method, invitation
+from notifications.domain.contacts import CaseContacts
+from notifications.domain.message import Attachment, Language, Message, Recipient
+from notifications.domain.reminders import Reminder
+
+SMS_MAX_CHARS = 320
+# RFC 5545 SEQUENCE is a signed 32-bit INTEGER. Seconds since this epoch grow with every later
+# event about a meeting and last until 2093 (plain Unix seconds would overflow in 2038).
+SEQUENCE_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+_COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+# Autoescaping although every output is plain text: names, addresses and links come from
+# outside (a citizen portal, case systems) and end up in emails, Digital Post letters and
+# calendar entries that some programs show as HTML. Escaping makes "<script>" or a forged
+# link in a name inert wherever the text lands, and it is on by default, so a new template
+# cannot forget it. The cost: "&" in a value shows as "&amp;". Video links are the one value
+# that must keep "&"; they pass only through :func:`_safe_url`.
+_ENV = Environment(
+    loader=PackageLoader("notifications", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,  # a partial ends with its newline, as written
+)
+# SMS templates are one paragraph: every line break is a space (whitespace is collapsed).
+_SMS_ENV = _ENV.overlay(trim_blocks=False, lstrip_blocks=False)
+
+_WEEKDAYS = {
+    "da": ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "da": (
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+# Danish addresses a citizen as "du", an administrative unit as "I" (verbs do not change).
+_PRONOUNS = {
+    False: {"du": "du", "dig": "dig", "din": "din"},
+    True: {"du": "I", "dig": "jer", "din": "jeres"},
+}
+_SAFE_URL = re.compile(r"https://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")
+
+
+@dataclass(frozen=True)
+class Office:
+    """The unit that runs mediation for one tenant: named in every message as the sender and
+    the place to turn to. ``organizer_email`` is the ORGANIZER of calendar invitations."""
+
+    name: str  # e.g. "Borgerrådgiveren"
+    phone: str
+    email: str
+    address: str
+    organizer_email: str
+    timezone: ZoneInfo = field(default=_COPENHAGEN)
+
+    def __post_init__(self) -> None:
+        # Bounded so that every SMS stays within SMS_MAX_CHARS whatever the event holds.
+        if not 1 <= len(self.name) <= 40:
+            raise ValueError("the office name must be 1-40 characters (it opens every SMS)")
+        if not 1 <= len(self.phone) <= 20:
+            raise ValueError("the office phone must be 1-20 characters")
+
+
+@dataclass(frozen=True)
+class _Meeting:
+    """One meeting in words for one language (times in the office's zone)."""
+
+    kind: MeetingKind | None
+    format: MeetingFormat | None
+    location_kind: Literal["premises", "phone", "video"] | None
+    address: str | None
+    join_url: Markup | None
+    date: str
+    when: str
+    when_sms: str
+    previous_when: str | None = None
+    previous_when_sms: str | None = None
+
+
+@dataclass(frozen=True)
+class _FollowUp:
+    name: str
+    unit: str | None
+    phone: str | None
+    email: str | None
+
+
+ComposeEvent = CloudEvent | Reminder
+
+
+# --- who -----------------------------------------------------------------------------------
+
+
+def audience(event: ComposeEvent, contacts: CaseContacts) -> list[str]:
+    """The ids of the people ``event`` is told to, in a stable order (see the module text)."""
+    if isinstance(event, ConsentRequested):
+        return [event.data.party_id]
+    if isinstance(event, MeetingScheduled | MeetingRescheduled):
+        return _attending(event.data.participants)
+    if isinstance(event, Reminder):
+        return [] if contacts.ended else _attending(event.participants)
+    if isinstance(event, MeetingCancelled):
+        booking = contacts.meetings.get(event.data.meeting_id)
+        return list(booking.person_ids) if booking is not None else []
+    if isinstance(event, PartyWithdrew):
+        return _told_of_withdrawal(event, contacts)
+    if isinstance(event, CaseClosed):
+        because = event.data.closed_because
+        if because == "outcome_recorded":
+            return list(contacts.party_ids)
+        if because == "withdrawn":
+            return list(contacts.party_ids) if event.data.follow_up_contact else []
+        knows = {contacts.requester_id, *contacts.consent_asked}
+        return [p for p in contacts.party_ids if p in knows]
+    if isinstance(event, SummaryShared):
+        return list(contacts.party_ids)
+    return []
+
+
+def _attending(participants: list[Participant] | tuple[Participant, ...]) -> list[str]:
+    ids = [p.participant_id for p in participants if p.role in ("party", "companion")]
+    return list(dict.fromkeys(ids))
+
+
+def _told_of_withdrawal(event: PartyWithdrew, contacts: CaseContacts) -> list[str]:
+    who = event.data.participant_id
+    by_party = event.data.withdrawn_by == "party"
+    if by_party and not contacts.is_party(who):
+        return []
+    this = (event.time, str(event.id))
+    earlier = contacts.first_withdrawal()
+    if earlier is not None and earlier < this:
+        return []  # the mediation had already ended; everyone was told then
+    if contacts.closed_at is not None and contacts.closed_at < event.time:
+        return []
+    gone = contacts.withdrawn_parties() | ({who} if by_party else set())
+    told: list[str] = []
+    for party in contacts.party_ids:
+        if party in gone:
+            continue
+        told.append(party)
+        companion = contacts.companion_of(party)
+        if companion is not None:
+            told.append(companion)
+    return told
+
+
+# --- what ----------------------------------------------------------------------------------
+
+
+def compose(event: ComposeEvent, contacts: CaseContacts, office: Office) -> list[Message]:
+    """The messages ``event`` causes: one per reachable person in :func:`audience`."""
+    messages = []
+    for person_id in audience(event, contacts):
+        recipient = contacts.recipient(person_id)
+        if recipient is not None:
+            messages.append(_message(event, recipient, contacts, office))
+    return messages
+
+
+def _message(
+    event: ComposeEvent, recipient: Recipient, contacts: CaseContacts, office: Office
+) -> Message:
+    lang: Language = recipient.language
+    person = contacts.people[recipient.person_id]
+    supported = contacts.supported_by(recipient.person_id)
+    supported_person = contacts.people.get(supported) if supported is not None else None
+    context: dict[str, Any] = {
+        "name": recipient.name,
+        "office": office,
+        "administration": person.kind == "administration",
+        "p": _PRONOUNS[person.kind == "administration"],
+        "companion_for": supported_person.name if supported_person is not None else None,
+        "invitation": False,
+    }
+    calendar: tuple[Method, int, _Meeting, datetime, datetime | None] | None = None
+    stamp = event.time if isinstance(event, CloudEvent) else event.due_at
+    tz = office.timezone
+
+    if isinstance(event, ConsentRequested):
+        template = "consent_requested"
+    elif isinstance(event, MeetingScheduled | MeetingRescheduled):
+        data = event.data
+        meeting = _meeting(
+            lang, office, data.kind, data.format, data.location, data.starts_at, data.ends_at
+        )
+        if isinstance(event, MeetingRescheduled):
+            template = "meeting_rescheduled"
+            meeting = _with_previous(
+                meeting, lang, tz, event.data.previous_starts_at, event.data.previous_ends_at
+            )
+            sequence = _sequence(event.time)
+        else:
+            template = "meeting_scheduled"
+            sequence = 0
+        context["m"] = meeting
+        calendar = ("REQUEST", sequence, meeting, data.starts_at, data.ends_at)
+    elif isinstance(event, Reminder):
+        template = "meeting_reminder"
+        context["m"] = _meeting(
+            lang, office, event.kind, event.format, event.location, event.starts_at, event.ends_at
+        )
+    elif isinstance(event, MeetingCancelled):
+        template = "meeting_cancelled"
+        booking = contacts.meetings.get(event.data.meeting_id)
+        ends_at = None
+        if booking is not None and booking.starts_at == event.data.starts_at:
+            ends_at = booking.ends_at
+        meeting = _meeting(
+            lang,
+            office,
+            booking.kind if booking is not None else None,
+            None,
+            None,
+            event.data.starts_at,
+            None,
+        )
+        context["m"] = meeting
+        context["reason"] = event.data.reason_code
+        calendar = ("CANCEL", _sequence(event.time), meeting, event.data.starts_at, ends_at)
+    elif isinstance(event, PartyWithdrew):
+        template = "mediation_ended"
+    elif isinstance(event, CaseClosed):
+        because = event.data.closed_because
+        template = (
+            "case_closed" if because in ("outcome_recorded", "withdrawn") else "case_declined"
+        )
+        context["closed_because"] = because
+        context["follow_up"] = _follow_up(event.data.follow_up_contact)
+    elif isinstance(event, SummaryShared):
+        template = "summary_shared"
+    else:  # audience() is empty for every other event
+        raise ValueError(f"no message for {type(event).__name__}")
+
+    if recipient.channel == "sms":
+        subject, _ = _render_text(lang, template, context)
+        text = " ".join(_SMS_ENV.get_template(f"{lang}/{template}.sms.j2").render(context).split())
+        if len(text) > SMS_MAX_CHARS:
+            raise ValueError(f"{lang}/{template}.sms.j2 gave {len(text)} characters")
+        return Message(recipient=recipient, subject=subject, text=text)
+
+    attachments: tuple[Attachment, ...] = ()
+    if calendar is not None and recipient.channel == "email" and recipient.email is not None:
+        method, sequence, meeting, starts_at, ends_at = calendar
+        context["invitation"] = True
+        summary, location, description = _render_calendar(lang, context, method == "CANCEL")
+        ics = invitation(
+            meeting_id=_meeting_id(event),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            summary=summary,
+            location=location,
+            description=description,
+            method=method,
+            sequence=sequence,
+            organizer_email=office.organizer_email,
+            attendee=recipient,
+            tz=tz,
+            stamp=stamp,
+            organizer_name=office.name,
+        )
+        attachments = (
+            Attachment(
+                filename="invitation.ics" if method == "REQUEST" else "cancellation.ics",
+                content_type=f'text/calendar; method={method}; charset="utf-8"',
+                data=ics,
+            ),
+        )
+    subject, text = _render_text(lang, template, context)
+    return Message(recipient=recipient, subject=subject, text=text, attachments=attachments)
+
+
+def _meeting_id(event: ComposeEvent) -> str:
+    if isinstance(event, MeetingScheduled | MeetingRescheduled | MeetingCancelled):
+        return event.data.meeting_id
+    raise ValueError("only meeting events carry a calendar entry")
+
+
+def _sequence(at: datetime) -> int:
+    """SEQUENCE of a move or cancellation: seconds since :data:`SEQUENCE_EPOCH` of the event
+    that caused it. Deterministic (a redelivered event gives the same file), higher for every
+    later change of the same meeting, and above the booking's 0."""
+    return max(1, int((at - SEQUENCE_EPOCH).total_seconds()))
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _render_text(lang: Language, template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """Subject (the first line) and body of ``<lang>/<template>.txt.j2``."""
+    rendered = _ENV.get_template(f"{lang}/{template}.txt.j2").render(context)
+    subject, _, body = rendered.strip().partition("\n")
+    return subject.strip(), _tidy(body)
+
+
+def _render_calendar(
+    lang: Language, context: dict[str, Any], cancelled: bool
+) -> tuple[str, str | None, str]:
+    rendered = _ENV.get_template(f"{lang}/calendar.txt.j2").render(context, cancelled=cancelled)
+    summary, location, description = [*rendered.strip().split("\n", 2), "", ""][:3]
+    return summary.strip(), location.strip() or None, _tidy(description)
+
+
+def _tidy(text: str) -> str:
+    """No trailing spaces, no runs of blank lines, no blank lines at either end."""
+    lines = [line.rstrip() for line in text.strip().split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+# --- words ---------------------------------------------------------------------------------
+
+
+def _meeting(
+    lang: Language,
+    office: Office,
+    kind: MeetingKind | None,
+    format: MeetingFormat | None,
+    location: Location | None,
+    starts_at: datetime,
+    ends_at: datetime | None,
+) -> _Meeting:
+    """``office``'s address stands in for a meeting at the premises without one."""
+    tz = office.timezone
+    address = None
+    if location is not None and location.kind == "premises":
+        address = location.address or office.address
+    return _Meeting(
+        kind=kind,
+        format=format,
+        location_kind=location.kind if location is not None else None,
+        address=address,
+        join_url=_safe_url(location.join_url) if location is not None else None,
+        date=_date(lang, starts_at.astimezone(tz)),
+        when=_when(lang, tz, starts_at, ends_at, sms=False),
+        when_sms=_when(lang, tz, starts_at, ends_at, sms=True),
+    )
+
+
+def _with_previous(
+    meeting: _Meeting, lang: Language, tz: ZoneInfo, starts_at: datetime, ends_at: datetime
+) -> _Meeting:
+    return replace(
+        meeting,
+        previous_when=_when(lang, tz, starts_at, ends_at, sms=False),
+        previous_when_sms=_when(lang, tz, starts_at, None, sms=True),
+    )
+
+
+def _safe_url(url: str | None) -> Markup | None:
+    """A video link kept verbatim (its "&" must survive) only when it is a plain https URL:
+    no spaces, quotes or angle brackets, so it cannot carry markup. Anything else is left out
+    and the text says the link will come from the office."""
+    if url is None or not _SAFE_URL.fullmatch(url):
+        return None
+    return Markup(url)  # noqa: S704 - checked above: only URL characters, no markup
+
+
+def _date(lang: Language, local: datetime) -> str:
+    month = _MONTHS[lang][local.month - 1]
+    return (
+        f"{local.day}. {month} {local.year}"
+        if lang == "da"
+        else f"{local.day} {month} {local.year}"
+    )
+
+
+def _clock(lang: Language, local: datetime) -> str:
+    return f"{local:%H.%M}" if lang == "da" else f"{local:%H:%M}"
+
+
+def _when(
+    lang: Language, tz: ZoneInfo, starts_at: datetime, ends_at: datetime | None, *, sms: bool
+) -> str:
+    """e.g. "tirsdag den 31. marts 2026 kl. 10.00–11.30" / "Tuesday 31 March 2026, 10:00–11:30
+    (Danish time)"; SMS without "den" and with a hyphen (an en dash is not in the GSM-7 set)."""
+    start = starts_at.astimezone(tz)
+    weekday = _WEEKDAYS[lang][start.weekday()]
+    dash = "-" if sms else "–"
+    if lang == "da":
+        text = f"{weekday} {'' if sms else 'den '}{_date(lang, start)} kl. {_clock(lang, start)}"
+    else:
+        text = f"{weekday} {_date(lang, start)}, {_clock(lang, start)}"
+    if ends_at is not None:
+        end = ends_at.astimezone(tz)
+        if end.date() == start.date():
+            text += f"{dash}{_clock(lang, end)}"
+        else:
+            text += f" {dash} {_when(lang, tz, end, None, sms=True)}"
+    if lang == "en" and not sms:
+        text += " (Danish time)" if tz.key == "Europe/Copenhagen" else f" ({tz.key} time)"
+    return text
+
+
+def _follow_up(contact: FollowUpContact | None) -> _FollowUp | None:
+    if contact is None:
+        return None
+    details = contact.contact
+    return _FollowUp(
+        name=contact.name,
+        unit=contact.unit,
+        phone=details.phone if details is not None else None,
+        email=details.email if details is not None else None,
+    )

@@ -1,0 +1,210 @@
+"""What notifications does with events, due deliveries and due reminders. The words and who is
+told are in ``domain/``; how it is sent is in ``channels/``.
+
+Idempotent per (event, recipient, channel): a redelivered event finds its deliveries exist.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast, get_args
+from uuid import UUID
+
+import structlog
+from mediation_contracts.envelope import CloudEvent
+from mediation_contracts.events import (
+    MeetingCancelled,
+    MeetingRescheduled,
+    MeetingScheduled,
+    NotificationData,
+    NotificationFailed,
+    NotificationFailedData,
+    NotificationSent,
+)
+from mediation_runtime.delivery import NotYet
+from mediation_runtime.views import ViewStore
+
+from notifications.adapters.deliveries import Deliveries
+from notifications.adapters.reminders import Reminders
+from notifications.channels.base import PermanentFailure, Sender, TransientFailure
+from notifications.domain.compose import ComposeEvent, compose
+from notifications.domain.contacts import CaseContacts, ContactsEvent
+from notifications.domain.message import Channel
+from notifications.domain.reminders import plan
+from notifications.settings import NotificationsSettings
+
+log = structlog.get_logger("notifications")
+
+CONTACT_EVENTS = get_args(ContactsEvent)
+LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """What the handlers need, wired once by bootstrap."""
+
+    settings: NotificationsSettings
+    contacts: ViewStore[CaseContacts]
+    deliveries: Deliveries
+    reminders: Reminders
+    senders: dict[Channel, Sender]
+    wake: Callable[[], None]
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def retain_until(contacts: CaseContacts, n: Notifications) -> datetime | None:
+    return contacts.retain_until(n.settings.contact_retention)
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+async def when_event_notify(event: CloudEvent, n: Notifications) -> None:
+    if isinstance(event, CONTACT_EVENTS):
+        await n.contacts.apply(
+            cast(ContactsEvent, event),
+            CaseContacts.for_event,
+            CaseContacts.apply,
+            retain_until=lambda view: retain_until(view, n),
+            forgotten=lambda view: view.forgotten,
+        )
+    contacts = await n.contacts.get(event.tenant, event.subject)
+    if contacts is None or not contacts.requested:
+        # The request travels on another consumer and may still be on its way.
+        raise NotYet(f"contact details of case {event.subject} are not known yet")
+    if isinstance(event, MeetingScheduled | MeetingRescheduled | MeetingCancelled):
+        office = n.settings.office_for(event.tenant)
+        current = await n.reminders.current(event.tenant, event.data.meeting_id)
+        await n.reminders.store(plan(current, event, n.settings.reminder_lead, office.timezone))
+    await _queue(event, str(event.id), event.type, contacts, n)
+
+
+async def _queue(
+    trigger: ComposeEvent,
+    trigger_id: str,
+    trigger_name: str,
+    contacts: CaseContacts,
+    n: Notifications,
+) -> int:
+    messages = compose(trigger, contacts, n.settings.office_for(contacts.tenant))
+    added = 0
+    for message in messages:
+        added += await n.deliveries.add(
+            tenant=contacts.tenant,
+            case_id=str(contacts.case_id),
+            message=message,
+            trigger=trigger_name,
+            trigger_id=trigger_id,
+            now=n.clock(),
+        )
+    if added:
+        log.info("notifications_queued", count=added, trigger=trigger_name)
+        n.wake()
+    return added
+
+
+# --- periodic work -----------------------------------------------------------------------
+
+
+async def send_due_reminders(n: Notifications) -> int:
+    """Reminders whose time has come, each sent once (and never for a cancelled meeting)."""
+    queued = 0
+    for document, reminder_plan in await n.reminders.due(n.clock()):
+        reminder = reminder_plan.reminder
+        if reminder is None or reminder.starts_at <= n.clock():
+            await n.reminders.sent(document)
+            continue
+        contacts = await n.contacts.get(reminder.tenant, reminder.case_id)
+        if contacts is not None:
+            trigger_id = f"reminder:{reminder.meeting_id}:{reminder.starts_at:%Y%m%dT%H%M}"
+            queued += await _queue(reminder, trigger_id, "reminder", contacts, n)
+        await n.reminders.sent(document)
+    return queued
+
+
+async def deliver_due(n: Notifications) -> int:
+    """Send what is due. Each delivery on its own: one failing recipient blocks nobody."""
+    handled = 0
+    for delivery in await n.deliveries.claim_due(n.clock(), LEASE):
+        await _deliver(delivery, n)
+        handled += 1
+    return handled
+
+
+async def _deliver(delivery: dict[str, Any], n: Notifications) -> None:
+    message = Deliveries.message_of(delivery)
+    attempts = delivery["attempts"] + 1
+    delays = n.settings.delivery_retry_delays
+    with structlog.contextvars.bound_contextvars(
+        notification_id=delivery["_id"],
+        case_id=delivery["case_id"],
+        tenant=delivery["tenant"],
+        channel=message.channel,
+        attempt=attempts,
+    ):
+        try:
+            reference = await n.senders[message.channel].send(message)
+        except PermanentFailure as failure:
+            await _failed(delivery, attempts, failure.code, n)
+        except (TransientFailure, OSError, TimeoutError) as failure:
+            code = failure.code if isinstance(failure, TransientFailure) else type(failure).__name__
+            if attempts > len(delays):
+                await _failed(delivery, attempts, f"gave_up_after_retries:{code}", n)
+                return
+            log.info("notification_will_retry", reason=code, delay_seconds=delays[attempts - 1])
+            await n.deliveries.retry_later(
+                delivery["_id"],
+                attempts=attempts,
+                at=n.clock() + timedelta(seconds=delays[attempts - 1]),
+                reason=code,
+            )
+        else:
+            sent = NotificationSent.create(
+                tenant=delivery["tenant"],
+                case_id=UUID(delivery["case_id"]),
+                source=n.settings.source,
+                data=_data(delivery),
+            )
+            await n.deliveries.finish(
+                delivery["_id"],
+                state="sent",
+                attempts=attempts,
+                event=sent,
+                detail={"provider_reference": reference, "sent_at": n.clock()},
+            )
+            log.info("notification_sent")
+
+
+async def _failed(delivery: dict[str, Any], attempts: int, code: str, n: Notifications) -> None:
+    failed = NotificationFailed.create(
+        tenant=delivery["tenant"],
+        case_id=UUID(delivery["case_id"]),
+        source=n.settings.source,
+        data=NotificationFailedData(**_data(delivery).model_dump(), reason_code=code),
+    )
+    await n.deliveries.finish(
+        delivery["_id"],
+        state="failed",
+        attempts=attempts,
+        event=failed,
+        detail={"failure": code, "failed_at": n.clock()},
+    )
+    log.warning("notification_failed", reason=code)
+
+
+def _data(delivery: dict[str, Any]) -> NotificationData:
+    return NotificationData(
+        notification_id=delivery["_id"],
+        recipient_id=delivery["recipient_id"],
+        channel=delivery["channel"],
+        trigger=delivery["trigger"],
+        trigger_event_id=delivery["trigger_id"],
+    )
+
+
+async def forget_expired_contacts(n: Notifications) -> int:
+    """Contact details are kept no longer than needed: gone ``contact_retention`` after close."""
+    expired = await n.contacts.find({"retain_until": {"$lte": n.clock()}, "forgotten": False})
+    for tenant, case_id in expired:
+        await n.contacts.rewrite(tenant, case_id, CaseContacts.forget, forgotten=True)
+    return len(expired)

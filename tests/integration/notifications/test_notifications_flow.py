@@ -1,0 +1,165 @@
+"""Notifications as a running service: events in, mails out through a real SMTP server."""
+
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from mediation_contracts.events import (
+    CaseRequested,
+    CaseRequestedData,
+    Companion,
+    ContactDetails,
+    Location,
+    MeetingScheduled,
+    MeetingScheduledData,
+    Participant,
+    Party,
+    Requester,
+)
+from nats.js import JetStreamContext
+
+from tests.integration.bus import events_of, publish, wait_for
+from tests.integration.notifications.conftest import BOUNCES, GREYLISTED
+from tests.integration.notifications.smtp_server import Recorder
+from tests.integration.scenario import DESCRIPTION, Scenario
+from tests.integration.service_process import ServiceProcess
+
+pytestmark = pytest.mark.integration
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+# Booked in winter time for a date in summer time: 10:00 in Copenhagen is 08:00 UTC then.
+MEETING_START = datetime(2027, 3, 30, 8, 0, tzinfo=UTC)
+
+
+def people(case: Scenario, citizen_email: str, admin_email: str) -> CaseRequested:
+    data = CaseRequestedData(
+        requester=Requester(kind="citizen", party_id=case.citizen, consents=True),
+        parties=[
+            Party(
+                party_id=case.citizen,
+                kind="citizen",
+                name="Karen Østergaard",
+                contact=ContactDetails(email=citizen_email, phone="+45 21 43 65 87"),
+            ),
+            Party(
+                party_id=case.administration,
+                kind="administration",
+                name="Jobcenter Nord",
+                contact=ContactDetails(email=admin_email, language="en"),
+                companion=Companion(
+                    companion_id="companion-1",
+                    name="Poul Kjærgaard",
+                    contact=ContactDetails(email="poul@example.dk"),
+                ),
+            ),
+        ],
+        conflict_description=DESCRIPTION,
+        matter_reference="SAG-1",
+        in_complaint_handling=False,
+    )
+    event = CaseRequested.create(tenant=case.tenant, case_id=case.case_id, source="/t", data=data)
+    case.request_id = event.id
+    return event
+
+
+def meeting(case: Scenario, starts_at: datetime = MEETING_START) -> MeetingScheduled:
+    data = MeetingScheduledData(
+        meeting_id=str(uuid4()),
+        kind="mediation",
+        format="joint",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=90),
+        location=Location(kind="premises", room_ids=["room-1"], address="Rådhuspladsen 1"),
+        participants=[
+            Participant(participant_id=case.citizen, role="party"),
+            Participant(participant_id=case.administration, role="party"),
+            Participant(participant_id="companion-1", role="companion"),
+            Participant(participant_id=case.mediator, role="mediator"),
+        ],
+    )
+    return MeetingScheduled.create(tenant=case.tenant, case_id=case.case_id, source="/t", data=data)
+
+
+def mails_to(mailbox: Recorder, address: str, count: int) -> object:
+    async def probe() -> list[EmailMessage] | None:
+        found = mailbox.to(address)
+        return found if len(found) >= count else None
+
+    return probe
+
+
+async def test_a_booked_meeting_reaches_each_person_in_their_language_with_an_invitation(
+    notifications: ServiceProcess, mailbox: Recorder, js: JetStreamContext
+) -> None:
+    case = Scenario.new()
+    citizen, admin = f"karen-{case.tenant}@example.dk", f"jobcenter-{case.tenant}@example.dk"
+    booked = meeting(case)
+    await publish(js, people(case, citizen, admin))
+    await publish(js, booked)
+    await publish(js, booked)  # redelivered: nothing is sent twice
+
+    [danish] = await wait_for(mails_to(mailbox, citizen, 1), what="the citizen's mail")  # type: ignore[arg-type]
+    [english] = await wait_for(mails_to(mailbox, admin, 1), what="the unit's mail")  # type: ignore[arg-type]
+
+    body = danish.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "kl. 10.00" in body, "local Copenhagen time, summer time"
+    assert "møde" in danish["Subject"].lower() or "mægling" in danish["Subject"].lower()
+    assert english.get_body(("plain",)).get_content() != body  # type: ignore[union-attr]
+    for mail in (danish, english):
+        text = mail.as_string()
+        assert DESCRIPTION not in text, "the conflict is never described in a mail"
+        assert "+45 21 43 65 87" not in text
+    assert citizen not in english.as_string(), "no other party's contact details"
+    assert admin not in danish.as_string()
+
+    [invitation] = [
+        part for part in danish.iter_attachments() if part.get_content_type() == "text/calendar"
+    ]
+    calendar = icalendar.Calendar.from_ical(invitation.get_content())
+    [event] = [c for c in calendar.walk("VEVENT")]
+    start = event.decoded("DTSTART")
+    assert start.astimezone(COPENHAGEN).hour == 10
+    assert start.astimezone(UTC) == MEETING_START
+    assert str(calendar["METHOD"]) == "REQUEST"
+
+    sent = await wait_for(
+        lambda: at_least(js, case.tenant, "notification.sent", 3),
+        what="NotificationSent for citizen, unit and companion",
+    )
+    assert {e["data"]["recipient_id"] for e in sent} == {
+        case.citizen,
+        case.administration,
+        "companion-1",
+    }
+    assert len(mailbox.to(citizen)) == 1, "the redelivered event sent nothing"
+
+
+async def at_least(js: JetStreamContext, tenant: str, event: str, count: int) -> list[dict]:  # type: ignore[type-arg]
+    found = await events_of(js, tenant, event)
+    return found if len(found) >= count else []
+
+
+async def test_refusals_fail_their_recipient_only_after_bounded_retries(
+    notifications: ServiceProcess, mailbox: Recorder, js: JetStreamContext
+) -> None:
+    case = Scenario.new()
+    await publish(js, people(case, BOUNCES, GREYLISTED))
+    await publish(js, meeting(case))
+
+    failed = await wait_for(
+        lambda: at_least(js, case.tenant, "notification.failed", 2), what="both failures"
+    )
+    reasons = {e["data"]["recipient_id"]: e["data"]["reason_code"] for e in failed}
+    assert reasons[case.citizen] == "smtp_550"
+    assert reasons[case.administration].startswith("gave_up_after_retries:smtp_451")
+    assert notifications.logs().count('"notification_will_retry"') >= 2
+    # The companion, on a good address, got theirs all the same.
+    sent = await wait_for(
+        lambda: at_least(js, case.tenant, "notification.sent", 1), what="the companion's mail"
+    )
+    assert [e["data"]["recipient_id"] for e in sent] == ["companion-1"]
+    for event in failed + sent:
+        assert "@" not in str(event["data"]), "events carry ids, never addresses"

@@ -1,0 +1,127 @@
+"""Reminders: sent once, at the right time, never for a cancelled meeting. Time is driven
+through the service's injectable clock, against a real database and SMTP server."""
+
+import secrets
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from mediation_contracts.events import MeetingCancelled, MeetingCancelledData
+from mediation_runtime.locks import KeyedLock
+from mediation_runtime.mongo import create_mongo_client
+from mediation_runtime.views import ViewStore
+from notifications import handlers
+from notifications.adapters.deliveries import Deliveries
+from notifications.adapters.reminders import Reminders
+from notifications.channels.factory import senders_from_settings
+from notifications.domain.contacts import CaseContacts
+from notifications.handlers import Notifications
+from notifications.settings import NotificationsSettings
+
+from tests.integration.notifications.smtp_server import Recorder
+from tests.integration.notifications.test_notifications_flow import (
+    COPENHAGEN,
+    MEETING_START,
+    meeting,
+    people,
+)
+from tests.integration.scenario import Scenario
+
+pytestmark = pytest.mark.integration
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def service(
+    mongodb_url: str, smtp_server: Controller
+) -> AsyncIterator[tuple[Notifications, Clock]]:
+    clock = Clock(MEETING_START - timedelta(days=10))
+    settings = NotificationsSettings(
+        nats_url="nats://127.0.0.1:9",
+        mongodb_url=mongodb_url,
+        database=f"mediation_notifications_{secrets.token_hex(4)}",
+        mode="live",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_server.port,
+        smtp_start_tls=False,
+        smtp_from_address="borgerraadgiveren@kk.example.dk",
+        sms_url="http://127.0.0.1:9/sms",
+        sms_token="unused",
+        sms_sender_id="Maegling",
+        digital_post_url="http://127.0.0.1:9/post",
+        digital_post_token="unused",
+        digital_post_sender_system_id="mediation",
+    )
+    client = create_mongo_client(mongodb_url)
+    database = client[settings.database]
+    locks = KeyedLock()
+    yield (
+        Notifications(
+            settings=settings,
+            contacts=ViewStore(database["contacts"], CaseContacts, locks),
+            deliveries=Deliveries(database["notifications"], on_outbox_written=lambda: None),
+            reminders=Reminders(database["notifications"]),
+            senders=senders_from_settings(settings.channels()),
+            wake=lambda: None,
+            clock=clock,
+        ),
+        clock,
+    )
+    await client.drop_database(settings.database)
+    await client.close()
+
+
+async def test_a_reminder_is_sent_once_two_days_before_and_never_for_a_cancelled_meeting(
+    service: tuple[Notifications, Clock], mailbox: Recorder
+) -> None:
+    n, clock = service
+    case = Scenario.new()
+    citizen = f"karen-{case.tenant}@example.dk"
+    kept = meeting(case)
+    called_off = meeting(case, MEETING_START + timedelta(days=7))
+    cancel = MeetingCancelled.create(
+        tenant=case.tenant,
+        case_id=case.case_id,
+        source="/t",
+        data=MeetingCancelledData(
+            meeting_id=called_off.data.meeting_id,
+            starts_at=called_off.data.starts_at,
+            reason_code="requested",
+        ),
+    )
+    for event in (
+        people(case, citizen, f"unit-{case.tenant}@example.dk"),
+        kept,
+        called_off,
+        cancel,
+    ):
+        await handlers.when_event_notify(event, n)
+    await handlers.deliver_due(n)
+    booking_mails = len(mailbox.to(citizen))
+    # Two days before on the Copenhagen wall clock: 10:00 local on the 28th.
+    due = (MEETING_START.astimezone(COPENHAGEN) - timedelta(days=2)).astimezone(COPENHAGEN)
+
+    clock.now = due - timedelta(minutes=1)
+    assert await handlers.send_due_reminders(n) == 0
+
+    clock.now = due + timedelta(minutes=1)
+    assert await handlers.send_due_reminders(n) == 3  # citizen, unit and companion
+    await handlers.deliver_due(n)
+    reminders = mailbox.to(citizen)[booking_mails:]
+    assert len(reminders) == 1
+    assert "kl. 10.00" in reminders[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+    clock.now = due + timedelta(days=1)  # later rounds send nothing again
+    assert await handlers.send_due_reminders(n) == 0
+    clock.now = called_off.data.starts_at - timedelta(days=1)  # the cancelled one never comes
+    assert await handlers.send_due_reminders(n) == 0
+    await handlers.deliver_due(n)
+    assert len(mailbox.to(citizen)) == booking_mails + 1
