@@ -7,20 +7,31 @@ service means knowing all of them.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from faststream import FastStream
+from faststream import FastStream, Path
 from faststream.nats import JStream, NatsBroker, NatsMessage
 from faststream.specification import AsyncAPI
+from mediation_contracts.commands import Reply, command_subscription
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import EVENTS_STREAM
 from mediation_contracts.subjects import parse_subject
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
 
 from mediation_runtime.advisories import register_max_deliveries_handler
-from mediation_runtime.delivery import Rejected, apply_consumer_configs
+from mediation_runtime.delivery import (
+    Rejected,
+    apply_consumer_configs,
+    create_broker,
+    event_subscriber,
+)
+from mediation_runtime.locks import KeyedLock
+from mediation_runtime.logging import configure_logging
+from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.outbox import OutboxRelay, Publish
 from mediation_runtime.settings import ServiceSettings
 from mediation_runtime.streams import ensure_streams
@@ -66,6 +77,96 @@ def declare_publishers(
         )
 
     return publish
+
+
+def subscribe_events(
+    broker: NatsBroker,
+    service: str,
+    settings: ServiceSettings,
+    events: Sequence[type[CloudEvent]],
+    handle: Callable[[Any], Awaitable[None]],
+) -> None:
+    """One durable consumer per event type, each checking the envelope and handing over."""
+    for event_type in events:
+
+        async def on_event(event: Any, msg: NatsMessage) -> None:
+            check_envelope(event, msg)
+            await handle(event)
+
+        on_event.__annotations__["event"] = event_type
+        on_event.__name__ = f"on_{event_type.aggregate}_{event_type.event}"
+        event_subscriber(
+            broker,
+            service,
+            event_type,
+            max_deliveries=settings.max_deliveries,
+            ack_wait=settings.ack_wait_seconds,
+        )(on_event)
+
+
+@dataclass(frozen=True)
+class Command:
+    request: type[Any]
+    answer: Callable[[Any, str], Awaitable[Reply]]  # (request, tenant) -> reply
+    description: str
+
+
+def serve_commands(
+    broker: NatsBroker, service: str, commands: Mapping[str, Command], *, workers: int
+) -> None:
+    """Request-reply on ``mediation.cmd.v1.<tenant>.<service>.<command>``, answered by a queue
+    group of the service's replicas, ``workers`` at a time per replica."""
+    for name, command in commands.items():
+
+        def bind(answer: Callable[[Any, str], Awaitable[Reply]]) -> Callable[..., Awaitable[Reply]]:
+            async def handle(request: Any, tenant: str = Path()) -> Reply:
+                return await answer(request, tenant)
+
+            return handle
+
+        handler = bind(command.answer)
+        handler.__annotations__["request"] = command.request
+        handler.__name__ = name
+        broker.subscriber(
+            command_subscription(service, name),
+            queue=service,
+            max_workers=workers,
+            title=f"{service}: {name}",
+            description=command.description,
+        )(handler)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What every service is built from: the broker, its database, the per-document locks
+    and the outbox relay of the collection whose documents carry outgoing events."""
+
+    broker: NatsBroker
+    mongo: AsyncMongoClient[dict[str, Any]]
+    database: AsyncDatabase[dict[str, Any]]
+    locks: KeyedLock
+    relay: OutboxRelay
+
+
+def service_parts(
+    settings: ServiceSettings,
+    service: str,
+    *,
+    outbox_collection: str,
+    publishes: Sequence[type[CloudEvent]],
+) -> Parts:
+    configure_logging(settings.log_format, settings.log_level)
+    broker = create_broker(settings.nats_url, service, settings.retry_delays)
+    mongo = create_mongo_client(settings.mongodb_url)
+    database = mongo[settings.database]
+    locks = KeyedLock()
+    relay = OutboxRelay(
+        database[outbox_collection],
+        declare_publishers(broker, service, publishes),
+        locks,
+        settings.outbox_poll_seconds,
+    )
+    return Parts(broker, mongo, database, locks, relay)
 
 
 def service_app(

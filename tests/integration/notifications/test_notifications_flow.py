@@ -11,6 +11,8 @@ from mediation_contracts.events import (
     CaseRequested,
     CaseRequestedData,
     Companion,
+    ConsentRequested,
+    ConsentRequestedData,
     ContactDetails,
     Location,
     MeetingScheduled,
@@ -163,3 +165,35 @@ async def test_refusals_fail_their_recipient_only_after_bounded_retries(
     assert [e["data"]["recipient_id"] for e in sent] == ["companion-1"]
     for event in failed + sent:
         assert "@" not in str(event["data"]), "events carry ids, never addresses"
+
+
+async def test_a_person_who_cannot_be_reached_is_recorded_as_failed_for_staff_to_call(
+    notifications: ServiceProcess, mailbox: Recorder, js: JetStreamContext
+) -> None:
+    case = Scenario.new()
+    request = people(case, f"karen-{case.tenant}@example.dk", f"unit-{case.tenant}@example.dk")
+    unreachable = request.data.parties[0].model_copy(update={"contact": None})
+    request = request.model_copy(
+        update={
+            "data": request.data.model_copy(
+                update={"parties": [unreachable, request.data.parties[1]]}
+            )
+        }
+    )
+    await publish(js, request)
+    await publish(
+        js,
+        ConsentRequested.create(
+            tenant=case.tenant,
+            case_id=case.case_id,
+            source="/t",
+            data=ConsentRequestedData(party_id=case.citizen, party_kind="citizen"),
+        ),
+    )
+
+    [failed] = await wait_for(
+        lambda: events_of(js, case.tenant, "notification.failed"),
+        what="the unreachable citizen recorded",
+    )
+    assert failed["data"]["recipient_id"] == case.citizen
+    assert failed["data"]["reason_code"] == "no_address"

@@ -4,12 +4,7 @@ import asyncio
 
 import structlog
 from faststream import FastStream
-from mediation_runtime.delivery import create_broker
-from mediation_runtime.locks import KeyedLock
-from mediation_runtime.logging import configure_logging
-from mediation_runtime.mongo import create_mongo_client
-from mediation_runtime.outbox import OutboxRelay
-from mediation_runtime.service import declare_publishers, service_app
+from mediation_runtime.service import service_app, service_parts
 
 from notes import handlers
 from notes.adapters.audit import AuditTrail
@@ -24,17 +19,8 @@ log = structlog.get_logger("notes")
 
 
 def create_app(settings: NotesSettings) -> FastStream:
-    configure_logging(settings.log_format, settings.log_level)
-    broker = create_broker(settings.nats_url, SERVICE, settings.retry_delays)
-    mongo = create_mongo_client(settings.mongodb_url)
-    database = mongo[settings.database]
-    locks = KeyedLock()
-    relay = OutboxRelay(
-        database["cases"],
-        declare_publishers(broker, SERVICE, PUBLISHES),
-        locks,
-        settings.outbox_poll_seconds,
-    )
+    parts = service_parts(settings, SERVICE, outbox_collection="cases", publishes=PUBLISHES)
+    broker, database, locks, relay = parts.broker, parts.database, parts.locks, parts.relay
     notes = Notes(
         settings=settings,
         cases=NotesCases(database["cases"], locks, on_outbox_written=relay.wake),
@@ -66,7 +52,7 @@ def create_app(settings: NotesSettings) -> FastStream:
         "audited. Content never leaves this service except in a reply to an allowed reader.",
         settings=settings,
         broker=broker,
-        mongo=mongo,
+        mongo=parts.mongo,
         relays=[relay],
         prepare=prepare,
         background=[enforce_retention],

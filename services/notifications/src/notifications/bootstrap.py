@@ -7,12 +7,7 @@ from typing import Any
 
 import structlog
 from faststream import FastStream
-from mediation_runtime.delivery import create_broker
-from mediation_runtime.locks import KeyedLock
-from mediation_runtime.logging import configure_logging
-from mediation_runtime.mongo import create_mongo_client
-from mediation_runtime.outbox import OutboxRelay
-from mediation_runtime.service import declare_publishers, service_app
+from mediation_runtime.service import service_app, service_parts
 from mediation_runtime.views import ViewStore
 
 from notifications import handlers
@@ -31,17 +26,8 @@ RETENTION_CHECK_SECONDS = 3600.0
 
 
 def create_app(settings: NotificationsSettings) -> FastStream:
-    configure_logging(settings.log_format, settings.log_level)
-    broker = create_broker(settings.nats_url, SERVICE, settings.retry_delays)
-    mongo = create_mongo_client(settings.mongodb_url)
-    database = mongo[settings.database]
-    locks = KeyedLock()
-    relay = OutboxRelay(
-        database["notifications"],
-        declare_publishers(broker, SERVICE, PUBLISHES),
-        locks,
-        settings.outbox_poll_seconds,
-    )
+    parts = service_parts(settings, SERVICE, outbox_collection="notifications", publishes=PUBLISHES)
+    broker, database, locks, relay = parts.broker, parts.database, parts.locks, parts.relay
     due = asyncio.Event()
     notifications = Notifications(
         settings=settings,
@@ -83,7 +69,7 @@ def create_app(settings: NotificationsSettings) -> FastStream:
         "mediation, the close and its follow-up contact, that a summary is available.",
         settings=settings,
         broker=broker,
-        mongo=mongo,
+        mongo=parts.mongo,
         relays=[relay],
         prepare=prepare,
         background=[

@@ -27,7 +27,7 @@ from mediation_runtime.views import ViewStore
 from notifications.adapters.deliveries import Deliveries
 from notifications.adapters.reminders import Reminders
 from notifications.channels.base import PermanentFailure, Sender, TransientFailure
-from notifications.domain.compose import ComposeEvent, compose
+from notifications.domain.compose import ComposeEvent, audience, compose
 from notifications.domain.contacts import CaseContacts, ContactsEvent
 from notifications.domain.message import Channel
 from notifications.domain.reminders import plan
@@ -72,6 +72,9 @@ async def when_event_notify(event: CloudEvent, n: Notifications) -> None:
     if contacts is None or not contacts.requested:
         # The request travels on another consumer and may still be on its way.
         raise NotYet(f"contact details of case {event.subject} are not known yet")
+    if isinstance(event, MeetingCancelled) and event.data.meeting_id not in contacts.meetings:
+        # Who to tell comes from the booking, which may still be on its way.
+        raise NotYet(f"meeting {event.data.meeting_id} is not known yet")
     if isinstance(event, MeetingScheduled | MeetingRescheduled | MeetingCancelled):
         office = n.settings.office_for(event.tenant)
         current = await n.reminders.current(event.tenant, event.data.meeting_id)
@@ -88,6 +91,9 @@ async def _queue(
 ) -> int:
     messages = compose(trigger, contacts, n.settings.office_for(contacts.tenant))
     added = 0
+    for person_id in audience(trigger, contacts):
+        if contacts.recipient(person_id) is None:
+            added += await _unreachable(person_id, trigger_name, trigger_id, contacts, n)
     for message in messages:
         added += await n.deliveries.add(
             tenant=contacts.tenant,
@@ -101,6 +107,37 @@ async def _queue(
         log.info("notifications_queued", count=added, trigger=trigger_name)
         n.wake()
     return added
+
+
+async def _unreachable(
+    person_id: str, trigger: str, trigger_id: str, contacts: CaseContacts, n: Notifications
+) -> bool:
+    person = contacts.people.get(person_id)
+    channel: Channel = person.preferred_channel if person is not None else "email"
+    failed = NotificationFailed.create(
+        tenant=contacts.tenant,
+        case_id=contacts.case_id,
+        source=n.settings.source,
+        data=NotificationFailedData(
+            notification_id=f"{trigger_id}:{person_id}:unreachable",
+            recipient_id=person_id,
+            channel=channel,
+            trigger=trigger,
+            trigger_event_id=trigger_id,
+            reason_code="no_address",
+        ),
+    )
+    log.warning("notification_failed", reason="no_address", recipient_id=person_id)
+    return await n.deliveries.add_unreachable(
+        tenant=contacts.tenant,
+        case_id=str(contacts.case_id),
+        person_id=person_id,
+        channel=channel,
+        trigger=trigger,
+        trigger_id=trigger_id,
+        event=failed,
+        now=n.clock(),
+    )
 
 
 # --- periodic work -----------------------------------------------------------------------

@@ -1,12 +1,7 @@
 """The composition root: builds the whole scheduling app from settings. Tests use the same."""
 
 from faststream import FastStream
-from mediation_runtime.delivery import create_broker
-from mediation_runtime.locks import KeyedLock
-from mediation_runtime.logging import configure_logging
-from mediation_runtime.mongo import create_mongo_client
-from mediation_runtime.outbox import OutboxRelay
-from mediation_runtime.service import declare_publishers, service_app
+from mediation_runtime.service import service_app, service_parts
 from mediation_runtime.views import ViewStore
 
 from scheduling.adapters.meetings import Meetings
@@ -18,17 +13,8 @@ from scheduling.settings import SERVICE, SchedulingSettings
 
 
 def create_app(settings: SchedulingSettings) -> FastStream:
-    configure_logging(settings.log_format, settings.log_level)
-    broker = create_broker(settings.nats_url, SERVICE, settings.retry_delays)
-    mongo = create_mongo_client(settings.mongodb_url)
-    database = mongo[settings.database]
-    locks = KeyedLock()
-    relay = OutboxRelay(
-        database["meetings"],
-        declare_publishers(broker, SERVICE, PUBLISHES),
-        locks,
-        settings.outbox_poll_seconds,
-    )
+    parts = service_parts(settings, SERVICE, outbox_collection="meetings", publishes=PUBLISHES)
+    broker, database, locks, relay = parts.broker, parts.database, parts.locks, parts.relay
     scheduling = Scheduling(
         settings=settings,
         views=ViewStore(database["case_views"], CaseView, locks),
@@ -50,7 +36,7 @@ def create_app(settings: SchedulingSettings) -> FastStream:
         "bookings, moving, cancelling, marking held.",
         settings=settings,
         broker=broker,
-        mongo=mongo,
+        mongo=parts.mongo,
         relays=[relay],
         prepare=prepare,
     )

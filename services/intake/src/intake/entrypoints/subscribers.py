@@ -3,10 +3,7 @@
 Subscribers are thin: check the envelope against its subject, bind log context, hand over.
 """
 
-from typing import Any
-
-from faststream.nats import NatsBroker, NatsMessage
-from faststream.nats.subscriber.usecases.stream_pull_subscriber import PullStreamSubscriber
+from faststream.nats import NatsBroker
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseAssessed,
@@ -21,8 +18,7 @@ from mediation_contracts.events import (
     OutcomeRecorded,
     PartyWithdrew,
 )
-from mediation_runtime.delivery import event_subscriber
-from mediation_runtime.service import check_envelope
+from mediation_runtime.service import subscribe_events
 
 from intake import handlers
 from intake.adapters.case_repository import CaseRepository
@@ -48,27 +44,12 @@ PUBLISHES: tuple[type[CloudEvent], ...] = (
 def register_subscribers(
     broker: NatsBroker, cases: CaseRepository, settings: IntakeSettings
 ) -> None:
-    def subscriber(event: type[CloudEvent]) -> PullStreamSubscriber:
-        return event_subscriber(
-            broker,
-            SERVICE,
-            event,
-            max_deliveries=settings.max_deliveries,
-            ack_wait=settings.ack_wait_seconds,
-        )
-
-    @subscriber(CaseRequested)
-    async def case_requested(event: CaseRequested, msg: NatsMessage) -> None:
-        check_envelope(event, msg)
+    async def open_case(event: CaseRequested) -> None:
         await handlers.when_case_requested_open_case(event, cases, settings.source)
 
+    async def apply_to_case(event: CloudEvent) -> None:
+        await handlers.when_case_event_apply_it(event, cases)
+
+    subscribe_events(broker, SERVICE, settings, CONSUMES[:1], open_case)
     # One subscriber per event type (one durable consumer each); the case decides the rule.
-    for event_type in CONSUMES[1:]:
-
-        async def case_event(event: Any, msg: NatsMessage) -> None:
-            check_envelope(event, msg)
-            await handlers.when_case_event_apply_it(event, cases)
-
-        case_event.__annotations__["event"] = event_type
-        case_event.__name__ = f"on_{event_type.aggregate}_{event_type.event}"
-        subscriber(event_type)(case_event)
+    subscribe_events(broker, SERVICE, settings, CONSUMES[1:], apply_to_case)

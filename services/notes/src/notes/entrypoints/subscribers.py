@@ -3,15 +3,13 @@
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from faststream import Path
-from faststream.nats import NatsBroker, NatsMessage
+from faststream.nats import NatsBroker
 from mediation_contracts.commands import (
     AuditTrail,
     ReadSummaries,
     Reply,
     ShareSummary,
     WriteSummary,
-    command_subscription,
 )
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
@@ -26,8 +24,7 @@ from mediation_contracts.events import (
     SummaryShared,
     SummarySharingAgreed,
 )
-from mediation_runtime.delivery import event_subscriber
-from mediation_runtime.service import check_envelope
+from mediation_runtime.service import Command, serve_commands, subscribe_events
 
 from notes import handlers
 from notes.handlers import Denied, Notes
@@ -72,44 +69,30 @@ COMMANDS: dict[str, tuple[type[Any], CommandHandler, str]] = {
 
 
 def register_subscribers(broker: NatsBroker, notes: Notes) -> None:
-    settings = notes.settings
-    for event_type in CONSUMES:
+    async def update_view(event: CloudEvent) -> None:
+        await handlers.when_case_event_update_view(event, notes)
 
-        async def case_event(event: Any, msg: NatsMessage) -> None:
-            check_envelope(event, msg)
-            await handlers.when_case_event_update_view(event, notes)
-
-        case_event.__annotations__["event"] = event_type
-        case_event.__name__ = f"on_{event_type.aggregate}_{event_type.event}"
-        event_subscriber(
-            broker,
-            SERVICE,
-            event_type,
-            max_deliveries=settings.max_deliveries,
-            ack_wait=settings.ack_wait_seconds,
-        )(case_event)
+    subscribe_events(broker, SERVICE, notes.settings, CONSUMES, update_view)
 
 
 def register_commands(broker: NatsBroker, notes: Notes) -> None:
-    """Request-reply on ``mediation.cmd.v1.<tenant>.notes.<command>``; each carries a token."""
-    for name, (request_type, handler, description) in COMMANDS.items():
+    """Every request carries a token; every answer is a Reply."""
 
-        def bind(handler: CommandHandler) -> Callable[..., Awaitable[Reply]]:
-            async def answer(request: Any, tenant: str = Path()) -> Reply:
-                try:
-                    return await handler(request, tenant, notes)
-                except Denied as denied:
-                    return refused(denied.reason)
+    def answering(handler: CommandHandler) -> Callable[[Any, str], Awaitable[Reply]]:
+        async def answer(request: Any, tenant: str) -> Reply:
+            try:
+                return await handler(request, tenant, notes)
+            except Denied as denied:
+                return refused(denied.reason)
 
-            return answer
+        return answer
 
-        command = bind(handler)
-        command.__annotations__["request"] = request_type
-        command.__name__ = name
-        broker.subscriber(
-            command_subscription(SERVICE, name),
-            queue=SERVICE,
-            max_workers=4,
-            title=f"{SERVICE}: {name}",
-            description=description,
-        )(command)
+    serve_commands(
+        broker,
+        SERVICE,
+        {
+            name: Command(request, answering(handler), description)
+            for name, (request, handler, description) in COMMANDS.items()
+        },
+        workers=4,
+    )

@@ -66,6 +66,41 @@ class Deliveries:
             return False
         return True
 
+    async def add_unreachable(
+        self,
+        *,
+        tenant: str,
+        case_id: str,
+        person_id: str,
+        channel: str,
+        trigger: str,
+        trigger_id: str,
+        event: CloudEvent,
+        now: datetime,
+    ) -> bool:
+        """Nobody to send to: recorded as failed at once, with its event (staff call instead)."""
+        try:
+            await self._collection.insert_one(
+                {
+                    "_id": f"{trigger_id}:{person_id}:unreachable",
+                    "kind": "delivery",
+                    "tenant": tenant,
+                    "case_id": case_id,
+                    "state": "failed",
+                    "failure": "no_address",
+                    "failed_at": now,
+                    "trigger": trigger,
+                    "trigger_id": trigger_id,
+                    "recipient_id": person_id,
+                    "channel": channel,
+                    "outbox": [outbox_entry(event)],
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        self._on_outbox_written()
+        return True
+
     async def claim_due(
         self, now: datetime, lease: timedelta, limit: int = 20
     ) -> list[dict[str, Any]]:

@@ -221,7 +221,9 @@ def _told_of_withdrawal(event: PartyWithdrew, contacts: CaseContacts) -> list[st
         return []  # the mediation had already ended; everyone was told then
     if contacts.closed_at is not None and contacts.closed_at < event.time:
         return []
-    gone = contacts.withdrawn_parties() | ({who} if by_party else set())
+    # The first withdrawal: nobody else had withdrawn before it. A party withdrawing later
+    # is told like everyone (the result does not depend on what was applied since).
+    gone = {who} if by_party else set()
     told: list[str] = []
     for party in contacts.party_ids:
         if party in gone:
@@ -261,7 +263,7 @@ def _message(
         "companion_for": supported_person.name if supported_person is not None else None,
         "invitation": False,
     }
-    calendar: tuple[Method, int, _Meeting, datetime, datetime | None] | None = None
+    calendar: tuple[Method, int, datetime, datetime | None] | None = None
     stamp = event.time if isinstance(event, CloudEvent) else event.due_at
     tz = office.timezone
 
@@ -282,7 +284,7 @@ def _message(
             template = "meeting_scheduled"
             sequence = 0
         context["m"] = meeting
-        calendar = ("REQUEST", sequence, meeting, data.starts_at, data.ends_at)
+        calendar = ("REQUEST", sequence, data.starts_at, data.ends_at)
     elif isinstance(event, Reminder):
         template = "meeting_reminder"
         context["m"] = _meeting(
@@ -294,18 +296,10 @@ def _message(
         ends_at = None
         if booking is not None and booking.starts_at == event.data.starts_at:
             ends_at = booking.ends_at
-        meeting = _meeting(
-            lang,
-            office,
-            booking.kind if booking is not None else None,
-            None,
-            None,
-            event.data.starts_at,
-            None,
-        )
-        context["m"] = meeting
+        kind = booking.kind if booking is not None else None
+        context["m"] = _meeting(lang, office, kind, None, None, event.data.starts_at, None)
         context["reason"] = event.data.reason_code
-        calendar = ("CANCEL", _sequence(event.time), meeting, event.data.starts_at, ends_at)
+        calendar = ("CANCEL", _sequence(event.time), event.data.starts_at, ends_at)
     elif isinstance(event, PartyWithdrew):
         template = "mediation_ended"
     elif isinstance(event, CaseClosed):
@@ -329,7 +323,7 @@ def _message(
 
     attachments: tuple[Attachment, ...] = ()
     if calendar is not None and recipient.channel == "email" and recipient.email is not None:
-        method, sequence, meeting, starts_at, ends_at = calendar
+        method, sequence, starts_at, ends_at = calendar
         context["invitation"] = True
         summary, location, description = _render_calendar(lang, context, method == "CANCEL")
         ics = invitation(

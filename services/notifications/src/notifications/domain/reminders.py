@@ -90,9 +90,9 @@ def reminder_due(
     """
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must be timezone-aware")
-    if tz is None:
-        return (starts_at - lead).astimezone(UTC)
-    return (starts_at.astimezone(tz) - lead).astimezone(UTC)
+    # Python subtracts on the wall clock of the datetime's own zone: convert first.
+    zone = UTC if tz is None else tz
+    return (starts_at.astimezone(zone) - lead).astimezone(UTC)
 
 
 def due_now(reminder: Reminder, now: datetime) -> bool:

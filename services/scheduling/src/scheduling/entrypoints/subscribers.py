@@ -3,8 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from faststream import Path
-from faststream.nats import NatsBroker, NatsMessage
+from faststream.nats import NatsBroker
 from mediation_contracts.commands import (
     BookMeeting,
     CancelMeeting,
@@ -13,7 +12,6 @@ from mediation_contracts.commands import (
     MoveMeeting,
     Reply,
     SuggestSlots,
-    command_subscription,
 )
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
@@ -29,8 +27,7 @@ from mediation_contracts.events import (
     MeetingScheduled,
     PartyWithdrew,
 )
-from mediation_runtime.delivery import event_subscriber
-from mediation_runtime.service import check_envelope
+from mediation_runtime.service import Command, serve_commands, subscribe_events
 
 from scheduling import handlers
 from scheduling.domain.errors import BookingRefused, ImpossibleTransition
@@ -75,45 +72,30 @@ COMMANDS: dict[str, tuple[type[Any], CommandHandler[Any], str]] = {
 
 
 def register_subscribers(broker: NatsBroker, scheduling: Scheduling) -> None:
-    settings = scheduling.settings
-    for event_type in CONSUMES:
+    async def update_view(event: Any) -> None:
+        await handlers.when_case_event_update_view(event, scheduling)
 
-        async def case_event(event: Any, msg: NatsMessage) -> None:
-            check_envelope(event, msg)
-            await handlers.when_case_event_update_view(event, scheduling)
-
-        case_event.__annotations__["event"] = event_type
-        case_event.__name__ = f"on_{event_type.aggregate}_{event_type.event}"
-        event_subscriber(
-            broker,
-            SERVICE,
-            event_type,
-            max_deliveries=settings.max_deliveries,
-            ack_wait=settings.ack_wait_seconds,
-        )(case_event)
+    subscribe_events(broker, SERVICE, scheduling.settings, CONSUMES, update_view)
 
 
 def register_commands(broker: NatsBroker, scheduling: Scheduling) -> None:
-    """Request-reply on ``mediation.cmd.v1.<tenant>.scheduling.<command>``; every answer is a
-    Reply, a refusal carries a stable code and Danish and English text."""
-    for name, (request_type, handler, description) in COMMANDS.items():
+    """Every answer is a Reply; a refusal carries a stable code and Danish and English text."""
 
-        def bind(handler: CommandHandler[Any]) -> Callable[..., Awaitable[Reply]]:
-            async def answer(request: Any, tenant: str = Path()) -> Reply:
-                try:
-                    return await handler(request, tenant, scheduling)
-                except (BookingRefused, ImpossibleTransition, Refused) as error:
-                    return handlers.refused(error)
+    def answering(handler: CommandHandler[Any]) -> Callable[[Any, str], Awaitable[Reply]]:
+        async def answer(request: Any, tenant: str) -> Reply:
+            try:
+                return await handler(request, tenant, scheduling)
+            except (BookingRefused, ImpossibleTransition, Refused) as error:
+                return handlers.refused(error)
 
-            return answer
+        return answer
 
-        command = bind(handler)
-        command.__annotations__["request"] = request_type
-        command.__name__ = name
-        broker.subscriber(
-            command_subscription(SERVICE, name),
-            queue=SERVICE,
-            max_workers=scheduling.settings.command_workers,
-            title=f"{SERVICE}: {name}",
-            description=description,
-        )(command)
+    serve_commands(
+        broker,
+        SERVICE,
+        {
+            name: Command(request, answering(handler), description)
+            for name, (request, handler, description) in COMMANDS.items()
+        },
+        workers=scheduling.settings.command_workers,
+    )
