@@ -44,8 +44,18 @@ async def walkthrough(nats_url: str) -> Reply:
             {
                 "requester": {"kind": "citizen", "party_id": "citizen-1", "consents": True},
                 "parties": [
-                    {"party_id": "citizen-1", "kind": "citizen", "name": "Eksempel Borger"},
-                    {"party_id": "adm-1", "kind": "administration", "name": "Jobcenter Eksempel"},
+                    {
+                        "party_id": "citizen-1",
+                        "kind": "citizen",
+                        "name": "Eksempel Borger",
+                        "contact": {"email": "borger@example.dk", "language": "da"},
+                    },
+                    {
+                        "party_id": "adm-1",
+                        "kind": "administration",
+                        "name": "Jobcenter Eksempel",
+                        "contact": {"email": "jobcenter@example.dk", "language": "da"},
+                    },
                 ],
                 "conflict_description": "Borgeren oplever at være blevet mødt uden respekt",
                 "matter_reference": "SAG-2026-0042",
