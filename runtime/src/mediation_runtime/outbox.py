@@ -40,22 +40,37 @@ class OutboxRelay:
         self._locks = locks
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        self._written: set[Any] = set()
 
-    def wake(self) -> None:
-        """Called after a write that added events, so they go out without waiting for a poll."""
+    def wake(self, document_id: Any) -> None:
+        """Called after a write that added events to ``document_id``: they go out at once."""
+        self._written.add(document_id)
         self._wake.set()
 
     async def run_forever(self) -> None:
+        """Relays the documents just written; every ``poll_seconds`` also scans for anything
+        left behind (a crash between a write and its relay, a replica's write). The scan reads
+        every document, which is why it is the backstop and not the path."""
+        loop = asyncio.get_running_loop()
+        next_scan = loop.time()
         while True:
             try:
-                await self.relay_pending()
+                if loop.time() >= next_scan:
+                    self._written.clear()
+                    await self.relay_pending()
+                    next_scan = loop.time() + self._poll_seconds
+                while self._written:
+                    written, self._written = self._written, set()
+                    for document_id in sorted(written, key=str):
+                        await self.relay_document(document_id)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 # Database or NATS away: keep the events in the outbox, try again next round.
                 log.warning("outbox_relay_failed", error_type=type(error).__name__)
+                next_scan = loop.time() + self._poll_seconds
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), timeout=max(0.0, next_scan - loop.time()))
             self._wake.clear()
 
     async def flush(self, timeout: float) -> None:
@@ -66,24 +81,36 @@ class OutboxRelay:
             log.warning("outbox_flush_incomplete", error_type=type(error).__name__)
 
     async def relay_pending(self) -> int:
-        """Publish every pending event of every document; returns how many were published."""
+        """Publish the pending events of every document; returns how many were published.
+
+        A full scan: FerretDB uses its ``_id`` index only for a filter on ``_id`` alone.
+        """
         published = 0
         cursor = self._collection.find({"outbox.0": {"$exists": True}}, {"outbox": 1})
         async for document in cursor:
-            sent: list[dict[str, Any]] = []
-            try:
-                for entry in document["outbox"]:
-                    await self._publish(
-                        entry["subject"], entry["payload"], {"Nats-Msg-Id": entry["id"]}
-                    )
-                    sent.append(entry)
-            finally:
-                if sent:
-                    # $pullAll with the entries exactly as read: FerretDB ignores $pull
-                    # conditions, and exact matching also keeps entries added meanwhile.
-                    async with self._locks.hold(str(document["_id"])):
-                        await self._collection.update_one(
-                            {"_id": document["_id"]}, {"$pullAll": {"outbox": sent}}
-                        )
-                    published += len(sent)
+            published += await self._relay(document)
         return published
+
+    async def relay_document(self, document_id: Any) -> int:
+        """Publish the pending events of one document (looked up by ``_id`` alone)."""
+        document = await self._collection.find_one({"_id": document_id}, {"outbox": 1})
+        return 0 if document is None else await self._relay(document)
+
+    async def _relay(self, document: dict[str, Any]) -> int:
+        sent: list[dict[str, Any]] = []
+        try:
+            for entry in document.get("outbox", []):
+                await self._publish(
+                    entry["subject"], entry["payload"], {"Nats-Msg-Id": entry["id"]}
+                )
+                sent.append(entry)
+        finally:
+            if sent:
+                # $pullAll with the entries exactly as read: FerretDB ignores $pull
+                # conditions, and exact matching also keeps entries added meanwhile.
+                async with self._locks.hold(str(document["_id"])):
+                    await self._collection.update_one(
+                        {"_id": document["_id"]}, {"$pullAll": {"outbox": sent}}
+                    )
+                log.debug("outbox_relayed", count=len(sent), document_id=str(document["_id"]))
+        return len(sent)

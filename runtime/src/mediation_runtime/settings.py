@@ -25,12 +25,18 @@ class ServiceSettings(BaseSettings):
     database: str = Field(description="MongoDB database this service owns.")
     source: str = Field(description="CloudEvents `source` of the events this service produces.")
     retry_delays: list[float] = Field(
-        default=[1.0, 2.0, 5.0, 10.0, 30.0],
+        # Starts small: in a burst, events overtake their case's request (each event type
+        # has its own consumer) and need only a moment; the window stays ~49 s for outages.
+        default=[0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0],
         description="Delay before each redelivery of a message that failed transiently; "
         "after the last one the message is dead-lettered.",
     )
     ack_wait_seconds: float = 30.0
-    outbox_poll_seconds: float = 1.0
+    outbox_poll_seconds: float = Field(
+        default=10.0,
+        description="How often the relay also scans for events a crash left behind; events "
+        "just written go out at once.",
+    )
     stream_replicas: int = 1
 
     @property

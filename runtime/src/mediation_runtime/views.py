@@ -108,10 +108,11 @@ class ViewStore(Generic[V]):
         return self._adapter.validate_json(document["view"]), document["version"]
 
     async def _applied(self, event: CloudEvent) -> bool:
-        found = await self._collection.count_documents(
-            {"_id": view_key(event.tenant, event.subject), "applied": str(event.id)}
+        # By _id alone: FerretDB scans the whole collection for any other filter.
+        document = await self._collection.find_one(
+            {"_id": view_key(event.tenant, event.subject)}, {"applied": 1}
         )
-        return found > 0
+        return document is not None and str(event.id) in document["applied"]
 
     async def _save(self, cause: CloudEvent, view: V, version: int, extra: dict[str, Any]) -> None:
         key = view_key(cause.tenant, cause.subject)

@@ -67,7 +67,7 @@ async def service(
         Notifications(
             settings=settings,
             contacts=ViewStore(database["contacts"], CaseContacts, locks),
-            deliveries=Deliveries(database["notifications"], on_outbox_written=lambda: None),
+            deliveries=Deliveries(database["notifications"], on_outbox_written=lambda _: None),
             reminders=Reminders(database["notifications"]),
             senders=senders_from_settings(settings.channels()),
             wake=lambda: None,

@@ -46,7 +46,7 @@ class CaseRepository:
         self,
         collection: AsyncCollection[dict[str, Any]],
         locks: KeyedLock,
-        on_outbox_written: Callable[[], None],
+        on_outbox_written: Callable[[str], None],
     ) -> None:
         self._collection = collection
         self._locks = locks
@@ -84,7 +84,7 @@ class CaseRepository:
             await self._collection.insert_one(document)
         except DuplicateKeyError:
             raise CaseAlreadyExists(str(case.case_id)) from None
-        self._written(outgoing)
+        self._written(document["_id"], outgoing)
 
     async def save(self, stored: StoredCase, cause: CloudEvent, outgoing: list[CloudEvent]) -> None:
         case = stored.case
@@ -101,11 +101,11 @@ class CaseRepository:
         )
         if result.matched_count == 0:
             raise ConcurrentUpdate(str(case.case_id))
-        self._written(outgoing)
+        self._written(document_id(case.tenant, case.case_id), outgoing)
 
-    def _written(self, outgoing: list[CloudEvent]) -> None:
+    def _written(self, key: str, outgoing: list[CloudEvent]) -> None:
         if outgoing:
-            self._on_outbox_written()
+            self._on_outbox_written(key)
 
 
 def _state_of(case: Case) -> dict[str, Any]:

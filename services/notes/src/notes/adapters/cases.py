@@ -6,6 +6,7 @@ events applied, a version for optimistic concurrency, and the outbox. Writing a 
 destroying the key are each one single-document write together with their event.
 """
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,7 +66,7 @@ class NotesCases:
         self,
         collection: AsyncCollection[dict[str, Any]],
         locks: KeyedLock,
-        on_outbox_written: Any,
+        on_outbox_written: Callable[[str], None],
     ) -> None:
         self._collection = collection
         self._locks = locks
@@ -144,4 +145,4 @@ class NotesCases:
                 raise ConcurrentUpdate(key)
         stored.version += 1
         if entries:
-            self._on_outbox_written()
+            self._on_outbox_written(key)

@@ -6,6 +6,7 @@ delivery. Its state (pending, sent, failed), attempts and next attempt are kept 
 its NotificationSent/Failed event goes out through the document's outbox.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,11 @@ _MESSAGE = TypeAdapter(Message)
 
 
 class Deliveries:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]], on_outbox_written: Any) -> None:
+    def __init__(
+        self,
+        collection: AsyncCollection[dict[str, Any]],
+        on_outbox_written: Callable[[str], None],
+    ) -> None:
         self._collection = collection
         self._on_outbox_written = on_outbox_written
 
@@ -98,7 +103,7 @@ class Deliveries:
             )
         except DuplicateKeyError:
             return False
-        self._on_outbox_written()
+        self._on_outbox_written(f"{trigger_id}:{person_id}:unreachable")
         return True
 
     async def claim_due(
@@ -148,7 +153,7 @@ class Deliveries:
                 "$push": {"outbox": outbox_entry(event)},
             },
         )
-        self._on_outbox_written()
+        self._on_outbox_written(delivery_id)
 
     async def retry_later(
         self, delivery_id: str, *, attempts: int, at: datetime, reason: str

@@ -28,7 +28,7 @@ class Meetings:
         self,
         collection: AsyncCollection[dict[str, Any]],
         locks: KeyedLock,
-        on_outbox_written: Callable[[], None],
+        on_outbox_written: Callable[[str], None],
     ) -> None:
         self._collection = collection
         self._locks = locks
@@ -86,4 +86,4 @@ class Meetings:
             update["$push"]["commands"] = str(command_id)
         await self._collection.update_one({"_id": meeting.meeting_id}, update, upsert=True)
         if outgoing:
-            self._on_outbox_written()
+            self._on_outbox_written(meeting.meeting_id)
