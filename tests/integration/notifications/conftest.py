@@ -11,6 +11,24 @@ BOUNCES = "bounces@example.dk"  # answered 550: refused for good
 GREYLISTED = "greylisted@example.dk"  # answered 451: try again later, every time
 
 
+def live_channels(smtp_port: int) -> dict[str, str]:
+    """Live mode against the tests' SMTP server. SMS and Digital Post point at a closed port:
+    nobody in these tests prefers them, but live mode wants every channel configured."""
+    return {
+        "mode": "live",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": str(smtp_port),
+        "smtp_start_tls": "false",
+        "smtp_from_address": "borgerraadgiveren@kk.example.dk",
+        "sms_url": "http://127.0.0.1:9/sms",
+        "sms_token": "unused",
+        "sms_sender_id": "Maegling",
+        "digital_post_url": "http://127.0.0.1:9/post",
+        "digital_post_token": "unused",
+        "digital_post_sender_system_id": "mediation",
+    }
+
+
 @pytest.fixture(scope="module")
 def smtp_server() -> Iterator[Controller]:
     recorder = Recorder()
@@ -36,25 +54,17 @@ def notifications(
     smtp_server: Controller,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ServiceProcess]:
-    """The service in live mode against the tests' SMTP server (SMS and Digital Post point at
-    a closed port: nobody in these tests prefers them)."""
+    """The service in live mode against the tests' SMTP server."""
     log: Path = tmp_path_factory.mktemp("notifications") / "log"
+    channels = {
+        f"NOTIFICATIONS_{name.upper()}": v for name, v in live_channels(smtp_server.port).items()
+    }
     process = ServiceProcess(
         "notifications",
         nats_url,
         mongodb_url,
         log,
-        NOTIFICATIONS_MODE="live",
-        NOTIFICATIONS_SMTP_HOST="127.0.0.1",
-        NOTIFICATIONS_SMTP_PORT=str(smtp_server.port),
-        NOTIFICATIONS_SMTP_START_TLS="false",
-        NOTIFICATIONS_SMTP_FROM_ADDRESS="borgerraadgiveren@kk.example.dk",
-        NOTIFICATIONS_SMS_URL="http://127.0.0.1:9/sms",
-        NOTIFICATIONS_SMS_TOKEN="unused",
-        NOTIFICATIONS_SMS_SENDER_ID="Maegling",
-        NOTIFICATIONS_DIGITAL_POST_URL="http://127.0.0.1:9/post",
-        NOTIFICATIONS_DIGITAL_POST_TOKEN="unused",
-        NOTIFICATIONS_DIGITAL_POST_SENDER_SYSTEM_ID="mediation",
+        **channels,
         NOTIFICATIONS_DELIVERY_RETRY_DELAYS="[0.2, 0.3]",
         NOTIFICATIONS_WORKER_POLL_SECONDS="0.2",
     )

@@ -19,6 +19,7 @@ from notifications.domain.contacts import CaseContacts
 from notifications.handlers import Notifications
 from notifications.settings import NotificationsSettings
 
+from tests.integration.notifications.conftest import live_channels
 from tests.integration.notifications.smtp_server import Recorder
 from tests.integration.notifications.test_notifications_flow import (
     COPENHAGEN,
@@ -48,17 +49,7 @@ async def service(
         nats_url="nats://127.0.0.1:9",
         mongodb_url=mongodb_url,
         database=f"mediation_notifications_{secrets.token_hex(4)}",
-        mode="live",
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_server.port,
-        smtp_start_tls=False,
-        smtp_from_address="borgerraadgiveren@kk.example.dk",
-        sms_url="http://127.0.0.1:9/sms",
-        sms_token="unused",
-        sms_sender_id="Maegling",
-        digital_post_url="http://127.0.0.1:9/post",
-        digital_post_token="unused",
-        digital_post_sender_system_id="mediation",
+        **live_channels(smtp_server.port),  # type: ignore[arg-type]
     )
     client = create_mongo_client(mongodb_url)
     database = client[settings.database]
