@@ -87,3 +87,49 @@ async def test_moving_a_meeting_onto_part_of_its_own_time_and_releasing_it(
 
     await reservations.release("a")
     await reservations.reserve("kk", "c", [staff("m")], later, later + timedelta(minutes=15))
+
+
+async def test_reservations_left_by_a_crashed_booking_are_released_after_a_while(
+    collection: AsyncCollection[dict[str, Any]], mongodb_url: str
+) -> None:
+    from mediation_runtime.locks import KeyedLock
+    from scheduling import handlers
+    from scheduling.adapters.meetings import Meetings
+    from scheduling.handlers import Scheduling
+    from scheduling.settings import SchedulingSettings
+
+    locks = KeyedLock()
+    meeting_documents = collection.database[f"meetings_{secrets.token_hex(4)}"]
+    meetings = Meetings(
+        meeting_documents,
+        locks,
+        on_outbox_written=lambda _: None,
+    )
+    scheduling = Scheduling(
+        settings=SchedulingSettings(mongodb_url=mongodb_url),
+        views=None,  # type: ignore[arg-type]  # not used by the sweep
+        meetings=meetings,
+        reservations=Reservations(collection, GRANULE),
+    )
+    long_ago = datetime.now(UTC) - timedelta(minutes=30)
+    # A crash after reserving, before the meeting was saved; an old booking that did get
+    # saved; a booking in progress right now.
+    for meeting_id, reserved_at in (
+        ("crashed", long_ago),
+        ("saved", long_ago),
+        ("in-progress", datetime.now(UTC)),
+    ):
+        await collection.insert_one(
+            {
+                "_id": f"kk|staff:m|{meeting_id}",
+                "meeting_id": meeting_id,
+                "tenant": "kk",
+                "resource": "staff:m",
+                "at": NINE,
+                "reserved_at": reserved_at,
+            }
+        )
+    await meeting_documents.insert_one({"_id": "saved", "tenant": "kk"})
+
+    assert await handlers.release_orphan_reservations(scheduling) == 1
+    assert set(await collection.distinct("meeting_id")) == {"saved", "in-progress"}

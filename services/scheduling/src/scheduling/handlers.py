@@ -6,7 +6,7 @@ again (same ``command_id``) gets the same answer.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import structlog
@@ -98,8 +98,9 @@ async def book_meeting(command: BookMeeting, tenant: str, s: Scheduling) -> Repl
             party_id=command.party_id,
             with_note_taker=command.with_note_taker,
         )
-        await _reserve(meeting, s)
-        await s.meetings.save(meeting, outgoing, command.command_id)
+        async with s.meetings.exclusive(meeting.meeting_id):
+            await _reserve(meeting, s)
+            await s.meetings.save(meeting, outgoing, command.command_id)
     log.info("meeting_booked", meeting_id=meeting.meeting_id, case_id=str(command.case_id))
     return answer(meeting)
 
@@ -174,6 +175,24 @@ async def suggest(query: SuggestSlots, tenant: str, s: Scheduling) -> Reply:
 async def list_meetings(query: ListMeetings, tenant: str, s: Scheduling) -> Reply:
     meetings = await s.meetings.of_case(tenant, query.case_id)
     return Reply(ok=True, meetings=[view_of(meeting) for meeting in meetings])
+
+
+# --- periodic work ---------------------------------------------------------------------
+
+ORPHAN_AGE = timedelta(minutes=5)
+
+
+async def release_orphan_reservations(s: Scheduling) -> int:
+    """A crash between reserving and saving a booking leaves reservations without a meeting;
+    after a while (a booking takes milliseconds) they are released so the slot is free."""
+    released = 0
+    for meeting_id in await s.reservations.held_before(now() - ORPHAN_AGE):
+        async with s.meetings.exclusive(meeting_id):
+            if not await s.meetings.exists(meeting_id):
+                await s.reservations.release(meeting_id)
+                log.warning("orphan_reservations_released", meeting_id=meeting_id)
+                released += 1
+    return released
 
 
 # --- helpers -----------------------------------------------------------------------------

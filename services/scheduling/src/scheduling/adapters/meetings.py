@@ -46,6 +46,9 @@ class Meetings:
         document = await self._collection.find_one({"_id": meeting_id, "tenant": tenant})
         return None if document is None else _MEETING.validate_json(document["meeting"])
 
+    async def exists(self, meeting_id: str) -> bool:
+        return await self._collection.find_one({"_id": meeting_id}, {"_id": 1}) is not None
+
     async def by_command(self, tenant: str, command_id: UUID) -> Meeting | None:
         document = await self._collection.find_one({"tenant": tenant, "commands": str(command_id)})
         return None if document is None else _MEETING.validate_json(document["meeting"])

@@ -82,6 +82,11 @@ class Reservations:
     async def release(self, meeting_id: str) -> None:
         await self._collection.delete_many({"meeting_id": meeting_id})
 
+    async def held_before(self, cutoff: datetime) -> set[str]:
+        """Meetings holding reservations made before ``cutoff``."""
+        cursor = self._collection.find({"reserved_at": {"$lte": cutoff}}, {"meeting_id": 1})
+        return {document["meeting_id"] async for document in cursor}
+
     def _granules(self, starts_at: datetime, held_until: datetime) -> Iterator[datetime]:
         at = _floor(starts_at.astimezone(UTC), self._granule)
         while at < held_until:
