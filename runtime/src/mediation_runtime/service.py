@@ -6,6 +6,7 @@ service means knowing all of them.
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.outbox import OutboxRelay, Publish
 from mediation_runtime.settings import ServiceSettings
 from mediation_runtime.streams import ensure_streams
+
+log = structlog.get_logger("mediation.service")
 
 
 def check_envelope(event: CloudEvent, msg: NatsMessage) -> None:
@@ -134,6 +137,34 @@ def serve_commands(
             title=f"{service}: {name}",
             description=command.description,
         )(handler)
+
+
+def periodically(
+    seconds: float,
+    work: Callable[[], Awaitable[Any]],
+    wake: asyncio.Event | None = None,
+) -> Callable[[], Coroutine[Any, Any, None]]:
+    """Background work for ``service_app``: run ``work`` every ``seconds`` (or as soon as
+    ``wake`` is set). A failure (the database away, say) is logged and retried next round."""
+
+    async def loop() -> None:
+        while True:
+            try:
+                await work()
+            except Exception as error:
+                log.warning(
+                    "periodic_work_failed",
+                    work=getattr(work, "__name__", "work"),
+                    error_type=type(error).__name__,
+                )
+            if wake is None:
+                await asyncio.sleep(seconds)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=seconds)
+            wake.clear()
+
+    return loop
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,7 @@
 """The composition root: builds the whole notes app from settings. Tests use the same."""
 
-import asyncio
-
-import structlog
 from faststream import FastStream
-from mediation_runtime.service import service_app, service_parts
+from mediation_runtime.service import periodically, service_app, service_parts
 
 from notes import handlers
 from notes.adapters.audit import AuditTrail
@@ -14,8 +11,6 @@ from notes.entrypoints.subscribers import PUBLISHES, register_commands, register
 from notes.handlers import Notes
 from notes.identity import verifier_from_settings
 from notes.settings import SERVICE, NotesSettings
-
-log = structlog.get_logger("notes")
 
 
 def create_app(settings: NotesSettings) -> FastStream:
@@ -38,12 +33,7 @@ def create_app(settings: NotesSettings) -> FastStream:
         await notes.audit.create_indexes()
 
     async def enforce_retention() -> None:
-        while True:
-            try:
-                await handlers.destroy_expired(notes)
-            except Exception as error:  # the database may be away; try again next round
-                log.warning("retention_check_failed", error_type=type(error).__name__)
-            await asyncio.sleep(settings.retention_check_seconds)
+        await handlers.destroy_expired(notes)
 
     return service_app(
         service=SERVICE,
@@ -55,5 +45,5 @@ def create_app(settings: NotesSettings) -> FastStream:
         mongo=parts.mongo,
         relays=[relay],
         prepare=prepare,
-        background=[enforce_retention],
+        background=[periodically(settings.retention_check_seconds, enforce_retention)],
     )

@@ -1,13 +1,10 @@
 """The composition root: builds the whole notifications app from settings. Tests use the same."""
 
 import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-import structlog
 from faststream import FastStream
-from mediation_runtime.service import service_app, service_parts
+from mediation_runtime.service import periodically, service_app, service_parts
 from mediation_runtime.views import ViewStore
 
 from notifications import handlers
@@ -18,8 +15,6 @@ from notifications.domain.contacts import CaseContacts
 from notifications.entrypoints.subscribers import PUBLISHES, register_subscribers
 from notifications.handlers import Notifications
 from notifications.settings import SERVICE, NotificationsSettings
-
-log = structlog.get_logger("notifications")
 
 REMINDER_CHECK_SECONDS = 30.0
 RETENTION_CHECK_SECONDS = 3600.0
@@ -42,25 +37,12 @@ def create_app(settings: NotificationsSettings) -> FastStream:
     async def prepare() -> None:
         await notifications.deliveries.create_indexes()
 
-    def every(
-        seconds: float, work: Callable[[Notifications], Awaitable[int]], wake: asyncio.Event | None
-    ) -> Callable[[], Coroutine[Any, Any, None]]:
-        async def loop() -> None:
-            while True:
-                try:
-                    await work(notifications)
-                except Exception as error:  # the database may be away: next round
-                    log.warning(
-                        "periodic_work_failed", work=work.__name__, error_type=type(error).__name__
-                    )
-                if wake is None:
-                    await asyncio.sleep(seconds)
-                    continue
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout=seconds)
-                wake.clear()
+    def work(step: Callable[[Notifications], Awaitable[int]]) -> Callable[[], Awaitable[int]]:
+        async def run() -> int:
+            return await step(notifications)
 
-        return loop
+        run.__name__ = step.__name__
+        return run
 
     return service_app(
         service=SERVICE,
@@ -73,8 +55,8 @@ def create_app(settings: NotificationsSettings) -> FastStream:
         relays=[relay],
         prepare=prepare,
         background=[
-            every(settings.worker_poll_seconds, handlers.deliver_due, due),
-            every(REMINDER_CHECK_SECONDS, handlers.send_due_reminders, None),
-            every(RETENTION_CHECK_SECONDS, handlers.forget_expired_contacts, None),
+            periodically(settings.worker_poll_seconds, work(handlers.deliver_due), due),
+            periodically(REMINDER_CHECK_SECONDS, work(handlers.send_due_reminders)),
+            periodically(RETENTION_CHECK_SECONDS, work(handlers.forget_expired_contacts)),
         ],
     )

@@ -60,15 +60,17 @@ def retain_until(contacts: CaseContacts, n: Notifications) -> datetime | None:
 
 
 async def when_event_notify(event: CloudEvent, n: Notifications) -> None:
+    contacts: CaseContacts | None = None
     if isinstance(event, CONTACT_EVENTS):
-        await n.contacts.apply(
+        contacts = await n.contacts.apply(
             cast(ContactsEvent, event),
             CaseContacts.for_event,
             CaseContacts.apply,
             retain_until=lambda view: retain_until(view, n),
             forgotten=lambda view: view.forgotten,
         )
-    contacts = await n.contacts.get(event.tenant, event.subject)
+    if contacts is None:  # not a contact event, or one applied before
+        contacts = await n.contacts.get(event.tenant, event.subject)
     if contacts is None or not contacts.requested:
         # The request travels on another consumer and may still be on its way.
         raise NotYet(f"contact details of case {event.subject} are not known yet")

@@ -1,10 +1,7 @@
 """The composition root: builds the whole scheduling app from settings. Tests use the same."""
 
-import asyncio
-
-import structlog
 from faststream import FastStream
-from mediation_runtime.service import service_app, service_parts
+from mediation_runtime.service import periodically, service_app, service_parts
 from mediation_runtime.views import ViewStore
 
 from scheduling import handlers
@@ -14,8 +11,6 @@ from scheduling.domain.case_view import CaseView
 from scheduling.entrypoints.subscribers import PUBLISHES, register_commands, register_subscribers
 from scheduling.handlers import Scheduling
 from scheduling.settings import SERVICE, SchedulingSettings
-
-log = structlog.get_logger("scheduling")
 
 
 def create_app(settings: SchedulingSettings) -> FastStream:
@@ -37,12 +32,7 @@ def create_app(settings: SchedulingSettings) -> FastStream:
         await scheduling.reservations.create_indexes()
 
     async def release_orphans() -> None:
-        while True:
-            try:
-                await handlers.release_orphan_reservations(scheduling)
-            except Exception as error:  # the database may be away; try again next round
-                log.warning("orphan_sweep_failed", error_type=type(error).__name__)
-            await asyncio.sleep(60)
+        await handlers.release_orphan_reservations(scheduling)
 
     return service_app(
         service=SERVICE,
@@ -53,5 +43,5 @@ def create_app(settings: SchedulingSettings) -> FastStream:
         mongo=parts.mongo,
         relays=[relay],
         prepare=prepare,
-        background=[release_orphans],
+        background=[periodically(60, release_orphans)],
     )

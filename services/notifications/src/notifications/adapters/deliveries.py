@@ -169,7 +169,3 @@ class Deliveries:
                 }
             },
         )
-
-    async def of_case(self, tenant: str, case_id: str) -> list[dict[str, Any]]:
-        cursor = self._collection.find({"kind": "delivery", "tenant": tenant, "case_id": case_id})
-        return [document async for document in cursor]
