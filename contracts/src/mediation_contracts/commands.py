@@ -12,7 +12,16 @@ from uuid import UUID
 from pydantic import Field
 
 from mediation_contracts.envelope import OpaqueId, Payload, UtcDatetime
-from mediation_contracts.events import Location, MeetingFormat, MeetingKind, Participant
+from mediation_contracts.events import (
+    FollowUpContact,
+    Location,
+    MeetingFormat,
+    MeetingKind,
+    Outcome,
+    Participant,
+    Party,
+    Requester,
+)
 
 COMMAND_PREFIX = "mediation.cmd.v1"
 
@@ -97,6 +106,139 @@ class AuditTrail(NotesRequest):
     pass
 
 
+# --- intake: the cases a mediator works on ----------------------------------------------
+
+CaseStatus = Literal["refused", "requested", "accepted", "ready_for_scheduling", "closed"]
+CaseAction = Literal["take", "assess", "record_consent", "withdraw", "record_outcome"]
+
+
+KEPT_SINCE_QUERIES = (
+    "None only for a case opened before intake kept the request's details; such a case "
+    "also shows each party's id as its name."
+)
+
+
+class ListCases(Payload):
+    """The cases ``viewer_id`` may see: those assigned to them, and the open unassigned ones
+    they may take. Never another tenant's (the tenant is the subject's)."""
+
+    viewer_id: OpaqueId = Field(description="Staff id of the mediator asking.")
+    status: CaseStatus | None = Field(default=None, description="Only cases in this status.")
+
+
+class GetCase(Payload):
+    """One case, if ``viewer_id`` may see it (see :class:`ListCases`); else ``not_your_case``."""
+
+    case_id: UUID
+    viewer_id: OpaqueId
+
+
+class CaseListItem(Payload):
+    case_id: UUID
+    case_kind: Literal["citizen_administration", "family"]
+    status: CaseStatus
+    requested_at: UtcDatetime
+    matter_reference: str | None = Field(default=None, description=KEPT_SINCE_QUERIES)
+    mediator_id: OpaqueId | None = None
+    parties: list[Party] = Field(description="Without contact details.")
+    consent_missing: list[OpaqueId] = Field(
+        description="Parties whose consent to mediation is still missing (open cases)."
+    )
+
+
+class Assessment(Payload):
+    decision: Literal["accepted", "declined"]
+    reason: str | None = None
+    assessed_by: OpaqueId
+    assessed_at: UtcDatetime
+
+
+class TimelineEntry(Payload):
+    """One event intake applied or caused, oldest first. Ids and codes, no free text."""
+
+    event_id: UUID
+    type: str = Field(description="The event type, e.g. dk.mediation.case.assessed.v1.")
+    at: UtcDatetime
+    actor_id: OpaqueId | None = Field(
+        default=None, description="Who did it: staff id or party id, when the event names one."
+    )
+    party_id: OpaqueId | None = Field(default=None, description="The party it concerns.")
+    code: str | None = Field(
+        default=None,
+        description="The event's code, when it has one: decision (assessed), outcome "
+        "(outcome_recorded), withdrawn_by (withdrew), closed_because (closed), reason_code "
+        "(request_refused).",
+    )
+
+
+class RejectedEvent(Payload):
+    """An event intake refused for this case (it was dead-lettered); lets a sender see why."""
+
+    event_id: UUID
+    type: str
+    at: UtcDatetime = Field(description="The rejected event's own time.")
+    reason: str = Field(description="The rule that forbids it (ids only).")
+
+
+class CaseDetail(Payload):
+    case_id: UUID
+    case_kind: Literal["citizen_administration", "family"]
+    status: CaseStatus
+    requested_at: UtcDatetime
+    requester: Requester | None = Field(default=None, description=KEPT_SINCE_QUERIES)
+    parties: list[Party] = Field(description="With contact details and companions.")
+    conflict_description: str | None = Field(default=None, description=KEPT_SINCE_QUERIES)
+    matter_reference: str | None = Field(default=None, description=KEPT_SINCE_QUERIES)
+    consented: list[OpaqueId]
+    consent_missing: list[OpaqueId]
+    declined_by: OpaqueId | None = None
+    withdrawn_by: OpaqueId | None = None
+    mediator_id: OpaqueId | None = None
+    note_taker_id: OpaqueId | None = None
+    assessment: Assessment | None = None
+    outcome: Outcome | None = None
+    closed_because: str | None = None
+    follow_up_contact: FollowUpContact | None = None
+    timeline: list[TimelineEntry]
+    rejected: list[RejectedEvent] = Field(default_factory=list)
+    actions: list[CaseAction] = Field(
+        description="What the viewer may do now, by the case's rules (the client offers these)."
+    )
+
+
+# --- notes: what may be done with a case's summary ---------------------------------------
+
+
+class SummaryStatus(NotesRequest):
+    """What the caller may do with the case's summaries now, and the wishes recorded so far.
+    Never content."""
+
+
+class SummaryState(Payload):
+    """For the case's mediator or note-taker (others are refused). Party ids are sorted."""
+
+    allowed: list[Literal["write", "read", "share", "audit"]] = Field(
+        description="What the caller may do now: exactly what the commands would allow."
+    )
+    summary_consented: list[OpaqueId] = Field(
+        description="Citizen parties who want a summary written."
+    )
+    summary_consent_missing: list[OpaqueId] = Field(
+        description="Citizen parties whose wish for a summary is not recorded, or was "
+        "withdrawn. Writing needs every citizen party's wish."
+    )
+    sharing_agreed: list[OpaqueId] = Field(description="Parties who agreed to sharing.")
+    sharing_missing: list[OpaqueId] = Field(
+        description="Parties (citizens and administrations) whose agreement to sharing is "
+        "missing. Sharing needs every party's agreement."
+    )
+    summary_count: int = Field(description="Summaries held; 0 once destroyed.")
+    shared: bool = Field(description="A summary was shared with the parties.")
+    destroyed: bool = Field(
+        description="The case's key was destroyed: its summaries can never be read again."
+    )
+
+
 class Refusal(Payload):
     code: str = Field(description="Stable, for programs: e.g. mediator_busy, not_ready.")
     message_da: str
@@ -150,4 +292,7 @@ class Reply(Payload):
     summaries: list[SummaryView] | None = None
     summary_id: OpaqueId | None = None
     audit: list[AuditEntry] | None = None
+    cases: list[CaseListItem] | None = None
+    case: CaseDetail | None = None
+    summary_state: SummaryState | None = None
     error: Refusal | None = None

@@ -4,7 +4,7 @@ from faststream import FastStream
 from mediation_runtime.service import service_app, service_parts
 
 from intake.adapters.case_repository import CaseRepository
-from intake.entrypoints.subscribers import PUBLISHES, register_subscribers
+from intake.entrypoints.subscribers import PUBLISHES, register_commands, register_subscribers
 from intake.settings import SERVICE, IntakeSettings
 
 
@@ -12,10 +12,11 @@ def create_app(settings: IntakeSettings) -> FastStream:
     parts = service_parts(settings, SERVICE, outbox_collection="cases", publishes=PUBLISHES)
     cases = CaseRepository(parts.database["cases"], parts.locks, on_outbox_written=parts.relay.wake)
     register_subscribers(parts.broker, cases, settings)
+    register_commands(parts.broker, cases, settings)
     return service_app(
         service=SERVICE,
         description="The mediation case lifecycle: request, suitability, consent, readiness, "
-        "withdrawal, close.",
+        "withdrawal, close; and the cases a mediator may see.",
         settings=settings,
         broker=parts.broker,
         mongo=parts.mongo,

@@ -53,6 +53,12 @@ async def _apply(event: CloudEvent, cases: CaseRepository) -> None:
         try:
             outgoing = stored.case.handle(event)
         except ImpossibleTransition as error:
+            # The case remembers the refusal so the sender can be told; then dead-letter.
+            try:
+                if stored.case.reject(event, str(error)):
+                    await cases.save_rejections(stored)
+            except ConcurrentUpdate:
+                continue
             raise Rejected(str(error)) from None
         try:
             await cases.save(stored, event, outgoing)

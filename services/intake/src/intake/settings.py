@@ -1,4 +1,5 @@
 from mediation_runtime.settings import ServiceSettings
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 SERVICE = "intake"
@@ -11,3 +12,4 @@ class IntakeSettings(ServiceSettings):
 
     database: str = "mediation_intake"
     source: str = "/mediation/intake"
+    command_workers: int = Field(default=8, description="Queries answered concurrently.")

@@ -1,7 +1,8 @@
 """What notes does with case events and with commands; the rules are in ``domain/``.
 
 Each command: verify the token, take the case, ask the access policy, audit the decision,
-and only then touch content. Denials say why in codes, never with content.
+and only then touch content. Denials say why in codes, never with content. The
+``summary_status`` query touches no content and is logged, not audited (see there).
 """
 
 import asyncio
@@ -18,6 +19,7 @@ from mediation_contracts.commands import (
     ReadSummaries,
     Reply,
     ShareSummary,
+    SummaryStatus,
     SummaryView,
     WriteSummary,
 )
@@ -35,9 +37,16 @@ from mediation_contracts.events import (
 from notes.adapters.audit import AuditTrail
 from notes.adapters.cases import ConcurrentUpdate, NotesCases, StoredCase, StoredSummary
 from notes.crypto import DecryptionFailed, Keyring
-from notes.domain.access import Action, InvalidSummary, decide, validate_summary_text
+from notes.domain.access import (
+    Action,
+    InvalidSummary,
+    decide,
+    may_see_status,
+    validate_summary_text,
+)
 from notes.domain.case_view import NotesCase, ShredReason
 from notes.domain.identity import Identity
+from notes.domain.status import summary_state
 from notes.identity import InvalidToken, TokenVerifier
 from notes.refusals import refused
 from notes.settings import NotesSettings
@@ -241,6 +250,43 @@ async def audit_trail(query: AuditTrailQuery, tenant: str, n: Notes) -> Reply:
     return Reply(ok=True, audit=await n.audit.of_case(tenant, query.case_id))
 
 
+async def summary_status(query: SummaryStatus, tenant: str, n: Notes) -> Reply:
+    """What the caller may do with the case's summaries now, and whose wishes are missing;
+    for the case's staff, so that their client offers only what the commands would allow.
+
+    Not in the audit trail, unlike the commands above: it opens no summary (no key is used,
+    nothing is decrypted) and the trail records accesses to content (``write``, ``read``,
+    ``share``) and to the trail itself. Every answer is logged, with codes and ids only.
+    """
+    try:
+        identity = await _verify(query.token, tenant, n)
+    except InvalidToken as invalid:
+        log.info("access_denied", action="status", reason=f"invalid_token:{invalid.reason}")
+        raise Denied("invalid_token") from None
+    stored = await n.cases.load(tenant, query.case_id)
+    view = stored.view if stored is not None else None
+    decision = may_see_status(identity, view, tenant=tenant)
+    log.info(
+        "access_allowed" if decision.allowed else "access_denied",
+        action="status",
+        subject=identity.subject,
+        role=identity.role,
+        reason=decision.reason,
+    )
+    if not decision.allowed:
+        raise Denied(decision.reason)
+    assert stored is not None
+    state = summary_state(
+        identity,
+        stored.view,
+        summary_count=len(stored.summaries),
+        shared=any(s.shared for s in stored.summaries),
+        destroyed=stored.destroyed,
+        tenant=tenant,
+    )
+    return Reply(ok=True, summary_state=state)
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -257,8 +303,7 @@ def aad(tenant: str, case_id: UUID, summary_id: str) -> bytes:
 
 async def _identity(token: str, tenant: str, case_id: UUID, action: Action, n: Notes) -> Identity:
     try:
-        # Off the event loop: with a JWKS URL a cold key cache means a blocking fetch.
-        return await asyncio.to_thread(n.verifier.verify, token, tenant)
+        return await _verify(token, tenant, n)
     except InvalidToken as invalid:
         await n.audit.record(
             tenant=tenant,
@@ -272,6 +317,12 @@ async def _identity(token: str, tenant: str, case_id: UUID, action: Action, n: N
         )
         log.info("access_denied", action=action, reason=f"invalid_token:{invalid.reason}")
         raise Denied("invalid_token") from None
+
+
+async def _verify(token: str, tenant: str, n: Notes) -> Identity:
+    """Who signed ``token`` for ``tenant``, or :class:`InvalidToken`."""
+    # Off the event loop: with a JWKS URL a cold key cache means a blocking fetch.
+    return await asyncio.to_thread(n.verifier.verify, token, tenant)
 
 
 async def _require(

@@ -3,23 +3,34 @@
 One document per case holds its state, the ids of the events already applied (so a redelivered
 event changes nothing), a version for optimistic concurrency, and the outbox of events to
 publish. Every change is a single-document write.
+
+The state includes what the mediator's client is shown: the request's details (names and
+contacts of the parties: personal data, never logged), the assessment, the timeline and the
+events rejected for the case. Nested records are stored as the contract's JSON (times as
+ISO 8601 text) and read back through the contract's models. Documents written before these
+fields existed load with empty defaults.
 """
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
+from mediation_contracts.commands import Assessment, RejectedEvent, TimelineEntry
 from mediation_contracts.envelope import CloudEvent
+from mediation_contracts.events import FollowUpContact, Party, Requester
 from mediation_runtime.locks import KeyedLock
 from mediation_runtime.outbox import outbox_entry
+from pydantic import BaseModel
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from intake.domain.case import Case, Status
+from intake.domain.case import OPEN, Case, CaseKind, Status
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class CaseAlreadyExists(Exception):
@@ -103,9 +114,58 @@ class CaseRepository:
             raise ConcurrentUpdate(str(case.case_id))
         self._written(document_id(case.tenant, case.case_id), outgoing)
 
+    async def save_rejections(self, stored: StoredCase) -> None:
+        """Store the case's list of rejected events (and nothing else); same version check."""
+        case = stored.case
+        result = await self._collection.update_one(
+            {"_id": document_id(case.tenant, case.case_id), "version": stored.version},
+            {
+                "$set": {"rejected": _dumped(case.rejected), "updated_at": datetime.now(UTC)},
+                "$inc": {"version": 1},
+            },
+        )
+        if result.matched_count == 0:
+            raise ConcurrentUpdate(str(case.case_id))
+
+    async def visible_to(self, tenant: str, viewer_id: str, status: Status | None) -> list[Case]:
+        """The tenant's cases ``viewer_id`` may see (:meth:`Case.visible_to` decides; the
+        filter only narrows what is read), newest request first, without their timelines.
+
+        FerretDB uses an index only for a filter on ``_id`` alone, so there this reads every
+        case of every tenant: fine for an office's few thousand cases. On MongoDB the
+        ``(tenant, status)`` index serves it.
+        """
+        query: dict[str, Any] = {
+            "tenant": tenant,
+            "$or": [
+                {"mediator_id": viewer_id},
+                {"mediator_id": None, "status": {"$in": sorted(s.value for s in OPEN)}},
+            ],
+        }
+        if status is not None:
+            query["status"] = status.value
+        found: list[Case] = []
+        async for document in self._collection.find(query, LIST_PROJECTION):
+            case = _case_from(document)
+            if case.tenant == tenant and case.visible_to(viewer_id):
+                found.append(case)
+        return sorted(found, key=lambda case: case.requested_at, reverse=True)
+
     def _written(self, key: str, outgoing: list[CloudEvent]) -> None:
         if outgoing:
             self._on_outbox_written(key)
+
+
+# What a list needs: not the outbox, not the ids of every applied event, not the timeline.
+LIST_PROJECTION = {"outbox": 0, "applied": 0, "timeline": 0, "rejected": 0}
+
+
+def _dumped(records: list[Any]) -> list[dict[str, Any]]:
+    return [record.model_dump(mode="json", exclude_none=True) for record in records]
+
+
+def _dumped_one(record: BaseModel | None) -> dict[str, Any] | None:
+    return None if record is None else record.model_dump(mode="json", exclude_none=True)
 
 
 def _state_of(case: Case) -> dict[str, Any]:
@@ -121,6 +181,19 @@ def _state_of(case: Case) -> dict[str, Any]:
         "outcome": case.outcome,
         "source": case.source,
         "correlation_id": str(case.correlation_id) if case.correlation_id else None,
+        "case_kind": case.case_kind,
+        "requested_at": case.requested_at.isoformat(),
+        "requester": _dumped_one(case.requester),
+        "party_details": _dumped(case.party_details),
+        "conflict_description": case.conflict_description,
+        "matter_reference": case.matter_reference,
+        "assessment": _dumped_one(case.assessment),
+        "declined_by": case.declined_by,
+        "withdrawn_by": case.withdrawn_by,
+        "closed_because": case.closed_because,
+        "follow_up_contact": _dumped_one(case.follow_up_contact),
+        "timeline": _dumped(case.timeline),
+        "rejected": _dumped(case.rejected),
     }
 
 
@@ -136,4 +209,34 @@ def _case_from(document: dict[str, Any]) -> Case:
         outcome=document["outcome"],
         source=document["source"],
         correlation_id=UUID(document["correlation_id"]) if document["correlation_id"] else None,
+        # Absent from documents written before intake answered queries: defaults.
+        case_kind=document.get("case_kind") or _kind_from_parties(document["parties"]),
+        # A case stored before the request's time was kept: when intake opened it.
+        requested_at=(
+            datetime.fromisoformat(document["requested_at"])
+            if document.get("requested_at")
+            else document["created_at"]
+        ),
+        requester=_loaded_one(Requester, document.get("requester")),
+        party_details=[Party.model_validate(p) for p in document.get("party_details", [])],
+        conflict_description=document.get("conflict_description"),
+        matter_reference=document.get("matter_reference"),
+        assessment=_loaded_one(Assessment, document.get("assessment")),
+        declined_by=document.get("declined_by"),
+        withdrawn_by=document.get("withdrawn_by"),
+        closed_because=document.get("closed_because"),
+        follow_up_contact=_loaded_one(FollowUpContact, document.get("follow_up_contact")),
+        timeline=[TimelineEntry.model_validate(e) for e in document.get("timeline", [])],
+        rejected=[RejectedEvent.model_validate(e) for e in document.get("rejected", [])],
     )
+
+
+def _loaded_one(model: type[M], stored: dict[str, Any] | None) -> M | None:
+    return None if stored is None else model.model_validate(stored)
+
+
+def _kind_from_parties(parties: list[dict[str, Any]]) -> CaseKind:
+    """Only a family case has no administration among its parties."""
+    if any(party["kind"] == "administration" for party in parties):
+        return "citizen_administration"
+    return "family"

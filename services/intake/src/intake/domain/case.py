@@ -11,13 +11,19 @@ Lifecycle::
     any open state --party or mediator withdrew--> closed (withdrawn)
     any open state --a party declined consent--> closed (declined)
     ready --outcome recorded--> closed (agreement / partial / none)
+
+The case also keeps what the mediator's client is shown (:meth:`Case.visible_to`,
+:meth:`Case.actions_for`): the request's details, the assessment, who declined or withdrew,
+and a timeline of every event it applied or caused (ids and codes only).
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
+from mediation_contracts.commands import Assessment, CaseAction, RejectedEvent, TimelineEntry
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseAssessed,
@@ -35,7 +41,9 @@ from mediation_contracts.events import (
     FollowUpContact,
     MediatorAssigned,
     OutcomeRecorded,
+    Party,
     PartyWithdrew,
+    Requester,
 )
 
 
@@ -53,6 +61,11 @@ class Status(StrEnum):
 
 OPEN = frozenset({Status.REQUESTED, Status.ACCEPTED, Status.READY_FOR_SCHEDULING})
 
+CaseKind = Literal["citizen_administration", "family"]
+
+MAX_REJECTED = 20
+"""Rejected events kept per case: the latest, enough to tell a sender why its event failed."""
+
 COMPLAINT_HANDLING_REASON = (
     "The matter is in formal complaint handling. Mediation cannot run in parallel with a "
     "complaint about the same matter; ask again when the complaint handling has ended."
@@ -65,6 +78,8 @@ class Case:
     tenant: str
     status: Status
     parties: dict[str, Literal["citizen", "administration"]]
+    # The request's time (for a case stored before intake kept it: when the case was opened).
+    requested_at: datetime
     consented: set[str] = field(default_factory=set)
     mediator_id: str | None = None
     note_taker_id: str | None = None
@@ -73,6 +88,21 @@ class Case:
     # Everything that follows from one request shares its correlation id, also when the
     # systems that send later events for the case do not carry it.
     correlation_id: UUID | None = None
+    # What the request said. None (empty) for a case opened before intake kept it.
+    # Personal data: kept out of repr, so a logged case never shows a name or a contact.
+    case_kind: CaseKind = "citizen_administration"
+    requester: Requester | None = None
+    party_details: list[Party] = field(default_factory=list, repr=False)
+    conflict_description: str | None = field(default=None, repr=False)
+    matter_reference: str | None = None
+    # How it went.
+    assessment: Assessment | None = field(default=None, repr=False)
+    declined_by: str | None = None
+    withdrawn_by: str | None = None
+    closed_because: str | None = None
+    follow_up_contact: FollowUpContact | None = field(default=None, repr=False)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    rejected: list[RejectedEvent] = field(default_factory=list)
 
     # --- opening --------------------------------------------------------------------------
 
@@ -87,6 +117,12 @@ class Case:
             parties={party.party_id: party.kind for party in data.parties},
             source=source,
             correlation_id=request.correlationid or request.id,
+            case_kind=data.case_kind,
+            requested_at=request.time,
+            requester=data.requester,
+            party_details=list(data.parties),
+            conflict_description=data.conflict_description,
+            matter_reference=data.matter_reference,
         )
         if data.in_complaint_handling:
             # Mediation is an alternative to complaint handling, never parallel (seed 001).
@@ -94,24 +130,35 @@ class Case:
             refusal = CaseRequestRefusedData(
                 reason_code="in_complaint_handling", reason=COMPLAINT_HANDLING_REASON
             )
-            return case, [case._event(CaseRequestRefused, refusal, request)]
-        if data.requester.party_id is not None and data.requester.consents:
-            case.consented.add(data.requester.party_id)
-        asks: list[CloudEvent] = [
-            case._event(
-                ConsentRequested,
-                ConsentRequestedData(party_id=party_id, party_kind=kind),
-                request,
-            )
-            for party_id, kind in case.parties.items()
-            if party_id not in case.consented
-        ]
-        return case, asks
+            outgoing = [case._event(CaseRequestRefused, refusal, request)]
+        else:
+            if data.requester.party_id is not None and data.requester.consents:
+                case.consented.add(data.requester.party_id)
+            outgoing = [
+                case._event(
+                    ConsentRequested,
+                    ConsentRequestedData(party_id=party_id, party_kind=kind),
+                    request,
+                )
+                for party_id, kind in case.parties.items()
+                if party_id not in case.consented
+            ]
+        case._record(request, outgoing)
+        return case, outgoing
 
     # --- the rules ------------------------------------------------------------------------
 
     def handle(self, event: CloudEvent) -> list[CloudEvent]:
-        """Apply one event to the case; returns the events it causes."""
+        """Apply one event to the case; returns the events it causes. An event that changes
+        the case goes on its timeline, followed by the events it causes; a no-op (a consent
+        given again) leaves the case, timeline included, as it was."""
+        before = self._rule_state()
+        outgoing = self._apply_rule(event)
+        if outgoing or self._rule_state() != before:
+            self._record(event, outgoing)
+        return outgoing
+
+    def _apply_rule(self, event: CloudEvent) -> list[CloudEvent]:
         if isinstance(event, CaseAssessed):
             return self.assess(event)
         if isinstance(event, MediatorAssigned):
@@ -128,6 +175,12 @@ class Case:
 
     def assess(self, event: CaseAssessed) -> list[CloudEvent]:
         self._require(Status.REQUESTED, "only a requested case that is not yet assessed")
+        self.assessment = Assessment(
+            decision=event.data.decision,
+            reason=event.data.reason,
+            assessed_by=event.data.assessed_by,
+            assessed_at=event.time,
+        )
         if event.data.decision == "declined":
             return self._close(event, "declined", "assessment_declined")
         self.status = Status.ACCEPTED
@@ -154,6 +207,7 @@ class Case:
         """Without every party's consent there is no mediation: the case closes as declined."""
         self._require_open()
         self._require_party(event.data.party_id)
+        self.declined_by = event.data.party_id
         return self._close(event, "declined", "consent_declined")
 
     def withdraw(self, event: PartyWithdrew) -> list[CloudEvent]:
@@ -166,6 +220,7 @@ class Case:
             raise ImpossibleTransition(
                 f"{participant} is not the mediator of case {self.case_id} and cannot withdraw it"
             )
+        self.withdrawn_by = participant
         return self._close(event, "withdrawn", "withdrawn")
 
     def record_outcome(self, event: OutcomeRecorded) -> list[CloudEvent]:
@@ -178,7 +233,57 @@ class Case:
             event, event.data.outcome, "outcome_recorded", event.data.follow_up_contact
         )
 
+    # --- what the mediator's client is shown ---------------------------------------------
+
+    def visible_to(self, viewer_id: str) -> bool:
+        """A mediator sees the cases assigned to them, and the open cases no one has taken
+        (so they can take one). Not another mediator's case, not an ended case no one took."""
+        if self.mediator_id is not None:
+            return self.mediator_id == viewer_id
+        return self.status in OPEN
+
+    def consent_missing(self) -> list[str]:
+        """Parties whose consent is still missing, in the request's order; none once ended."""
+        if self.status not in OPEN:
+            return []
+        return [party_id for party_id in self.parties if party_id not in self.consented]
+
+    def actions_for(self, viewer_id: str) -> list[CaseAction]:
+        """What ``viewer_id`` may do with the case now, by the same rules :meth:`handle`
+        applies. Assessing, recording consent, withdrawing and recording the outcome are
+        offered to the case's mediator only: whoever else wants to act takes the case first.
+        (:meth:`assess` itself accepts an assessment before anyone took the case: another
+        system may send one. The client offers it to the mediator, who is then accountable.)"""
+        if self.status not in OPEN:
+            return []
+        if self.mediator_id != viewer_id:
+            return ["take"]
+        actions: list[CaseAction] = []
+        if self.status is Status.REQUESTED:
+            actions.append("assess")
+        if self.consent_missing():
+            actions.append("record_consent")
+        actions.append("withdraw")
+        if self.status is Status.READY_FOR_SCHEDULING:
+            actions.append("record_outcome")
+        return actions
+
+    def reject(self, event: CloudEvent, reason: str) -> bool:
+        """Remember that ``event`` was refused and why (ids only), so its sender can be told.
+        Keeps the latest :data:`MAX_REJECTED`; False when it is already remembered."""
+        if any(rejected.event_id == event.id for rejected in self.rejected):
+            return False
+        entry = RejectedEvent(event_id=event.id, type=event.type, at=event.time, reason=reason)
+        self.rejected = [*self.rejected, entry][-MAX_REJECTED:]
+        return True
+
     # --- helpers --------------------------------------------------------------------------
+
+    def _rule_state(self) -> tuple[Status, frozenset[str], str | None, str | None]:
+        return self.status, frozenset(self.consented), self.mediator_id, self.note_taker_id
+
+    def _record(self, applied: CloudEvent, outgoing: list[CloudEvent]) -> None:
+        self.timeline.extend(timeline_entry(event) for event in (applied, *outgoing))
 
     def _ready_if_complete(self, cause: CloudEvent) -> list[CloudEvent]:
         """The mediation meeting may only be booked once the case is accepted, has a mediator
@@ -206,6 +311,8 @@ class Case:
     ) -> list[CloudEvent]:
         self.status = Status.CLOSED
         self.outcome = outcome
+        self.closed_because = because
+        self.follow_up_contact = follow_up
         data = CaseClosedData(outcome=outcome, closed_because=because, follow_up_contact=follow_up)
         return [self._event(CaseClosed, data, cause)]
 
@@ -232,3 +339,35 @@ class Case:
             cause=cause,
             correlationid=self.correlation_id,
         )
+
+
+def timeline_entry(event: CloudEvent) -> TimelineEntry:
+    """The event as a line of the case's timeline: who did it, whom it concerns, its code.
+    Ids and codes only: never a name, a contact, a reason's text or a description."""
+    actor: str | None = None
+    party: str | None = None
+    code: str | None = None
+    if isinstance(event, CaseRequested):
+        actor = event.data.requester.party_id
+    elif isinstance(event, CaseAssessed):
+        actor, code = event.data.assessed_by, event.data.decision
+    elif isinstance(event, MediatorAssigned):
+        actor = event.data.mediator_id
+    elif isinstance(event, ConsentGiven | ConsentDeclined):
+        party = event.data.party_id
+        actor = event.data.recorded_by or party
+    elif isinstance(event, PartyWithdrew):
+        actor, code = event.data.participant_id, event.data.withdrawn_by
+        if event.data.withdrawn_by == "party":
+            party = actor
+    elif isinstance(event, OutcomeRecorded):
+        actor, code = event.data.recorded_by, event.data.outcome
+    elif isinstance(event, ConsentRequested):
+        party = event.data.party_id
+    elif isinstance(event, CaseClosed):
+        code = event.data.closed_because
+    elif isinstance(event, CaseRequestRefused):
+        code = event.data.reason_code
+    return TimelineEntry(
+        event_id=event.id, type=event.type, at=event.time, actor_id=actor, party_id=party, code=code
+    )

@@ -1,9 +1,13 @@
-"""Intake's subscriptions and publications, listed in one visible place.
+"""Intake's subscriptions, queries and publications, listed in one visible place.
 
 Subscribers are thin: check the envelope against its subject, bind log context, hand over.
 """
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from faststream.nats import NatsBroker
+from mediation_contracts.commands import GetCase, ListCases, Reply
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseAssessed,
@@ -18,9 +22,9 @@ from mediation_contracts.events import (
     OutcomeRecorded,
     PartyWithdrew,
 )
-from mediation_runtime.service import subscribe_events
+from mediation_runtime.service import Command, serve_commands, subscribe_events
 
-from intake import handlers
+from intake import handlers, queries
 from intake.adapters.case_repository import CaseRepository
 from intake.settings import SERVICE, IntakeSettings
 
@@ -40,6 +44,23 @@ PUBLISHES: tuple[type[CloudEvent], ...] = (
     CaseClosed,
 )
 
+QueryHandler = Callable[[Any, str, CaseRepository], Awaitable[Reply]]
+
+COMMANDS: dict[str, tuple[type[Any], QueryHandler, str]] = {
+    "list_cases": (
+        ListCases,
+        queries.list_cases,
+        "The cases a mediator may see: their own and the open ones no one has taken; "
+        "newest request first.",
+    ),
+    "get_case": (
+        GetCase,
+        queries.get_case,
+        "One case with its parties, timeline and what the viewer may do now; "
+        "not_your_case when the viewer may not see it.",
+    ),
+}
+
 
 def register_subscribers(
     broker: NatsBroker, cases: CaseRepository, settings: IntakeSettings
@@ -53,3 +74,23 @@ def register_subscribers(
     subscribe_events(broker, SERVICE, settings, CONSUMES[:1], open_case)
     # One subscriber per event type (one durable consumer each); the case decides the rule.
     subscribe_events(broker, SERVICE, settings, CONSUMES[1:], apply_to_case)
+
+
+def register_commands(broker: NatsBroker, cases: CaseRepository, settings: IntakeSettings) -> None:
+    """Every answer is a Reply; a refusal carries a stable code and Danish and English text."""
+
+    def answering(handler: QueryHandler) -> Callable[[Any, str], Awaitable[Reply]]:
+        async def answer(request: Any, tenant: str) -> Reply:
+            return await handler(request, tenant, cases)
+
+        return answer
+
+    serve_commands(
+        broker,
+        SERVICE,
+        {
+            name: Command(request, answering(handler), description)
+            for name, (request, handler, description) in COMMANDS.items()
+        },
+        workers=settings.command_workers,
+    )

@@ -13,6 +13,10 @@ share       the case's mediator, once a summary exists and every party agreed to
 audit       the case's mediator, also after the key was destroyed
 ==========  ==================================================================================
 
+Who may ask what they may do now (the ``summary_status`` query) is :func:`may_see_status`:
+the case's staff. The answer itself comes from :func:`decide`, action by action
+(``notes.domain.status``), so that it never differs from what the commands then allow.
+
 Never: companions, caseworkers, operators, other mediators, administration staff who do not
 represent a party in the case, anyone of another tenant.
 """
@@ -20,7 +24,7 @@ represent a party in the case, anyone of another tenant.
 from dataclasses import dataclass
 from typing import Literal
 
-from notes.domain.case_view import NotesCase
+from notes.domain.case_view import Membership, NotesCase
 from notes.domain.identity import Identity, Role
 
 Action = Literal["write", "read", "share", "audit"]
@@ -61,15 +65,10 @@ def decide(
     ``summary_exists``: the case has at least one summary; ``shared``: one has been shared with
     the parties; ``destroyed``: the case's data key was destroyed (its content is gone).
     """
-    if identity.tenant != tenant:
-        return _deny("other_tenant")
-    if identity.role in NEVER:
-        return _deny("role_may_not")
-    if case is None or case.tenant != tenant:
-        return _deny("not_a_member")
-    member = case.membership(identity)
-    if member is None:
-        return _deny("not_a_member")
+    member = _member(identity, case, tenant)
+    if isinstance(member, Decision):
+        return member
+    assert case is not None
     allowed = Decision(allowed=True, reason=f"as_{member.kind}")
 
     if action == "write":
@@ -114,6 +113,36 @@ def decide(
         return allowed
 
     return _deny("unknown_action")
+
+
+def may_see_status(identity: Identity, case: NotesCase | None, *, tenant: str) -> Decision:
+    """May ``identity`` see the state of the case's summary (what they may do with it now,
+    whose wishes are still missing, how many summaries exist; never content)?
+
+    Only the case's mediator and note-taker: they are the ones who write and share. Everyone
+    else is refused, with the same codes and in the same order as :func:`decide`; parties in
+    particular, who must learn nothing about an unshared summary, not even that it exists.
+    """
+    member = _member(identity, case, tenant)
+    if isinstance(member, Decision):
+        return member
+    if not member.is_case_staff:
+        return _deny("role_may_not")
+    return Decision(allowed=True, reason=f"as_{member.kind}")
+
+
+def _member(identity: Identity, case: NotesCase | None, tenant: str) -> Membership | Decision:
+    """What ``identity`` is in ``case``, or the refusal for someone who is nothing in it."""
+    if identity.tenant != tenant:
+        return _deny("other_tenant")
+    if identity.role in NEVER:
+        return _deny("role_may_not")
+    if case is None or case.tenant != tenant:
+        return _deny("not_a_member")
+    member = case.membership(identity)
+    if member is None:
+        return _deny("not_a_member")
+    return member
 
 
 class InvalidSummary(ValueError):

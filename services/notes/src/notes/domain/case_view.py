@@ -172,9 +172,15 @@ class NotesCase:
         parties, and so no consent.
         """
         citizens = self.citizen_parties
-        return bool(citizens) and all(
-            (decision := self.summary_consent.get(p)) is not None and decision[2] == "given"
-            for p in citizens
+        return bool(citizens) and citizens == self.citizens_wanting_summary
+
+    @property
+    def citizens_wanting_summary(self) -> frozenset[str]:
+        """The citizen parties whose latest word on the summary is that they want one."""
+        return frozenset(
+            p
+            for p in self.citizen_parties
+            if (decision := self.summary_consent.get(p)) is not None and decision[2] == "given"
         )
 
     @property

@@ -9,6 +9,7 @@ from mediation_contracts.commands import (
     ReadSummaries,
     Reply,
     ShareSummary,
+    SummaryStatus,
     WriteSummary,
 )
 from mediation_contracts.envelope import CloudEvent
@@ -64,6 +65,12 @@ COMMANDS: dict[str, tuple[type[Any], CommandHandler, str]] = {
         AuditTrail,
         handlers.audit_trail,
         "Every access to the case's summaries; for its mediator.",
+    ),
+    "summary_status": (
+        SummaryStatus,
+        handlers.summary_status,
+        "What the case's mediator or note-taker may do with its summaries now, and whose "
+        "wish for a summary or agreement to sharing is missing; never content.",
     ),
 }
 

@@ -1,0 +1,272 @@
+"""The ``summary_status`` query, through the running notes service on real NATS and a
+MongoDB-wire server: it tells the case's staff what the commands would allow them now and whose
+wishes are still missing, never content, and refuses everyone else as the commands do."""
+
+from collections.abc import Callable
+from uuid import uuid4
+
+import pytest
+from mediation_contracts.commands import (
+    AuditTrail,
+    ReadSummaries,
+    Reply,
+    ShareSummary,
+    SummaryState,
+    SummaryStatus,
+    WriteSummary,
+    command_subject,
+)
+from mediation_contracts.events import (
+    CaseRequested,
+    CaseRequestedData,
+    Party,
+    Requester,
+    SummaryConsentData,
+    SummaryConsentGiven,
+)
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from notes.dev_identity import DevIdentity
+from pydantic import BaseModel
+
+from tests.integration.bus import publish, wait_for
+from tests.integration.scenario import SOURCE, Scenario
+from tests.integration.service_process import ServiceProcess
+
+pytestmark = pytest.mark.integration
+
+SECRET = "Aftale: Borgeren og Jobcentret holder et opfølgende møde den 3. juni kl. 13"
+NOTE_TAKER = "notetaker-4"
+
+
+class Caller:
+    """One person with a signed token, acting on one case; keeps every raw reply it got."""
+
+    def __init__(self, nc: Client, case: Scenario, token: str) -> None:
+        self.nc, self.case, self.token = nc, case, token
+        self.raw_status_replies: list[bytes] = []
+
+    async def ask(self, command: str, request: BaseModel) -> Reply:
+        subject = command_subject(self.case.tenant, "notes", command)
+        response = await self.nc.request(subject, request.model_dump_json().encode(), timeout=10)
+        if command == "summary_status":
+            self.raw_status_replies.append(response.data)
+        return Reply.model_validate_json(response.data)
+
+    async def status(self) -> Reply:
+        return await self.ask(
+            "summary_status", SummaryStatus(case_id=self.case.case_id, token=self.token)
+        )
+
+    async def state(self) -> SummaryState:
+        reply = await self.status()
+        assert reply.ok, reply.error
+        assert reply.summary_state is not None
+        return reply.summary_state
+
+    async def state_when(self, check: Callable[[SummaryState], bool], *, what: str) -> SummaryState:
+        """The state once ``check`` holds (the case's events reach notes asynchronously)."""
+
+        async def probe() -> SummaryState | None:
+            state = (await self.status()).summary_state
+            return state if state is not None and check(state) else None
+
+        state = await wait_for(probe, what=what)
+        assert state is not None
+        return state
+
+    async def write(self) -> Reply:
+        command = WriteSummary(
+            command_id=uuid4(), case_id=self.case.case_id, token=self.token, text=SECRET
+        )
+        return await self.ask("write_summary", command)
+
+    async def read(self) -> Reply:
+        return await self.ask(
+            "read_summaries", ReadSummaries(case_id=self.case.case_id, token=self.token)
+        )
+
+    async def share(self) -> Reply:
+        command = ShareSummary(command_id=uuid4(), case_id=self.case.case_id, token=self.token)
+        return await self.ask("share_summary", command)
+
+    async def audit(self) -> Reply:
+        query = AuditTrail(case_id=self.case.case_id, token=self.token)
+        return await self.ask("audit_trail", query)
+
+
+def code(reply: Reply) -> str | None:
+    return reply.error.code if reply.error is not None else None
+
+
+async def test_the_state_follows_the_case_and_matches_what_the_commands_allow(
+    notes: ServiceProcess, js: JetStreamContext, nc: Client, identity_provider: DevIdentity
+) -> None:
+    case = Scenario.new()
+    mint = identity_provider.mint
+    mediator = Caller(nc, case, mint(case.mediator, "mediator", case.tenant))
+    note_taker = Caller(nc, case, mint(NOTE_TAKER, "note_taker", case.tenant))
+    for event in (case.request(), case.assign(note_taker=NOTE_TAKER)):
+        await publish(js, event)
+
+    # Before the citizen asked for a summary: nothing may be written, the citizen is missing.
+    before = await mediator.state_when(
+        lambda s: s.summary_consent_missing == [case.citizen], what="notes' view of the case"
+    )
+    assert before == SummaryState(
+        allowed=["audit"],
+        summary_consented=[],
+        summary_consent_missing=[case.citizen],
+        sharing_agreed=[],
+        sharing_missing=sorted([case.administration, case.citizen]),
+        summary_count=0,
+        shared=False,
+        destroyed=False,
+    )
+    assert code(await mediator.write()) == "no_summary_consent"
+    assert (await note_taker.state()).allowed == []
+
+    # The citizen's wish: now the case's staff may write.
+    await publish(js, case.summary_consent())
+    consented = await mediator.state_when(
+        lambda s: "write" in s.allowed, what="the citizen's wish for a summary"
+    )
+    assert (consented.summary_consented, consented.summary_consent_missing) == (
+        [case.citizen],
+        [],
+    )
+    assert consented.allowed == ["write", "audit"]
+    assert (await note_taker.state()).allowed == ["write"]
+
+    # A summary exists: it may be read; sharing still needs both parties' agreement.
+    assert (await mediator.write()).ok
+    written = await mediator.state()
+    assert written.allowed == ["write", "read", "audit"]
+    assert (written.summary_count, written.shared) == (1, False)
+    assert (await note_taker.state()).allowed == ["write", "read"]
+    assert (await mediator.read()).ok
+    assert code(await mediator.share()) == "not_all_parties_agreed"
+
+    # One party agreed: still no sharing, and the status says who is missing.
+    await publish(js, case.agree_to_share(case.citizen))
+    one = await mediator.state_when(
+        lambda s: s.sharing_agreed == [case.citizen], what="the citizen's agreement to share"
+    )
+    assert one.sharing_missing == [case.administration]
+    assert "share" not in one.allowed
+    assert code(await mediator.share()) == "not_all_parties_agreed"
+
+    # Every party agreed: the mediator may share, and does.
+    await publish(js, case.agree_to_share(case.administration))
+    both = await mediator.state_when(
+        lambda s: "share" in s.allowed, what="every party's agreement to share"
+    )
+    assert (both.sharing_agreed, both.sharing_missing) == (
+        sorted([case.administration, case.citizen]),
+        [],
+    )
+    assert "share" not in (await note_taker.state()).allowed
+    assert (await mediator.share()).ok
+    shared = await mediator.state()
+    assert (shared.summary_count, shared.shared, shared.destroyed) == (1, True, False)
+
+    # Never content: not in any status reply, raw as it went over the wire.
+    replies = mediator.raw_status_replies + note_taker.raw_status_replies
+    assert replies
+    for raw in replies:
+        assert SECRET.encode() not in raw
+        assert SECRET[:20].encode() not in raw
+    assert SECRET not in notes.logs()
+
+
+async def test_everyone_else_is_refused_as_by_the_other_notes_commands(
+    notes: ServiceProcess, js: JetStreamContext, nc: Client, identity_provider: DevIdentity
+) -> None:
+    case = Scenario.new()
+    mint = identity_provider.mint
+    mediator = Caller(nc, case, mint(case.mediator, "mediator", case.tenant))
+    for event in (case.request(), case.assign(note_taker=NOTE_TAKER), case.summary_consent()):
+        await publish(js, event)
+    await mediator.state_when(lambda s: "write" in s.allowed, what="notes' view of the case")
+    assert (await mediator.write()).ok
+    trail_before = await mediator.audit()
+    assert trail_before.audit is not None
+
+    others = {
+        "another mediator": (mint("mediator-99", "mediator", case.tenant), "not_a_member"),
+        "citizen party": (mint(case.citizen, "citizen", case.tenant), "role_may_not"),
+        "administration party": (mint("staff-31", "administration", case.tenant), "role_may_not"),
+        "companion": (mint("companion-1", "companion", case.tenant), "role_may_not"),
+        "caseworker": (mint("caseworker-5", "caseworker", case.tenant), "role_may_not"),
+        "another tenant's token": (mint(case.mediator, "mediator", "other-town"), "invalid_token"),
+        "garbage token": ("not-a-token", "invalid_token"),
+    }
+    for name, (token, expected) in others.items():
+        caller = Caller(nc, case, token)
+        reply = await caller.status()
+        assert (reply.ok, reply.summary_state, code(reply)) == (False, None, expected), name
+        assert reply.error is not None
+        assert reply.error.message_da, name
+        assert reply.error.message_en, name
+        assert SECRET.encode() not in caller.raw_status_replies[0], name
+        if expected in ("not_a_member", "invalid_token"):
+            # The very refusal the other notes commands give such a caller.
+            assert code(await caller.write()) == expected, name
+
+    # Status queries, allowed or refused, are not in the audit trail (they open no summary);
+    # the refused write attempts above are.
+    trail_after = await mediator.audit()
+    assert trail_after.audit is not None
+    new = [entry for entry in trail_after.audit if entry not in trail_before.audit]
+    assert {(e.subject, e.action, e.allowed) for e in new} == {
+        ("mediator-99", "write", False),
+        ("unverified", "write", False),
+        (case.mediator, "audit", True),
+    }
+
+
+async def test_a_family_case_lists_the_citizen_whose_wish_is_still_missing(
+    notes: ServiceProcess, js: JetStreamContext, nc: Client, identity_provider: DevIdentity
+) -> None:
+    case = Scenario.new()
+    second = "citizen-2"
+    request = CaseRequested.create(
+        tenant=case.tenant,
+        case_id=case.case_id,
+        source=SOURCE,
+        data=CaseRequestedData(
+            case_kind="family",
+            requester=Requester(kind="citizen", party_id=case.citizen, consents=True),
+            parties=[
+                Party(party_id=case.citizen, kind="citizen", name="Anna Jensen"),
+                Party(party_id=second, kind="citizen", name="Bo Jensen"),
+            ],
+            conflict_description="Samvær med børnene",
+            matter_reference="SAG-2026-0107",
+            in_complaint_handling=False,
+        ),
+    )
+
+    def wish(party_id: str) -> SummaryConsentGiven:
+        data = SummaryConsentData(party_id=party_id, recorded_by=case.mediator)
+        return SummaryConsentGiven.create(
+            tenant=case.tenant, case_id=case.case_id, source=SOURCE, data=data
+        )
+
+    mediator = Caller(nc, case, identity_provider.mint(case.mediator, "mediator", case.tenant))
+    for event in (request, case.assign(), wish(second)):
+        await publish(js, event)
+    one = await mediator.state_when(
+        lambda s: s.summary_consented == [second], what="the second citizen's wish"
+    )
+    assert one.summary_consent_missing == [case.citizen]
+    assert "write" not in one.allowed
+    assert code(await mediator.write()) == "no_summary_consent"
+
+    await publish(js, wish(case.citizen))
+    both = await mediator.state_when(lambda s: "write" in s.allowed, what="both citizens' wish")
+    assert (both.summary_consented, both.summary_consent_missing) == (
+        sorted([case.citizen, second]),
+        [],
+    )
+    assert (await mediator.write()).ok
