@@ -38,8 +38,8 @@ test: setup lint typecheck ## everything CI runs: lint, types, all tests
 test-unit: ## fast tests, no servers
 	$(UV) run pytest tests/unit $(PYTEST_ARGS)
 
-test-integration: setup ## tests against real NATS and FerretDB (started on free ports)
-	$(UV) run pytest tests/integration $(PYTEST_ARGS)
+test-integration: setup ## tests against real NATS and FerretDB (free ports), browser tests too
+	$(UV) run pytest tests/integration tests/browser $(PYTEST_ARGS)
 
 contract: ## regenerate the JSON Schemas, event catalog and AsyncAPI documents
 	$(UV) run python -m mediation_contracts.schemas

@@ -9,6 +9,9 @@ from pathlib import Path
 
 
 class ServiceProcess:
+    # The log line that says the process is ready (FastStream's, for the services).
+    ready_marker = b"app started successfully"
+
     def __init__(
         self, service: str, nats_url: str, mongodb_url: str, log_path: Path, **env: str
     ) -> None:
@@ -40,7 +43,7 @@ class ServiceProcess:
                 raise RuntimeError(
                     f"{self.service} exited with {self.process.returncode}: {self.tail()}"
                 )
-            if b"app started successfully" in self.log_path.read_bytes()[offset:]:
+            if self.ready_marker in self.log_path.read_bytes()[offset:]:
                 return
             time.sleep(0.05)
         raise TimeoutError(f"{self.service} did not start within {timeout}s: {self.tail()}")

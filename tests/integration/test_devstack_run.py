@@ -4,6 +4,7 @@ import asyncio
 import os
 import signal
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,45 @@ async def test_a_service_that_exits_stops_the_stack_with_its_exit_code(
 
     assert runner.returncode == 1, output.decode()
     assert b"service 'no_such_service' exited with code 1" in output
+
+
+async def test_starts_the_mediator_client_and_prints_its_address_and_demo_login(
+    tmp_path: Path, nats_url: str, mongodb_url: str
+) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "MEDIATION_STATE_DIR": str(tmp_path / "var"),
+        "NATS_URL": nats_url,
+        "MONGODB_URL": mongodb_url,
+        "MEDIATION_CLIENT_PORT": str(port),
+    }
+    runner = await start_runner(env, "mediator_client")
+    try:
+        table = (await read_until(runner, b"Stop with")).decode()
+        assert f"http://localhost:{port}/" in table
+        assert "mediator1 / " in table
+        assert (tmp_path / "var" / "dev-identity" / "mediator-users.json").is_file()
+
+        login_page = await asyncio.wait_for(_first_answer(f"http://127.0.0.1:{port}/login"), 30)
+        assert "Log ind" in login_page
+    finally:
+        runner.send_signal(signal.SIGINT)
+        rest, _ = await asyncio.wait_for(runner.communicate(), timeout=60)
+    assert runner.returncode == 0, rest.decode()
+    assert port_is_free(port)
+
+
+async def _first_answer(url: str) -> str:
+    """The page at ``url``, once the server answers (it may still be starting)."""
+    while True:
+        try:
+            return await asyncio.to_thread(_get, url)
+        except OSError:
+            await asyncio.sleep(0.1)
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - a local http URL
+        body: bytes = response.read()
+        return body.decode()

@@ -1,4 +1,5 @@
-"""The mediation services as separate processes, each ``python -m <name>``, output prefixed.
+"""The mediation services and the mediator client as separate processes, each
+``python -m <name>``, output prefixed.
 
 Add a service here when its package exists; `make run` starts every one listed.
 """
@@ -9,7 +10,8 @@ from pathlib import Path
 
 from mediation_devstack.processes import ManagedProcess
 
-SERVICES: tuple[str, ...] = ("intake", "scheduling", "notes", "notifications")
+CLIENT = "mediator_client"
+SERVICES: tuple[str, ...] = ("intake", "scheduling", "notes", "notifications", CLIENT)
 
 _COLOURS = ("36", "35", "33", "32", "34", "31")  # cyan, magenta, yellow, green, blue, red
 

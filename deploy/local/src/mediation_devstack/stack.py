@@ -13,11 +13,12 @@ import re
 import signal
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mediation_runtime.streams import ensure_streams
 
-from mediation_devstack.dev_secrets import dev_secrets
+from mediation_devstack.dev_secrets import demo_logins, dev_secrets
 from mediation_devstack.ports import describe_port_holder, port_is_free
 from mediation_devstack.processes import ManagedProcess, StartupError
 from mediation_devstack.servers import (
@@ -27,11 +28,12 @@ from mediation_devstack.servers import (
     start_ferretdb,
     start_nats,
 )
-from mediation_devstack.services import start_services
+from mediation_devstack.services import CLIENT, start_services
 from mediation_devstack.state import RunLock, StateLayout
 
 NATS_PORT_ENV, DEFAULT_NATS_PORT = "MEDIATION_NATS_PORT", 4222
 MONGO_PORT_ENV, DEFAULT_MONGO_PORT = "MEDIATION_MONGO_PORT", 27017
+CLIENT_PORT_ENV, DEFAULT_CLIENT_PORT = "MEDIATION_CLIENT_PORT", 8080
 EXTERNAL_SERVER_TIMEOUT = 10.0  # a remote server may need DNS and TLS before it answers
 
 
@@ -48,6 +50,8 @@ class Stack:
     mongodb_url: str = ""
     servers: list[Server] = field(default_factory=list)
     services: list[ManagedProcess] = field(default_factory=list)
+    client_url: str = ""
+    logins: list[str] = field(default_factory=list)
 
 
 async def run(layout: StateLayout, service_names: tuple[str, ...]) -> int:
@@ -122,6 +126,13 @@ async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
         ) from error
 
     secrets = dev_secrets(layout.dev_identity_dir)
+    if CLIENT in service_names:
+        port = _configured_port(CLIENT_PORT_ENV, DEFAULT_CLIENT_PORT, "the mediator client")
+        # localhost, not 127.0.0.1: browsers keep the client's Secure cookies on plain HTTP
+        # only for localhost.
+        stack.client_url = f"http://localhost:{port}/"
+        secrets |= {"MEDIATOR_HOST": "127.0.0.1", "MEDIATOR_PORT": str(port)}
+        stack.logins = demo_logins(Path(secrets["MEDIATOR_USERS_FILE"]))
     stack.services.extend(
         await start_services(
             service_names, stack.nats_url, stack.mongodb_url, layout.log_dir, secrets
@@ -129,7 +140,9 @@ async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
     )
 
 
-def _configured_port(env_name: str, default: int, what: str, url_env: str, scheme: str) -> int:
+def _configured_port(
+    env_name: str, default: int, what: str, url_env: str | None = None, scheme: str = ""
+) -> int:
     raw = os.environ.get(env_name, str(default))
     try:
         port = int(raw)
@@ -137,11 +150,12 @@ def _configured_port(env_name: str, default: int, what: str, url_env: str, schem
         raise StartupError(f"{env_name}={raw!r} is not a port number") from None
     if not port_is_free(port):
         holder = describe_port_holder(port) or "another process"
-        raise StartupError(
-            f"port {port} for {what} is taken by {holder}.\n"
-            f"  Stop it, or pick another port: {env_name}=<port> make run\n"
-            f"  or use that server if it is one: {url_env}={scheme}://127.0.0.1:{port} make run"
-        )
+        advice = f"port {port} for {what} is taken by {holder}.\n"
+        advice += f"  Stop it, or pick another port: {env_name}=<port> make run"
+        if url_env:
+            url = f"{scheme}://127.0.0.1:{port}"
+            advice += f"\n  or use that server if it is one: {url_env}={url} make run"
+        raise StartupError(advice)
     return port
 
 
@@ -194,11 +208,16 @@ def describe(stack: Stack) -> str:
         )
         lines.append(f"  {label:<10} {redact(url):<28} {where}")
     for service in stack.services:
-        lines.append(
-            f"  {service.name:<10} {'service':<28} pid {service.pid}, log {service.log_path}"
-        )
+        what = stack.client_url if service.name == CLIENT else "service"
+        lines.append(f"  {service.name:<10} {what:<28} pid {service.pid}, log {service.log_path}")
     if not stack.services:
         lines.append(f"  {'services':<10} none started")
+    if stack.client_url:
+        lines += [
+            "",
+            f"Mediator client: open {stack.client_url} in a browser.",
+            "  Demo logins (development only): " + ", ".join(stack.logins),
+        ]
     lines += ["Stop with Ctrl-C. Data stays in the state directory; `make reset` deletes it.", ""]
     return "\n".join(lines)
 

@@ -1,0 +1,156 @@
+"""The composition root: :func:`create_app` wires settings, the bus, the identity provider, the
+pages and the error pages. The tests build the same app with a fake bus."""
+
+import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mediator_client.bus import Bus, BusUnavailable, NatsBus
+from mediator_client.gateway import Gateway
+from mediator_client.identity import DevTokenSigner, IdentityProvider, LocalIdentity
+from mediator_client.routes import actions, auth, cases, meetings, summary
+from mediator_client.security import CsrfRefused, SecurityHeaders
+from mediator_client.settings import MediatorSettings
+from mediator_client.users import load_users
+from mediator_client.web import Client, NoAccess, NotSignedIn, redirect, render
+
+log = structlog.get_logger(__name__)
+
+
+def local_identity(settings: MediatorSettings) -> LocalIdentity:
+    """Raises UsersFileError or IdentityError, naming what to fix, when the setup is unusable."""
+    signer = DevTokenSigner(
+        settings.dev_identity_dir, timedelta(seconds=settings.notes_token_seconds)
+    )
+    return LocalIdentity(load_users(settings.users_file), signer)
+
+
+def create_app(
+    settings: MediatorSettings,
+    *,
+    bus: Bus | None = None,
+    identity: IdentityProvider | None = None,
+) -> FastAPI:
+    """The web app. Without ``bus`` it connects to ``settings.nats_url`` when it starts."""
+    identity = identity or local_identity(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            own_bus = None if bus is not None else await NatsBus.connect(settings.nats_url)
+        except BusUnavailable as error:
+            log.error("cannot_start", reason=str(error))
+            raise
+        gateway = Gateway(
+            bus or own_bus,  # type: ignore[arg-type]
+            timeout=settings.request_timeout_seconds,
+            wait_seconds=settings.wait_seconds,
+        )
+        app.state.client = Client(settings=settings, gateway=gateway, identity=identity)
+        try:
+            yield
+        finally:
+            if own_bus is not None:
+                await own_bus.close()
+
+    app = FastAPI(
+        title="Mediator client", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    for module in (auth, cases, actions, meetings, summary):
+        if hasattr(module, "pages"):
+            app.include_router(module.pages)
+        app.include_router(module.posts)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    _error_pages(app)
+    # Outermost last: headers on everything, then the session, then our error page.
+    app.add_middleware(ErrorPage)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret.get_secret_value(),
+        session_cookie="__Host-mediator" if settings.secure_cookies else "mediator",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def _error_pages(app: FastAPI) -> None:
+    async def not_signed_in(request: Request, _: Exception) -> Response:
+        target = request.url.path if request.method == "GET" else "/cases"
+        return redirect(f"/login?next={target}")
+
+    async def csrf_refused(request: Request, error: Exception) -> Response:
+        log.warning("csrf_refused", path=request.url.path, why=str(error))
+        return render(request, "error.html", {"error": "csrf"}, status_code=403)
+
+    async def no_access(request: Request, _: Exception) -> Response:
+        log.info("case_access_refused", path=request.url.path)
+        return render(request, "error.html", {"error": "no_access"}, status_code=403)
+
+    async def unavailable(request: Request, error: Exception) -> Response:
+        log.warning("services_unavailable", path=request.url.path, why=str(error))
+        return render(request, "error.html", {"error": "unavailable"}, status_code=503)
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        status = error.status_code if isinstance(error, HTTPException) else 500
+        kind = "not_found" if status in {404, 405} else "server"
+        return render(request, "error.html", {"error": kind}, status_code=status)
+
+    async def bad_url(request: Request, _: Exception) -> Response:
+        return render(request, "error.html", {"error": "not_found"}, status_code=404)
+
+    app.add_exception_handler(NotSignedIn, not_signed_in)
+    app.add_exception_handler(CsrfRefused, csrf_refused)
+    app.add_exception_handler(NoAccess, no_access)
+    app.add_exception_handler(BusUnavailable, unavailable)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, bad_url)
+
+
+class ErrorPage:
+    """Anything unexpected becomes a plain Danish page, never a stack trace. The log gets the
+    error's type and where it happened, not its message (it might hold what a person typed)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as error:
+            frames = traceback.extract_tb(error.__traceback__)
+            log.error(
+                "page_failed",
+                path=scope.get("path"),
+                error_type=type(error).__name__,
+                at=[f"{frame.filename}:{frame.lineno}" for frame in frames[-5:]],
+            )
+            if started:
+                raise
+            request = Request(scope, receive)
+            response = render(request, "error.html", {"error": "server"}, status_code=500)
+            await response(scope, receive, send)

@@ -1,0 +1,358 @@
+"""Everything the case page shows, gathered from the services in parallel.
+
+What may be done is what the services say: intake's ``actions``, scheduling's suggestions and
+refusals, notes' ``allowed``. The page only arranges it.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+from uuid import UUID, uuid4
+
+from mediation_contracts.commands import (
+    CaseDetail,
+    MeetingView,
+    Reply,
+    SlotView,
+    SuggestSlots,
+    SummaryState,
+)
+from mediation_contracts.events import MeetingFormat, MeetingKind, Party
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from mediator_client import i18n
+from mediator_client.bus import BusUnavailable
+from mediator_client.gateway import Gateway
+from mediator_client.identity import User
+from mediator_client.web import NoAccess, client, lang_of, render
+
+SLOT_COUNT = 6
+# Notes answers these when the mediator is not (yet) the case's: the summary section is not
+# theirs to see, so it is left out rather than shown as an error.
+NOT_A_MEMBER = frozenset({"not_a_member", "other_tenant", "role_may_not"})
+SUMMARY_FORMS = frozenset({"summary-wish", "summary", "sharing", "share"})
+MEETING_FORMATS: tuple[MeetingFormat, ...] = ("joint", "shuttle", "individual", "phone", "video")
+MEETING_KINDS: tuple[MeetingKind, ...] = ("pre_meeting", "mediation", "follow_up")
+
+
+@dataclass
+class PartyRow:
+    party: Party
+    consent: Literal["given", "missing", "declined", "withdrew"]
+    is_requester: bool
+
+
+@dataclass
+class MeetingRow:
+    meeting: MeetingView
+    party_name: str | None
+    can_change: bool
+    can_mark_held: bool
+    move_slots: list[SlotView] = field(default_factory=list)
+    move_error: str | None = None
+
+
+@dataclass
+class Booking:
+    kind: MeetingKind
+    format: MeetingFormat
+    party_id: str | None
+    slots: list[SlotView]
+    error: str | None
+
+
+@dataclass
+class TimelineRow:
+    at: datetime
+    text: str
+    detail: str
+    actor: str
+    rejected: bool = False
+
+
+@dataclass
+class SummaryPanel:
+    state: SummaryState | None
+    error: str | None
+
+
+@dataclass
+class Problems:
+    """What went wrong with a form, to show next to it: ``form`` -> message, field messages,
+    and the values the person entered (so nothing typed is lost)."""
+
+    form: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+async def load_case(gateway: Gateway, user: User, case_id: UUID) -> CaseDetail:
+    reply = await gateway.get_case(user.tenant, case_id, user.staff_id)
+    if not reply.ok or reply.case is None:
+        raise NoAccess
+    return reply.case
+
+
+async def show_case(
+    request: Request,
+    user: User,
+    case_id: UUID,
+    *,
+    problems: Problems | None = None,
+    status_code: int = 200,
+    booking: dict[str, str] | None = None,
+) -> HTMLResponse:
+    c = client(request)
+    lang = lang_of(request)
+    case = await load_case(c.gateway, user, case_id)
+    meetings_reply, summary = await asyncio.gather(
+        _quietly(c.gateway.list_meetings(user.tenant, case_id)),
+        _summary(c.gateway, user, case, c.identity.notes_token, lang),
+    )
+    now = datetime.now(UTC)
+    names = party_names(case)
+    # Meetings are planned by the case's own mediator; others (before taking it) only look.
+    mine = case.mediator_id == user.staff_id
+    meetings = _meetings(meetings_reply, names, now, mine) if meetings_reply else []
+    booking_panel = None
+    if mine and case.status in {"accepted", "ready_for_scheduling"}:
+        booking_panel, _ = await asyncio.gather(
+            _booking(c.gateway, user, case, meetings, booking or {}, lang),
+            _move_suggestions(c.gateway, user, meetings, lang),
+        )
+    problems = problems or Problems()
+    if summary is None and SUMMARY_FORMS & problems.form.keys():
+        summary = SummaryPanel(None, None)  # the section shows at least why it failed
+    context: dict[str, Any] = {
+        "case": case,
+        "actions": set(case.actions),
+        "parties": _parties(case),
+        "party_options": [(party.party_id, party.name) for party in case.parties],
+        "consent_options": [
+            (party.party_id, party.name)
+            for party in case.parties
+            if party.party_id in case.consent_missing
+        ],
+        "names": names,
+        "mine": mine,
+        "meetings": meetings,
+        "meetings_unavailable": meetings_reply is None,
+        "booking": booking_panel,
+        "meeting_kinds": MEETING_KINDS,
+        "meeting_formats": MEETING_FORMATS,
+        "summary": summary,
+        "timeline": timeline(case, names, user, lang),
+        "problems": problems,
+        # A fresh submission id per form on the page: submitting one twice is one action.
+        "new_id": lambda: str(uuid4()),
+    }
+    return render(request, "case.html", context, status_code)
+
+
+async def _quietly(asking: Awaitable[Reply]) -> Reply | None:
+    """The answer, or None when the service does not answer: the rest of the page still helps."""
+    try:
+        return await asking
+    except BusUnavailable:
+        return None
+
+
+def party_names(case: CaseDetail) -> dict[str, str]:
+    names = {party.party_id: party.name for party in case.parties}
+    for party in case.parties:
+        if party.companion is not None:
+            names[party.companion.companion_id] = party.companion.name
+    return names
+
+
+def _parties(case: CaseDetail) -> list[PartyRow]:
+    rows = []
+    for party in case.parties:
+        consent: Literal["given", "missing", "declined", "withdrew"] = "missing"
+        if party.party_id == case.withdrawn_by:
+            consent = "withdrew"
+        elif party.party_id == case.declined_by:
+            consent = "declined"
+        elif party.party_id in case.consented:
+            consent = "given"
+        requester = case.requester.party_id if case.requester is not None else None
+        rows.append(PartyRow(party, consent, party.party_id == requester))
+    return rows
+
+
+def _meetings(reply: Reply, names: dict[str, str], now: datetime, mine: bool) -> list[MeetingRow]:
+    rows = []
+    for meeting in sorted(reply.meetings or [], key=lambda m: m.starts_at):
+        party = _pre_meeting_party(meeting)
+        scheduled = mine and meeting.status == "scheduled"
+        rows.append(
+            MeetingRow(
+                meeting=meeting,
+                party_name=names.get(party, party) if party else None,
+                can_change=scheduled and meeting.starts_at > now,
+                # Scheduling refuses "held" before the meeting has begun.
+                can_mark_held=scheduled and meeting.starts_at <= now,
+            )
+        )
+    return rows
+
+
+def _pre_meeting_party(meeting: MeetingView) -> str | None:
+    if meeting.kind != "pre_meeting":
+        return None
+    return next((p.participant_id for p in meeting.participants if p.role == "party"), None)
+
+
+async def _booking(
+    gateway: Gateway,
+    user: User,
+    case: CaseDetail,
+    meetings: list[MeetingRow],
+    chosen: dict[str, str],
+    lang: i18n.Language,
+) -> Booking:
+    kind, meeting_format, party_id = _what_to_book(case, meetings, chosen)
+    query = SuggestSlots(
+        case_id=case.case_id, kind=kind, format=meeting_format, party_id=party_id, count=SLOT_COUNT
+    )
+    try:
+        reply = await gateway.suggest_slots(user.tenant, query)
+    except BusUnavailable:
+        return Booking(
+            kind, meeting_format, party_id, [], i18n.translate(lang, "unavailable_inline")
+        )
+    if not reply.ok:
+        return Booking(kind, meeting_format, party_id, [], refusal_text(reply, lang))
+    slots = reply.slots or []
+    error = None if slots else i18n.translate(lang, "no_free_slots")
+    return Booking(kind, meeting_format, party_id, slots, error)
+
+
+def _what_to_book(
+    case: CaseDetail, meetings: list[MeetingRow], chosen: dict[str, str]
+) -> tuple[MeetingKind, MeetingFormat, str | None]:
+    """What the person asked for, else the next meeting the case usually needs."""
+    kind = next((k for k in MEETING_KINDS if k == chosen.get("kind")), None)
+    if kind is None:
+        booked = {row.meeting.kind for row in meetings if row.meeting.status != "cancelled"}
+        if case.status == "accepted":
+            kind = "pre_meeting"
+        else:
+            kind = "follow_up" if "mediation" in booked else "mediation"
+    meeting_format: MeetingFormat = next(
+        (f for f in MEETING_FORMATS if f == chosen.get("format")), "joint"
+    )
+    party_id = None
+    if kind == "pre_meeting":
+        ids = [party.party_id for party in case.parties]
+        party_id = chosen.get("party_id") if chosen.get("party_id") in ids else None
+        party_id = party_id or next((p for p in case.consented if p in ids), ids[0])
+    return kind, meeting_format, party_id
+
+
+async def _move_suggestions(
+    gateway: Gateway, user: User, meetings: list[MeetingRow], lang: i18n.Language
+) -> None:
+    async def suggest(row: MeetingRow) -> None:
+        query = SuggestSlots(
+            case_id=row.meeting.case_id,
+            kind=row.meeting.kind,
+            format=row.meeting.format,
+            party_id=_pre_meeting_party(row.meeting),
+            count=SLOT_COUNT,
+        )
+        try:
+            reply = await gateway.suggest_slots(user.tenant, query)
+        except BusUnavailable:
+            row.move_error = i18n.translate(lang, "unavailable_inline")
+            return
+        if reply.ok:
+            row.move_slots = reply.slots or []
+        else:
+            row.move_error = refusal_text(reply, lang)
+
+    await asyncio.gather(*(suggest(row) for row in meetings if row.can_change))
+
+
+async def _summary(
+    gateway: Gateway,
+    user: User,
+    case: CaseDetail,
+    token: Callable[[User], str],
+    lang: i18n.Language,
+) -> SummaryPanel | None:
+    if case.mediator_id != user.staff_id or case.status == "refused":
+        return None
+    try:
+        reply = await gateway.summary_status(user.tenant, case.case_id, token(user))
+    except BusUnavailable:
+        return SummaryPanel(None, i18n.translate(lang, "unavailable_inline"))
+    if reply.ok and reply.summary_state is not None:
+        return SummaryPanel(reply.summary_state, None)
+    if reply.error is not None and reply.error.code in NOT_A_MEMBER:
+        return None
+    return SummaryPanel(None, refusal_text(reply, lang))
+
+
+def refusal_text(reply: Reply, lang: i18n.Language) -> str:
+    if reply.error is None:
+        return i18n.translate(lang, "not_possible")
+    return reply.error.message_da if lang == "da" else reply.error.message_en
+
+
+def timeline(
+    case: CaseDetail, names: dict[str, str], user: User, lang: i18n.Language
+) -> list[TimelineRow]:
+    def who(actor: str | None) -> str:
+        if actor is None:
+            return ""
+        if actor == user.staff_id:
+            return i18n.translate(lang, "actor_you")
+        return names.get(actor, actor)
+
+    rows = [
+        TimelineRow(
+            at=entry.at,
+            text=i18n.label(lang, "event", event_key(entry.type)),
+            detail=" · ".join(
+                part
+                for part in (
+                    names.get(entry.party_id, entry.party_id) if entry.party_id else "",
+                    code_text(entry.code, lang),
+                )
+                if part
+            ),
+            actor=who(entry.actor_id),
+        )
+        for entry in case.timeline
+    ]
+    rows += [
+        TimelineRow(
+            at=rejected.at,
+            text=i18n.label(lang, "event", event_key(rejected.type)),
+            detail=i18n.translate(lang, "timeline_rejected"),
+            actor="",
+            rejected=True,
+        )
+        for rejected in case.rejected
+    ]
+    return sorted(rows, key=lambda row: row.at)
+
+
+def event_key(event_type: str) -> str:
+    """``dk.mediation.case.assessed.v1`` -> ``case_assessed``."""
+    parts = event_type.split(".")
+    return "_".join(parts[2:4]) if len(parts) == 5 else event_type
+
+
+def code_text(code: str | None, lang: i18n.Language) -> str:
+    if code is None:
+        return ""
+    for prefix in ("decision", "outcome", "closed_because", "withdrawn_by", "reason"):
+        text = i18n.label(lang, prefix, code)
+        if text != code:
+            return text
+    return code

@@ -1,0 +1,237 @@
+"""The forms people fill in, validated with pydantic; errors become plain-language messages
+next to the field that caused them.
+
+The forms check what a person can get wrong while typing (a missing name, an e-mail address
+without @). Whether an action is allowed is for the services to say, never the client.
+"""
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, TypeVar
+from uuid import UUID, uuid4
+
+from mediation_contracts.envelope import OpaqueId
+from mediation_contracts.events import (
+    CaseRequestedData,
+    Companion,
+    ContactDetails,
+    FollowUpContact,
+    MeetingFormat,
+    MeetingKind,
+    Party,
+    Requester,
+)
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from mediator_client.i18n import Language, translate
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=200)]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ]{6,20}$")]
+StaffIds = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}(\s*,\s*[A-Za-z0-9][A-Za-z0-9._:@-]{0,127})*$"
+    ),
+]
+SUMMARY_MAX_LENGTH = 4000  # the notes service's limit: a short summary, not minutes
+
+# Which message a pattern mismatch gets, by field.
+_PATTERN_MESSAGES = {
+    "email": "invalid_email",
+    "phone": "invalid_phone",
+    "representatives": "invalid_staff_ids",
+}
+
+# Radio buttons: nothing chosen is "choose one", not "fill in".
+_CHOICES = frozenset(
+    {"case_kind", "requester_kind", "in_complaint_handling", "decision", "party_id", "answer"}
+    | {"kind", "format", "outcome"}
+)
+
+F = TypeVar("F", bound="Form")
+
+
+class Form(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    def problems(self) -> dict[str, str]:
+        """Mistakes that involve more than one field: field -> message key."""
+        return {}
+
+
+class NewCaseForm(Form):
+    """A request received by phone or letter. Party 1 is a citizen; party 2 is the
+    administration's unit, or the second citizen in a family case."""
+
+    case_kind: Literal["citizen_administration", "family"]
+    requester_kind: Literal["citizen", "administration", "ombudsman_office"]
+    requester_consents: bool = False
+    party1_name: Text
+    party1_email: Email | None = None
+    party1_phone: Phone | None = None
+    party1_companion: Text | None = None
+    party2_name: Text
+    party2_email: Email | None = None
+    party2_phone: Phone | None = None
+    party2_representatives: StaffIds | None = None
+    party2_companion: Text | None = None
+    conflict_description: ShortText
+    matter_reference: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ]
+    in_complaint_handling: Literal["yes", "no"]
+
+    def problems(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if self.case_kind == "family" and self.requester_kind == "administration":
+            found["requester_kind"] = "requester_family_is_citizen"
+        if self.requester_kind == "ombudsman_office" and self.requester_consents:
+            found["requester_consents"] = "ombudsman_cannot_consent"
+        if self.case_kind == "family" and self.party2_representatives:
+            found["party2_representatives"] = "representatives_only_administration"
+        return found
+
+    def request(self) -> CaseRequestedData:
+        second_kind: Literal["citizen", "administration"] = (
+            "citizen" if self.case_kind == "family" else "administration"
+        )
+        first = Party(
+            party_id="citizen-1",
+            kind="citizen",
+            name=self.party1_name,
+            contact=_contact(self.party1_email, self.party1_phone),
+            companion=_companion("companion-1", self.party1_companion),
+        )
+        second = Party(
+            party_id=f"{second_kind}-{2 if second_kind == 'citizen' else 1}",
+            kind=second_kind,
+            name=self.party2_name,
+            contact=_contact(self.party2_email, self.party2_phone),
+            representative_ids=[
+                staff.strip()
+                for staff in (self.party2_representatives or "").split(",")
+                if staff.strip()
+            ],
+            companion=_companion("companion-2", self.party2_companion),
+        )
+        requester_party = {"citizen": first.party_id, "administration": second.party_id}
+        requester = Requester(
+            kind=self.requester_kind,
+            party_id=requester_party.get(self.requester_kind),
+            consents=self.requester_consents,
+        )
+        return CaseRequestedData(
+            case_kind=self.case_kind,
+            requester=requester,
+            parties=[first, second],
+            conflict_description=self.conflict_description,
+            matter_reference=self.matter_reference,
+            in_complaint_handling=self.in_complaint_handling == "yes",
+        )
+
+
+def _contact(email: str | None, phone: str | None) -> ContactDetails | None:
+    return ContactDetails(email=email, phone=phone) if email or phone else None
+
+
+def _companion(companion_id: str, name: str | None) -> Companion | None:
+    return Companion(companion_id=companion_id, name=name) if name else None
+
+
+class AssessForm(Form):
+    decision: Literal["accepted", "declined"]
+    reason: ShortText | None = None
+
+    def problems(self) -> dict[str, str]:
+        if self.decision == "declined" and not self.reason:
+            return {"reason": "reason_required_when_declined"}
+        return {}
+
+
+class ConsentForm(Form):
+    party_id: OpaqueId
+    answer: Literal["given", "declined", "withdrew"]
+
+
+class PartyForm(Form):
+    party_id: OpaqueId
+
+
+class BookForm(Form):
+    kind: MeetingKind
+    format: MeetingFormat
+    party_id: OpaqueId | None = None
+    starts_at: AwareDatetime
+
+
+class MoveForm(Form):
+    starts_at: AwareDatetime
+
+
+class SummaryForm(Form):
+    text: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SUMMARY_MAX_LENGTH)
+    ]
+    meeting_id: OpaqueId | None = None
+
+
+class CloseForm(Form):
+    outcome: Literal["agreement", "partial_agreement", "no_agreement"]
+    follow_up_name: Text
+    follow_up_unit: Text | None = None
+    follow_up_email: Email | None = None
+    follow_up_phone: Phone | None = None
+
+    def follow_up(self) -> FollowUpContact:
+        return FollowUpContact(
+            name=self.follow_up_name,
+            unit=self.follow_up_unit,
+            contact=_contact(self.follow_up_email, self.follow_up_phone),
+        )
+
+
+def parse(
+    form: type[F], data: Mapping[str, Any], lang: Language
+) -> tuple[F | None, dict[str, str]]:
+    """The filled-in form, or the messages for each field that is wrong (in ``lang``)."""
+    values = {
+        name: cleaned
+        for name, value in data.items()
+        if isinstance(value, str) and (cleaned := value.strip())
+    }
+    try:
+        parsed = form.model_validate(values)
+    except ValidationError as error:
+        messages: dict[str, str] = {}
+        for problem in error.errors(include_input=False, include_url=False):
+            field = str(problem["loc"][0]) if problem["loc"] else "form"
+            messages.setdefault(field, _message(field, problem["type"], problem.get("ctx"), lang))
+        return None, messages
+    return parsed, {field: translate(lang, key) for field, key in parsed.problems().items()}
+
+
+def _message(field: str, kind: str, context: dict[str, Any] | None, lang: Language) -> str:
+    if field == "starts_at":
+        return translate(lang, "choose_slot")
+    if field in _CHOICES and kind in {"missing", "literal_error"}:
+        return translate(lang, "choose_one")
+    if kind in {"missing", "string_too_short"}:
+        return translate(lang, "field_required")
+    if kind == "string_too_long":
+        return translate(lang, "too_long", max=(context or {}).get("max_length", ""))
+    if kind == "literal_error":
+        return translate(lang, "choose_one")
+    if kind == "string_pattern_mismatch":
+        suffix = next((s for s in _PATTERN_MESSAGES if field.endswith(s)), None)
+        return translate(lang, _PATTERN_MESSAGES[suffix] if suffix else "invalid_value")
+    return translate(lang, "invalid_value")
+
+
+def submission_id(data: Mapping[str, Any]) -> UUID:
+    """The id the page gave this form (so a double submit is one action), else a new one."""
+    value = data.get("submission_id")
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return uuid4()

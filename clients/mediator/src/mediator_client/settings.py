@@ -1,0 +1,52 @@
+"""The client's settings, from the environment: ``NATS_URL``, ``LOG_FORMAT``, ``LOG_LEVEL``
+and ``MEDIATOR_*``."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MediatorSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEDIATOR_", extra="ignore")
+
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL", "nats_url")
+    )
+    log_format: Literal["json", "console"] = Field(
+        default="json", validation_alias=AliasChoices("LOG_FORMAT", "log_format")
+    )
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    session_secret: SecretStr = Field(
+        min_length=32, description="Signs the session cookie; keep it in the secret store."
+    )
+    secure_cookies: bool = Field(
+        default=True, description="Cookies only over HTTPS; false only for plain-HTTP dev."
+    )
+    session_max_age_seconds: int = Field(default=8 * 3600, gt=0)
+
+    identity: Literal["local"] = Field(
+        default="local",
+        description="How mediators sign in: `local` (users file). The municipality's OpenID "
+        "Connect provider is designed in identity.py and the README, not built yet.",
+    )
+    users_file: Path = Field(
+        default=Path("var/mediator-users.json"), description="`local`: the mediators (JSON)."
+    )
+    dev_identity_dir: Path = Field(
+        default=Path("var/dev-identity"),
+        description="`local`: the development identity provider that signs tokens for notes.",
+    )
+    notes_token_seconds: int = Field(default=300, gt=0, description="Lifetime of a notes token.")
+
+    source: str = "/mediation/mediator-client"
+    request_timeout_seconds: float = Field(default=5.0, gt=0)
+    wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long an action waits for the services to apply what it published.",
+    )

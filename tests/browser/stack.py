@@ -1,0 +1,136 @@
+"""The real stack for the browser tests: intake, scheduling, notes and notifications as
+processes (as `make run` starts them), and the mediator client in front of them."""
+
+import base64
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mediator_client.users import add_user
+from notes.dev_identity import DevIdentity
+
+from tests.integration.service_process import ServiceProcess
+
+PASSWORD = "browser-test-password"
+MEDIATORS = (
+    ("mediator1", "mediator-1", "Mette Mægler"),
+    ("mediator2", "mediator-2", "Mads Mægler"),
+)
+
+
+class ClientProcess(ServiceProcess):
+    ready_marker = b"mediator client listening on "
+
+    def url(self) -> str:
+        found = re.search(r"mediator client listening on (http://[0-9.]+:[0-9]+)", self.logs())
+        assert found, self.tail()
+        return found.group(1)
+
+
+@dataclass
+class Stack:
+    tenant: str
+    nats_url: str
+    url: str = ""
+    outbox: Path = Path()
+    processes: list[ServiceProcess] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+
+    def tails(self, lines: int = 15) -> str:
+        """The last lines each process logged, without FastStream's per-message chatter."""
+        noise = ('"Received"', '"Processed"', "waiting for messages")
+        parts = []
+        for process in self.processes:
+            kept = [x for x in process.logs().splitlines() if not any(n in x for n in noise)]
+            parts.append(f"--- {process.service} ---\n" + "\n".join(kept[-lines:]))
+        return "\n\n".join(parts)
+
+
+def quick_meetings_policy(now: datetime | None = None) -> dict[str, object]:
+    """Scheduling rules under which a booked meeting begins within a minute or two, so the
+    test can mark it held: every day, all day, one-minute steps, short meetings. The office's
+    clock is set so that it is midday there now: the day never ends during the test."""
+    hour = (now or datetime.now(UTC)).hour
+    offset = 12 - hour  # hours ahead of UTC that make it noon locally; -11 ... +12
+    return {
+        "timezone": f"Etc/GMT{-offset:+d}",  # POSIX sign: Etc/GMT-2 is two hours *ahead*
+        "working_days": [1, 2, 3, 4, 5, 6, 7],
+        "day_starts": "00:00",
+        "day_ends": "23:59",
+        "granularity": "PT1M",
+        "buffer": "PT1M",
+        "pre_meeting_length": "PT5M",
+        "mediation_length": "PT10M",
+        "follow_up_length": "PT5M",
+        "rooms": ["room-1", "room-2"],
+        "address": "Rådhuspladsen 1",
+    }
+
+
+def start_stack(nats_url: str, mongodb_url: str, base: Path) -> Stack:
+    tenant = f"b-{secrets.token_hex(4)}"
+    stack = Stack(tenant=tenant, nats_url=nats_url, outbox=base / "outbox")
+    identity = DevIdentity.create(base / "dev-identity")
+    users_file = base / "mediator-users.json"
+    for username, staff_id, name in MEDIATORS:
+        add_user(
+            users_file,
+            username=username,
+            staff_id=staff_id,
+            tenant=tenant,
+            display_name=name,
+            password=PASSWORD,
+        )
+    policies = json.dumps({tenant: quick_meetings_policy()})
+    services = [
+        ServiceProcess("intake", nats_url, mongodb_url, base / "intake.log"),
+        ServiceProcess(
+            "scheduling",
+            nats_url,
+            mongodb_url,
+            base / "scheduling.log",
+            SCHEDULING_TENANT_POLICIES=policies,
+        ),
+        ServiceProcess(
+            "notes",
+            nats_url,
+            mongodb_url,
+            base / "notes.log",
+            NOTES_MASTER_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+            NOTES_JWKS_FILE=str(identity.jwks_path),
+            NOTES_TOKEN_ISSUER=identity.issuer,
+        ),
+        ServiceProcess(
+            "notifications",
+            nats_url,
+            mongodb_url,
+            base / "notifications.log",
+            NOTIFICATIONS_MODE="file",
+            NOTIFICATIONS_OUTBOX_DIR=str(stack.outbox),
+        ),
+    ]
+    client = ClientProcess(
+        "mediator_client",
+        nats_url,
+        mongodb_url,
+        base / "mediator_client.log",
+        MEDIATOR_PORT="0",
+        MEDIATOR_USERS_FILE=str(users_file),
+        MEDIATOR_DEV_IDENTITY_DIR=str(identity.directory),
+        MEDIATOR_SESSION_SECRET=secrets.token_urlsafe(48),
+    )
+    try:
+        for process in [*services, client]:
+            stack.processes.append(process)
+            process.start()
+    except BaseException:
+        stack.stop()
+        raise
+    stack.url = client.url()
+    return stack

@@ -1,0 +1,82 @@
+"""The client built as in production, with a fake bus instead of NATS (unit tests only)."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from mediator_client.app import create_app
+from mediator_client.settings import MediatorSettings
+from mediator_client.users import add_user
+from notes.dev_identity import DevIdentity
+
+from tests.unit.client.fakes import OTHER_STAFF_ID, STAFF_ID, TENANT, FakeBus
+
+PASSWORD = "correct horse battery"
+Browser = tuple[TestClient, str]
+
+
+@pytest.fixture(scope="session")
+def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("users") / "users.json"
+    for username, staff_id in (("mediator1", STAFF_ID), ("mediator2", OTHER_STAFF_ID)):
+        add_user(
+            path,
+            username=username,
+            staff_id=staff_id,
+            tenant=TENANT,
+            display_name=f"Mægler {username[-1]}",
+            password=PASSWORD,
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def dev_identity(tmp_path_factory: pytest.TempPathFactory) -> DevIdentity:
+    return DevIdentity.create(tmp_path_factory.mktemp("dev-identity"))
+
+
+@pytest.fixture
+def settings(users_file: Path, dev_identity: DevIdentity) -> MediatorSettings:
+    return MediatorSettings(
+        session_secret="s" * 40,
+        users_file=users_file,
+        dev_identity_dir=dev_identity.directory,
+        wait_seconds=0.5,
+    )
+
+
+@pytest.fixture
+def bus() -> FakeBus:
+    return FakeBus()
+
+
+@pytest.fixture
+def browser(settings: MediatorSettings, bus: FakeBus) -> Iterator[TestClient]:
+    """A browser that is not signed in (HTTPS, as the cookies are Secure)."""
+    with TestClient(
+        create_app(settings, bus=bus), base_url="https://testserver", follow_redirects=False
+    ) as client:
+        yield client
+
+
+def csrf_of(page: str) -> str:
+    marker = 'name="csrf_token" value="'
+    start = page.index(marker) + len(marker)
+    return page[start : page.index('"', start)]
+
+
+def sign_in(browser: TestClient, username: str = "mediator1") -> str:
+    """Signs in; returns the session's CSRF token."""
+    token = csrf_of(browser.get("/login").text)
+    answer = browser.post(
+        "/login", data={"csrf_token": token, "username": username, "password": PASSWORD}
+    )
+    assert answer.status_code == 303, answer.text
+    return csrf_of(browser.get("/cases").text)
+
+
+@pytest.fixture
+def signed_in(browser: TestClient) -> tuple[TestClient, str]:
+    """A browser signed in as mediator1, and its CSRF token."""
+    return browser, sign_in(browser)

@@ -1,0 +1,54 @@
+"""Who the mediator is: the local sign-in and the short-lived token for the notes service."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import jwt
+import pytest
+from jwt import PyJWK
+from mediator_client.identity import DevTokenSigner, IdentityError, LocalIdentity, User
+from mediator_client.users import load_users
+from notes.dev_identity import DevIdentity
+
+from tests.unit.client.conftest import PASSWORD
+
+USER = User(username="mediator1", staff_id="mediator-1", tenant="kk", display_name="Mette")
+
+
+def test_the_notes_token_says_who_the_mediator_is_for_five_minutes(
+    dev_identity: DevIdentity,
+) -> None:
+    signer = DevTokenSigner(dev_identity.directory, timedelta(minutes=5))
+    token = signer.sign(USER)
+    [key] = dev_identity.jwks()["keys"]
+    assert jwt.get_unverified_header(token)["kid"] == key["kid"]
+    claims = jwt.decode(
+        token,
+        PyJWK(key).key,
+        algorithms=["EdDSA"],
+        audience="mediation-notes",
+        issuer=dev_identity.issuer,
+    )
+    assert claims["sub"] == "mediator-1"
+    assert claims["role"] == "mediator"
+    assert claims["tenant"] == "kk"
+    assert claims["exp"] - claims["iat"] == 300
+    assert "Mette" not in str(claims)  # ids, not names
+
+
+def test_a_missing_development_identity_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(IdentityError, match=r"notes\.dev_identity init"):
+        DevTokenSigner(tmp_path, timedelta(minutes=5))
+
+
+def test_local_sign_in(users_file: Path, dev_identity: DevIdentity) -> None:
+    identity = LocalIdentity(
+        load_users(users_file), DevTokenSigner(dev_identity.directory, timedelta(minutes=5))
+    )
+    signed_in = identity.login("Mediator1 ", PASSWORD)
+    assert signed_in is not None
+    assert (signed_in.staff_id, signed_in.tenant) == ("mediator-1", "kk")
+    assert identity.login("mediator1", "wrong") is None
+    assert identity.login("nobody", PASSWORD) is None
+    assert identity.user("mediator2") is not None
+    assert identity.user("nobody") is None
