@@ -109,6 +109,7 @@ async def test_starts_the_mediator_client_and_prints_its_address_and_demo_login(
         runner.send_signal(signal.SIGINT)
         rest, _ = await asyncio.wait_for(runner.communicate(), timeout=60)
     assert runner.returncode == 0, rest.decode()
+    assert b"mediator_client (exit 0)" in rest, rest.decode()  # a graceful stop
     assert port_is_free(port)
 
 

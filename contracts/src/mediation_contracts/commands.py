@@ -6,6 +6,7 @@ request is answered by the service, not acknowledged by JetStream. Every reply i
 message in Danish and English, fit to show a person.
 """
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -296,3 +297,10 @@ class Reply(Payload):
     case: CaseDetail | None = None
     summary_state: SummaryState | None = None
     error: Refusal | None = None
+
+    @classmethod
+    def refused(cls, code: str, texts: Mapping[str, tuple[str, str]]) -> "Reply":
+        """A refusal with the (Danish, English) text ``texts`` has for ``code``; a code
+        without one gets a plain "not possible" (the code still tells a program why)."""
+        danish, english = texts.get(code, ("Det kan ikke lade sig gøre.", "That is not possible."))
+        return cls(ok=False, error=Refusal(code=code, message_da=danish, message_en=english))

@@ -3,16 +3,18 @@
 Prints ``mediator client listening on http://HOST:PORT`` once it accepts connections.
 """
 
+import contextlib
 import socket
 import sys
+from collections.abc import Iterator
 
 import structlog
 import uvicorn
+from mediation_runtime.logging import configure_logging
 from pydantic import ValidationError
 
 from mediator_client.app import create_app
 from mediator_client.identity import IdentityError
-from mediator_client.logs import configure_logging
 from mediator_client.settings import MediatorSettings
 from mediator_client.users import UsersFileError
 
@@ -33,6 +35,14 @@ class _Server(uvicorn.Server):
             url = f"http://{host}:{port}"
             ready = f"mediator client listening on {url}"
             log.info(ready, url=url)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """After a graceful stop on SIGTERM/SIGINT uvicorn re-raises the signal, so the exit
+        code would read as "killed"; a completed graceful stop exits 0, like the services."""
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
 
 
 def main() -> None:

@@ -191,6 +191,7 @@ async def _shutdown(stack: Stack) -> None:
 def describe(stack: Stack) -> str:
     """The table printed once everything is up: what runs where, and how to stop it."""
     started = {server.name: server for server in stack.servers}
+    width = max(len(name) for name in ("services", *(s.name for s in stack.services)))
     lines = [
         "",
         f"Local mediation stack is running (runner pid {os.getpid()}, state {stack.layout.root})",
@@ -206,12 +207,14 @@ def describe(stack: Stack) -> str:
             if server
             else f"from {env}, not started here"
         )
-        lines.append(f"  {label:<10} {redact(url):<28} {where}")
+        lines.append(f"  {label:<{width}} {redact(url):<28} {where}")
     for service in stack.services:
         what = stack.client_url if service.name == CLIENT else "service"
-        lines.append(f"  {service.name:<10} {what:<28} pid {service.pid}, log {service.log_path}")
+        lines.append(
+            f"  {service.name:<{width}} {what:<28} pid {service.pid}, log {service.log_path}"
+        )
     if not stack.services:
-        lines.append(f"  {'services':<10} none started")
+        lines.append(f"  {'services':<{width}} none started")
     if stack.client_url:
         lines += [
             "",

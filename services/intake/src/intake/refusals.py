@@ -4,7 +4,7 @@ Codes are stable (programs branch on them). A refusal never says whether a case 
 case the viewer may not see and a case that is not there get the same answer.
 """
 
-from mediation_contracts.commands import Refusal, Reply
+from mediation_contracts.commands import Reply
 
 TEXTS: dict[str, tuple[str, str]] = {
     "not_your_case": (
@@ -15,5 +15,4 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 
 def refused(code: str) -> Reply:
-    danish, english = TEXTS.get(code, ("Det kan ikke lade sig gøre.", "That is not possible."))
-    return Reply(ok=False, error=Refusal(code=code, message_da=danish, message_en=english))
+    return Reply.refused(code, TEXTS)

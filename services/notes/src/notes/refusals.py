@@ -1,6 +1,6 @@
 """Why notes refused, for a person: Danish first, English second. Codes only, no content."""
 
-from mediation_contracts.commands import Refusal, Reply
+from mediation_contracts.commands import Reply
 
 TEXTS: dict[str, tuple[str, str]] = {
     "invalid_token": (
@@ -46,5 +46,4 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 
 def refused(code: str) -> Reply:
-    danish, english = TEXTS.get(code, ("Det kan ikke lade sig gøre.", "That is not possible."))
-    return Reply(ok=False, error=Refusal(code=code, message_da=danish, message_en=english))
+    return Reply.refused(code, TEXTS)
