@@ -107,36 +107,45 @@ def subscribe_events(
         )(on_event)
 
 
-@dataclass(frozen=True)
-class Command:
-    request: type[Any]
-    answer: Callable[[Any, str], Awaitable[Reply]]  # (request, tenant) -> reply
-    description: str
-
-
 def serve_commands(
-    broker: NatsBroker, service: str, commands: Mapping[str, Command], *, workers: int
+    broker: NatsBroker,
+    service: str,
+    commands: Mapping[str, tuple[type[Any], Callable[[Any, str, Any], Awaitable[Reply]], str]],
+    deps: Any,
+    *,
+    workers: int,
+    refusals: tuple[type[Exception], ...] = (),
+    refused: Callable[[Any], Reply] | None = None,
 ) -> None:
     """Request-reply on ``mediation.cmd.v1.<tenant>.<service>.<command>``, answered by a queue
-    group of the service's replicas, ``workers`` at a time per replica."""
-    for name, command in commands.items():
+    group of the service's replicas, ``workers`` at a time per replica.
 
-        def bind(answer: Callable[[Any, str], Awaitable[Reply]]) -> Callable[..., Awaitable[Reply]]:
+    ``commands`` maps a name to (request model, handler, description); a handler gets the
+    request, the subject's tenant and ``deps``. An exception of a ``refusals`` type is the
+    service saying no: ``refused`` turns it into the reply. Anything else is answered
+    ``unavailable`` by the delivery middleware."""
+    for name, (request_model, handler, description) in commands.items():
+
+        def bind(handler: Callable[[Any, str, Any], Awaitable[Reply]]) -> Callable[..., Any]:
             async def handle(request: Any, tenant: str = Path()) -> Reply:
-                return await answer(request, tenant)
+                try:
+                    return await handler(request, tenant, deps)
+                except refusals as error:
+                    assert refused is not None, "refusals need a refused(error) -> Reply"
+                    return refused(error)
 
             return handle
 
-        handler = bind(command.answer)
-        handler.__annotations__["request"] = command.request
-        handler.__name__ = name
+        answer = bind(handler)
+        answer.__annotations__["request"] = request_model
+        answer.__name__ = name
         broker.subscriber(
             command_subscription(service, name),
             queue=service,
             max_workers=workers,
             title=f"{service}: {name}",
-            description=command.description,
-        )(handler)
+            description=description,
+        )(answer)
 
 
 def periodically(

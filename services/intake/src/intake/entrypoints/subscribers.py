@@ -22,7 +22,7 @@ from mediation_contracts.events import (
     OutcomeRecorded,
     PartyWithdrew,
 )
-from mediation_runtime.service import Command, serve_commands, subscribe_events
+from mediation_runtime.service import serve_commands, subscribe_events
 
 from intake import handlers, queries
 from intake.adapters.case_repository import CaseRepository
@@ -78,19 +78,4 @@ def register_subscribers(
 
 def register_commands(broker: NatsBroker, cases: CaseRepository, settings: IntakeSettings) -> None:
     """Every answer is a Reply; a refusal carries a stable code and Danish and English text."""
-
-    def answering(handler: QueryHandler) -> Callable[[Any, str], Awaitable[Reply]]:
-        async def answer(request: Any, tenant: str) -> Reply:
-            return await handler(request, tenant, cases)
-
-        return answer
-
-    serve_commands(
-        broker,
-        SERVICE,
-        {
-            name: Command(request, answering(handler), description)
-            for name, (request, handler, description) in COMMANDS.items()
-        },
-        workers=settings.command_workers,
-    )
+    serve_commands(broker, SERVICE, COMMANDS, cases, workers=settings.command_workers)

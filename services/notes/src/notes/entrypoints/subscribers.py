@@ -25,7 +25,7 @@ from mediation_contracts.events import (
     SummaryShared,
     SummarySharingAgreed,
 )
-from mediation_runtime.service import Command, serve_commands, subscribe_events
+from mediation_runtime.service import serve_commands, subscribe_events
 
 from notes import handlers
 from notes.handlers import Denied, Notes
@@ -84,22 +84,12 @@ def register_subscribers(broker: NatsBroker, notes: Notes) -> None:
 
 def register_commands(broker: NatsBroker, notes: Notes) -> None:
     """Every request carries a token; every answer is a Reply."""
-
-    def answering(handler: CommandHandler) -> Callable[[Any, str], Awaitable[Reply]]:
-        async def answer(request: Any, tenant: str) -> Reply:
-            try:
-                return await handler(request, tenant, notes)
-            except Denied as denied:
-                return refused(denied.reason)
-
-        return answer
-
     serve_commands(
         broker,
         SERVICE,
-        {
-            name: Command(request, answering(handler), description)
-            for name, (request, handler, description) in COMMANDS.items()
-        },
+        COMMANDS,
+        notes,
         workers=4,
+        refusals=(Denied,),
+        refused=lambda denied: refused(denied.reason),
     )

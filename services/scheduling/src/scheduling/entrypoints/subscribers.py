@@ -27,7 +27,7 @@ from mediation_contracts.events import (
     MeetingScheduled,
     PartyWithdrew,
 )
-from mediation_runtime.service import Command, serve_commands, subscribe_events
+from mediation_runtime.service import serve_commands, subscribe_events
 
 from scheduling import handlers
 from scheduling.domain.errors import BookingRefused, ImpossibleTransition
@@ -80,22 +80,12 @@ def register_subscribers(broker: NatsBroker, scheduling: Scheduling) -> None:
 
 def register_commands(broker: NatsBroker, scheduling: Scheduling) -> None:
     """Every answer is a Reply; a refusal carries a stable code and Danish and English text."""
-
-    def answering(handler: CommandHandler[Any]) -> Callable[[Any, str], Awaitable[Reply]]:
-        async def answer(request: Any, tenant: str) -> Reply:
-            try:
-                return await handler(request, tenant, scheduling)
-            except (BookingRefused, ImpossibleTransition, Refused) as error:
-                return handlers.refused(error)
-
-        return answer
-
     serve_commands(
         broker,
         SERVICE,
-        {
-            name: Command(request, answering(handler), description)
-            for name, (request, handler, description) in COMMANDS.items()
-        },
+        COMMANDS,
+        scheduling,
         workers=scheduling.settings.command_workers,
+        refusals=(BookingRefused, ImpossibleTransition, Refused),
+        refused=handlers.refused,
     )
