@@ -9,47 +9,14 @@ from datetime import datetime
 from typing import Any, Final, Literal, get_args
 from zoneinfo import ZoneInfo
 
+from mediation_contracts.wording import WEEKDAYS, clock_text, date_text
+
 from mediator_client.texts import TEXTS
 
 Language = Literal["da", "en"]
 LANGUAGES: Final[tuple[Language, ...]] = get_args(Language)
 DEFAULT_LANGUAGE: Final[Language] = "da"
 COPENHAGEN: Final = ZoneInfo("Europe/Copenhagen")
-
-_WEEKDAYS: Final = {
-    "da": ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"],
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-}
-_MONTHS: Final = {
-    "da": [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
 
 
 def language(value: object) -> Language:
@@ -89,19 +56,16 @@ def local(moment: datetime) -> datetime:
 
 
 def format_date(moment: datetime, lang: Language) -> str:
-    at = local(moment)
-    month = _MONTHS[lang][at.month - 1]
-    return f"{at.day}. {month} {at.year}" if lang == "da" else f"{at.day} {month} {at.year}"
+    return date_text(lang, local(moment))
 
 
 def format_time(moment: datetime, lang: Language) -> str:
-    at = local(moment)
-    return f"{at:%H.%M}" if lang == "da" else f"{at:%H:%M}"
+    return clock_text(lang, local(moment))
 
 
 def format_datetime(moment: datetime, lang: Language) -> str:
     """``tirsdag 3. marts 2026 kl. 10.30`` / ``Tuesday 3 March 2026, 10:30``."""
-    weekday = _WEEKDAYS[lang][local(moment).weekday()]
+    weekday = WEEKDAYS[lang][local(moment).weekday()]
     if lang == "da":
         return f"{weekday} {format_date(moment, lang)} kl. {format_time(moment, lang)}"
     return f"{weekday} {format_date(moment, lang)}, {format_time(moment, lang)}"

@@ -58,6 +58,7 @@ from mediation_contracts.events import (
     PartyWithdrew,
     SummaryShared,
 )
+from mediation_contracts.wording import WEEKDAYS, clock_text, date_text
 
 from notifications.domain.calendar import Method, invitation
 from notifications.domain.contacts import CaseContacts
@@ -87,40 +88,6 @@ _ENV = Environment(
 # SMS templates are one paragraph: every line break is a space (whitespace is collapsed).
 _SMS_ENV = _ENV.overlay(trim_blocks=False, lstrip_blocks=False)
 
-_WEEKDAYS = {
-    "da": ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTHS = {
-    "da": (
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
 # Danish addresses a citizen as "du", an administrative unit as "I" (verbs do not change).
 _PRONOUNS = {
     False: {"du": "du", "dig": "dig", "din": "din"},
@@ -412,7 +379,7 @@ def _meeting(
         location_kind=location.kind if location is not None else None,
         address=address,
         join_url=_safe_url(location.join_url) if location is not None else None,
-        date=_date(lang, starts_at.astimezone(tz)),
+        date=date_text(lang, starts_at.astimezone(tz)),
         when=_when(lang, tz, starts_at, ends_at, sms=False),
         when_sms=_when(lang, tz, starts_at, ends_at, sms=True),
     )
@@ -437,35 +404,23 @@ def _safe_url(url: str | None) -> Markup | None:
     return Markup(url)  # noqa: S704 - checked above: only URL characters, no markup
 
 
-def _date(lang: Language, local: datetime) -> str:
-    month = _MONTHS[lang][local.month - 1]
-    return (
-        f"{local.day}. {month} {local.year}"
-        if lang == "da"
-        else f"{local.day} {month} {local.year}"
-    )
-
-
-def _clock(lang: Language, local: datetime) -> str:
-    return f"{local:%H.%M}" if lang == "da" else f"{local:%H:%M}"
-
-
 def _when(
     lang: Language, tz: ZoneInfo, starts_at: datetime, ends_at: datetime | None, *, sms: bool
 ) -> str:
     """e.g. "tirsdag den 31. marts 2026 kl. 10.00–11.30" / "Tuesday 31 March 2026, 10:00–11:30
     (Danish time)"; SMS without "den" and with a hyphen (an en dash is not in the GSM-7 set)."""
     start = starts_at.astimezone(tz)
-    weekday = _WEEKDAYS[lang][start.weekday()]
+    weekday = WEEKDAYS[lang][start.weekday()]
     dash = "-" if sms else "–"
     if lang == "da":
-        text = f"{weekday} {'' if sms else 'den '}{_date(lang, start)} kl. {_clock(lang, start)}"
+        den = "" if sms else "den "
+        text = f"{weekday} {den}{date_text(lang, start)} kl. {clock_text(lang, start)}"
     else:
-        text = f"{weekday} {_date(lang, start)}, {_clock(lang, start)}"
+        text = f"{weekday} {date_text(lang, start)}, {clock_text(lang, start)}"
     if ends_at is not None:
         end = ends_at.astimezone(tz)
         if end.date() == start.date():
-            text += f"{dash}{_clock(lang, end)}"
+            text += f"{dash}{clock_text(lang, end)}"
         else:
             text += f" {dash} {_when(lang, tz, end, None, sms=True)}"
     if lang == "en" and not sms:
