@@ -17,6 +17,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from mediation_runtime.locks import KeyedLock
+from mediation_runtime.mongo import case_key
 
 V = TypeVar("V")
 E = TypeVar("E", bound=CloudEvent)
@@ -28,10 +29,6 @@ class ConcurrentUpdate(Exception):
     """Another replica changed the view meanwhile; read it again and re-apply."""
 
 
-def view_key(tenant: str, case_id: UUID) -> str:
-    return f"{tenant}:{case_id}"
-
-
 class ViewStore(Generic[V]):
     def __init__(
         self, collection: AsyncCollection[dict[str, Any]], view_type: type[V], locks: KeyedLock
@@ -41,7 +38,7 @@ class ViewStore(Generic[V]):
         self._locks = locks
 
     def exclusive(self, tenant: str, case_id: UUID) -> AbstractAsyncContextManager[None]:
-        return self._locks.hold("view:" + view_key(tenant, case_id))
+        return self._locks.hold("view:" + case_key(tenant, case_id))
 
     async def get(self, tenant: str, case_id: UUID) -> V | None:
         stored = await self._get_versioned(tenant, case_id)
@@ -70,7 +67,7 @@ class ViewStore(Generic[V]):
                 except ConcurrentUpdate:
                     continue
                 return view
-        raise ConcurrentUpdate(view_key(event.tenant, event.subject))
+        raise ConcurrentUpdate(case_key(event.tenant, event.subject))
 
     async def rewrite(
         self, tenant: str, case_id: UUID, change: Callable[[V], None], **fields: Any
@@ -83,14 +80,14 @@ class ViewStore(Generic[V]):
             view, version = stored
             change(view)
             result = await self._collection.update_one(
-                {"_id": view_key(tenant, case_id), "version": version},
+                {"_id": case_key(tenant, case_id), "version": version},
                 {
                     "$set": {"view": self._adapter.dump_json(view).decode(), **fields},
                     "$inc": {"version": 1},
                 },
             )
             if result.matched_count == 0:
-                raise ConcurrentUpdate(view_key(tenant, case_id))
+                raise ConcurrentUpdate(case_key(tenant, case_id))
 
     async def find(self, query: dict[str, Any]) -> list[tuple[str, UUID]]:
         """(tenant, case id) of the views whose extra fields match ``query``."""
@@ -102,7 +99,7 @@ class ViewStore(Generic[V]):
         return pairs
 
     async def _get_versioned(self, tenant: str, case_id: UUID) -> tuple[V, int] | None:
-        document = await self._collection.find_one({"_id": view_key(tenant, case_id)})
+        document = await self._collection.find_one({"_id": case_key(tenant, case_id)})
         if document is None:
             return None
         return self._adapter.validate_json(document["view"]), document["version"]
@@ -110,12 +107,12 @@ class ViewStore(Generic[V]):
     async def _applied(self, event: CloudEvent) -> bool:
         # By _id alone: FerretDB scans the whole collection for any other filter.
         document = await self._collection.find_one(
-            {"_id": view_key(event.tenant, event.subject)}, {"applied": 1}
+            {"_id": case_key(event.tenant, event.subject)}, {"applied": 1}
         )
         return document is not None and str(event.id) in document["applied"]
 
     async def _save(self, cause: CloudEvent, view: V, version: int, extra: dict[str, Any]) -> None:
-        key = view_key(cause.tenant, cause.subject)
+        key = case_key(cause.tenant, cause.subject)
         fields = {"tenant": cause.tenant, "view": self._adapter.dump_json(view).decode(), **extra}
         if version == 0:
             try:

@@ -55,8 +55,8 @@ async def case_list(request: Request, user: SignedIn, status: str | None = None)
             },
             status_code=502,
         )
+    # In intake's order (newest request first); gather keeps it.
     rows = await asyncio.gather(*(_row(gateway, user.tenant, case) for case in reply.cases or []))
-    rows = sorted(rows, key=lambda row: row.case.requested_at, reverse=True)
     return render(
         request,
         "cases.html",

@@ -22,6 +22,7 @@ from mediation_contracts.commands import Assessment, RejectedEvent, TimelineEntr
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import FollowUpContact, Party, Requester
 from mediation_runtime.locks import KeyedLock
+from mediation_runtime.mongo import case_key
 from mediation_runtime.outbox import outbox_entry
 from pydantic import BaseModel
 from pymongo import ASCENDING
@@ -48,10 +49,6 @@ class StoredCase:
     applied: frozenset[str]
 
 
-def document_id(tenant: str, case_id: UUID) -> str:
-    return f"{tenant}:{case_id}"
-
-
 class CaseRepository:
     def __init__(
         self,
@@ -65,13 +62,13 @@ class CaseRepository:
 
     def exclusive(self, tenant: str, case_id: UUID) -> AbstractAsyncContextManager[None]:
         """Hold while loading, deciding and saving a case (see mediation_runtime.locks)."""
-        return self._locks.hold(document_id(tenant, case_id))
+        return self._locks.hold(case_key(tenant, case_id))
 
     async def create_indexes(self) -> None:
         await self._collection.create_index([("tenant", ASCENDING), ("status", ASCENDING)])
 
     async def get(self, tenant: str, case_id: UUID) -> StoredCase | None:
-        document = await self._collection.find_one({"_id": document_id(tenant, case_id)})
+        document = await self._collection.find_one({"_id": case_key(tenant, case_id)})
         if document is None:
             return None
         return StoredCase(
@@ -83,7 +80,7 @@ class CaseRepository:
     async def add(self, case: Case, cause: CloudEvent, outgoing: list[CloudEvent]) -> None:
         now = datetime.now(UTC)
         document = {
-            "_id": document_id(case.tenant, case.case_id),
+            "_id": case_key(case.tenant, case.case_id),
             **_state_of(case),
             "version": 1,
             "applied": [str(cause.id)],
@@ -100,7 +97,7 @@ class CaseRepository:
     async def save(self, stored: StoredCase, cause: CloudEvent, outgoing: list[CloudEvent]) -> None:
         case = stored.case
         result = await self._collection.update_one(
-            {"_id": document_id(case.tenant, case.case_id), "version": stored.version},
+            {"_id": case_key(case.tenant, case.case_id), "version": stored.version},
             {
                 "$set": {**_state_of(case), "updated_at": datetime.now(UTC)},
                 "$inc": {"version": 1},
@@ -112,13 +109,13 @@ class CaseRepository:
         )
         if result.matched_count == 0:
             raise ConcurrentUpdate(str(case.case_id))
-        self._written(document_id(case.tenant, case.case_id), outgoing)
+        self._written(case_key(case.tenant, case.case_id), outgoing)
 
     async def save_rejections(self, stored: StoredCase) -> None:
         """Store the case's list of rejected events (and nothing else); same version check."""
         case = stored.case
         result = await self._collection.update_one(
-            {"_id": document_id(case.tenant, case.case_id), "version": stored.version},
+            {"_id": case_key(case.tenant, case.case_id), "version": stored.version},
             {
                 "$set": {"rejected": _dumped(case.rejected), "updated_at": datetime.now(UTC)},
                 "$inc": {"version": 1},

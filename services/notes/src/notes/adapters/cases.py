@@ -15,6 +15,7 @@ from uuid import UUID
 
 from mediation_contracts.envelope import CloudEvent
 from mediation_runtime.locks import KeyedLock
+from mediation_runtime.mongo import case_key
 from mediation_runtime.outbox import outbox_entry
 from pydantic import TypeAdapter
 from pymongo import ASCENDING
@@ -55,10 +56,6 @@ class StoredCase:
     @property
     def destroyed(self) -> bool:
         return self.destroyed_because is not None
-
-
-def case_key(tenant: str, case_id: UUID) -> str:
-    return f"{tenant}:{case_id}"
 
 
 class NotesCases:
