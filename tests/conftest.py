@@ -1,9 +1,10 @@
 """Shared fixtures: real servers for integration tests, started once per test session.
 
 The servers are the ones `make run` uses, started by the same functions (mediation_devstack), on
-free loopback ports with their data in pytest's temporary directory, never in var/. Set
-NATS_URL / MONGODB_URL to run the tests against existing servers instead. Tests share the
-servers, so each test isolates its data with a unique tenant (or suffix) of its own.
+free loopback ports with their data in pytest's temporary directory, never in var/. NATS always
+runs with the generated TLS and permissions (the tests try them); set MONGODB_URL to use an
+existing MongoDB instead of FerretDB. Tests share the servers, so each test isolates its data
+with a unique tenant (or suffix) of its own.
 """
 
 import os
@@ -15,28 +16,29 @@ import pytest
 from mediation_devstack.processes import StartupError
 from mediation_devstack.servers import Server, start_ferretdb, start_nats
 from mediation_devstack.tools import ToolMissing
+from mediation_runtime.bus_access import BusAccess
 from mediation_runtime.streams import ensure_streams
+
+from tests.secure_bus import LiveBus
 
 
 @pytest.fixture(scope="session")
-async def nats_server_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    """A NATS server with JetStream: ``$NATS_URL``, else a nats-server started for this session."""
-    if url := os.environ.get("NATS_URL"):
-        yield url
-        return
+async def bus_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveBus]:
+    """nats-server with JetStream, TLS and the contract's permissions, for this session."""
     base = tmp_path_factory.mktemp("nats")
-    server = await _started("nats-server", start_nats(base / "store", base / "nats.log"))
+    access = BusAccess(base / "bus")
+    server = await _started("nats-server", start_nats(base / "store", base / "nats.log", access))
     try:
-        yield server.url
+        yield LiveBus(server.url, access)
     finally:
         await server.stop()
 
 
 @pytest.fixture(scope="session")
-async def nats_url(nats_server_url: str) -> str:
-    """URL of a NATS server on which the contract's JetStream streams exist."""
-    await ensure_streams(nats_server_url)
-    return nats_server_url
+async def bus(bus_server: LiveBus) -> LiveBus:
+    """The secured bus, on which the contract's JetStream streams exist."""
+    await ensure_streams(bus_server.credentials())
+    return bus_server
 
 
 @pytest.fixture(scope="session")

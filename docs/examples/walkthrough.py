@@ -1,19 +1,21 @@
 """From a request to a booked mediation meeting, through events and commands only.
 
-    uv run python docs/examples/walkthrough.py [nats://127.0.0.1:4222]
+    uv run python docs/examples/walkthrough.py
 
-Publishes what other systems would (the request, the assessment, the mediator, the consent),
-then asks scheduling for free times and books the first. Run it beside `make run`.
+Publishes what the mediator client would (the request, the assessment, the mediator, the
+consent), then asks scheduling for free times and books the first. Run it beside `make run`:
+it connects with the local stack's mediator-client certificate (``var/bus/principals/``), or
+with ``NATS_URL``, ``NATS_CA_FILE``, ``NATS_CERT_FILE`` and ``NATS_KEY_FILE`` when set.
 """
 
 import asyncio
-import sys
 from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-import nats
+from mediation_contracts.access import MEDIATOR_CLIENT
 from mediation_contracts.commands import BookMeeting, Reply, SuggestSlots, command_subject
+from mediation_runtime.bus import BusCredentials, connect, tool_credentials
 from nats.aio.client import Client
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -34,8 +36,8 @@ async def ask(nc: Client, command: str, request: Any) -> Reply:
     return Reply.model_validate_json(response.data)
 
 
-async def walkthrough(nats_url: str) -> Reply:
-    nc = await nats.connect(nats_url)
+async def walkthrough(credentials: BusCredentials) -> Reply:
+    nc = await connect(credentials, "walkthrough")
     js = nc.jetstream()
     case_id = uuid4()
     steps = [
@@ -101,4 +103,4 @@ async def walkthrough(nats_url: str) -> Reply:
 
 
 if __name__ == "__main__":
-    asyncio.run(walkthrough(sys.argv[1] if len(sys.argv) > 1 else "nats://127.0.0.1:4222"))
+    asyncio.run(walkthrough(tool_credentials(MEDIATOR_CLIENT)))

@@ -11,6 +11,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from tests.browser.stack import PASSWORD, Stack, start_stack
+from tests.secure_bus import LiveBus
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "browser"
@@ -18,9 +19,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "br
 
 @pytest.fixture(scope="package")
 def stack(
-    nats_url: str, mongodb_url: str, tmp_path_factory: pytest.TempPathFactory
+    bus: LiveBus, mongodb_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    started = start_stack(nats_url, mongodb_url, tmp_path_factory.mktemp("browser-stack"))
+    started = start_stack(bus, mongodb_url, tmp_path_factory.mktemp("browser-stack"))
     yield started
     started.stop()
 

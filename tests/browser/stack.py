@@ -13,6 +13,7 @@ from mediator_client.users import add_user
 from notes.dev_identity import DevIdentity
 
 from tests.integration.service_process import ServiceProcess
+from tests.secure_bus import LiveBus
 
 PASSWORD = "browser-test-password"
 MEDIATORS = (
@@ -33,7 +34,7 @@ class ClientProcess(ServiceProcess):
 @dataclass
 class Stack:
     tenant: str
-    nats_url: str
+    bus: LiveBus
     url: str = ""
     outbox: Path = Path()
     processes: list[ServiceProcess] = field(default_factory=list)
@@ -73,9 +74,9 @@ def quick_meetings_policy(now: datetime | None = None) -> dict[str, object]:
     }
 
 
-def start_stack(nats_url: str, mongodb_url: str, base: Path) -> Stack:
+def start_stack(bus: LiveBus, mongodb_url: str, base: Path) -> Stack:
     tenant = f"b-{secrets.token_hex(4)}"
-    stack = Stack(tenant=tenant, nats_url=nats_url, outbox=base / "outbox")
+    stack = Stack(tenant=tenant, bus=bus, outbox=base / "outbox")
     identity = DevIdentity.create(base / "dev-identity")
     users_file = base / "mediator-users.json"
     for username, staff_id, name in MEDIATORS:
@@ -89,17 +90,17 @@ def start_stack(nats_url: str, mongodb_url: str, base: Path) -> Stack:
         )
     policies = json.dumps({tenant: quick_meetings_policy()})
     services = [
-        ServiceProcess("intake", nats_url, mongodb_url, base / "intake.log"),
+        ServiceProcess("intake", bus, mongodb_url, base / "intake.log"),
         ServiceProcess(
             "scheduling",
-            nats_url,
+            bus,
             mongodb_url,
             base / "scheduling.log",
             SCHEDULING_TENANT_POLICIES=policies,
         ),
         ServiceProcess(
             "notes",
-            nats_url,
+            bus,
             mongodb_url,
             base / "notes.log",
             NOTES_MASTER_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
@@ -108,7 +109,7 @@ def start_stack(nats_url: str, mongodb_url: str, base: Path) -> Stack:
         ),
         ServiceProcess(
             "notifications",
-            nats_url,
+            bus,
             mongodb_url,
             base / "notifications.log",
             NOTIFICATIONS_MODE="file",
@@ -117,7 +118,7 @@ def start_stack(nats_url: str, mongodb_url: str, base: Path) -> Stack:
     ]
     client = ClientProcess(
         "mediator_client",
-        nats_url,
+        bus,
         mongodb_url,
         base / "mediator_client.log",
         MEDIATOR_PORT="0",

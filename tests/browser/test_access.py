@@ -7,7 +7,6 @@ import secrets
 import time
 from uuid import UUID, uuid4
 
-import nats
 import pytest
 from mediation_contracts.commands import GetCase, Reply, command_subject
 from mediation_contracts.events import (
@@ -30,7 +29,7 @@ DESCRIPTION = "Borgeren har ventet længe på svar"
 
 
 async def ask_intake(stack: Stack, case_id: UUID, viewer: str) -> Reply:
-    connection = await nats.connect(stack.nats_url)
+    connection = await stack.bus.connect()
     try:
         answer = await connection.request(
             command_subject(stack.tenant, "intake", "get_case"),
@@ -64,7 +63,7 @@ async def mediator1_case(stack: Stack) -> tuple[UUID, str]:
             data=MediatorAssignedData(mediator_id="mediator-1"),
         ),
     ]
-    connection = await nats.connect(stack.nats_url)
+    connection = await stack.bus.connect()
     try:
         js = connection.jetstream()
         for event in events:

@@ -1,18 +1,18 @@
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import nats
 import pytest
 from mediation_runtime.mongo import create_mongo_client
 from nats.js import JetStreamContext
 from pymongo.asynchronous.collection import AsyncCollection
 
 from tests.integration.service_process import ServiceProcess
+from tests.secure_bus import LiveBus
 
 
 @pytest.fixture(scope="session")
-async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
-    connection = await nats.connect(nats_url)
+async def js(bus: LiveBus) -> AsyncIterator[JetStreamContext]:
+    connection = await bus.connect()
     yield connection.jetstream()
     await connection.close()
 
@@ -26,11 +26,11 @@ async def cases(mongodb_url: str) -> AsyncIterator[AsyncCollection[dict[str, Any
 
 @pytest.fixture(scope="module")
 def intake(
-    nats_url: str, mongodb_url: str, tmp_path_factory: pytest.TempPathFactory
+    bus: LiveBus, mongodb_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
     """One intake process per test module; tests keep apart by tenant."""
     process = ServiceProcess(
-        "intake", nats_url, mongodb_url, tmp_path_factory.mktemp("intake") / "intake.log"
+        "intake", bus, mongodb_url, tmp_path_factory.mktemp("intake") / "intake.log"
     )
     process.start()
     yield process

@@ -7,20 +7,22 @@ import sys
 import time
 from pathlib import Path
 
+from tests.secure_bus import LiveBus, principal_of
+
 
 class ServiceProcess:
     # The log line that says the process is ready (FastStream's, for the services).
     ready_marker = b"app started successfully"
 
     def __init__(
-        self, service: str, nats_url: str, mongodb_url: str, log_path: Path, **env: str
+        self, service: str, bus: LiveBus, mongodb_url: str, log_path: Path, **env: str
     ) -> None:
         self.service = service
         self.log_path = log_path
         prefix = service.upper()
         self.env = {
             **os.environ,
-            "NATS_URL": nats_url,
+            **bus.env(principal_of(service)),  # its own certificate, so its own permissions
             "MONGODB_URL": mongodb_url,
             "LOG_FORMAT": "json",
             # Short delays so a test sees retries and dead letters in seconds.

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from mediation_devstack.ports import free_port, port_is_free
 
+from tests.secure_bus import LiveBus
+
 pytestmark = pytest.mark.integration
 
 READY_LINE = b"Local mediation stack is running"
@@ -58,10 +60,10 @@ async def test_runs_servers_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     rest, _ = await asyncio.wait_for(runner.communicate(), timeout=60)
 
     assert runner.returncode == 0, (table + rest).decode()
-    if "NATS_URL" not in os.environ:
-        assert f"nats://127.0.0.1:{nats_port}".encode() in table
-        assert (tmp_path / "var" / "nats" / "jetstream").is_dir()
-        assert port_is_free(nats_port)
+    assert f"tls://127.0.0.1:{nats_port}".encode() in table
+    assert (tmp_path / "var" / "nats" / "jetstream").is_dir()
+    assert (tmp_path / "var" / "bus" / "principals" / "intake" / "cert.pem").is_file()
+    assert port_is_free(nats_port)
     if "MONGODB_URL" not in os.environ:
         assert f"mongodb://127.0.0.1:{mongo_port}/".encode() in table
         assert (tmp_path / "var" / "ferretdb").is_dir()
@@ -70,12 +72,13 @@ async def test_runs_servers_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
 
 
 async def test_a_service_that_exits_stops_the_stack_with_its_exit_code(
-    tmp_path: Path, nats_url: str, mongodb_url: str
+    tmp_path: Path, bus: LiveBus, mongodb_url: str
 ) -> None:
     env = {
         **os.environ,
         "MEDIATION_STATE_DIR": str(tmp_path / "var"),
-        "NATS_URL": nats_url,
+        "NATS_URL": bus.url,
+        "MEDIATION_BUS_DIR": str(bus.access.directory),
         "MONGODB_URL": mongodb_url,
     }
     runner = await start_runner(env, "no_such_service")
@@ -86,13 +89,14 @@ async def test_a_service_that_exits_stops_the_stack_with_its_exit_code(
 
 
 async def test_starts_the_mediator_client_and_prints_its_address_and_demo_login(
-    tmp_path: Path, nats_url: str, mongodb_url: str
+    tmp_path: Path, bus: LiveBus, mongodb_url: str
 ) -> None:
     port = free_port()
     env = {
         **os.environ,
         "MEDIATION_STATE_DIR": str(tmp_path / "var"),
-        "NATS_URL": nats_url,
+        "NATS_URL": bus.url,
+        "MEDIATION_BUS_DIR": str(bus.access.directory),
         "MONGODB_URL": mongodb_url,
         "MEDIATION_CLIENT_PORT": str(port),
     }

@@ -9,6 +9,7 @@ from nats.js import JetStreamContext
 from tests.integration.bus import dead_letters, events_of, publish, wait_for
 from tests.integration.scenario import Scenario
 from tests.integration.service_process import ServiceProcess
+from tests.secure_bus import LiveBus
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +75,7 @@ async def dead_letters_at_least(js: JetStreamContext, tenant: str, count: int) -
 
 
 async def test_operator_lists_and_replays_a_dead_letter_once_its_cause_is_fixed(
-    intake: ServiceProcess, js: JetStreamContext, nats_url: str
+    intake: ServiceProcess, js: JetStreamContext, bus: LiveBus
 ) -> None:
     case = Scenario.new()
     consent = case.consent(case.administration)
@@ -86,13 +87,13 @@ async def test_operator_lists_and_replays_a_dead_letter_once_its_cause_is_fixed(
 
     listed = [
         letter
-        for letter in await list_dead_letters(nats_url, "intake")
+        for letter in await list_dead_letters(bus.credentials(), "intake")
         if letter["original_subject"] == consent.nats_subject()
     ]
     assert len(listed) == 1
     assert "is unknown to intake" in listed[0]["reason"]
-    await replay(nats_url, "intake", listed[0]["dlq_seq"])
-    await replay(nats_url, "intake", listed[0]["dlq_seq"])  # twice: still applied once
+    await replay(bus.credentials(), "intake", listed[0]["dlq_seq"])
+    await replay(bus.credentials(), "intake", listed[0]["dlq_seq"])  # twice: still applied once
 
     # Without the administration's consent the case could never become ready.
     await wait_for(

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-import nats
 import pytest
 from mediation_contracts.commands import (
     CaseDetail,
@@ -26,6 +25,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from tests.integration.bus import dead_letters, publish, wait_for
 from tests.integration.scenario import PERSONAL_DATA, Scenario
 from tests.integration.service_process import ServiceProcess
+from tests.secure_bus import LiveBus
 
 pytestmark = pytest.mark.integration
 
@@ -36,8 +36,8 @@ MEDIATOR_B = "mediator-9"
 
 
 @pytest.fixture(scope="module")
-async def nc(nats_url: str) -> AsyncIterator[Client]:
-    connection = await nats.connect(nats_url)
+async def nc(bus: LiveBus) -> AsyncIterator[Client]:
+    connection = await bus.connect()
     yield connection
     await connection.close()
 

@@ -13,6 +13,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from tests.integration.bus import dead_letters, events_of, publish, wait_for
 from tests.integration.scenario import PERSONAL_DATA, Scenario
 from tests.integration.service_process import ServiceProcess
+from tests.secure_bus import LiveBus
 
 pytestmark = pytest.mark.integration
 
@@ -21,12 +22,12 @@ CASES = 30
 
 
 async def test_killing_intake_mid_stream_loses_and_duplicates_nothing(
-    nats_url: str, mongodb_url: str, tmp_path: Path, js: JetStreamContext, cases: Cases
+    bus: LiveBus, mongodb_url: str, tmp_path: Path, js: JetStreamContext, cases: Cases
 ) -> None:
     # A generous retry window: after the restart, requests may be opened after their consents.
     intake = ServiceProcess(
         "intake",
-        nats_url,
+        bus,
         mongodb_url,
         tmp_path / "intake.log",
         INTAKE_RETRY_DELAYS="[1, 2, 4, 8, 8]",
@@ -78,11 +79,9 @@ async def count_cases(cases: Cases, tenant: str, at_least: int, status: str | No
 
 
 async def test_no_personal_data_in_logs_or_dead_letter_reasons(
-    nats_url: str, mongodb_url: str, tmp_path: Path, js: JetStreamContext, cases: Cases
+    bus: LiveBus, mongodb_url: str, tmp_path: Path, js: JetStreamContext, cases: Cases
 ) -> None:
-    intake = ServiceProcess(
-        "intake", nats_url, mongodb_url, tmp_path / "intake.log", LOG_LEVEL="DEBUG"
-    )
+    intake = ServiceProcess("intake", bus, mongodb_url, tmp_path / "intake.log", LOG_LEVEL="DEBUG")
     intake.start()
     case = Scenario.new()
     try:
@@ -117,13 +116,13 @@ async def test_no_personal_data_in_logs_or_dead_letter_reasons(
 
 
 async def test_database_outage_is_retried_and_loses_nothing(
-    nats_url: str, tmp_path: Path, js: JetStreamContext
+    bus: LiveBus, tmp_path: Path, js: JetStreamContext
 ) -> None:
     database = await start_ferretdb(tmp_path / "ferretdb", tmp_path / "ferretdb.log")
     port = int(database.url.rsplit(":", 1)[1].strip("/"))
     intake = ServiceProcess(
         "intake",
-        nats_url,
+        bus,
         database.url,
         tmp_path / "intake.log",
         INTAKE_RETRY_DELAYS="[1, 2, 4, 8, 8]",

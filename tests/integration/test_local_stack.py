@@ -1,15 +1,16 @@
 """The fixtures give a working JetStream with the contract streams and a MongoDB-wire server."""
 
-import nats
 import pytest
 from mediation_contracts.streams import STREAMS
 from pymongo import AsyncMongoClient
 
+from tests.secure_bus import LiveBus
+
 pytestmark = pytest.mark.integration
 
 
-async def test_jetstream_has_the_contract_streams(nats_url: str) -> None:
-    client = await nats.connect(nats_url)
+async def test_jetstream_has_the_contract_streams(bus: LiveBus) -> None:
+    client = await bus.connect()
     try:
         js = client.jetstream()
         for spec in STREAMS:
@@ -19,8 +20,8 @@ async def test_jetstream_has_the_contract_streams(nats_url: str) -> None:
         await client.close()
 
 
-async def test_jetstream_stores_a_published_event(nats_url: str, unique_tenant: str) -> None:
-    client = await nats.connect(nats_url)
+async def test_jetstream_stores_a_published_event(bus: LiveBus, unique_tenant: str) -> None:
+    client = await bus.connect()
     try:
         js = client.jetstream()
         subject = f"mediation.v1.{unique_tenant}.case.requested"

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from mediation_contracts import envelope, streams
+from mediation_contracts import access, envelope, streams
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import ALL_EVENTS
 from mediation_contracts.subjects import MAJOR, PREFIX
@@ -90,6 +90,18 @@ def catalog() -> str:
         )
         for cls in ALL_EVENTS
     ]
+    access_rows = [
+        _row(
+            role,
+            ", ".join(f"`{cls.aggregate}.{cls.event}`" for cls in access.produced_by([role]))
+            or "nothing",
+            ", ".join(f"`{cls.aggregate}.{cls.event}`" for cls in access.consumed_by([role]))
+            or "nothing by default",
+            ", ".join(f"`{service}.{command}`" for service, command in access.commands_for([role]))
+            or "nothing",
+        )
+        for role in access.OUTSIDE_ROLES
+    ]
     stream_rows = [
         _row(f"`{spec.name}`", ", ".join(f"`{s}`" for s in spec.subjects), spec.description)
         for spec in streams.STREAMS
@@ -132,6 +144,23 @@ def catalog() -> str:
         ),
         _row(*["---"] * 7),
         *event_rows,
+        "",
+        "## Access on the bus",
+        "",
+        "Every connection is TLS with a client certificate signed by the bus CA; the "
+        "certificate names one principal, and NATS enforces what it may publish and "
+        "subscribe, derived from this catalog (`mediation_contracts.access`). A municipal "
+        "system gets a principal of its own, bound to one municipality (tenant): it may "
+        "publish only the events its roles produce, send only the commands they may send, "
+        "and hear only its own municipality's events, on the event subject or through a "
+        "durable consumer named `<principal>-<aggregate>-<event>` filtered to its tenant. "
+        "More non-personal event types can be granted per system. Replies go to the "
+        "requester's private inbox `_INBOX.<principal>.>`; no one else may subscribe there, "
+        "nor to `>`. A refused publish gets a permissions violation from the server.",
+        "",
+        _row("role of an outside system", "may publish", "may hear", "may ask"),
+        _row("---", "---", "---", "---"),
+        *access_rows,
         "",
         "## Dead letters",
         "",

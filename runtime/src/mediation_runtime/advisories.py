@@ -31,6 +31,8 @@ class MaxDeliveriesAdvisory(BaseModel):
 
 
 def register_max_deliveries_handler(broker: NatsBroker, service: str) -> None:
+    inbox: DeliveryPolicy = broker.context.get("delivery_policy")
+
     @broker.subscriber(
         ADVISORIES_SUBJECTS[0],
         stream=JStream(ADVISORIES_STREAM, declare=False),
@@ -38,6 +40,7 @@ def register_max_deliveries_handler(broker: NatsBroker, service: str) -> None:
         pull_sub=PullSub(batch_size=1, timeout=5.0),
         ack_policy=AckPolicy.MANUAL,
         include_in_schema=False,
+        inbox_prefix=inbox.deliver_prefix,
     )
     async def dead_letter_exhausted(advisory: MaxDeliveriesAdvisory, msg: NatsMessage) -> None:
         if advisory.stream != EVENTS_STREAM or not advisory.consumer.startswith(f"{service}-"):

@@ -3,6 +3,9 @@
     python -m mediation_runtime.dead_letters list intake
     python -m mediation_runtime.dead_letters replay intake 42
 
+It connects as the operators' admin: ``NATS_URL`` with ``NATS_CA_FILE``, ``NATS_CERT_FILE`` and
+``NATS_KEY_FILE``, or, beside a running `make run`, the local stack's admin certificate.
+
 Listing shows ids, subjects and reasons, never the message bodies (they may hold personal
 data). Replaying republishes the original bytes to the original subject; the event keeps its
 id, so a replay of something already applied changes nothing.
@@ -10,15 +13,15 @@ id, so a replay of something already applied changes nothing.
 
 import argparse
 import asyncio
-import os
 from typing import Any
 
-import nats
 from mediation_contracts.streams import DLQ_STREAM, dlq_subject
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
+from mediation_runtime.bus import BusConfigError, BusCredentials, connect, tool_credentials
 from mediation_runtime.delivery import (
     DELIVERIES_HEADER,
     ORIGINAL_SEQUENCE_HEADER,
@@ -42,8 +45,8 @@ async def read_stream(js: JetStreamContext, stream: str, subject: str) -> list[M
         await sub.unsubscribe()
 
 
-async def list_dead_letters(nats_url: str, service: str) -> list[dict[str, Any]]:
-    connection = await nats.connect(nats_url)
+async def list_dead_letters(credentials: BusCredentials, service: str) -> list[dict[str, Any]]:
+    connection = await connect(credentials, "dead-letters")
     try:
         messages = await read_stream(connection.jetstream(), DLQ_STREAM, dlq_subject(service))
     finally:
@@ -61,8 +64,8 @@ async def list_dead_letters(nats_url: str, service: str) -> list[dict[str, Any]]
     ]
 
 
-async def replay(nats_url: str, service: str, dlq_seq: int) -> str:
-    connection = await nats.connect(nats_url)
+async def replay(credentials: BusCredentials, service: str, dlq_seq: int) -> str:
+    connection = await connect(credentials, "dead-letters")
     try:
         js = connection.jetstream()
         letter = await js.get_msg(DLQ_STREAM, seq=dlq_seq)
@@ -77,7 +80,6 @@ async def replay(nats_url: str, service: str, dlq_seq: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Inspect and replay dead letters.")
-    parser.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="dead letters of a service, oldest first")
     listing.add_argument("service")
@@ -85,8 +87,19 @@ def main() -> None:
     again.add_argument("service")
     again.add_argument("dlq_seq", type=int)
     args = parser.parse_args()
+    try:
+        credentials = tool_credentials()
+    except BusConfigError as error:
+        raise SystemExit(f"error: {error}") from None
+    try:
+        run(args, credentials)
+    except (OSError, NatsError) as error:
+        raise SystemExit(f"error: cannot reach NATS at {credentials.url}: {error!r}") from None
+
+
+def run(args: argparse.Namespace, credentials: BusCredentials) -> None:
     if args.command == "list":
-        letters = asyncio.run(list_dead_letters(args.nats_url, args.service))
+        letters = asyncio.run(list_dead_letters(credentials, args.service))
         for letter in letters:
             print(
                 f"{letter['dlq_seq']:>6}  {letter['time']:%Y-%m-%d %H:%M:%S}  "
@@ -95,7 +108,7 @@ def main() -> None:
             )
         print(f"{len(letters)} dead letter(s) for {args.service}")
     else:
-        subject = asyncio.run(replay(args.nats_url, args.service, args.dlq_seq))
+        subject = asyncio.run(replay(credentials, args.service, args.dlq_seq))
         print(f"replayed dead letter {args.dlq_seq} to {subject}")
 
 

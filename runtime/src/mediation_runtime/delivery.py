@@ -26,6 +26,7 @@ from faststream._internal.middlewares import BaseMiddleware
 from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.publisher.usecase import LogicPublisher
+from faststream.nats.security import NatsSecurity
 from faststream.nats.subscriber.usecases.stream_pull_subscriber import PullStreamSubscriber
 from mediation_contracts.commands import Refusal, Reply
 from mediation_contracts.envelope import CloudEvent
@@ -36,6 +37,8 @@ from nats.errors import NotJSMessageError
 from nats.js.api import AckPolicy as ConsumerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
+
+from mediation_runtime.bus import BusCredentials, BusErrors
 
 log = structlog.get_logger("mediation.delivery")
 
@@ -76,6 +79,13 @@ class DeliveryPolicy:
     retry_delays: tuple[float, ...]
     dead_letters: LogicPublisher
     consumers: list[ConsumerConfig] = field(default_factory=list)
+    inbox_prefix: str = "_INBOX"
+
+    @property
+    def deliver_prefix(self) -> bytes:
+        """Where pull consumers receive their batches: inside the service's private inbox
+        (FastStream would otherwise use the shared ``_INBOX.``, which NATS refuses us)."""
+        return f"{self.inbox_prefix}.".encode()
 
     @property
     def max_deliveries(self) -> int:
@@ -213,9 +223,21 @@ def _require_json_object(body: bytes) -> None:
         raise Rejected("not a CloudEvent: the message is JSON but not an object")
 
 
-def create_broker(nats_url: str, service: str, retry_delays: list[float]) -> NatsBroker:
-    """The service's broker with the delivery middleware and its declared dead-letter publisher."""
-    broker = NatsBroker(nats_url, logger=logging.getLogger(f"{service}.broker"))
+def create_broker(
+    credentials: BusCredentials, service: str, retry_delays: list[float]
+) -> tuple[NatsBroker, BusErrors]:
+    """The service's broker with the delivery middleware and its declared dead-letter
+    publisher, connecting with the service's own certificate and inbox; and the connection's
+    error callback, which turns a refused publish into :class:`PublishDenied`."""
+    errors = BusErrors(service)
+    options = credentials.connect_options(service)
+    tls = options.pop("tls", None)
+    broker = NatsBroker(
+        **options,
+        security=NatsSecurity(ssl_context=tls) if tls is not None else None,
+        error_cb=errors.callback,
+        logger=logging.getLogger(f"{service}.broker"),
+    )
     dead_letters = broker.publisher(
         dlq_subject(service),
         stream=JStream(DLQ_STREAM, declare=False),
@@ -224,10 +246,15 @@ def create_broker(nats_url: str, service: str, retry_delays: list[float]) -> Nat
         f"headers {REASON_HEADER}, {ORIGINAL_SUBJECT_HEADER}, {ORIGINAL_SEQUENCE_HEADER}, "
         f"{DELIVERIES_HEADER}, {SERVICE_HEADER}.",
     )
-    policy = DeliveryPolicy(service, tuple(retry_delays), dead_letters)
+    policy = DeliveryPolicy(
+        service,
+        tuple(retry_delays),
+        dead_letters,
+        inbox_prefix=options.get("inbox_prefix", "_INBOX"),
+    )
     broker.add_middleware(partial(DeliveryMiddleware, policy=policy))
     broker.context.set_global("delivery_policy", policy)
-    return broker
+    return broker, errors
 
 
 def event_subscriber(
@@ -261,6 +288,7 @@ def event_subscriber(
         pull_sub=PullSub(batch_size=1, timeout=5.0),
         ack_policy=AckPolicy.MANUAL,
         config=config,
+        inbox_prefix=policy.deliver_prefix,
         title=f"{service}: {event.__name__}",
         description=(event.__doc__ or "").strip(),
     )

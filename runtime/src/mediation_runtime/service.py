@@ -24,6 +24,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mediation_runtime.advisories import register_max_deliveries_handler
+from mediation_runtime.bus import BusErrors
 from mediation_runtime.delivery import (
     Rejected,
     apply_consumer_configs,
@@ -58,7 +59,10 @@ def check_envelope(event: CloudEvent, msg: NatsMessage) -> None:
 
 
 def declare_publishers(
-    broker: NatsBroker, service: str, events: Sequence[type[CloudEvent]]
+    broker: NatsBroker,
+    service: str,
+    events: Sequence[type[CloudEvent]],
+    errors: BusErrors | None = None,
 ) -> Publish:
     """Declare what a service publishes (so the AsyncAPI document is complete) and return the
     outbox relay's sink, which publishes through those declarations."""
@@ -75,9 +79,10 @@ def declare_publishers(
 
     async def publish(subject: str, payload: bytes, headers: dict[str, str]) -> None:
         parsed = parse_subject(subject)
-        await publishers[(parsed.aggregate, parsed.event)].publish(
+        publishing = publishers[(parsed.aggregate, parsed.event)].publish(
             payload, subject=subject, headers=headers
         )
+        await (errors.guard(subject, publishing) if errors else publishing)
 
     return publish
 
@@ -196,13 +201,13 @@ def service_parts(
     publishes: Sequence[type[CloudEvent]],
 ) -> Parts:
     configure_logging(settings.log_format, settings.log_level)
-    broker = create_broker(settings.nats_url, service, settings.retry_delays)
+    broker, errors = create_broker(settings.bus_credentials(), service, settings.retry_delays)
     mongo = create_mongo_client(settings.mongodb_url)
     database = mongo[settings.database]
     locks = KeyedLock()
     relay = OutboxRelay(
         database[outbox_collection],
-        declare_publishers(broker, service, publishes),
+        declare_publishers(broker, service, publishes, errors),
         locks,
         settings.outbox_poll_seconds,
     )
@@ -234,7 +239,7 @@ def service_app(
 
     @app.on_startup
     async def start() -> None:
-        await ensure_streams(settings.nats_url, settings.stream_replicas)
+        await ensure_streams(settings.bus_credentials(), settings.stream_replicas)
         await broker.connect()
         await apply_consumer_configs(broker)
         await prepare()

@@ -3,17 +3,17 @@
 from typing import Literal
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from mediation_runtime.bus import NatsSettings
 
 
-class ServiceSettings(BaseSettings):
-    """``NATS_URL`` and ``MONGODB_URL`` are shared by all services; the rest is per service."""
+class ServiceSettings(NatsSettings):
+    """``NATS_*`` and ``MONGODB_URL`` name each process's own connections; the rest is per
+    service."""
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    nats_url: str = Field(
-        default="nats://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL", "nats_url")
-    )
     mongodb_url: str = Field(
         default="mongodb://127.0.0.1:27017/",
         validation_alias=AliasChoices("MONGODB_URL", "mongodb_url"),

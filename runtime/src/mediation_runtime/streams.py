@@ -1,17 +1,17 @@
 """Create or update the JetStream streams of the contract (idempotent)."""
 
 import asyncio
-import sys
 
-import nats
 from mediation_contracts.streams import DUPLICATE_WINDOW_SECONDS, STREAMS
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from mediation_runtime.bus import BusCredentials, NatsSettings, connect
 
-async def ensure_streams(nats_url: str, replicas: int = 1) -> None:
+
+async def ensure_streams(credentials: BusCredentials, replicas: int = 1) -> None:
     """Make sure every stream of the contract exists with the configured subjects."""
-    nc = await nats.connect(nats_url)
+    nc = await connect(credentials, "ensure-streams")
     try:
         js = nc.jetstream()
         for spec in STREAMS:
@@ -34,4 +34,5 @@ async def ensure_streams(nats_url: str, replicas: int = 1) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(ensure_streams(sys.argv[1] if len(sys.argv) > 1 else "nats://127.0.0.1:4222"))
+    # NATS_URL and the admin's NATS_CA_FILE / NATS_CERT_FILE / NATS_KEY_FILE.
+    asyncio.run(ensure_streams(NatsSettings().bus_credentials()))

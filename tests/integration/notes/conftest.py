@@ -3,12 +3,12 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import nats
 import pytest
 from nats.aio.client import Client
 from notes.dev_identity import DevIdentity
 
 from tests.integration.service_process import ServiceProcess
+from tests.secure_bus import LiveBus
 
 
 @pytest.fixture(scope="session")
@@ -23,11 +23,11 @@ def master_key() -> str:
 
 
 def notes_process(
-    nats_url: str, mongodb_url: str, log: Path, identity: DevIdentity, master_key: str
+    bus: LiveBus, mongodb_url: str, log: Path, identity: DevIdentity, master_key: str
 ) -> ServiceProcess:
     return ServiceProcess(
         "notes",
-        nats_url,
+        bus,
         mongodb_url,
         log,
         NOTES_MASTER_KEY=master_key,
@@ -39,14 +39,14 @@ def notes_process(
 
 @pytest.fixture(scope="module")
 def notes(
-    nats_url: str,
+    bus: LiveBus,
     mongodb_url: str,
     tmp_path_factory: pytest.TempPathFactory,
     identity_provider: DevIdentity,
     master_key: str,
 ) -> Iterator[ServiceProcess]:
     process = notes_process(
-        nats_url,
+        bus,
         mongodb_url,
         tmp_path_factory.mktemp("notes") / "log",
         identity_provider,
@@ -58,7 +58,7 @@ def notes(
 
 
 @pytest.fixture(scope="session")
-async def nc(nats_url: str) -> AsyncIterator[Client]:
-    connection = await nats.connect(nats_url)
+async def nc(bus: LiveBus) -> AsyncIterator[Client]:
+    connection = await bus.connect()
     yield connection
     await connection.close()

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from tests.integration.bus import events_of, publish, read_stream, wait_for
 from tests.integration.scenario import Scenario
 from tests.integration.service_process import ServiceProcess
+from tests.secure_bus import LiveBus
 
 pytestmark = pytest.mark.integration
 
@@ -258,7 +259,7 @@ async def test_writing_before_consent_is_refused_and_consent_withdrawal_destroys
     js: JetStreamContext,
     nc: Client,
     identity_provider: DevIdentity,
-    nats_url: str,
+    bus: LiveBus,
     mongodb_url: str,
     tmp_path: Any,
     master_key: str,

@@ -6,6 +6,7 @@ from aiosmtpd.controller import Controller
 
 from tests.integration.notifications.smtp_server import Recorder, start_server
 from tests.integration.service_process import ServiceProcess
+from tests.secure_bus import LiveBus
 
 BOUNCES = "bounces@example.dk"  # answered 550: refused for good
 GREYLISTED = "greylisted@example.dk"  # answered 451: try again later, every time
@@ -49,7 +50,7 @@ def mailbox(smtp_server: Controller) -> Recorder:
 
 @pytest.fixture(scope="module")
 def notifications(
-    nats_url: str,
+    bus: LiveBus,
     mongodb_url: str,
     smtp_server: Controller,
     tmp_path_factory: pytest.TempPathFactory,
@@ -61,7 +62,7 @@ def notifications(
     }
     process = ServiceProcess(
         "notifications",
-        nats_url,
+        bus,
         mongodb_url,
         log,
         **channels,

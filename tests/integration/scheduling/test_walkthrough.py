@@ -4,8 +4,10 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from mediation_contracts.access import MEDIATOR_CLIENT
 
 from tests.integration.service_process import ServiceProcess
+from tests.secure_bus import LiveBus
 
 pytestmark = pytest.mark.integration
 
@@ -13,7 +15,7 @@ WALKTHROUGH = Path(__file__).resolve().parents[3] / "docs" / "examples" / "walkt
 
 
 async def test_the_documented_walkthrough_books_a_mediation_meeting(
-    intake: ServiceProcess, scheduling: ServiceProcess, nats_url: str
+    intake: ServiceProcess, scheduling: ServiceProcess, bus: LiveBus
 ) -> None:
     spec = importlib.util.spec_from_file_location("walkthrough", WALKTHROUGH)
     assert spec is not None
@@ -21,7 +23,7 @@ async def test_the_documented_walkthrough_books_a_mediation_meeting(
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
 
-    booked = await module.walkthrough(nats_url)
+    booked = await module.walkthrough(bus.credentials(MEDIATOR_CLIENT))
 
     assert booked.ok, booked.error
     assert booked.meeting.kind == "mediation"

@@ -43,13 +43,14 @@ def create_app(
     bus: Bus | None = None,
     identity: IdentityProvider | None = None,
 ) -> FastAPI:
-    """The web app. Without ``bus`` it connects to ``settings.nats_url`` when it starts."""
+    """The web app. Without ``bus`` it connects to NATS with ``settings``' credentials when it
+    starts."""
     identity = identity or local_identity(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            own_bus = None if bus is not None else await NatsBus.connect(settings.nats_url)
+            own_bus = None if bus is not None else await NatsBus.connect(settings.bus_credentials())
         except BusUnavailable as error:
             log.error("cannot_start", reason=str(error))
             raise

@@ -6,9 +6,12 @@
 import asyncio
 from typing import Protocol
 
-import nats
+import structlog
+from mediation_runtime.bus import BusConfigError, BusCredentials, BusErrors, PublishDenied, connect
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
+
+log = structlog.get_logger("mediator_client.bus")
 
 
 class BusUnavailable(Exception):
@@ -24,37 +27,59 @@ class Bus(Protocol):
 
 
 class NatsBus:
-    def __init__(self, connection: Client) -> None:
+    def __init__(self, connection: Client, errors: BusErrors) -> None:
         self._nc = connection
         self._js = connection.jetstream()
+        self._errors = errors
 
     @classmethod
-    async def connect(cls, url: str, timeout: float = 10.0) -> "NatsBus":
-        """Connected, reconnecting for ever once up; :class:`BusUnavailable` when NATS cannot
-        be reached at start (nats-py would otherwise keep trying silently)."""
+    async def connect(cls, credentials: BusCredentials, timeout: float = 10.0) -> "NatsBus":
+        """Connected with the client's certificate, reconnecting for ever once up;
+        :class:`BusUnavailable` when NATS cannot be reached or refuses us at start (nats-py
+        would otherwise keep trying silently)."""
+        errors = BusErrors("mediator-client")
         try:
             connection = await asyncio.wait_for(
-                nats.connect(
-                    url, name="mediator-client", max_reconnect_attempts=-1, reconnect_time_wait=1
+                connect(
+                    credentials,
+                    "mediator-client",
+                    errors,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=1,
                 ),
                 timeout,
             )
+        except BusConfigError as error:
+            raise BusUnavailable(str(error)) from None
         except TimeoutError:
-            raise BusUnavailable(f"cannot reach NATS at {url} within {timeout:g} s") from None
-        return cls(connection)
+            raise BusUnavailable(
+                f"cannot reach NATS at {credentials.url} within {timeout:g} s "
+                "(or it refused the client's certificate)"
+            ) from None
+        return cls(connection, errors)
 
     async def close(self) -> None:
         await self._nc.drain()
 
     async def request(self, subject: str, payload: bytes, timeout: float) -> bytes:
         try:
-            message = await self._nc.request(subject, payload, timeout=timeout)
+            message = await self._errors.guard(
+                subject, self._nc.request(subject, payload, timeout=timeout)
+            )
+        except PublishDenied:
+            log.error("request_denied", subject=subject)  # a deployment error: permissions
+            raise BusUnavailable("PublishDenied") from None
         except (NatsError, TimeoutError) as error:
             raise BusUnavailable(type(error).__name__) from error
         return bytes(message.data)
 
     async def publish(self, subject: str, payload: bytes, msg_id: str) -> None:
         try:
-            await self._js.publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
+            await self._errors.guard(
+                subject, self._js.publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
+            )
+        except PublishDenied:
+            log.error("publish_denied", subject=subject)  # a deployment error: permissions
+            raise BusUnavailable("PublishDenied") from None
         except (NatsError, TimeoutError) as error:
             raise BusUnavailable(type(error).__name__) from error

@@ -1,19 +1,18 @@
-"""The client's settings, from the environment: ``NATS_URL``, ``LOG_FORMAT``, ``LOG_LEVEL``
-and ``MEDIATOR_*``."""
+"""The client's settings, from the environment: ``NATS_URL`` with the client's certificate
+(``NATS_CA_FILE``, ``NATS_CERT_FILE``, ``NATS_KEY_FILE``), ``LOG_FORMAT``, ``LOG_LEVEL`` and
+``MEDIATOR_*``."""
 
 from pathlib import Path
 from typing import Literal
 
+from mediation_runtime.bus import NatsSettings
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 
-class MediatorSettings(BaseSettings):
+class MediatorSettings(NatsSettings):
     model_config = SettingsConfigDict(env_prefix="MEDIATOR_", extra="ignore")
 
-    nats_url: str = Field(
-        default="nats://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL", "nats_url")
-    )
     log_format: Literal["json", "console"] = Field(
         default="json", validation_alias=AliasChoices("LOG_FORMAT", "log_format")
     )

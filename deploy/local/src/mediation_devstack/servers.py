@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nats
+from mediation_contracts.access import ADMIN
+from mediation_runtime.bus import BusCredentials
+from mediation_runtime.bus_access import PID_FILE, BusAccess
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
@@ -36,14 +39,21 @@ class Server:
 
 
 async def start_nats(
-    store_dir: Path, log_path: Path, port: int | None = None, timeout: float = DEFAULT_START_TIMEOUT
+    store_dir: Path,
+    log_path: Path,
+    bus: BusAccess,
+    port: int | None = None,
+    timeout: float = DEFAULT_START_TIMEOUT,
 ) -> Server:
-    """nats-server with JetStream (file storage in ``store_dir``) on ``127.0.0.1:port``."""
+    """nats-server with JetStream (file storage in ``store_dir``) on ``127.0.0.1:port``, with
+    TLS and the permissions of ``bus`` (made there once: a development CA and certificates)."""
     port = port or free_port()
-    argv = nats_command(store_dir, port)
+    bus.init()
+    argv = nats_command(store_dir, port, bus)
     process = await ManagedProcess.start("nats", argv, log_path)
-    url = f"nats://{LOOPBACK}:{port}"
-    await _ready_or_stopped(process, lambda: jetstream_answers(url), "nats-server", timeout)
+    url = f"tls://{LOOPBACK}:{port}"
+    admin = BusCredentials.in_directory(url, bus.credentials_dir(ADMIN))
+    await _ready_or_stopped(process, lambda: jetstream_answers(admin), "nats-server", timeout)
     return Server("nats-server", url, store_dir, process)
 
 
@@ -59,9 +69,13 @@ async def start_ferretdb(
     return Server("FerretDB", url, data_dir, process)
 
 
-def nats_command(store_dir: Path, port: int) -> list[str]:
+def nats_command(store_dir: Path, port: int, bus: BusAccess) -> list[str]:
     store_dir.mkdir(parents=True, exist_ok=True)
-    return [str(nats_server_path()), "-js", "-a", LOOPBACK, "-p", str(port), "-sd", str(store_dir)]
+    return [
+        str(nats_server_path()),
+        *("-c", str(bus.write_server_conf()), "-P", str(bus.directory / PID_FILE)),
+        *("-js", "-a", LOOPBACK, "-p", str(port), "-sd", str(store_dir)),
+    ]
 
 
 def ferretdb_command(data_dir: Path, port: int) -> list[str]:
@@ -93,8 +107,9 @@ async def _ready_or_stopped(
         raise
 
 
-async def jetstream_answers(url: str, timeout: float = 3.0) -> bool:
-    """True if a client can connect to ``url`` and JetStream answers an account-info request."""
+async def jetstream_answers(credentials: BusCredentials, timeout: float = 3.0) -> bool:
+    """True if a client with ``credentials`` can connect and JetStream answers an account-info
+    request."""
 
     async def ignore(_: Exception) -> None:  # nats-py reports errors here besides raising them
         return None
@@ -103,7 +118,7 @@ async def jetstream_answers(url: str, timeout: float = 3.0) -> bool:
         # max_reconnect_attempts=0 would mean "retry forever" while connecting; 1 gives up fast.
         client = await asyncio.wait_for(
             nats.connect(
-                url,
+                **credentials.connect_options("devstack-probe"),
                 connect_timeout=timeout / 2,
                 allow_reconnect=False,
                 max_reconnect_attempts=1,

@@ -8,6 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+from mediation_contracts.access import MEDIATOR_CLIENT
+from mediation_runtime.bus_access import BusAccess
+
 from mediation_devstack.processes import ManagedProcess
 
 CLIENT = "mediator_client"
@@ -27,6 +30,17 @@ def service_env(nats_url: str, mongodb_url: str) -> dict[str, str]:
     }
 
 
+def bus_env(bus: BusAccess, name: str) -> dict[str, str]:
+    """The NATS credentials of the process ``name`` (its own certificate, so its own
+    permissions)."""
+    directory = bus.credentials_dir(MEDIATOR_CLIENT if name == CLIENT else name)
+    return {
+        "NATS_CA_FILE": str(directory / "ca.pem"),
+        "NATS_CERT_FILE": str(directory / "cert.pem"),
+        "NATS_KEY_FILE": str(directory / "key.pem"),
+    }
+
+
 def _prefix(name: str, index: int, width: int) -> str:
     label = f"{name:<{width}} | "
     if sys.stdout.isatty() and "NO_COLOR" not in os.environ:
@@ -39,9 +53,11 @@ async def start_services(
     nats_url: str,
     mongodb_url: str,
     log_dir: Path,
+    bus: BusAccess,
     extra_env: dict[str, str] | None = None,
 ) -> list[ManagedProcess]:
-    """Start each service; its lines go to the terminal prefixed by its name and to its log."""
+    """Start each service with its own NATS certificate; its lines go to the terminal
+    prefixed by its name and to its log."""
     env = service_env(nats_url, mongodb_url) | (extra_env or {})
     width = max((len(name) for name in names), default=0)
     started: list[ManagedProcess] = []
@@ -52,7 +68,7 @@ async def start_services(
                     name,
                     [sys.executable, "-m", name],
                     log_dir / f"{name}.log",
-                    env=env,
+                    env=env | bus_env(bus, name),
                     echo_to=sys.stdout,
                     echo_prefix=_prefix(name, index, width),
                 )

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediation_contracts.access import ADMIN
+from mediation_runtime.bus import BusCredentials
+from mediation_runtime.bus_access import SERVER_CONF, BusAccess
 from mediation_runtime.streams import ensure_streams
 
 from mediation_devstack.dev_secrets import demo_logins, dev_secrets
@@ -34,6 +37,7 @@ from mediation_devstack.state import RunLock, StateLayout
 NATS_PORT_ENV, DEFAULT_NATS_PORT = "MEDIATION_NATS_PORT", 4222
 MONGO_PORT_ENV, DEFAULT_MONGO_PORT = "MEDIATION_MONGO_PORT", 27017
 CLIENT_PORT_ENV, DEFAULT_CLIENT_PORT = "MEDIATION_CLIENT_PORT", 8080
+BUS_DIR_ENV = "MEDIATION_BUS_DIR"  # the bus's certificates, if not the state directory's
 EXTERNAL_SERVER_TIMEOUT = 10.0  # a remote server may need DNS and TLS before it answers
 
 
@@ -94,14 +98,22 @@ async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) 
 
 async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
     layout = stack.layout
+    bus = BusAccess(Path(os.environ.get(BUS_DIR_ENV, layout.bus_dir)))
+    if bus.init():
+        say(f"made the bus's development CA and certificates in {bus.directory}")
     if url := os.environ.get("NATS_URL"):
-        if not await jetstream_answers(url, timeout=EXTERNAL_SERVER_TIMEOUT):
-            raise StartupError(f"NATS_URL={redact(url)} does not answer, or has no JetStream")
+        admin = BusCredentials.in_directory(url, bus.credentials_dir(ADMIN))
+        if not await jetstream_answers(admin, timeout=EXTERNAL_SERVER_TIMEOUT):
+            raise StartupError(
+                f"NATS_URL={redact(url)} does not answer with the certificates in "
+                f"{bus.directory}, or has no JetStream (run it with -c "
+                f"{bus.directory / SERVER_CONF})"
+            )
         stack.nats_url = url
     else:
-        port = _configured_port(NATS_PORT_ENV, DEFAULT_NATS_PORT, "NATS", "NATS_URL", "nats")
-        say(f"starting NATS on port {port} ...")
-        nats = await start_nats(layout.nats_dir, layout.log_dir / "nats.log", port)
+        port = _configured_port(NATS_PORT_ENV, DEFAULT_NATS_PORT, "NATS", "NATS_URL", "tls")
+        say(f"starting NATS on port {port} (TLS, certificates in {bus.directory}) ...")
+        nats = await start_nats(layout.nats_dir, layout.log_dir / "nats.log", bus, port)
         stack.servers.append(nats)
         stack.nats_url = nats.url
 
@@ -119,7 +131,9 @@ async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
         stack.mongodb_url = ferretdb.url
 
     try:
-        await ensure_streams(stack.nats_url)
+        await ensure_streams(
+            BusCredentials.in_directory(stack.nats_url, bus.credentials_dir(ADMIN))
+        )
     except Exception as error:
         raise StartupError(
             f"cannot create the JetStream streams on {redact(stack.nats_url)}: {error!r}"
@@ -135,7 +149,7 @@ async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
         stack.logins = demo_logins(Path(secrets["MEDIATOR_USERS_FILE"]))
     stack.services.extend(
         await start_services(
-            service_names, stack.nats_url, stack.mongodb_url, layout.log_dir, secrets
+            service_names, stack.nats_url, stack.mongodb_url, layout.log_dir, bus, secrets
         )
     )
 

@@ -42,6 +42,11 @@ class StateLayout:
     def dev_identity_dir(self) -> Path:
         return self.root / "dev-identity"
 
+    @property
+    def bus_dir(self) -> Path:
+        """The bus's development CA, certificates and NATS authorization (bus_access)."""
+        return self.root / "bus"
+
     def owned_entries(self) -> set[str]:
         owned = (
             self.nats_dir,
@@ -49,6 +54,7 @@ class StateLayout:
             self.log_dir,
             self.pid_file,
             self.dev_identity_dir,
+            self.bus_dir,
             self.root / "bench",
         )
         return {p.name for p in owned}

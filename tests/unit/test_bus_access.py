@@ -1,0 +1,160 @@
+"""Who may say and hear what on the bus follows from the contract, and the services ask for no
+more and no less than the permissions the contract gives them."""
+
+from pathlib import Path
+
+import pytest
+from intake.entrypoints import subscribers as intake
+from mediation_contracts.access import (
+    ADMIN,
+    COMMAND_CALLERS,
+    MEDIATOR_CLIENT,
+    SERVICES,
+    AccessError,
+    Principal,
+    permissions_for,
+)
+from mediation_contracts.streams import consumer_name
+from mediation_runtime.bus_access import AUTHORIZATION, BusAccess
+from nats.nuid import NUID
+from notes.entrypoints import subscribers as notes
+from notifications.entrypoints import subscribers as notifications
+from scheduling.entrypoints import subscribers as scheduling
+
+SUBSCRIBERS = {
+    "intake": intake,
+    "scheduling": scheduling,
+    "notes": notes,
+    "notifications": notifications,
+}
+
+
+def matches(pattern: str, subject: str) -> bool:
+    """NATS subject matching: ``*`` one token, ``>`` the rest."""
+    want, have = pattern.split("."), subject.split(".")
+    for index, token in enumerate(want):
+        if token == ">":
+            return len(have) > index
+        if index >= len(have) or (token != "*" and token != have[index]):
+            return False
+    return len(want) == len(have)
+
+
+def may(patterns: tuple[str, ...], subject: str) -> bool:
+    return any(matches(pattern, subject) for pattern in patterns)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_may_publish_and_consume_exactly_what_it_declares(service: str) -> None:
+    module = SUBSCRIBERS[service]
+    permissions = permissions_for(Principal(service, "service"))
+    for event in module.PUBLISHES:
+        assert may(permissions.publish, f"mediation.v1.kk.{event.aggregate}.{event.event}")
+    for event in module.CONSUMES:
+        name = consumer_name(service, event.aggregate, event.event)
+        assert may(permissions.publish, f"$JS.API.CONSUMER.MSG.NEXT.MEDIATION.{name}")
+        assert may(permissions.publish, f"$JS.ACK.MEDIATION.{name}.1.2.3.4.5")
+    served = set(getattr(module, "COMMANDS", {}))
+    assert served == set(COMMAND_CALLERS[service])
+    for command in served:
+        assert may(permissions.subscribe, f"mediation.cmd.v1.kk.{service}.{command}")
+    assert may(permissions.publish, f"mediation.dlq.{service}")
+    assert permissions.allow_responses
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_may_not_publish_what_others_produce(service: str) -> None:
+    permissions = permissions_for(Principal(service, "service"))
+    own = {(e.aggregate, e.event) for e in SUBSCRIBERS[service].PUBLISHES}
+    for aggregate, event in (
+        ("case", "requested"),
+        ("mediator", "assigned"),
+        ("case", "ready_for_scheduling"),
+        ("summary", "recorded"),
+    ):
+        if (aggregate, event) not in own:
+            assert not may(permissions.publish, f"mediation.v1.kk.{aggregate}.{event}")
+    other = next(s for s in SERVICES if s != service)
+    assert not may(permissions.publish, f"mediation.dlq.{other}")
+    assert not may(permissions.subscribe, ">")
+    assert not may(permissions.subscribe, f"_INBOX.{other}.x")
+
+
+def test_only_the_mediator_client_may_assign_a_mediator_or_speak_about_summaries() -> None:
+    producers = {
+        name: permissions_for(Principal(name, kind)).publish
+        for name, kind in [(s, "service") for s in SERVICES] + [(MEDIATOR_CLIENT, "client")]
+    }
+    for subject in (
+        "mediation.v1.kk.mediator.assigned",
+        "mediation.v1.kk.summary.consent_given",
+        "mediation.v1.kk.summary.sharing_agreed",
+    ):
+        allowed = [name for name, publish in producers.items() if may(publish, subject)]
+        assert allowed == [MEDIATOR_CLIENT], subject
+
+
+def test_an_integration_is_confined_to_its_tenant_and_its_roles() -> None:
+    system = Principal("kk-portal", "integration", "kk", ("citizen portal",))
+    permissions = permissions_for(system)
+    assert may(permissions.publish, "mediation.v1.kk.case.requested")
+    assert may(permissions.publish, "mediation.v1.kk.consent.given")
+    assert not may(permissions.publish, "mediation.v1.aarhus.case.requested")
+    assert not may(permissions.publish, "mediation.v1.kk.mediator.assigned")
+    assert not may(permissions.publish, "mediation.v1.kk.case.closed")
+    assert may(permissions.publish, "mediation.cmd.v1.kk.notes.read_summaries")
+    assert not may(permissions.publish, "mediation.cmd.v1.aarhus.notes.read_summaries")
+    assert not may(permissions.publish, "mediation.cmd.v1.kk.intake.get_case")
+    assert may(permissions.subscribe, f"_INBOX.kk-portal.{NUID().next().decode()}.1")
+    assert not may(permissions.subscribe, "_INBOX.mediator-client.x")
+    assert not may(permissions.subscribe, ">")
+    assert permissions.inbox_prefix == "_INBOX.kk-portal"
+
+
+def test_an_integration_hears_personal_events_only_where_the_catalog_says_so() -> None:
+    with pytest.raises(AccessError, match="personal"):
+        Principal("kk-esdh", "integration", "kk", ("case systems",), ("case.closed",))
+    hears = Principal("kk-esdh", "integration", "kk", ("case systems",), ("meeting.scheduled",))
+    assert may(permissions_for(hears).subscribe, "mediation.v1.kk.meeting.scheduled")
+    assert not may(permissions_for(hears).subscribe, "mediation.v1.aarhus.meeting.scheduled")
+    with pytest.raises(AccessError, match="unknown event"):
+        Principal("kk-esdh", "integration", "kk", ("case systems",), ("meeting.eaten",))
+    with pytest.raises(AccessError, match="roles"):
+        Principal("kk-esdh", "integration", "kk", ("mediator client",))
+    with pytest.raises(AccessError, match="municipality"):
+        Principal("kk-esdh", "integration", None, ("case systems",))
+
+
+def test_the_authorization_lists_each_valid_certificate_and_nothing_else(tmp_path: Path) -> None:
+    access = BusAccess(tmp_path / "bus")
+    assert access.init()
+    assert not access.init()  # once
+    entry = access.add_integration("kk-esdh", "kk", ["case systems"])
+    first = entry.certificates[0]
+    second = access.rotate("kk-esdh")
+    conf = (tmp_path / "bus" / AUTHORIZATION).read_text()
+    assert first.dn in conf
+    assert second.dn in conf
+    assert f"CN=kk-esdh,OU={second.id},O=mediation" == second.dn
+    for principal in (*SERVICES, MEDIATOR_CLIENT, ADMIN):
+        assert f'"CN={principal},OU=' in conf
+
+    access.revoke("kk-esdh", first.id)
+    conf = (tmp_path / "bus" / AUTHORIZATION).read_text()
+    assert first.dn not in conf
+    assert second.dn in conf
+    access.remove("kk-esdh")
+    assert "kk-esdh" not in (tmp_path / "bus" / AUTHORIZATION).read_text()
+    key = access.credentials_dir("intake") / "key.pem"
+    assert key.stat().st_mode & 0o077 == 0  # private keys are for their owner only
+
+
+def test_services_cannot_be_removed_and_names_are_checked(tmp_path: Path) -> None:
+    access = BusAccess(tmp_path / "bus")
+    access.init()
+    with pytest.raises(AccessError):
+        access.remove("notes")
+    with pytest.raises(AccessError):
+        access.add_integration("KK esdh", "kk", ["case systems"])
+    with pytest.raises(AccessError, match="exists"):
+        access.add_integration("intake", "kk", ["case systems"])
