@@ -542,6 +542,27 @@ def test_create_falls_back_to_a_given_correlation_id_before_the_cause_id() -> No
     assert closed(correlated).correlationid == request.id  # the cause's own conversation wins
 
 
+def test_create_names_a_cause_known_only_by_its_ids() -> None:
+    """An answer sent later (a notification after retries) keeps the ids of what it answers."""
+    request = case_requested()
+    kept = uuid4()
+    data = CaseClosedData(outcome="withdrawn", closed_because="withdrawn")
+
+    def closed(cause: CloudEvent | None) -> CloudEvent:
+        return CaseClosed.create(
+            tenant="kk",
+            case_id=request.subject,
+            source=SOURCE,
+            data=data,
+            cause=cause,
+            correlationid=request.id,
+            causationid=kept,
+        )
+
+    assert (closed(None).correlationid, closed(None).causationid) == (request.id, kept)
+    assert closed(request).causationid == request.id, "an event at hand wins"
+
+
 @pytest.mark.parametrize(
     "field", ["specversion", "id", "time", "source", "subject", "tenant", "type", "data"]
 )

@@ -110,6 +110,11 @@ def shred_if_due(
     stored.destroyed_at = n.clock()
     log.info("summary_key_destroyed", reason=reason)
     view = stored.view
+    # Without an event at hand (the retention sweep), the close that started the period is
+    # the cause.
+    closed_by = None
+    if reason == "retention_expired" and view.closed_by is not None:
+        closed_by = UUID(view.closed_by[1])
     return [
         SummaryDestroyed.create(
             tenant=view.tenant,
@@ -117,6 +122,8 @@ def shred_if_due(
             source=n.settings.source,
             data=SummaryDestroyedData(reason_code=reason),
             cause=cause,
+            correlationid=view.correlation_id,
+            causationid=closed_by,
         )
     ]
 
