@@ -36,6 +36,7 @@ pytestmark = pytest.mark.integration
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # Booked in winter time for a date in summer time: 10:00 in Copenhagen is 08:00 UTC then.
 MEETING_START = datetime(2027, 3, 30, 8, 0, tzinfo=UTC)
+UNIT_NAME = "Center for Børn & Familie"
 
 
 def people(case: Scenario, citizen_email: str, admin_email: str) -> CaseRequested:
@@ -51,7 +52,7 @@ def people(case: Scenario, citizen_email: str, admin_email: str) -> CaseRequeste
             Party(
                 party_id=case.administration,
                 kind="administration",
-                name="Jobcenter Nord",
+                name=UNIT_NAME,
                 contact=ContactDetails(email=admin_email, language="en"),
                 companion=Companion(
                     companion_id="companion-1",
@@ -128,7 +129,9 @@ async def test_a_booked_meeting_reaches_each_person_in_their_language_with_an_in
     body = danish.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "kl. 10.00" in body, "local Copenhagen time, summer time"
     assert "møde" in danish["Subject"].lower() or "mægling" in danish["Subject"].lower()
-    assert english.get_body(("plain",)).get_content() != body  # type: ignore[union-attr]
+    english_body = english.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert english_body != body
+    assert f"To {UNIT_NAME}" in english_body, "plain text: the name as written"
     for mail in (danish, english):
         text = mail.as_string()
         assert DESCRIPTION not in text, "the conflict is never described in a mail"
