@@ -23,8 +23,18 @@ def master_key() -> str:
 
 
 def notes_process(
-    nats_url: str, mongodb_url: str, log: Path, identity: DevIdentity, master_key: str
+    nats_url: str,
+    mongodb_url: str,
+    log: Path,
+    identity: DevIdentity,
+    master_key: str,
+    **env: str,
 ) -> ServiceProcess:
+    settings = {
+        "NOTES_RETENTION": "PT2S",  # closed cases lose their key two seconds after closing
+        "NOTES_RETENTION_SWEEP_SECONDS": "0.3",
+        **env,
+    }
     return ServiceProcess(
         "notes",
         nats_url,
@@ -32,8 +42,7 @@ def notes_process(
         log,
         NOTES_MASTER_KEY=master_key,
         NOTES_JWKS_FILE=str(identity.directory / "jwks.json"),
-        NOTES_RETENTION="PT2S",  # closed cases lose their key two seconds after closing
-        NOTES_RETENTION_CHECK_SECONDS="0.3",
+        **settings,
     )
 
 
