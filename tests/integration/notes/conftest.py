@@ -48,18 +48,22 @@ def notes_process(
 
 @pytest.fixture(scope="module")
 def notes(
+    request: pytest.FixtureRequest,
     nats_url: str,
     mongodb_url: str,
     tmp_path_factory: pytest.TempPathFactory,
     identity_provider: DevIdentity,
     master_key: str,
 ) -> Iterator[ServiceProcess]:
+    """One notes process per test module; a module's ``NOTES_ENV`` (a dict) overrides
+    settings for it."""
     process = notes_process(
         nats_url,
         mongodb_url,
         tmp_path_factory.mktemp("notes") / "log",
         identity_provider,
         master_key,
+        **getattr(request.module, "NOTES_ENV", {}),
     )
     process.start()
     yield process
