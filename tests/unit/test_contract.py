@@ -519,13 +519,14 @@ def test_create_with_a_cause_inherits_its_correlation_id() -> None:
     assert assignment.id not in (request.id, assessment.id)
 
 
-def test_create_falls_back_to_a_given_correlation_id_before_the_cause_id() -> None:
-    """A case keeps its request's conversation for events whose senders do not carry one."""
+def test_create_falls_back_to_given_ids_before_the_cause_ids() -> None:
+    """A case keeps its request's conversation for events whose senders do not carry one, and
+    an answer sent later (a notification after retries) keeps the ids of what it answers."""
     conversation = uuid4()
     request = case_requested()
     correlated = consent_given(request.subject, CITIZEN, cause=request)
 
-    def closed(cause: CloudEvent | None) -> CloudEvent:
+    def closed(cause: CloudEvent | None, causationid: UUID | None = None) -> CloudEvent:
         data = CaseClosedData(outcome="withdrawn", closed_because="withdrawn")
         return CaseClosed.create(
             tenant="kk",
@@ -534,12 +535,16 @@ def test_create_falls_back_to_a_given_correlation_id_before_the_cause_id() -> No
             data=data,
             cause=cause,
             correlationid=conversation,
+            causationid=causationid,
         )
 
     assert (closed(None).correlationid, closed(None).causationid) == (conversation, None)
     assert closed(request).correlationid == conversation
     assert closed(request).causationid == request.id
     assert closed(correlated).correlationid == request.id  # the cause's own conversation wins
+    kept = uuid4()
+    assert closed(None, kept).causationid == kept  # a cause known only by its id
+    assert closed(request, kept).causationid == request.id  # an event at hand wins
 
 
 @pytest.mark.parametrize(

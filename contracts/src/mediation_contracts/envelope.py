@@ -90,13 +90,18 @@ class CloudEvent(BaseModel):
         data: Any,
         cause: "CloudEvent | None" = None,
         correlationid: UUID | None = None,
+        causationid: UUID | None = None,
     ) -> Self:
         """A new event. Its correlation id is the cause's, else ``correlationid`` (e.g. the
-        case's conversation), else the cause's own id."""
+        case's conversation), else the cause's own id. Its causation id is the cause's id,
+        else ``causationid``: for an event that answers another one later, when only the
+        cause's ids were kept (e.g. a notification sent after retries)."""
         if cause is not None and cause.correlationid is not None:
             correlationid = cause.correlationid
         elif correlationid is None and cause is not None:
             correlationid = cause.id
+        if cause is not None:
+            causationid = cause.id
         return cls(
             specversion="1.0",
             id=uuid4(),
@@ -107,7 +112,7 @@ class CloudEvent(BaseModel):
             source=source,
             data=data,
             correlationid=correlationid,
-            causationid=cause.id if cause is not None else None,
+            causationid=causationid,
         )
 
     def nats_subject(self) -> str:

@@ -23,8 +23,18 @@ def master_key() -> str:
 
 
 def notes_process(
-    bus: LiveBus, mongodb_url: str, log: Path, identity: DevIdentity, master_key: str
+    bus: LiveBus,
+    mongodb_url: str,
+    log: Path,
+    identity: DevIdentity,
+    master_key: str,
+    **env: str,
 ) -> ServiceProcess:
+    settings = {
+        "NOTES_RETENTION": "PT2S",  # closed cases lose their key two seconds after closing
+        "NOTES_RETENTION_SWEEP_SECONDS": "0.3",
+        **env,
+    }
     return ServiceProcess(
         "notes",
         bus,
@@ -32,25 +42,28 @@ def notes_process(
         log,
         NOTES_MASTER_KEY=master_key,
         NOTES_JWKS_FILE=str(identity.directory / "jwks.json"),
-        NOTES_RETENTION="PT2S",  # closed cases lose their key two seconds after closing
-        NOTES_RETENTION_CHECK_SECONDS="0.3",
+        **settings,
     )
 
 
 @pytest.fixture(scope="module")
 def notes(
+    request: pytest.FixtureRequest,
     bus: LiveBus,
     mongodb_url: str,
     tmp_path_factory: pytest.TempPathFactory,
     identity_provider: DevIdentity,
     master_key: str,
 ) -> Iterator[ServiceProcess]:
+    """One notes process per test module; a module's ``NOTES_ENV`` (a dict) overrides
+    settings for it."""
     process = notes_process(
         bus,
         mongodb_url,
         tmp_path_factory.mktemp("notes") / "log",
         identity_provider,
         master_key,
+        **getattr(request.module, "NOTES_ENV", {}),
     )
     process.start()
     yield process

@@ -314,14 +314,18 @@ async def test_case_withdrawal_and_retention_after_close_destroy_the_key(
     mediator = Caller(nc, case, identity_provider.mint(case.mediator, "mediator", case.tenant))
     await wait_for(lambda: writes_allowed(mediator), what="a written summary")
 
-    await publish(
-        js, case.withdraw(case.citizen, by="party") if ending == "withdrawal" else case.closed()
-    )
+    ended = case.withdraw(case.citizen, by="party") if ending == "withdrawal" else case.closed()
+    await publish(js, ended)
 
     destroyed = await wait_for(
         lambda: events_of(js, case.tenant, "summary.destroyed"), what="SummaryDestroyed"
     )
     assert destroyed[0]["data"] == {"reason_code": reason}
+    # In the case's conversation, caused by the withdrawal or the close (retention ran out).
+    assert (destroyed[0]["correlationid"], destroyed[0]["causationid"]) == (
+        str(case.request_id),
+        str(ended.id),
+    )
     assert (await refusal(mediator, "destroyed", "read")) is not None
     trail = await mediator.audit()
     assert trail.ok, "the mediator can still see who accessed the case"

@@ -99,6 +99,20 @@ def code(reply: Reply) -> str | None:
     return reply.error.code if reply.error is not None else None
 
 
+async def case_with_summary(
+    js: JetStreamContext, nc: Client, identity_provider: DevIdentity
+) -> tuple[Scenario, Caller]:
+    """A new case with a note-taker, the citizen's wish and one summary written by its
+    mediator; returns the case and the mediator."""
+    case = Scenario.new()
+    mediator = Caller(nc, case, identity_provider.mint(case.mediator, "mediator", case.tenant))
+    for event in (case.request(), case.assign(note_taker=NOTE_TAKER), case.summary_consent()):
+        await publish(js, event)
+    await mediator.state_when(lambda s: "write" in s.allowed, what="notes' view of the case")
+    assert (await mediator.write()).ok
+    return case, mediator
+
+
 async def test_the_state_follows_the_case_and_matches_what_the_commands_allow(
     notes: ServiceProcess, js: JetStreamContext, nc: Client, identity_provider: DevIdentity
 ) -> None:
@@ -182,13 +196,8 @@ async def test_the_state_follows_the_case_and_matches_what_the_commands_allow(
 async def test_everyone_else_is_refused_as_by_the_other_notes_commands(
     notes: ServiceProcess, js: JetStreamContext, nc: Client, identity_provider: DevIdentity
 ) -> None:
-    case = Scenario.new()
+    case, mediator = await case_with_summary(js, nc, identity_provider)
     mint = identity_provider.mint
-    mediator = Caller(nc, case, mint(case.mediator, "mediator", case.tenant))
-    for event in (case.request(), case.assign(note_taker=NOTE_TAKER), case.summary_consent()):
-        await publish(js, event)
-    await mediator.state_when(lambda s: "write" in s.allowed, what="notes' view of the case")
-    assert (await mediator.write()).ok
     trail_before = await mediator.audit()
     assert trail_before.audit is not None
 

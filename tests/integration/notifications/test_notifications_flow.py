@@ -2,11 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseRequested,
     CaseRequestedData,
@@ -34,6 +36,7 @@ pytestmark = pytest.mark.integration
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # Booked in winter time for a date in summer time: 10:00 in Copenhagen is 08:00 UTC then.
 MEETING_START = datetime(2027, 3, 30, 8, 0, tzinfo=UTC)
+UNIT_NAME = "Center for Børn & Familie"
 
 
 def people(case: Scenario, citizen_email: str, admin_email: str) -> CaseRequested:
@@ -49,7 +52,7 @@ def people(case: Scenario, citizen_email: str, admin_email: str) -> CaseRequeste
             Party(
                 party_id=case.administration,
                 kind="administration",
-                name="Jobcenter Nord",
+                name=UNIT_NAME,
                 contact=ContactDetails(email=admin_email, language="en"),
                 companion=Companion(
                     companion_id="companion-1",
@@ -68,6 +71,7 @@ def people(case: Scenario, citizen_email: str, admin_email: str) -> CaseRequeste
 
 
 def meeting(case: Scenario, starts_at: datetime = MEETING_START) -> MeetingScheduled:
+    """A booking as scheduling publishes it: in the conversation of the case's request."""
     data = MeetingScheduledData(
         meeting_id=str(uuid4()),
         kind="mediation",
@@ -82,7 +86,22 @@ def meeting(case: Scenario, starts_at: datetime = MEETING_START) -> MeetingSched
             Participant(participant_id=case.mediator, role="mediator"),
         ],
     )
-    return MeetingScheduled.create(tenant=case.tenant, case_id=case.case_id, source="/t", data=data)
+    return MeetingScheduled.create(
+        tenant=case.tenant,
+        case_id=case.case_id,
+        source="/t",
+        data=data,
+        correlationid=case.request_id or uuid4(),
+    )
+
+
+def answers(event: dict[str, Any], cause: CloudEvent) -> bool:
+    """``event`` (as published) carries the conversation of ``cause`` and names it as cause."""
+    conversation = cause.correlationid or cause.id
+    return (event.get("correlationid"), event.get("causationid")) == (
+        str(conversation),
+        str(cause.id),
+    )
 
 
 def mails_to(mailbox: Recorder, address: str, count: int) -> object:
@@ -98,8 +117,9 @@ async def test_a_booked_meeting_reaches_each_person_in_their_language_with_an_in
 ) -> None:
     case = Scenario.new()
     citizen, admin = f"karen-{case.tenant}@example.dk", f"jobcenter-{case.tenant}@example.dk"
+    request = people(case, citizen, admin)
     booked = meeting(case)
-    await publish(js, people(case, citizen, admin))
+    await publish(js, request)
     await publish(js, booked)
     await publish(js, booked)  # redelivered: nothing is sent twice
 
@@ -109,7 +129,9 @@ async def test_a_booked_meeting_reaches_each_person_in_their_language_with_an_in
     body = danish.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "kl. 10.00" in body, "local Copenhagen time, summer time"
     assert "møde" in danish["Subject"].lower() or "mægling" in danish["Subject"].lower()
-    assert english.get_body(("plain",)).get_content() != body  # type: ignore[union-attr]
+    english_body = english.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert english_body != body
+    assert f"To {UNIT_NAME}" in english_body, "plain text: the name as written"
     for mail in (danish, english):
         text = mail.as_string()
         assert DESCRIPTION not in text, "the conflict is never described in a mail"
@@ -136,6 +158,7 @@ async def test_a_booked_meeting_reaches_each_person_in_their_language_with_an_in
         case.administration,
         "companion-1",
     }
+    assert all(answers(e, booked) for e in sent), "each carries the booking's conversation"
     assert len(mailbox.to(citizen)) == 1, "the redelivered event sent nothing"
 
 
@@ -149,7 +172,8 @@ async def test_refusals_fail_their_recipient_only_after_bounded_retries(
 ) -> None:
     case = Scenario.new()
     await publish(js, people(case, BOUNCES, GREYLISTED))
-    await publish(js, meeting(case))
+    booked = meeting(case)
+    await publish(js, booked)
 
     failed = await wait_for(
         lambda: at_least(js, case.tenant, "notification.failed", 2), what="both failures"
@@ -165,6 +189,7 @@ async def test_refusals_fail_their_recipient_only_after_bounded_retries(
     assert [e["data"]["recipient_id"] for e in sent] == ["companion-1"]
     for event in failed + sent:
         assert "@" not in str(event["data"]), "events carry ids, never addresses"
+        assert answers(event, booked), "each carries the booking's conversation"
 
 
 async def test_a_person_who_cannot_be_reached_is_recorded_as_failed_for_staff_to_call(
@@ -181,15 +206,14 @@ async def test_a_person_who_cannot_be_reached_is_recorded_as_failed_for_staff_to
         }
     )
     await publish(js, request)
-    await publish(
-        js,
-        ConsentRequested.create(
-            tenant=case.tenant,
-            case_id=case.case_id,
-            source="/t",
-            data=ConsentRequestedData(party_id=case.citizen, party_kind="citizen"),
-        ),
+    asked = ConsentRequested.create(
+        tenant=case.tenant,
+        case_id=case.case_id,
+        source="/t",
+        data=ConsentRequestedData(party_id=case.citizen, party_kind="citizen"),
+        cause=request,
     )
+    await publish(js, asked)
 
     [failed] = await wait_for(
         lambda: events_of(js, case.tenant, "notification.failed"),
@@ -197,3 +221,4 @@ async def test_a_person_who_cannot_be_reached_is_recorded_as_failed_for_staff_to
     )
     assert failed["data"]["recipient_id"] == case.citizen
     assert failed["data"]["reason_code"] == "no_address"
+    assert answers(failed, asked), "it carries the consent request's conversation"

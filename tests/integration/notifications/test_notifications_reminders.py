@@ -1,6 +1,7 @@
 """Reminders: sent once, at the right time, never for a cancelled meeting. Time is driven
 through the service's injectable clock, against a real database and SMTP server."""
 
+import json
 import secrets
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from tests.integration.notifications.smtp_server import Recorder
 from tests.integration.notifications.test_notifications_flow import (
     COPENHAGEN,
     MEETING_START,
+    answers,
     meeting,
     people,
 )
@@ -71,11 +73,12 @@ async def service(
 
 
 async def test_a_reminder_is_sent_once_two_days_before_and_never_for_a_cancelled_meeting(
-    service: tuple[Notifications, Clock], mailbox: Recorder
+    service: tuple[Notifications, Clock], mailbox: Recorder, mongodb_url: str
 ) -> None:
     n, clock = service
     case = Scenario.new()
     citizen = f"karen-{case.tenant}@example.dk"
+    request = people(case, citizen, f"unit-{case.tenant}@example.dk")
     kept = meeting(case)
     called_off = meeting(case, MEETING_START + timedelta(days=7))
     cancel = MeetingCancelled.create(
@@ -89,7 +92,7 @@ async def test_a_reminder_is_sent_once_two_days_before_and_never_for_a_cancelled
         ),
     )
     for event in (
-        people(case, citizen, f"unit-{case.tenant}@example.dk"),
+        request,
         kept,
         called_off,
         cancel,
@@ -109,6 +112,13 @@ async def test_a_reminder_is_sent_once_two_days_before_and_never_for_a_cancelled
     reminders = mailbox.to(citizen)[booking_mails:]
     assert len(reminders) == 1
     assert "kl. 10.00" in reminders[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    # Each NotificationSent of a reminder answers the booking it reminds of.
+    client = create_mongo_client(mongodb_url)
+    deliveries = client[n.settings.database]["notifications"].find({"trigger": "reminder"})
+    sent = [json.loads(entry["payload"]) async for d in deliveries for entry in d["outbox"]]
+    await client.close()
+    assert len(sent) == 3
+    assert all(answers(event, kept) for event in sent)
 
     clock.now = due + timedelta(days=1)  # later rounds send nothing again
     assert await handlers.send_due_reminders(n) == 0

@@ -108,6 +108,7 @@ def requested(
     *,
     family: bool = False,
     citizen_name: str = "Anna Jensen",
+    administration_name: str | None = None,
     citizen: ContactDetails | None = None,
     administration: ContactDetails | None = None,
     companion: ContactDetails | None = None,
@@ -138,6 +139,8 @@ def requested(
                 )
         elif party.party_id == ADMINISTRATION:
             update["contact"] = administration or contact(ADMIN_EMAIL, ADMIN_PHONE)
+            if administration_name is not None:
+                update["name"] = administration_name
         elif party.party_id == SECOND_CITIZEN:
             update["contact"] = second or contact(SECOND_EMAIL, SECOND_PHONE)
             if second_companion:

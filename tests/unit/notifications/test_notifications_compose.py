@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
+import icalendar
 import pytest
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import ContactDetails, FollowUpContact, Location
@@ -480,17 +481,44 @@ def test_no_message_holds_the_conflict_or_anyone_elses_contact_details(channel: 
                 assert address not in everything, (person, message.recipient.person_id)
 
 
-def test_names_are_escaped() -> None:
-    case = a_case(citizen_name="<script>alert('x')</script>")
+@pytest.mark.parametrize("channel", ["email", "sms", "digital_post"])
+def test_names_and_places_read_as_written_in_plain_text_and_calendars(channel: str) -> None:
+    # Mail bodies, Digital Post letters, SMS and .ics files are plain text, not HTML: an
+    # escaped "&" would reach the person as "&amp;".
+    unit = "Center for Børn & Familie"
+    citizen = "Anna <Jensen> O'Hara"
+    place = "Børne- & Ungehuset, Vej 1"
+    reach = {
+        who: contact(email, phone, channel)  # type: ignore[arg-type]
+        for who, email, phone in (
+            ("citizen", CITIZEN_EMAIL, CITIZEN_PHONE),
+            ("administration", ADMIN_EMAIL, ADMIN_PHONE),
+            ("companion", COMPANION_EMAIL, COMPANION_PHONE),
+        )
+    }
+    case = a_case(citizen_name=citizen, administration_name=unit, **reach)
 
-    messages = compose(booked(case), case.contacts, OFFICE)
+    messages = compose(
+        booked(case, location=Location(kind="premises", address=place)), case.contacts, OFFICE
+    )
 
-    citizen, companion = messages[0], messages[2]
-    assert "Kære &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in citizen.text
-    assert "bisidder for &lt;script&gt;" in companion.text
+    by_person = {m.recipient.person_id: m for m in messages}
+    if channel == "sms":
+        assert f"Sted: {place}." in by_person[CITIZEN].text
+    else:
+        assert f"Til {unit}" in by_person[ADMINISTRATION].text
+        assert f"Kære {citizen}" in by_person[CITIZEN].text
+        assert f"bisidder for {citizen}" in by_person[COMPANION].text
+        assert place in by_person[CITIZEN].text
     for message in messages:
-        assert "<script>" not in message.text
-        assert "<script>" not in message.subject
+        everything = message.subject + message.text
+        everything += "".join(a.data.decode() for a in message.attachments)
+        for entity in ("&amp;", "&lt;", "&gt;", "&#39;", "&#34;"):
+            assert entity not in everything
+    if channel == "email":
+        ics = icalendar.Calendar.from_ical(by_person[CITIZEN].attachments[0].data)
+        [event] = ics.walk("VEVENT")
+        assert str(event["LOCATION"]) == place
 
 
 # --- SMS -----------------------------------------------------------------------------------
@@ -506,7 +534,7 @@ GSM7 = set(
     "location",
     [
         Location(kind="premises", address="A" * 500),
-        Location(kind="premises", address="&<>" * 26),  # short, but five times longer escaped
+        Location(kind="premises", address="&<>" * 26),  # what HTML would escape, as written
         Location(kind="premises", address="Vester Voldgade 2A, 1552 København V"),
         Location(kind="video", join_url="https://meet.example/" + "x" * 470),
         Location(kind="video", join_url="https://meet.example/j/1234567890?pwd=abcdef&x=1"),

@@ -45,5 +45,5 @@ def create_app(settings: NotesSettings) -> FastStream:
         mongo=parts.mongo,
         relays=[relay],
         prepare=prepare,
-        background=[periodically(settings.retention_check_seconds, enforce_retention)],
+        background=[periodically(settings.retention_sweep_seconds, enforce_retention)],
     )

@@ -110,6 +110,11 @@ def shred_if_due(
     stored.destroyed_at = n.clock()
     log.info("summary_key_destroyed", reason=reason)
     view = stored.view
+    # Without an event at hand (the retention sweep), the close that started the period is
+    # the cause.
+    closed_by = None
+    if reason == "retention_expired" and view.closed_by is not None:
+        closed_by = UUID(view.closed_by[1])
     return [
         SummaryDestroyed.create(
             tenant=view.tenant,
@@ -117,12 +122,15 @@ def shred_if_due(
             source=n.settings.source,
             data=SummaryDestroyedData(reason_code=reason),
             cause=cause,
+            correlationid=view.correlation_id,
+            causationid=closed_by,
         )
     ]
 
 
 async def destroy_expired(n: Notes) -> int:
-    """The retention rule: keys of cases closed longer than the retention period go."""
+    """The retention sweep: keys of cases closed longer than the retention period go, each
+    with its SummaryDestroyed. Commands refuse such a case already (:func:`gone`)."""
     destroyed = 0
     for tenant, case_id in await n.cases.due_for_retention(n.clock() - n.settings.retention):
         async with n.cases.exclusive(tenant, case_id):
@@ -134,6 +142,14 @@ async def destroy_expired(n: Notes) -> int:
                 await n.cases.store(stored, outgoing=outgoing)
                 destroyed += 1
     return destroyed
+
+
+def gone(stored: StoredCase | None, n: Notes) -> bool:
+    """The case's summaries can no longer be had: its key was destroyed, or the retention
+    period after its close ran out and the sweep has not yet destroyed the key."""
+    if stored is None:
+        return False
+    return stored.destroyed or stored.view.retention_over(n.clock(), n.settings.retention)
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -276,12 +292,14 @@ async def summary_status(query: SummaryStatus, tenant: str, n: Notes) -> Reply:
     if not decision.allowed:
         raise Denied(decision.reason)
     assert stored is not None
+    destroyed = gone(stored, n)
+    summaries = [] if destroyed else stored.summaries
     state = summary_state(
         identity,
         stored.view,
-        summary_count=len(stored.summaries),
-        shared=any(s.shared for s in stored.summaries),
-        destroyed=stored.destroyed,
+        summary_count=len(summaries),
+        shared=any(s.shared for s in summaries),
+        destroyed=destroyed,
         tenant=tenant,
     )
     return Reply(ok=True, summary_state=state)
@@ -339,7 +357,7 @@ async def _require(
         stored.view if stored is not None else None,
         summary_exists=bool(stored and stored.summaries),
         shared=bool(stored and any(s.shared for s in stored.summaries)),
-        destroyed=bool(stored and stored.destroyed),
+        destroyed=gone(stored, n),
         tenant=tenant,
     )
     await n.audit.record(

@@ -28,4 +28,9 @@ class NotesSettings(ServiceSettings):
         default=timedelta(days=90),
         description="How long summaries outlive the case's close before the key is destroyed.",
     )
-    retention_check_seconds: float = 3600.0
+    retention_sweep_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often keys whose retention ran out are destroyed (SummaryDestroyed). "
+        "Every command refuses such a case from the moment the period ends, sweep or not.",
+    )

@@ -7,7 +7,7 @@ Idempotent per (event, recipient, channel): a redelivered event finds its delive
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast, get_args
+from typing import Any, TypeVar, cast, get_args
 from uuid import UUID
 
 import structlog
@@ -29,7 +29,7 @@ from notifications.adapters.reminders import Reminders
 from notifications.channels.base import PermanentFailure, Sender, TransientFailure
 from notifications.domain.compose import ComposeEvent, audience, compose
 from notifications.domain.contacts import CaseContacts, ContactsEvent
-from notifications.domain.message import Channel
+from notifications.domain.message import Cause, Channel
 from notifications.domain.reminders import plan
 from notifications.settings import NotificationsSettings
 
@@ -37,6 +37,7 @@ log = structlog.get_logger("notifications")
 
 CONTACT_EVENTS = get_args(ContactsEvent)
 LEASE = timedelta(minutes=2)
+E = TypeVar("E", bound=CloudEvent)
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,15 @@ async def when_event_notify(event: CloudEvent, n: Notifications) -> None:
         office = n.settings.office_for(event.tenant)
         current = await n.reminders.current(event.tenant, event.data.meeting_id)
         await n.reminders.store(plan(current, event, n.settings.reminder_lead, office.timezone))
-    await _queue(event, str(event.id), event.type, contacts, n)
+    cause = Cause(causation_id=event.id, correlation_id=event.correlationid or event.id)
+    await _queue(event, str(event.id), event.type, cause, contacts, n)
 
 
 async def _queue(
     trigger: ComposeEvent,
     trigger_id: str,
     trigger_name: str,
+    cause: Cause,
     contacts: CaseContacts,
     n: Notifications,
 ) -> int:
@@ -95,7 +98,7 @@ async def _queue(
     added = 0
     for person_id in audience(trigger, contacts):
         if contacts.recipient(person_id) is None:
-            added += await _unreachable(person_id, trigger_name, trigger_id, contacts, n)
+            added += await _unreachable(person_id, trigger_name, trigger_id, cause, contacts, n)
     for message in messages:
         added += await n.deliveries.add(
             tenant=contacts.tenant,
@@ -103,6 +106,7 @@ async def _queue(
             message=message,
             trigger=trigger_name,
             trigger_id=trigger_id,
+            cause=cause,
             now=n.clock(),
         )
     if added:
@@ -112,23 +116,24 @@ async def _queue(
 
 
 async def _unreachable(
-    person_id: str, trigger: str, trigger_id: str, contacts: CaseContacts, n: Notifications
+    person_id: str,
+    trigger: str,
+    trigger_id: str,
+    cause: Cause,
+    contacts: CaseContacts,
+    n: Notifications,
 ) -> bool:
     person = contacts.people.get(person_id)
     channel: Channel = person.preferred_channel if person is not None else "email"
-    failed = NotificationFailed.create(
-        tenant=contacts.tenant,
-        case_id=contacts.case_id,
-        source=n.settings.source,
-        data=NotificationFailedData(
-            notification_id=f"{trigger_id}:{person_id}:unreachable",
-            recipient_id=person_id,
-            channel=channel,
-            trigger=trigger,
-            trigger_event_id=trigger_id,
-            reason_code="no_address",
-        ),
+    data = NotificationFailedData(
+        notification_id=f"{trigger_id}:{person_id}:unreachable",
+        recipient_id=person_id,
+        channel=channel,
+        trigger=trigger,
+        trigger_event_id=trigger_id,
+        reason_code="no_address",
     )
+    failed = _answering(NotificationFailed, contacts.tenant, contacts.case_id, data, cause, n)
     log.warning("notification_failed", reason="no_address", recipient_id=person_id)
     return await n.deliveries.add_unreachable(
         tenant=contacts.tenant,
@@ -156,7 +161,9 @@ async def send_due_reminders(n: Notifications) -> int:
         contacts = await n.contacts.get(reminder.tenant, reminder.case_id)
         if contacts is not None:
             trigger_id = f"reminder:{reminder.meeting_id}:{reminder.starts_at:%Y%m%dT%H%M}"
-            queued += await _queue(reminder, trigger_id, "reminder", contacts, n)
+            booking = reminder.trigger_event_id
+            cause = Cause(booking, reminder.correlation_id or booking)
+            queued += await _queue(reminder, trigger_id, "reminder", cause, contacts, n)
         await n.reminders.sent(document)
     return queued
 
@@ -198,11 +205,13 @@ async def _deliver(delivery: dict[str, Any], n: Notifications) -> None:
                 reason=code,
             )
         else:
-            sent = NotificationSent.create(
-                tenant=delivery["tenant"],
-                case_id=UUID(delivery["case_id"]),
-                source=n.settings.source,
-                data=_data(delivery),
+            sent = _answering(
+                NotificationSent,
+                delivery["tenant"],
+                UUID(delivery["case_id"]),
+                _data(delivery),
+                Deliveries.cause_of(delivery),
+                n,
             )
             await n.deliveries.finish(
                 delivery["_id"],
@@ -215,11 +224,13 @@ async def _deliver(delivery: dict[str, Any], n: Notifications) -> None:
 
 
 async def _failed(delivery: dict[str, Any], attempts: int, code: str, n: Notifications) -> None:
-    failed = NotificationFailed.create(
-        tenant=delivery["tenant"],
-        case_id=UUID(delivery["case_id"]),
-        source=n.settings.source,
-        data=NotificationFailedData(**_data(delivery).model_dump(), reason_code=code),
+    failed = _answering(
+        NotificationFailed,
+        delivery["tenant"],
+        UUID(delivery["case_id"]),
+        NotificationFailedData(**_data(delivery).model_dump(), reason_code=code),
+        Deliveries.cause_of(delivery),
+        n,
     )
     await n.deliveries.finish(
         delivery["_id"],
@@ -229,6 +240,20 @@ async def _failed(delivery: dict[str, Any], attempts: int, code: str, n: Notific
         detail={"failure": code, "failed_at": n.clock()},
     )
     log.warning("notification_failed", reason=code)
+
+
+def _answering(
+    kind: type[E], tenant: str, case_id: UUID, data: object, cause: Cause | None, n: Notifications
+) -> E:
+    """NotificationSent or NotificationFailed, in the conversation of the event it answers."""
+    return kind.create(
+        tenant=tenant,
+        case_id=case_id,
+        source=n.settings.source,
+        data=data,
+        correlationid=cause.correlation_id if cause is not None else None,
+        causationid=cause.causation_id if cause is not None else None,
+    )
 
 
 def _data(delivery: dict[str, Any]) -> NotificationData:

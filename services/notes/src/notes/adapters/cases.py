@@ -93,7 +93,11 @@ class NotesCases:
     async def due_for_retention(self, closed_before: datetime) -> list[tuple[str, UUID]]:
         """Cases closed before ``closed_before`` whose key still exists."""
         cursor = self._collection.find(
-            {"closed_at": {"$lte": closed_before}, "destroyed_because": None},
+            {
+                "closed_at": {"$lte": closed_before},
+                "destroyed_because": None,
+                "data_key": {"$ne": None},
+            },
             {"tenant": 1, "case_id": 1},
         )
         return [(d["tenant"], UUID(d["case_id"])) async for d in cursor]

@@ -219,9 +219,14 @@ class NotesCase:
             return "consent_withdrawn"
         if self.withdrawn:
             return "case_withdrawn"
-        if self.closed_at is not None and self.closed_at + retention <= now:
+        if self.retention_over(now, retention):
             return "retention_expired"
         return None
+
+    def retention_over(self, now: datetime, retention: timedelta) -> bool:
+        """The case closed at least ``retention`` before ``now``: its summaries are gone from
+        that moment, whether or not the key has been destroyed yet."""
+        return self.closed_at is not None and self.closed_at + retention <= now
 
     def membership(self, identity: Identity) -> Membership | None:
         """What the verified person is in this case, or ``None``.

@@ -2,13 +2,15 @@
 
 A delivery is one message to one person on one channel, keyed by what caused it, the
 recipient and the channel: the same event delivered twice can never create a second
-delivery. Its state (pending, sent, failed), attempts and next attempt are kept with it, and
-its NotificationSent/Failed event goes out through the document's outbox.
+delivery. Its state (pending, sent, failed), attempts and next attempt are kept with it, as
+are the correlation and causation ids its NotificationSent/Failed event carries; that event
+goes out through the document's outbox.
 """
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from mediation_contracts.envelope import CloudEvent
 from mediation_runtime.outbox import outbox_entry
@@ -17,7 +19,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from notifications.domain.message import Message
+from notifications.domain.message import Cause, Message
 
 _MESSAGE = TypeAdapter(Message)
 
@@ -44,6 +46,7 @@ class Deliveries:
         message: Message,
         trigger: str,
         trigger_id: str,
+        cause: Cause,
         now: datetime,
     ) -> bool:
         """A new pending delivery; False when this one exists already (a redelivery)."""
@@ -64,6 +67,8 @@ class Deliveries:
                     "recipient_id": message.recipient.person_id,
                     "channel": message.channel,
                     "message": _MESSAGE.dump_json(message).decode(),
+                    "correlation_id": str(cause.correlation_id),
+                    "causation_id": str(cause.causation_id),
                     "outbox": [],
                 }
             )
@@ -135,6 +140,13 @@ class Deliveries:
     @staticmethod
     def message_of(delivery: dict[str, Any]) -> Message:
         return _MESSAGE.validate_json(delivery["message"])
+
+    @staticmethod
+    def cause_of(delivery: dict[str, Any]) -> Cause | None:
+        """None for a delivery queued before the ids were kept with it."""
+        if "causation_id" not in delivery:
+            return None
+        return Cause(UUID(delivery["causation_id"]), UUID(delivery["correlation_id"]))
 
     async def finish(
         self,

@@ -41,8 +41,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseClosed,
@@ -71,15 +70,16 @@ SMS_MAX_CHARS = 320
 SEQUENCE_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 _COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
-# Autoescaping although every output is plain text: names, addresses and links come from
-# outside (a citizen portal, case systems) and end up in emails, Digital Post letters and
-# calendar entries that some programs show as HTML. Escaping makes "<script>" or a forged
-# link in a name inert wherever the text lands, and it is on by default, so a new template
-# cannot forget it. The cost: "&" in a value shows as "&amp;". Video links are the one value
-# that must keep "&"; they pass only through :func:`_safe_url`.
+# No HTML escaping: every output is plain text (a text/plain mail body, a Digital Post
+# letter's text, an SMS, .ics values, which icalendar escapes by iCalendar's own rules), so
+# names and addresses appear as written ("Børn & Familie", never "Børn &amp; Familie").
+# Values from outside (a citizen portal, case systems) cannot become markup in plain text;
+# what they could do there is carry a forged link, which is why a video link is given only
+# when it is a plain https URL (:func:`_safe_url`). An HTML part, should one be added, must
+# be rendered from templates of its own with autoescaping on.
 _ENV = Environment(
     loader=PackageLoader("notifications", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
+    autoescape=False,  # noqa: S701 - plain text only, see above
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
@@ -124,7 +124,7 @@ class _Meeting:
     format: MeetingFormat | None
     location_kind: Literal["premises", "phone", "video"] | None
     address: str | None
-    join_url: Markup | None
+    join_url: str | None
     date: str
     when: str
     when_sms: str
@@ -395,13 +395,13 @@ def _with_previous(
     )
 
 
-def _safe_url(url: str | None) -> Markup | None:
-    """A video link kept verbatim (its "&" must survive) only when it is a plain https URL:
-    no spaces, quotes or angle brackets, so it cannot carry markup. Anything else is left out
-    and the text says the link will come from the office."""
+def _safe_url(url: str | None) -> str | None:
+    """A video link only when it is a plain https URL: no spaces, quotes or angle brackets,
+    so it cannot pass for text around it or lead a mail program elsewhere. Anything else is
+    left out and the text says the link will come from the office."""
     if url is None or not _SAFE_URL.fullmatch(url):
         return None
-    return Markup(url)  # noqa: S704 - checked above: only URL characters, no markup
+    return url
 
 
 def _when(

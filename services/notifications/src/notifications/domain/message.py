@@ -4,9 +4,19 @@ content, the description of the conflict, or another party's contact details."""
 
 from dataclasses import dataclass, field
 from typing import Literal
+from uuid import UUID
 
 Channel = Literal["email", "sms", "digital_post"]
 Language = Literal["da", "en"]
+
+
+@dataclass(frozen=True)
+class Cause:
+    """The event a message answers (for a reminder, the booking it reminds of) and that
+    event's conversation: the message's NotificationSent or NotificationFailed carries both."""
+
+    causation_id: UUID
+    correlation_id: UUID
 
 
 @dataclass(frozen=True)

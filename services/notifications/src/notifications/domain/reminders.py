@@ -60,6 +60,9 @@ class Reminder:
     participants: tuple[Participant, ...]
     due_at: datetime
     trigger_event_id: UUID  # the booking or move it reminds of (NotificationSent's trigger)
+    # That event's conversation, which the reminder's NotificationSent carries on. None in
+    # plans stored before it was kept: the booking's own id stands in then.
+    correlation_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ def plan(
             participants=tuple(data.participants),
             due_at=due_at,
             trigger_event_id=event.id,
+            correlation_id=event.correlationid or event.id,
         )
     return ReminderPlan(
         tenant=event.tenant,

@@ -3,8 +3,18 @@
 A booking inserts a document for every (mediator, note-taker, room) and every granule of the
 meeting plus its trailing buffer, keyed ``<tenant>|<resource>|<granule start>``. The database
 rejects a second document with the same key, atomically, on FerretDB as on MongoDB (unlike a
-conditional update, see mediation_runtime.locks), so of two racing bookings exactly one wins.
-The loser's partial insert is removed again.
+conditional update, see mediation_runtime.locks), so no two bookings ever hold one key.
+
+Of racing bookings exactly one wins because every booking takes its keys one at a time, in
+one order shared by all (the sorted keys), and stops at the first key another holds. A
+refused booking held only keys below the one it was refused, and the booking holding that key
+goes on only with keys above it, so refusals cannot go round in a circle: the booking that
+took the highest contested key is refused by no one. An ordered ``insert_many`` does not give
+this: FerretDB 1.24 inserts in batches of 100 and goes on with the next batch after a
+duplicate key, and its ``nInserted`` then says nothing about which documents it inserted. A
+refused booking removes the keys it inserted itself, and only documents carrying its own
+meeting id, never by what a server reports. A crash half-way leaves keys that the orphan
+sweep (``held_before``, by ``reserved_at``) releases.
 """
 
 from collections.abc import Iterator
@@ -14,7 +24,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
+from pymongo.errors import DuplicateKeyError
 
 
 @dataclass(frozen=True)
@@ -62,22 +72,31 @@ class Reservations:
             document["_id"]
             async for document in self._collection.find({"meeting_id": meeting_id}, {"_id": 1})
         }
-        new = [
-            {"_id": key, "meeting_id": meeting_id, "tenant": tenant, "resource": resource, "at": at}
-            for key, (resource, at) in wanted.items()
-            if key not in held
-        ]
-        if new:
+        taken: list[str] = []  # the keys this call inserted, in order
+        reserved_at = datetime.now(UTC)
+        for key in sorted(wanted.keys() - held):
+            resource, at = wanted[key]
             try:
-                await self._collection.insert_many(new, ordered=True)
-            except BulkWriteError as error:
-                inserted = [document["_id"] for document in new[: error.details["nInserted"]]]
-                await self._collection.delete_many({"_id": {"$in": inserted}})
-                taken = new[error.details["writeErrors"][0]["index"]]
-                raise SlotTaken(taken["resource"], taken["at"]) from None
-        stale = sorted(held - wanted.keys())
-        if stale:
-            await self._collection.delete_many({"_id": {"$in": stale}})
+                await self._collection.insert_one(
+                    {
+                        "_id": key,
+                        "meeting_id": meeting_id,
+                        "tenant": tenant,
+                        "resource": resource,
+                        "at": at,
+                        "reserved_at": reserved_at,
+                    }
+                )
+            except DuplicateKeyError:
+                await self._remove(meeting_id, taken)
+                raise SlotTaken(resource, at) from None
+            taken.append(key)
+        await self._remove(meeting_id, sorted(held - wanted.keys()))
+
+    async def _remove(self, meeting_id: str, keys: list[str]) -> None:
+        """Remove those of ``keys`` that carry ``meeting_id``: never another booking's."""
+        if keys:
+            await self._collection.delete_many({"_id": {"$in": keys}, "meeting_id": meeting_id})
 
     async def release(self, meeting_id: str) -> None:
         await self._collection.delete_many({"meeting_id": meeting_id})
