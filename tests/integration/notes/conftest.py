@@ -7,8 +7,10 @@ import nats
 import pytest
 from nats.aio.client import Client
 from notes.dev_identity import DevIdentity
+from notes.proof_keys import make_key_pair
 
 from tests.integration.service_process import ServiceProcess
+from tests.proofs import Prover
 
 
 @pytest.fixture(scope="session")
@@ -22,8 +24,25 @@ def master_key() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+@pytest.fixture(scope="session")
+def proof_key_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Notes' proof key pair: (private, public)."""
+    return make_key_pair(tmp_path_factory.mktemp("proof-key"))
+
+
+@pytest.fixture(scope="session")
+def prove(identity_provider: DevIdentity, proof_key_files: tuple[Path, Path]) -> Prover:
+    """Gives an assignment a valid proof, as the mediator client does."""
+    return Prover(identity_provider, proof_key_files[1])
+
+
 def notes_process(
-    nats_url: str, mongodb_url: str, log: Path, identity: DevIdentity, master_key: str
+    nats_url: str,
+    mongodb_url: str,
+    log: Path,
+    identity: DevIdentity,
+    master_key: str,
+    proof_key_file: Path,
 ) -> ServiceProcess:
     return ServiceProcess(
         "notes",
@@ -32,6 +51,7 @@ def notes_process(
         log,
         NOTES_MASTER_KEY=master_key,
         NOTES_JWKS_FILE=str(identity.directory / "jwks.json"),
+        NOTES_PROOF_KEY_FILE=str(proof_key_file),
         NOTES_RETENTION="PT2S",  # closed cases lose their key two seconds after closing
         NOTES_RETENTION_CHECK_SECONDS="0.3",
     )
@@ -44,6 +64,7 @@ def notes(
     tmp_path_factory: pytest.TempPathFactory,
     identity_provider: DevIdentity,
     master_key: str,
+    proof_key_files: tuple[Path, Path],
 ) -> Iterator[ServiceProcess]:
     process = notes_process(
         nats_url,
@@ -51,6 +72,7 @@ def notes(
         tmp_path_factory.mktemp("notes") / "log",
         identity_provider,
         master_key,
+        proof_key_files[0],
     )
     process.start()
     yield process
