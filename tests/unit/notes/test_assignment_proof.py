@@ -8,6 +8,7 @@ client's code, so that both sides are held to the documented format.
 import json
 import time
 from datetime import UTC, datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -18,7 +19,7 @@ from mediation_contracts.events import MediatorAssigned
 from notes.assignment_proof import AssignmentProofs, ProofRefused
 from notes.dev_identity import DevIdentity
 from notes.domain.identity import Identity
-from notes.identity import TokenVerifier
+from notes.identity import KeysUnavailable, TokenVerifier
 from notes.proof_keys import load_private_keys, make_key_pair
 
 from tests.factories import MEDIATOR, NOTE_TAKER, TENANT, mediator_assigned
@@ -266,6 +267,20 @@ def test_a_sealed_unsigned_token_is_refused(
 ) -> None:
     token = ".".join(dev.mint(MEDIATOR, "mediator", TENANT).split(".")[:2]) + "."
     assert refusal(proofs, prove(assignment(), token=token), token) == "invalid_token:unsigned"
+
+
+def test_an_unreachable_identity_provider_is_an_outage_not_a_refusal(
+    dev: DevIdentity, key_files: tuple[Path, Path], prove: Prover
+) -> None:
+    """The assignment is retried later (and dead-lettered only when retries run out)."""
+    with ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler) as closed:
+        port = closed.server_address[1]
+    verifier = TokenVerifier.from_url(
+        f"http://127.0.0.1:{port}/jwks", audience=AUDIENCE, timeout_seconds=2
+    )
+    proofs = AssignmentProofs(load_private_keys(key_files[0]), verifier)
+    with pytest.raises(KeysUnavailable):
+        proofs.actor(prove(assignment()), now())
 
 
 # --- notes' keys ------------------------------------------------------------------------------

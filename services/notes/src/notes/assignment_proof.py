@@ -19,7 +19,9 @@ notes applies once.
    (``event_in_future``);
 4. the token verifies as for a command (signature, issuer, audience, tenant), except that it
    must have been valid at the event's time, not now: an assignment may be applied late (a
-   consumer catching up, a dead letter replayed) (``invalid_token:<reason>``).
+   consumer catching up, a dead letter replayed) (``invalid_token:<reason>``). When the
+   identity provider's keys cannot be fetched, :class:`~notes.identity.KeysUnavailable`
+   goes up instead: an outage, retried like any, not a verdict on the proof.
 
 Whether the person it names may make this assignment is the access policy's
 (:func:`notes.domain.access.may_assign`).
@@ -35,7 +37,7 @@ from mediation_contracts.events import AssignmentProof, MediatorAssigned
 from pydantic import ValidationError
 
 from notes.domain.identity import Identity
-from notes.identity import InvalidToken, TokenVerifier
+from notes.identity import InvalidToken, KeysUnavailable, TokenVerifier
 from notes.proof_keys import ALGORITHM, ENCRYPTION
 
 _REGISTRY: Final = jwe.JWERegistry(algorithms=[ALGORITHM, ENCRYPTION])
@@ -74,6 +76,8 @@ class AssignmentProofs:
             raise ProofRefused("event_in_future")
         try:
             return self._verifier.verify(proof.token, event.tenant, at=event.time)
+        except KeysUnavailable:
+            raise  # the identity provider is unreachable: retry later, do not refuse
         except InvalidToken as invalid:
             raise ProofRefused(f"invalid_token:{invalid.reason}") from None
 
