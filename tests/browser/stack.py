@@ -11,8 +11,10 @@ from pathlib import Path
 
 from mediator_client.users import add_user
 from notes.dev_identity import DevIdentity
+from notes.proof_keys import make_key_pair
 
 from tests.integration.service_process import ServiceProcess
+from tests.proofs import Prover
 from tests.secure_bus import LiveBus
 
 PASSWORD = "browser-test-password"
@@ -35,6 +37,7 @@ class ClientProcess(ServiceProcess):
 class Stack:
     tenant: str
     bus: LiveBus
+    prove: Prover
     url: str = ""
     outbox: Path = Path()
     processes: list[ServiceProcess] = field(default_factory=list)
@@ -76,8 +79,14 @@ def quick_meetings_policy(now: datetime | None = None) -> dict[str, object]:
 
 def start_stack(bus: LiveBus, mongodb_url: str, base: Path) -> Stack:
     tenant = f"b-{secrets.token_hex(4)}"
-    stack = Stack(tenant=tenant, bus=bus, outbox=base / "outbox")
     identity = DevIdentity.create(base / "dev-identity")
+    proof_key, notes_public_key = make_key_pair(identity.directory)
+    stack = Stack(
+        tenant=tenant,
+        bus=bus,
+        prove=Prover(identity, notes_public_key),
+        outbox=base / "outbox",
+    )
     users_file = base / "mediator-users.json"
     for username, staff_id, name in MEDIATORS:
         add_user(
@@ -106,6 +115,7 @@ def start_stack(bus: LiveBus, mongodb_url: str, base: Path) -> Stack:
             NOTES_MASTER_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
             NOTES_JWKS_FILE=str(identity.jwks_path),
             NOTES_TOKEN_ISSUER=identity.issuer,
+            NOTES_PROOF_KEY_FILE=str(proof_key),
         ),
         ServiceProcess(
             "notifications",
@@ -124,6 +134,7 @@ def start_stack(bus: LiveBus, mongodb_url: str, base: Path) -> Stack:
         MEDIATOR_PORT="0",
         MEDIATOR_USERS_FILE=str(users_file),
         MEDIATOR_DEV_IDENTITY_DIR=str(identity.directory),
+        MEDIATOR_NOTES_PUBLIC_KEY_FILE=str(notes_public_key),
         MEDIATOR_SESSION_SECRET=secrets.token_urlsafe(48),
     )
     try:

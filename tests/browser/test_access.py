@@ -42,7 +42,8 @@ async def ask_intake(stack: Stack, case_id: UUID, viewer: str) -> Reply:
 
 
 async def mediator1_case(stack: Stack) -> tuple[UUID, str]:
-    """A case that mediator1 has taken, sent the way another municipal system would."""
+    """A case that mediator1 has taken (with the proof notes needs), sent the way another
+    municipal system would."""
     case_id, reference = uuid4(), f"SAG-{secrets.token_hex(3).upper()}"
     request = CaseRequestedData(
         requester=Requester(kind="citizen", party_id="citizen-1", consents=True),
@@ -56,11 +57,13 @@ async def mediator1_case(stack: Stack) -> tuple[UUID, str]:
     )
     events = [
         CaseRequested.create(tenant=stack.tenant, case_id=case_id, source="/test", data=request),
-        MediatorAssigned.create(
-            tenant=stack.tenant,
-            case_id=case_id,
-            source="/test",
-            data=MediatorAssignedData(mediator_id="mediator-1"),
+        stack.prove(
+            MediatorAssigned.create(
+                tenant=stack.tenant,
+                case_id=case_id,
+                source="/test",
+                data=MediatorAssignedData(mediator_id="mediator-1"),
+            )
         ),
     ]
     connection = await stack.bus.connect()

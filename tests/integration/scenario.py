@@ -103,10 +103,13 @@ class Scenario:
             CaseAssessedData(decision=decision, reason=reason, assessed_by=self.mediator),
         )
 
-    def assign(self, note_taker: str | None = None) -> MediatorAssigned:
+    def assign(
+        self, note_taker: str | None = None, *, mediator: str | None = None
+    ) -> MediatorAssigned:
+        """The case's mediator (or ``mediator``) assigned, without a proof (see tests.proofs)."""
         return self._event(
             MediatorAssigned,
-            MediatorAssignedData(mediator_id=self.mediator, note_taker_id=note_taker),
+            MediatorAssignedData(mediator_id=mediator or self.mediator, note_taker_id=note_taker),
         )
 
     def consent(self, party_id: str) -> ConsentGiven:

@@ -3,6 +3,7 @@
 import asyncio
 import os
 import signal
+import stat
 import sys
 import urllib.request
 from pathlib import Path
@@ -100,12 +101,16 @@ async def test_starts_the_mediator_client_and_prints_its_address_and_demo_login(
         "MONGODB_URL": mongodb_url,
         "MEDIATION_CLIENT_PORT": str(port),
     }
-    runner = await start_runner(env, "mediator_client")
+    runner = await start_runner(env, "notes", "mediator_client")
     try:
         table = (await read_until(runner, b"Stop with")).decode()
         assert f"http://localhost:{port}/" in table
         assert "mediator1 / " in table
-        assert (tmp_path / "var" / "dev-identity" / "mediator-users.json").is_file()
+        secrets = tmp_path / "var" / "dev-identity"
+        assert (secrets / "mediator-users.json").is_file()
+        # Notes' proof key pair: notes started with the private half, the client the public.
+        assert stat.S_IMODE((secrets / "notes-proof-key.json").stat().st_mode) == 0o600
+        assert (secrets / "notes-proof-key.public.json").is_file()
 
         login_page = await asyncio.wait_for(_first_answer(f"http://127.0.0.1:{port}/login"), 30)
         assert "Log ind" in login_page
@@ -114,6 +119,7 @@ async def test_starts_the_mediator_client_and_prints_its_address_and_demo_login(
         rest, _ = await asyncio.wait_for(runner.communicate(), timeout=60)
     assert runner.returncode == 0, rest.decode()
     assert b"mediator_client (exit 0)" in rest, rest.decode()  # a graceful stop
+    assert b"notes (exit 0)" in rest, rest.decode()
     assert port_is_free(port)
 
 

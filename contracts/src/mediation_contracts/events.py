@@ -5,11 +5,12 @@ Each class documents its producers, consumers and sensitivity; the JSON Schemas 
 Within v1, fields may be added but never removed or retyped.
 """
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
+from uuid import UUID
 
 from pydantic import Field, StringConstraints, model_validator
 
-from mediation_contracts.envelope import CloudEvent, OpaqueId, Payload, UtcDatetime
+from mediation_contracts.envelope import CloudEvent, OpaqueId, Payload, Tenant, UtcDatetime
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -175,13 +176,28 @@ class CaseAssessed(CloudEvent):
     data: CaseAssessedData
 
 
+# A compact JWE; room for an identity token of 16 KiB once sealed and base64url-encoded.
+SealedProof = Annotated[str, StringConstraints(min_length=1, max_length=32_768)]
+
+
 class MediatorAssignedData(Payload):
     mediator_id: OpaqueId
     note_taker_id: OpaqueId | None = None
+    proof: SealedProof | None = Field(
+        default=None,
+        description="Who made this assignment, for notes, which grants the mediator and "
+        "note-taker access to the case's summaries only with it. A compact JWE "
+        "(alg ECDH-ES+A256KW, enc A256GCM, kid of the key) sealed to notes' public proof key, "
+        "so only notes can open it. Its plaintext is a JSON object: `token`, the acting "
+        "person's identity token (the signed JWT they use for notes' commands), and the one "
+        "event it authorises: `event_id`, `tenant`, `case_id`, `time` (this event's), "
+        "`mediator_id` and `note_taker_id` (null when none). Intake and scheduling ignore it.",
+    )
 
 
 class MediatorAssigned(CloudEvent):
-    """A mediator (and optionally a note-taker) takes the case; a later one replaces them."""
+    """A mediator (and optionally a note-taker) takes the case; a later one replaces them.
+    Notes lets them read the case's summaries only with a proof of who made it (`proof`)."""
 
     aggregate = "mediator"
     event = "assigned"
@@ -190,6 +206,55 @@ class MediatorAssigned(CloudEvent):
     consumers = ("intake", "scheduling", "notes")
     type: Literal["dk.mediation.mediator.assigned.v1"]
     data: MediatorAssignedData
+
+
+class AssignmentProof(Payload):
+    """The plaintext of ``MediatorAssignedData.proof``: the identity token of the person who
+    made the assignment, bound to the one event it authorises. Never sent in clear: the
+    producer seals it to notes' public key, and only notes opens it."""
+
+    BINDING: ClassVar[tuple[str, ...]] = (
+        "event_id",
+        "tenant",
+        "case_id",
+        "time",
+        "mediator_id",
+        "note_taker_id",
+    )
+
+    token: str = Field(
+        min_length=1,
+        max_length=16_384,
+        repr=False,  # a bearer token: never in a repr, a log line or an error
+        description="The acting person's identity token, as sent with notes' commands.",
+    )
+    event_id: UUID
+    tenant: Tenant
+    case_id: UUID
+    time: UtcDatetime
+    mediator_id: OpaqueId
+    note_taker_id: OpaqueId | None
+
+    @classmethod
+    def of(cls, event: MediatorAssigned, token: str) -> Self:
+        """The proof that whoever ``token`` names made exactly ``event``."""
+        return cls(
+            token=token,
+            event_id=event.id,
+            tenant=event.tenant,
+            case_id=event.subject,
+            time=event.time,
+            mediator_id=event.data.mediator_id,
+            note_taker_id=event.data.note_taker_id,
+        )
+
+    def mismatch(self, event: MediatorAssigned) -> str | None:
+        """The first bound field in which ``event`` is not the one this proof authorises."""
+        expected = AssignmentProof.of(event, self.token)
+        return next(
+            (name for name in self.BINDING if getattr(self, name) != getattr(expected, name)),
+            None,
+        )
 
 
 class ConsentRequestedData(Payload):

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from tests.integration.bus import events_of, publish, read_stream, wait_for
 from tests.integration.scenario import Scenario
 from tests.integration.service_process import ServiceProcess
+from tests.proofs import Prover
 from tests.secure_bus import LiveBus
 
 pytestmark = pytest.mark.integration
@@ -98,8 +99,11 @@ def callers(nc: Client, case: Scenario, idp: DevIdentity) -> dict[str, Caller]:
     }
 
 
-async def open_case(js: JetStreamContext, case: Scenario, *, consent: bool = True) -> None:
-    events = [case.request(), case.assign(note_taker=NOTE_TAKER)]
+async def open_case(
+    js: JetStreamContext, case: Scenario, prove: Prover, *, consent: bool = True
+) -> None:
+    """Requested, taken by its mediator (with a note-taker, proven), the citizen's wish."""
+    events = [case.request(), prove(case.assign(note_taker=NOTE_TAKER))]
     if consent:
         events.append(case.summary_consent())
     for event in events:
@@ -127,11 +131,15 @@ EXPECTED = {
 
 
 async def test_every_role_times_every_action(
-    notes: ServiceProcess, js: JetStreamContext, nc: Client, identity_provider: DevIdentity
+    notes: ServiceProcess,
+    js: JetStreamContext,
+    nc: Client,
+    identity_provider: DevIdentity,
+    prove: Prover,
 ) -> None:
     case = Scenario.new()
     people = callers(nc, case, identity_provider)
-    await open_case(js, case)
+    await open_case(js, case, prove)
     await wait_for(lambda: writes_allowed(people["mediator of the case"]), what="notes' view")
     for party in (case.citizen, case.administration):
         await publish(js, case.agree_to_share(party))
@@ -180,10 +188,11 @@ async def test_forged_expired_wrong_audience_wrong_tenant_and_unsigned_tokens_ar
     js: JetStreamContext,
     nc: Client,
     identity_provider: DevIdentity,
+    prove: Prover,
     tmp_path: Any,
 ) -> None:
     case = Scenario.new()
-    await open_case(js, case)
+    await open_case(js, case, prove)
     genuine = Caller(nc, case, identity_provider.mint(case.mediator, "mediator", case.tenant))
     await wait_for(lambda: writes_allowed(genuine), what="notes' view")
     impostor = DevIdentity.create(tmp_path / "impostor")
@@ -223,10 +232,11 @@ async def test_no_plaintext_in_the_database_logs_or_dead_letters(
     js: JetStreamContext,
     nc: Client,
     identity_provider: DevIdentity,
+    prove: Prover,
     mongodb_url: str,
 ) -> None:
     case = Scenario.new()
-    await open_case(js, case)
+    await open_case(js, case, prove)
     mediator = Caller(nc, case, identity_provider.mint(case.mediator, "mediator", case.tenant))
     written = await wait_for(lambda: writes_allowed(mediator), what="a written summary")
     assert written.summary_id
@@ -259,13 +269,14 @@ async def test_writing_before_consent_is_refused_and_consent_withdrawal_destroys
     js: JetStreamContext,
     nc: Client,
     identity_provider: DevIdentity,
+    prove: Prover,
     bus: LiveBus,
     mongodb_url: str,
     tmp_path: Any,
     master_key: str,
 ) -> None:
     case = Scenario.new()
-    await open_case(js, case, consent=False)
+    await open_case(js, case, prove, consent=False)
     mediator = Caller(nc, case, identity_provider.mint(case.mediator, "mediator", case.tenant))
     refused = await wait_for(lambda: refusal(mediator, "no_summary_consent"), what="the case")
     assert "referat" in refused.message_da
@@ -306,11 +317,12 @@ async def test_case_withdrawal_and_retention_after_close_destroy_the_key(
     js: JetStreamContext,
     nc: Client,
     identity_provider: DevIdentity,
+    prove: Prover,
     ending: str,
     reason: str,
 ) -> None:
     case = Scenario.new()
-    await open_case(js, case)
+    await open_case(js, case, prove)
     mediator = Caller(nc, case, identity_provider.mint(case.mediator, "mediator", case.tenant))
     await wait_for(lambda: writes_allowed(mediator), what="a written summary")
 

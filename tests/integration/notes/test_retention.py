@@ -15,6 +15,7 @@ from tests.integration.notes.test_summary_status_query import (
     code,
 )
 from tests.integration.service_process import ServiceProcess
+from tests.proofs import Prover
 
 pytestmark = pytest.mark.integration
 
@@ -23,9 +24,13 @@ NOTES_ENV = {"NOTES_RETENTION": "PT2S", "NOTES_RETENTION_SWEEP_SECONDS": "3600"}
 
 
 async def test_once_retention_ran_out_every_command_refuses_before_the_sweep_came(
-    notes: ServiceProcess, js: JetStreamContext, nc: Client, identity_provider: DevIdentity
+    notes: ServiceProcess,
+    js: JetStreamContext,
+    nc: Client,
+    identity_provider: DevIdentity,
+    prove: Prover,
 ) -> None:
-    case, mediator = await case_with_summary(js, nc, identity_provider)
+    case, mediator = await case_with_summary(js, nc, identity_provider, prove)
     note_taker = Caller(nc, case, identity_provider.mint(NOTE_TAKER, "note_taker", case.tenant))
     for party in (case.citizen, case.administration):
         await publish(js, case.agree_to_share(party))

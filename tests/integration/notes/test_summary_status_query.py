@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from tests.integration.bus import publish, wait_for
 from tests.integration.scenario import SOURCE, Scenario
 from tests.integration.service_process import ServiceProcess
+from tests.proofs import Prover
 
 pytestmark = pytest.mark.integration
 
@@ -100,13 +101,17 @@ def code(reply: Reply) -> str | None:
 
 
 async def case_with_summary(
-    js: JetStreamContext, nc: Client, identity_provider: DevIdentity
+    js: JetStreamContext, nc: Client, identity_provider: DevIdentity, prove: Prover
 ) -> tuple[Scenario, Caller]:
     """A new case with a note-taker, the citizen's wish and one summary written by its
     mediator; returns the case and the mediator."""
     case = Scenario.new()
     mediator = Caller(nc, case, identity_provider.mint(case.mediator, "mediator", case.tenant))
-    for event in (case.request(), case.assign(note_taker=NOTE_TAKER), case.summary_consent()):
+    for event in (
+        case.request(),
+        prove(case.assign(note_taker=NOTE_TAKER)),
+        case.summary_consent(),
+    ):
         await publish(js, event)
     await mediator.state_when(lambda s: "write" in s.allowed, what="notes' view of the case")
     assert (await mediator.write()).ok
@@ -114,13 +119,17 @@ async def case_with_summary(
 
 
 async def test_the_state_follows_the_case_and_matches_what_the_commands_allow(
-    notes: ServiceProcess, js: JetStreamContext, nc: Client, identity_provider: DevIdentity
+    notes: ServiceProcess,
+    js: JetStreamContext,
+    nc: Client,
+    identity_provider: DevIdentity,
+    prove: Prover,
 ) -> None:
     case = Scenario.new()
     mint = identity_provider.mint
     mediator = Caller(nc, case, mint(case.mediator, "mediator", case.tenant))
     note_taker = Caller(nc, case, mint(NOTE_TAKER, "note_taker", case.tenant))
-    for event in (case.request(), case.assign(note_taker=NOTE_TAKER)):
+    for event in (case.request(), prove(case.assign(note_taker=NOTE_TAKER))):
         await publish(js, event)
 
     # Before the citizen asked for a summary: nothing may be written, the citizen is missing.
@@ -194,9 +203,13 @@ async def test_the_state_follows_the_case_and_matches_what_the_commands_allow(
 
 
 async def test_everyone_else_is_refused_as_by_the_other_notes_commands(
-    notes: ServiceProcess, js: JetStreamContext, nc: Client, identity_provider: DevIdentity
+    notes: ServiceProcess,
+    js: JetStreamContext,
+    nc: Client,
+    identity_provider: DevIdentity,
+    prove: Prover,
 ) -> None:
-    case, mediator = await case_with_summary(js, nc, identity_provider)
+    case, mediator = await case_with_summary(js, nc, identity_provider, prove)
     mint = identity_provider.mint
     trail_before = await mediator.audit()
     assert trail_before.audit is not None
@@ -235,7 +248,11 @@ async def test_everyone_else_is_refused_as_by_the_other_notes_commands(
 
 
 async def test_a_family_case_lists_the_citizen_whose_wish_is_still_missing(
-    notes: ServiceProcess, js: JetStreamContext, nc: Client, identity_provider: DevIdentity
+    notes: ServiceProcess,
+    js: JetStreamContext,
+    nc: Client,
+    identity_provider: DevIdentity,
+    prove: Prover,
 ) -> None:
     case = Scenario.new()
     second = "citizen-2"
@@ -263,7 +280,7 @@ async def test_a_family_case_lists_the_citizen_whose_wish_is_still_missing(
         )
 
     mediator = Caller(nc, case, identity_provider.mint(case.mediator, "mediator", case.tenant))
-    for event in (request, case.assign(), wish(second)):
+    for event in (request, prove(case.assign()), wish(second)):
         await publish(js, event)
     one = await mediator.state_when(
         lambda s: s.summary_consented == [second], what="the second citizen's wish"

@@ -9,6 +9,7 @@ from mediator_client.app import create_app
 from mediator_client.settings import MediatorSettings
 from mediator_client.users import add_user
 from notes.dev_identity import DevIdentity
+from notes.proof_keys import make_key_pair
 
 from tests.unit.client.fakes import OTHER_STAFF_ID, STAFF_ID, TENANT, FakeBus
 
@@ -36,12 +37,21 @@ def dev_identity(tmp_path_factory: pytest.TempPathFactory) -> DevIdentity:
     return DevIdentity.create(tmp_path_factory.mktemp("dev-identity"))
 
 
+@pytest.fixture(scope="session")
+def proof_key_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Notes' proof key pair: (private, public)."""
+    return make_key_pair(tmp_path_factory.mktemp("proof-key"))
+
+
 @pytest.fixture
-def settings(users_file: Path, dev_identity: DevIdentity) -> MediatorSettings:
+def settings(
+    users_file: Path, dev_identity: DevIdentity, proof_key_files: tuple[Path, Path]
+) -> MediatorSettings:
     return MediatorSettings(
         session_secret="s" * 40,
         users_file=users_file,
         dev_identity_dir=dev_identity.directory,
+        notes_public_key_file=proof_key_files[1],
         wait_seconds=0.5,
     )
 

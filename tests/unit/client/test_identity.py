@@ -1,11 +1,14 @@
 """Who the mediator is: the local sign-in and the short-lived token for the notes service."""
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import jwt
 import pytest
+from joserfc.jwk import OKPKey
 from jwt import PyJWK
+from mediator_client.assignment_proof import ProofSealer
 from mediator_client.identity import DevTokenSigner, IdentityError, LocalIdentity, User
 from mediator_client.users import load_users
 from notes.dev_identity import DevIdentity
@@ -39,6 +42,25 @@ def test_the_notes_token_says_who_the_mediator_is_for_five_minutes(
 def test_a_missing_development_identity_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(IdentityError, match=r"notes\.dev_identity init"):
         DevTokenSigner(tmp_path, timedelta(minutes=5))
+
+
+def test_the_client_needs_notes_public_proof_key(
+    tmp_path: Path, proof_key_files: tuple[Path, Path]
+) -> None:
+    with pytest.raises(IdentityError, match=r"MEDIATOR_NOTES_PUBLIC_KEY_FILE"):
+        ProofSealer.from_file(tmp_path / "absent.json")
+    (tmp_path / "garbage.json").write_text("{")
+    with pytest.raises(IdentityError, match="must hold notes' public proof key"):
+        ProofSealer.from_file(tmp_path / "garbage.json")
+    signing = OKPKey.generate_key("Ed25519", auto_kid=True).as_dict(private=False)
+    (tmp_path / "signing.json").write_text(json.dumps(signing))
+    with pytest.raises(IdentityError, match="must hold notes' public proof key"):
+        ProofSealer.from_file(tmp_path / "signing.json")
+    private = proof_key_files[0]
+    with pytest.raises(IdentityError, match="holds a private key") as raised:
+        ProofSealer.from_file(private)
+    assert json.loads(private.read_text())["d"] not in str(raised.value)
+    assert ProofSealer.from_file(proof_key_files[1])
 
 
 def test_local_sign_in(users_file: Path, dev_identity: DevIdentity) -> None:

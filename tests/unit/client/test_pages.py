@@ -1,16 +1,26 @@
 """The pages as a mediator meets them, against a fake bus: what is shown, what is offered,
 what is sent, and the plain-Danish errors."""
 
-from datetime import timedelta
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 from fastapi.testclient import TestClient
 from mediation_contracts.commands import SummaryState
+from mediation_contracts.events import MediatorAssigned
+from notes.assignment_proof import AssignmentProofs
+from notes.dev_identity import DevIdentity
+from notes.domain.identity import Identity
+from notes.identity import TokenVerifier
+from notes.proof_keys import load_private_keys
 
 from tests.unit.client.conftest import Browser, csrf_of, sign_in
 from tests.unit.client.fakes import (
     OTHER_STAFF_ID,
     STAFF_ID,
+    TENANT,
     FakeBus,
     case_detail,
     meeting,
@@ -124,10 +134,30 @@ def test_taking_a_case_publishes_mediator_assigned_and_waits_for_intake(
     assert answer.status_code == 303
     [event] = bus.published
     assert event["type"] == "dk.mediation.mediator.assigned.v1"
-    assert event["data"] == {"mediator_id": STAFF_ID}
+    assert event["data"].keys() == {"mediator_id", "proof"}
+    assert event["data"]["mediator_id"] == STAFF_ID
     assert event["source"] == "/mediation/mediator-client"
     assert event["tenant"] == "kk"
     assert "Du har taget sagen" in browser.get(answer.headers["location"]).text
+
+
+def test_taking_a_case_proves_to_notes_who_took_it(
+    signed_in: Browser,
+    bus: FakeBus,
+    dev_identity: DevIdentity,
+    proof_key_files: tuple[Path, Path],
+) -> None:
+    """Notes (its own code, with its private key) opens the proof and finds the mediator."""
+    browser, token = signed_in
+    case = bus.add(case_detail())
+    browser.post(f"/cases/{case.case_id}/take", data={"csrf_token": token})
+    [published] = bus.published
+    event = MediatorAssigned.model_validate(published)
+    verifier = TokenVerifier(dev_identity.jwks(), audience="mediation-notes")
+    notes = AssignmentProofs(load_private_keys(proof_key_files[0]), verifier)
+    assert notes.actor(event, datetime.now(UTC)) == Identity(STAFF_ID, "mediator", TENANT)
+    assert published["data"]["proof"].count(".") == 4  # a compact JWE
+    assert not re.search(r"eyJ[\w-]*\.eyJ", json.dumps(published))  # no JWT in clear
 
 
 def test_a_double_submit_is_one_event(signed_in: Browser, bus: FakeBus) -> None:

@@ -14,6 +14,7 @@ from notes.domain.access import (
     Decision,
     InvalidSummary,
     decide,
+    may_assign,
     validate_summary_text,
 )
 from notes.domain.case_view import NotesCase
@@ -34,6 +35,7 @@ from tests.unit.notes.builders import (
     COMPANION,
     OTHER_TENANT,
     REPRESENTATIVE,
+    case_closed,
     consented_case,
     person,
     requested_with_companion,
@@ -314,6 +316,66 @@ def test_a_party_that_withdrew_from_the_case_is_still_refused_content_after_dest
     assert case.withdrawn
     assert try_("read", ACTORS["citizen party"], case, shared=True, destroyed=True).reason == (
         "destroyed"
+    )
+
+
+# --- who may make someone the mediator or note-taker ------------------------------------------
+
+
+def test_a_mediator_takes_a_case_no_one_has_taken_as_its_mediator() -> None:
+    case_id = uuid4()
+    untaken = view_of(case_requested(TENANT, case_id))
+    me = person(OTHER_MEDIATOR, "mediator")
+    assert may_assign(me, untaken, OTHER_MEDIATOR) == Decision(True, "takes_the_case")
+    assert may_assign(me, untaken, MEDIATOR) == Decision(False, "takes_for_another")
+    # Before notes has heard of the case at all, as when the assignment overtakes the request.
+    unknown = NotesCase(case_id=case_id, tenant=TENANT)
+    assert may_assign(me, unknown, OTHER_MEDIATOR) == Decision(True, "takes_the_case")
+
+
+def test_the_cases_mediator_hands_it_over_or_names_a_note_taker_and_nobody_else_may() -> None:
+    case_id = uuid4()
+    taken = view_of(case_requested(TENANT, case_id), mediator_assigned(case_id))
+    assert may_assign(ACTORS["mediator of the case"], taken, OTHER_MEDIATOR) == Decision(
+        True, "as_mediator"
+    )
+    assert may_assign(ACTORS["mediator of the case"], taken, MEDIATOR).allowed
+    refused = {
+        name: may_assign(actor, taken, actor.subject).reason
+        for name, actor in ACTORS.items()
+        if name != "mediator of the case"
+    }
+    assert refused == {
+        "another mediator": "not_the_mediator",
+        "note-taker of the case": "role_may_not",
+        "citizen party": "role_may_not",
+        "administration representative": "role_may_not",
+        "administration staff, not representing": "role_may_not",
+        "companion": "role_may_not",
+        "caseworker": "role_may_not",
+        "operator": "role_may_not",
+        "another tenant's mediator": "other_tenant",
+    }
+
+
+def test_only_a_mediator_may_take_a_case_for_themselves() -> None:
+    untaken = view_of(case_requested(TENANT, uuid4()))
+    for role in ROLES:
+        decision = may_assign(person("staff-1", role), untaken, "staff-1")
+        assert decision.allowed == (role == "mediator"), role
+
+
+@pytest.mark.parametrize("ending", ["closed", "withdrawn"])
+def test_nobody_is_assigned_once_the_case_has_ended(ending: str) -> None:
+    case_id = uuid4()
+    events = [case_requested(TENANT, case_id), mediator_assigned(case_id)]
+    end = case_closed(case_id) if ending == "closed" else withdrew(case_id, CITIZEN)
+    case = view_of(*events, end)
+    decision = may_assign(ACTORS["mediator of the case"], case, OTHER_MEDIATOR)
+    assert decision == Decision(False, "case_ended")
+    untaken = view_of(case_requested(TENANT, case_id), end)
+    assert may_assign(person(OTHER_MEDIATOR, "mediator"), untaken, OTHER_MEDIATOR) == Decision(
+        False, "case_ended"
     )
 
 

@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,36 @@ def test_a_token_issued_in_the_future_is_refused(dev: DevIdentity, verifier: Tok
     now = int(time.time())
     token = dev.sign(claims(dev, iat=now + 600, nbf=None, exp=now + 1200))
     assert refusal(verifier, token).reason == "not_yet_valid"
+
+
+def test_at_a_given_moment_the_token_must_have_been_valid_then_not_now(
+    dev: DevIdentity, verifier: TokenVerifier
+) -> None:
+    """For the token in an assignment's proof: valid at the event's time is what counts."""
+    now = int(time.time())
+    then = datetime.fromtimestamp(now - 3600, UTC)
+    expired_now = dev.sign(claims(dev, iat=now - 3660, nbf=now - 3660, exp=now - 3300))
+    assert verifier.verify(expired_now, TENANT, at=then).subject == "mediator-1"
+    assert refusal(verifier, expired_now).reason == "expired"
+
+    valid_now = dev.sign(claims(dev))
+    with pytest.raises(InvalidToken) as raised:
+        verifier.verify(valid_now, TENANT, at=then)
+    assert raised.value.reason == "not_yet_valid"
+    expired_then = dev.sign(claims(dev, iat=now - 7200, nbf=now - 7200, exp=now - 3700))
+    with pytest.raises(InvalidToken) as raised:
+        verifier.verify(expired_then, TENANT, at=then)
+    assert raised.value.reason == "expired"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"exp": "2099-01-01"}, {"exp": True}, {"exp": float("nan")}, {"nbf": "0"}, {"iat": [1]}],
+)
+def test_times_that_are_not_numbers_are_malformed(
+    dev: DevIdentity, verifier: TokenVerifier, changes: dict[str, Any]
+) -> None:
+    assert refusal(verifier, dev.sign(claims(dev, **changes))).reason == "malformed"
 
 
 # --- audience, issuer, tenant, role -------------------------------------------------------

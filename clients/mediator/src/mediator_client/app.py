@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mediator_client.assignment_proof import ProofSealer
 from mediator_client.bus import Bus, BusUnavailable, NatsBus
 from mediator_client.gateway import Gateway
 from mediator_client.identity import DevTokenSigner, IdentityProvider, LocalIdentity
@@ -44,8 +45,10 @@ def create_app(
     identity: IdentityProvider | None = None,
 ) -> FastAPI:
     """The web app. Without ``bus`` it connects to NATS with ``settings``' credentials when it
-    starts."""
+    starts. Raises UsersFileError or IdentityError, naming what to fix, when the setup is
+    unusable."""
     identity = identity or local_identity(settings)
+    proofs = ProofSealer.from_file(settings.notes_public_key_file)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,7 +62,9 @@ def create_app(
             timeout=settings.request_timeout_seconds,
             wait_seconds=settings.wait_seconds,
         )
-        app.state.client = Client(settings=settings, gateway=gateway, identity=identity)
+        app.state.client = Client(
+            settings=settings, gateway=gateway, identity=identity, proofs=proofs
+        )
         try:
             yield
         finally:

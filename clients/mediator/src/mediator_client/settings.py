@@ -41,6 +41,11 @@ class MediatorSettings(NatsSettings):
         description="`local`: the development identity provider that signs tokens for notes.",
     )
     notes_token_seconds: int = Field(default=300, gt=0, description="Lifetime of a notes token.")
+    notes_public_key_file: Path = Field(
+        default=Path("var/dev-identity/notes-proof-key.public.json"),
+        description="Notes' public proof key (JWK): a case taken here is proven to notes with "
+        "the mediator's token sealed to it.",
+    )
 
     source: str = "/mediation/mediator-client"
     request_timeout_seconds: float = Field(default=5.0, gt=0)

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from mediator_client import i18n
+from mediator_client.assignment_proof import ProofSealer
 from mediator_client.gateway import Gateway
 from mediator_client.identity import IdentityProvider, User
 from mediator_client.security import CSRF_FIELD, CSRF_SESSION_KEY, csrf_token
@@ -53,6 +54,7 @@ class Client:
     settings: MediatorSettings
     gateway: Gateway
     identity: IdentityProvider
+    proofs: ProofSealer
 
 
 def client(request: Request) -> Client:

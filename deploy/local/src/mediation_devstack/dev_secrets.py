@@ -1,10 +1,11 @@
 """Development-only settings for the local stack; secrets made once under ``var/dev-identity``.
 
-Production gets these from the municipality: the notes master key and the client's session
-secret from a secret store, the identity provider's public keys (JWKS), and the mediators from
-the municipality's OpenID Connect provider. Here a development identity provider (an Ed25519
-key pair, see ``notes.dev_identity``), random keys and two demo mediators stand in, so
-`make run` works on a fresh machine. Variables already set in the environment win.
+Production gets these from the municipality: the notes master key, notes' private proof key
+and the client's session secret from a secret store, the identity provider's public keys
+(JWKS), and the mediators from the municipality's OpenID Connect provider. Here a development
+identity provider (an Ed25519 key pair, see ``notes.dev_identity``), a proof key pair (see
+``notes.proof_keys``), random keys and two demo mediators stand in, so `make run` works on a
+fresh machine. Variables already set in the environment win.
 """
 
 import base64
@@ -24,20 +25,30 @@ def _random_key_file(path: Path) -> str:
     return path.read_text().strip()
 
 
-def dev_secrets(directory: Path) -> dict[str, str]:
-    """Environment for the services and the client: the notes master key, the dev identity's
-    JWKS, the client's session secret and its users file."""
-    if not (directory / "jwks.json").exists():
+def _made_once(path: Path, tool: str, directory: Path) -> None:
+    """Run ``python -m <tool> init <directory>`` unless ``path`` exists already."""
+    if not path.exists():
         subprocess.run(
-            [sys.executable, "-m", "notes.dev_identity", "init", str(directory)],
+            [sys.executable, "-m", tool, "init", str(directory)],
             check=True,
             stdout=subprocess.DEVNULL,
         )
+
+
+def dev_secrets(directory: Path) -> dict[str, str]:
+    """Environment for the services and the client: the notes master key, the dev identity's
+    JWKS, notes' proof key pair, the client's session secret and its users file."""
+    _made_once(directory / "jwks.json", "notes.dev_identity", directory)
+    _made_once(directory / "notes-proof-key.json", "notes.proof_keys", directory)
     defaults = {
         "NOTES_MASTER_KEY": _random_key_file(directory / "notes-master.key"),
         "NOTES_JWKS_FILE": str(directory / "jwks.json"),
         "NOTES_TOKEN_ISSUER": json.loads((directory / "dev-identity.json").read_text())["issuer"],
         "NOTES_DEV_IDENTITY_DIR": str(directory),
+        # Notes opens the proofs of assignments with its private key; the client seals to
+        # the public one.
+        "NOTES_PROOF_KEY_FILE": str(directory / "notes-proof-key.json"),
+        "MEDIATOR_NOTES_PUBLIC_KEY_FILE": str(directory / "notes-proof-key.public.json"),
         # Messages to people go to readable .eml files instead of mail servers.
         "NOTIFICATIONS_MODE": "file",
         "NOTIFICATIONS_OUTBOX_DIR": str(directory.parent / "outbox"),

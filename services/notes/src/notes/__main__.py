@@ -1,13 +1,21 @@
 """``python -m notes``: run the notes service until SIGINT/SIGTERM."""
 
 import asyncio
+import sys
 
 from notes.bootstrap import create_app
+from notes.crypto import InvalidMasterKey
+from notes.identity import IdentityConfigurationError
+from notes.proof_keys import ProofKeyError
 from notes.settings import NotesSettings
 
 
 def main() -> None:
-    asyncio.run(create_app(NotesSettings()).run())
+    try:
+        app = create_app(NotesSettings())
+    except (InvalidMasterKey, IdentityConfigurationError, ProofKeyError) as error:
+        sys.exit(f"notes: cannot start: {error}")  # names what to fix, never key material
+    asyncio.run(app.run())
 
 
 if __name__ == "__main__":

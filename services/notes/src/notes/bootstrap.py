@@ -6,24 +6,28 @@ from mediation_runtime.service import periodically, service_app, service_parts
 from notes import handlers
 from notes.adapters.audit import AuditTrail
 from notes.adapters.cases import NotesCases
+from notes.assignment_proof import AssignmentProofs
 from notes.crypto import Keyring
 from notes.entrypoints.subscribers import PUBLISHES, register_commands, register_subscribers
 from notes.handlers import Notes
 from notes.identity import verifier_from_settings
+from notes.proof_keys import proof_keys_from_settings
 from notes.settings import SERVICE, NotesSettings
 
 
 def create_app(settings: NotesSettings) -> FastStream:
     parts = service_parts(settings, SERVICE, outbox_collection="cases", publishes=PUBLISHES)
     broker, database, locks, relay = parts.broker, parts.database, parts.locks, parts.relay
+    verifier = verifier_from_settings(
+        settings.jwks_file, settings.jwks_url, settings.token_audience, settings.token_issuer
+    )
     notes = Notes(
         settings=settings,
         cases=NotesCases(database["cases"], locks, on_outbox_written=relay.wake),
         audit=AuditTrail(database["audit"]),
         keyring=Keyring.from_base64(settings.master_key),
-        verifier=verifier_from_settings(
-            settings.jwks_file, settings.jwks_url, settings.token_audience, settings.token_issuer
-        ),
+        verifier=verifier,
+        proofs=AssignmentProofs(proof_keys_from_settings(settings.proof_key_file), verifier),
     )
     register_subscribers(broker, notes)
     register_commands(broker, notes)

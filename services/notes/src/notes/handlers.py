@@ -3,6 +3,9 @@
 Each command: verify the token, take the case, ask the access policy, audit the decision,
 and only then touch content. Denials say why in codes, never with content. The
 ``summary_status`` query touches no content and is logged, not audited (see there).
+
+An assignment (``MediatorAssigned``) changes who may read: it is applied only when its proof
+names a verified person the access policy lets make it, else dead-lettered.
 """
 
 import asyncio
@@ -25,6 +28,7 @@ from mediation_contracts.commands import (
 )
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
+    MediatorAssigned,
     SummaryConsentWithdrawn,
     SummaryDestroyed,
     SummaryDestroyedData,
@@ -33,14 +37,17 @@ from mediation_contracts.events import (
     SummaryShared,
     SummarySharedData,
 )
+from mediation_runtime.delivery import Rejected
 
 from notes.adapters.audit import AuditTrail
 from notes.adapters.cases import ConcurrentUpdate, NotesCases, StoredCase, StoredSummary
+from notes.assignment_proof import AssignmentProofs, ProofRefused
 from notes.crypto import DecryptionFailed, Keyring
 from notes.domain.access import (
     Action,
     InvalidSummary,
     decide,
+    may_assign,
     may_see_status,
     validate_summary_text,
 )
@@ -65,6 +72,7 @@ class Notes:
     audit: AuditTrail
     keyring: Keyring
     verifier: TokenVerifier
+    proofs: AssignmentProofs
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -80,6 +88,8 @@ async def when_case_event_update_view(event: CloudEvent, n: Notes) -> None:
             if str(event.id) in stored.applied:
                 log.info("duplicate_ignored")
                 return
+            if isinstance(event, MediatorAssigned):
+                await require_proven_assignment(event, stored.view, n)
             stored.view.apply(event)  # type: ignore[arg-type]
             # Fail safe: a withdrawal of consent destroys the key even when it arrives after a
             # later re-consent (events of one case come on different consumers, in any order).
@@ -93,6 +103,24 @@ async def when_case_event_update_view(event: CloudEvent, n: Notes) -> None:
             except ConcurrentUpdate:
                 continue
         raise ConcurrentUpdate(f"{event.tenant}:{event.subject}")
+
+
+async def require_proven_assignment(event: MediatorAssigned, view: NotesCase, n: Notes) -> None:
+    """An assignment makes people readers of the case's summaries: only on proof that a
+    verified person who may do so made it. Else it is dead-lettered (operators see why, in
+    codes and ids) and grants nothing; intake and scheduling apply it as they do."""
+    try:
+        # Off the event loop: with a JWKS URL a cold key cache means a blocking fetch.
+        actor = await asyncio.to_thread(n.proofs.actor, event, n.clock())
+    except ProofRefused as refused:
+        reason = f"proof {refused.reason}"
+    else:
+        decision = may_assign(actor, view, event.data.mediator_id)
+        if decision.allowed:
+            log.info("assignment_proven", actor=actor.subject, reason=decision.reason)
+            return
+        reason = f"actor {actor.subject} ({actor.role}) may not: {decision.reason}"
+    raise Rejected(f"assignment not proven, grants nothing: {reason}")
 
 
 def shred_if_due(

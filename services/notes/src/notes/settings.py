@@ -12,7 +12,8 @@ class NotesSettings(ServiceSettings):
 
     ``NOTES_MASTER_KEY`` (base64 of 32 random bytes) wraps every case's data key: keep it in
     a secret store, never in the database. ``NOTES_JWKS_FILE`` or ``NOTES_JWKS_URL`` gives the
-    identity provider's public keys.
+    identity provider's public keys. ``NOTES_PROOF_KEY_FILE`` is notes' private key that
+    assignment proofs are sealed to (``python -m notes.proof_keys``), also a secret.
     """
 
     model_config = SettingsConfigDict(env_prefix="NOTES_", extra="ignore")
@@ -24,6 +25,9 @@ class NotesSettings(ServiceSettings):
     jwks_url: str | None = None
     token_audience: str = "mediation-notes"  # noqa: S105 - an audience name, not a secret
     token_issuer: str | None = None
+    proof_key_file: str | None = Field(
+        default=None, description="JWK (or JWK Set) file of the private key proofs are sealed to."
+    )
     retention: timedelta = Field(
         default=timedelta(days=90),
         description="How long summaries outlive the case's close before the key is destroyed.",

@@ -2,7 +2,7 @@
 close it. Each publishes the documented event and waits briefly to show what intake made of it.
 """
 
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import structlog
@@ -36,6 +36,7 @@ from mediator_client.web import SignedIn, client, flash, lang_of, redirect
 
 log = structlog.get_logger(__name__)
 posts = APIRouter(dependencies=[Depends(check_post)])
+E = TypeVar("E", bound=CloudEvent)
 
 
 def values_of(data: FormData) -> dict[str, str]:
@@ -96,8 +97,8 @@ async def publish_and_show(
 
 
 def new_event(
-    request: Request, kind: type[CloudEvent], user: User, case_id: UUID, data: Any, form: FormData
-) -> CloudEvent:
+    request: Request, kind: type[E], user: User, case_id: UUID, data: Any, form: FormData
+) -> E:
     """The event, with the id the page gave the form (JetStream drops a double submit)."""
     source = client(request).settings.source
     event = kind.create(tenant=user.tenant, case_id=case_id, source=source, data=data)
@@ -115,7 +116,7 @@ async def take(request: Request, case_id: UUID, user: SignedIn) -> Response:
     data = await request.form()
     if await allowed_case(request, user, case_id, "take") is None:
         return await refuse(request, user, case_id, "take", "action_not_available")
-    event = new_event(
+    assigned = new_event(
         request,
         MediatorAssigned,
         user,
@@ -123,6 +124,9 @@ async def take(request: Request, case_id: UUID, user: SignedIn) -> Response:
         MediatorAssignedData(mediator_id=user.staff_id),
         data,
     )
+    # Notes lets the mediator read the case's summaries only on proof of who took it.
+    c = client(request)
+    event = c.proofs.prove(assigned, c.identity.notes_token(user))
     return await publish_and_show(request, user, case_id, event, "take", "flash_taken")
 
 

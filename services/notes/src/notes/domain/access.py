@@ -17,6 +17,10 @@ Who may ask what they may do now (the ``summary_status`` query) is :func:`may_se
 the case's staff. The answer itself comes from :func:`decide`, action by action
 (``notes.domain.status``), so that it never differs from what the commands then allow.
 
+Who may make someone the case's mediator or note-taker, and so a reader of its summaries, is
+:func:`may_assign`, judged for the person a ``MediatorAssigned`` event's proof names
+(``notes.assignment_proof``).
+
 Never: companions, caseworkers, operators, other mediators, administration staff who do not
 represent a party in the case, anyone of another tenant.
 """
@@ -129,6 +133,31 @@ def may_see_status(identity: Identity, case: NotesCase | None, *, tenant: str) -
     if not member.is_case_staff:
         return _deny("role_may_not")
     return Decision(allowed=True, reason=f"as_{member.kind}")
+
+
+def may_assign(actor: Identity, case: NotesCase, mediator_id: str) -> Decision:
+    """May ``actor`` make ``mediator_id`` the mediator of ``case`` (with whichever note-taker
+    the assignment names)?
+
+    As intake lets mediators act: a mediator takes a case no one has taken, as its mediator
+    (intake shows a case without a mediator to every mediator, and a taken case only to its
+    own); or the case's mediator hands it over or names its note-taker. Nobody else, and not
+    once the case has ended. Judged against the assignments notes has applied; those of one
+    case reach notes in the order they were published (one consumer per event type).
+    """
+    if actor.tenant != case.tenant:
+        return _deny("other_tenant")
+    if actor.role != "mediator":
+        return _deny("role_may_not")
+    if case.ended:
+        return _deny("case_ended")
+    if case.mediator_id is None:
+        if actor.subject != mediator_id:
+            return _deny("takes_for_another")
+        return Decision(allowed=True, reason="takes_the_case")
+    if actor.subject != case.mediator_id:
+        return _deny("not_the_mediator")
+    return Decision(allowed=True, reason="as_mediator")
 
 
 def _member(identity: Identity, case: NotesCase | None, tenant: str) -> Membership | Decision:

@@ -207,6 +207,11 @@ class NotesCase:
             for who, by in self.withdrawals
         )
 
+    @property
+    def ended(self) -> bool:
+        """Closed, or withdrawn: nothing may start in the case any more."""
+        return self.closed_at is not None or self.withdrawn
+
     def shred_reason(self, now: datetime, retention: timedelta) -> ShredReason | None:
         """Why the case's data key must be destroyed by ``now``, or ``None`` to keep it.
 
