@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import nats
 from mediation_contracts.streams import EVENTS_STREAM
 from mediation_devstack.paths import state_dir
 from mediation_devstack.servers import Server, start_ferretdb, start_nats
+from mediation_runtime.bus_access import BusAccess
 from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.settings import ServiceSettings
 from mediation_runtime.streams import ensure_streams
@@ -34,6 +34,7 @@ from nats.js.api import ConsumerConfig
 
 from tests.integration.scenario import Scenario
 from tests.integration.service_process import ServiceProcess
+from tests.secure_bus import LiveBus
 
 # ServiceProcess shortens retries and polling for tests; measure the shipped defaults instead.
 PRODUCTION_DEFAULTS = {
@@ -59,15 +60,15 @@ def workload(cases: int) -> tuple[str, list[tuple[str, bytes]]]:
     return tenant, messages
 
 
-async def publish_all(nats_url: str, messages: list[tuple[str, bytes]]) -> None:
-    connection = await nats.connect(nats_url)
+async def publish_all(bus: LiveBus, messages: list[tuple[str, bytes]]) -> None:
+    connection = await bus.connect()
     js = connection.jetstream()
     await asyncio.gather(*(js.publish(subject, body) for subject, body in messages))
     await connection.close()
 
 
-async def baseline(nats_url: str, mongodb_url: str, tenant: str, messages: list[Any]) -> float:
-    connection = await nats.connect(nats_url)
+async def baseline(bus: LiveBus, mongodb_url: str, tenant: str, messages: list[Any]) -> float:
+    connection = await bus.connect()
     js = connection.jetstream()
     client = create_mongo_client(mongodb_url)
     collection = client["bench_baseline"]["docs"]
@@ -78,7 +79,7 @@ async def baseline(nats_url: str, mongodb_url: str, tenant: str, messages: list[
         config=ConsumerConfig(max_ack_pending=1000),
     )
     started = time.perf_counter()
-    await publish_all(nats_url, messages)
+    await publish_all(bus, messages)
     done = 0
     while done < len(messages):
         batch = await subscription.fetch(16, timeout=10)
@@ -98,19 +99,19 @@ async def baseline(nats_url: str, mongodb_url: str, tenant: str, messages: list[
 
 
 async def through_intake(
-    nats_url: str, mongodb_url: str, tenant: str, messages: list[Any], cases: int, log: Path
+    bus: LiveBus, mongodb_url: str, tenant: str, messages: list[Any], cases: int, log: Path
 ) -> float:
     """Until every case's CaseReadyForScheduling is on the stream: the whole path, outbox
     included. Watched on JetStream (a cheap count), not by querying the database, which
     would compete with intake for it."""
-    intake = ServiceProcess("intake", nats_url, mongodb_url, log, **PRODUCTION_DEFAULTS)
+    intake = ServiceProcess("intake", bus, mongodb_url, log, **PRODUCTION_DEFAULTS)
     intake.start()
-    connection = await nats.connect(nats_url)
+    connection = await bus.connect()
     js = connection.jetstream()
     ready = f"mediation.v1.{tenant}.case.ready_for_scheduling"
     try:
         started = time.perf_counter()
-        await publish_all(nats_url, messages)
+        await publish_all(bus, messages)
         while True:
             info = await js.stream_info(EVENTS_STREAM, subjects_filter=ready)
             if sum((info.state.subjects or {}).values()) >= cases:
@@ -123,13 +124,16 @@ async def through_intake(
         intake.stop()
 
 
-async def fresh_servers(base: Path) -> tuple[Server, str, Server | None]:
-    nats_server = await start_nats(base / "nats", base / "nats.log")
-    await ensure_streams(nats_server.url)
+async def fresh_servers(base: Path) -> tuple[Server, LiveBus, str, Server | None]:
+    """NATS as in production (TLS, the contract's permissions) and a database."""
+    access = BusAccess(base / "bus")
+    nats_server = await start_nats(base / "nats", base / "nats.log", access)
+    bus = LiveBus(nats_server.url, access)
+    await ensure_streams(bus.credentials())
     if url := os.environ.get("MONGODB_URL"):
-        return nats_server, url, None
+        return nats_server, bus, url, None
     database = await start_ferretdb(base / "ferretdb", base / "ferretdb.log")
-    return nats_server, database.url, database
+    return nats_server, bus, database.url, database
 
 
 async def measure(cases: int) -> dict[str, Any]:
@@ -138,16 +142,16 @@ async def measure(cases: int) -> dict[str, Any]:
         base = Path(scratch)
         servers: list[Server | None] = []
         try:
-            nats_server, mongodb_url, database = await fresh_servers(base / "baseline")
+            nats_server, bus, mongodb_url, database = await fresh_servers(base / "baseline")
             servers += [nats_server, database]
             tenant, messages = workload(cases)
-            baseline_seconds = await baseline(nats_server.url, mongodb_url, tenant, messages)
+            baseline_seconds = await baseline(bus, mongodb_url, tenant, messages)
 
-            nats_server, mongodb_url, database = await fresh_servers(base / "intake")
+            nats_server, bus, mongodb_url, database = await fresh_servers(base / "intake")
             servers += [nats_server, database]
             tenant, messages = workload(cases)
             intake_seconds = await through_intake(
-                nats_server.url, mongodb_url, tenant, messages, cases, base / "intake.log"
+                bus, mongodb_url, tenant, messages, cases, base / "intake.log"
             )
         finally:
             for server in servers:

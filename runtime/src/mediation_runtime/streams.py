@@ -6,7 +6,7 @@ from mediation_contracts.streams import DUPLICATE_WINDOW_SECONDS, STREAMS
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from mediation_runtime.bus import BusCredentials, NatsSettings, connect
+from mediation_runtime.bus import BusConfigError, BusCredentials, connect, tool_credentials
 
 
 async def ensure_streams(credentials: BusCredentials, replicas: int = 1) -> None:
@@ -34,5 +34,9 @@ async def ensure_streams(credentials: BusCredentials, replicas: int = 1) -> None
 
 
 if __name__ == "__main__":
-    # NATS_URL and the admin's NATS_CA_FILE / NATS_CERT_FILE / NATS_KEY_FILE.
-    asyncio.run(ensure_streams(NatsSettings().bus_credentials()))
+    # NATS_URL and the admin's NATS_CA_FILE / NATS_CERT_FILE / NATS_KEY_FILE, or the local
+    # stack's admin certificate.
+    try:
+        asyncio.run(ensure_streams(tool_credentials()))
+    except BusConfigError as error:
+        raise SystemExit(f"error: {error}") from None
