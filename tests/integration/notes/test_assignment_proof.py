@@ -4,49 +4,23 @@ nothing, even with their own valid token. Through the running notes service, on 
 MongoDB-wire server."""
 
 import json
-from uuid import uuid4
 
 import pytest
-from mediation_contracts.commands import ReadSummaries, Reply, WriteSummary, command_subject
+from mediation_contracts.commands import Reply
 from mediation_contracts.events import MediatorAssigned
 from mediation_contracts.streams import DLQ_STREAM
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from notes.dev_identity import DevIdentity
-from pydantic import BaseModel
 
 from tests.integration.bus import StoredMessage, events_of, publish, read_stream, wait_for
-from tests.integration.scenario import Scenario
+from tests.integration.notes.people import SECRET, Caller, case_with_summary
 from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover, with_proof
 
 pytestmark = pytest.mark.integration
 
-SECRET = "Aftale: borgeren får svar på sin ansøgning inden den 1. maj"
 INTRUDER = "mediator-66"  # a real mediator of the municipality, not of this case
-
-
-class Person:
-    """Someone with a valid token of the municipality's identity provider."""
-
-    def __init__(self, nc: Client, case: Scenario, token: str) -> None:
-        self.nc, self.case, self.token = nc, case, token
-
-    async def ask(self, command: str, request: BaseModel) -> Reply:
-        subject = command_subject(self.case.tenant, "notes", command)
-        response = await self.nc.request(subject, request.model_dump_json().encode(), timeout=10)
-        return Reply.model_validate_json(response.data)
-
-    async def read(self) -> Reply:
-        return await self.ask(
-            "read_summaries", ReadSummaries(case_id=self.case.case_id, token=self.token)
-        )
-
-    async def write(self) -> Reply:
-        command = WriteSummary(
-            command_id=uuid4(), case_id=self.case.case_id, token=self.token, text=SECRET
-        )
-        return await self.ask("write_summary", command)
 
 
 async def logged(service: ServiceProcess, event: str, event_id: str) -> bool:
@@ -73,23 +47,6 @@ async def notes_dead_letter(js: JetStreamContext, event: MediatorAssigned) -> St
     return await wait_for(find, what=f"notes' dead letter of {event.id}")
 
 
-async def case_with_a_summary(
-    js: JetStreamContext, nc: Client, idp: DevIdentity, prove: Prover
-) -> tuple[Scenario, Person]:
-    """A case its mediator took (proven), with a summary the citizen asked for."""
-    case = Scenario.new()
-    for event in (case.request(), prove(case.assign()), case.summary_consent()):
-        await publish(js, event)
-    mediator = Person(nc, case, idp.mint(case.mediator, "mediator", case.tenant))
-
-    async def written() -> Reply | None:
-        reply = await mediator.write()
-        return reply if reply.ok else None
-
-    await wait_for(written, what="the mediator's summary")
-    return case, mediator
-
-
 async def test_an_assignment_without_proof_gives_the_person_it_names_nothing(
     notes: ServiceProcess,
     js: JetStreamContext,
@@ -97,9 +54,9 @@ async def test_an_assignment_without_proof_gives_the_person_it_names_nothing(
     identity_provider: DevIdentity,
     prove: Prover,
 ) -> None:
-    case, mediator = await case_with_a_summary(js, nc, identity_provider, prove)
-    intruder = Person(nc, case, identity_provider.mint(INTRUDER, "mediator", case.tenant))
-    helper = Person(nc, case, identity_provider.mint("notetaker-9", "note_taker", case.tenant))
+    case, mediator = await case_with_summary(js, nc, identity_provider, prove)
+    intruder = Caller(nc, case, identity_provider.mint(INTRUDER, "mediator", case.tenant))
+    helper = Caller(nc, case, identity_provider.mint("notetaker-9", "note_taker", case.tenant))
 
     forged = case.assign(note_taker="notetaker-9", mediator=INTRUDER)
     await publish(js, forged)
@@ -123,7 +80,7 @@ async def test_a_mediator_cannot_prove_taking_someone_elses_case(
     prove: Prover,
 ) -> None:
     """The intruder's own valid token proves who they are, not that they may take the case."""
-    case, mediator = await case_with_a_summary(js, nc, identity_provider, prove)
+    case, mediator = await case_with_summary(js, nc, identity_provider, prove)
     intruder_token = identity_provider.mint(INTRUDER, "mediator", case.tenant)
     taken = case.assign(mediator=INTRUDER)
     await publish(js, prove(taken, token=intruder_token))
@@ -136,7 +93,7 @@ async def test_a_mediator_cannot_prove_taking_someone_elses_case(
     assert intruder_token.encode() not in letter.data
     for part in intruder_token.split("."):
         assert part not in notes.logs()
-    assert refusal(await Person(nc, case, intruder_token).read()) == "not_a_member"
+    assert refusal(await Caller(nc, case, intruder_token).read()) == "not_a_member"
     assert (await mediator.read()).ok
 
 
@@ -149,7 +106,7 @@ async def test_a_genuine_proof_moved_to_another_event_proves_nothing(
 ) -> None:
     """Someone who reads the stream copies the proof of the mediator's genuine assignment
     into an event that makes the intruder the note-taker."""
-    case, mediator = await case_with_a_summary(js, nc, identity_provider, prove)
+    case, mediator = await case_with_summary(js, nc, identity_provider, prove)
     [genuine] = await events_of(js, case.tenant, "mediator.assigned")
     copied = with_proof(case.assign(note_taker=INTRUDER), genuine["data"]["proof"])
     await publish(js, copied)
@@ -158,7 +115,7 @@ async def test_a_genuine_proof_moved_to_another_event_proves_nothing(
     assert letter.headers["Mediation-Dead-Letter-Reason"] == (
         "assignment not proven, grants nothing: proof not_for_this_event:event_id"
     )
-    intruder = Person(nc, case, identity_provider.mint(INTRUDER, "mediator", case.tenant))
+    intruder = Caller(nc, case, identity_provider.mint(INTRUDER, "mediator", case.tenant))
     assert refusal(await intruder.read()) == "not_a_member"
     assert (await mediator.read()).ok
 
@@ -171,8 +128,8 @@ async def test_the_mediator_hands_the_case_over_with_a_proof(
     prove: Prover,
 ) -> None:
     """The normal path still works: the case's mediator hands it to a colleague, proven."""
-    case, mediator = await case_with_a_summary(js, nc, identity_provider, prove)
-    colleague = Person(nc, case, identity_provider.mint("mediator-2", "mediator", case.tenant))
+    case, mediator = await case_with_summary(js, nc, identity_provider, prove)
+    colleague = Caller(nc, case, identity_provider.mint("mediator-2", "mediator", case.tenant))
     handover = case.assign(mediator="mediator-2")
     await publish(js, prove(handover, by=case.mediator))
 

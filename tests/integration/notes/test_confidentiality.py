@@ -3,81 +3,25 @@ and a MongoDB-wire server, with tokens signed by a (development) identity provid
 
 import time
 from typing import Any
-from uuid import uuid4
 
 import bson
 import pytest
 from mediation_contracts.commands import (
-    AuditTrail,
-    ReadSummaries,
     Reply,
-    ShareSummary,
-    WriteSummary,
-    command_subject,
 )
 from mediation_runtime.mongo import create_mongo_client
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from notes.dev_identity import DevIdentity
-from pydantic import BaseModel
 
 from tests.integration.bus import events_of, publish, read_stream, wait_for
+from tests.integration.notes.people import NOTE_TAKER, SECRET, Caller
 from tests.integration.scenario import Scenario
 from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover
 from tests.secure_bus import LiveBus
 
 pytestmark = pytest.mark.integration
-
-SECRET = "Aftale: Jobcentret ringer til borgeren hver fredag kl. 10 om sagens fremdrift"
-NOTE_TAKER = "notetaker-3"
-
-
-async def ask(nc: Client, tenant: str, command: str, request: BaseModel) -> Reply:
-    subject = command_subject(tenant, "notes", command)
-    response = await nc.request(subject, request.model_dump_json().encode(), timeout=10)
-    return Reply.model_validate_json(response.data)
-
-
-class Caller:
-    """One person with a signed token, acting on one case."""
-
-    def __init__(self, nc: Client, case: Scenario, token: str) -> None:
-        self.nc, self.case, self.token = nc, case, token
-
-    async def write(self, text: str = SECRET) -> Reply:
-        return await ask(
-            self.nc,
-            self.case.tenant,
-            "write_summary",
-            WriteSummary(
-                command_id=uuid4(), case_id=self.case.case_id, token=self.token, text=text
-            ),
-        )
-
-    async def read(self) -> Reply:
-        return await ask(
-            self.nc,
-            self.case.tenant,
-            "read_summaries",
-            ReadSummaries(case_id=self.case.case_id, token=self.token),
-        )
-
-    async def share(self) -> Reply:
-        return await ask(
-            self.nc,
-            self.case.tenant,
-            "share_summary",
-            ShareSummary(command_id=uuid4(), case_id=self.case.case_id, token=self.token),
-        )
-
-    async def audit(self) -> Reply:
-        return await ask(
-            self.nc,
-            self.case.tenant,
-            "audit_trail",
-            AuditTrail(case_id=self.case.case_id, token=self.token),
-        )
 
 
 def callers(nc: Client, case: Scenario, idp: DevIdentity) -> dict[str, Caller]:

@@ -7,7 +7,7 @@ from nats.js import JetStreamContext
 from notes.dev_identity import DevIdentity
 
 from tests.integration.bus import publish, wait_for
-from tests.integration.notes.test_summary_status_query import (
+from tests.integration.notes.people import (
     NOTE_TAKER,
     SECRET,
     Caller,

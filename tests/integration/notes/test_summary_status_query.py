@@ -2,19 +2,9 @@
 MongoDB-wire server: it tells the case's staff what the commands would allow them now and whose
 wishes are still missing, never content, and refuses everyone else as the commands do."""
 
-from collections.abc import Callable
-from uuid import uuid4
-
 import pytest
 from mediation_contracts.commands import (
-    AuditTrail,
-    ReadSummaries,
-    Reply,
-    ShareSummary,
     SummaryState,
-    SummaryStatus,
-    WriteSummary,
-    command_subject,
 )
 from mediation_contracts.events import (
     CaseRequested,
@@ -27,95 +17,14 @@ from mediation_contracts.events import (
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from notes.dev_identity import DevIdentity
-from pydantic import BaseModel
 
-from tests.integration.bus import publish, wait_for
+from tests.integration.bus import publish
+from tests.integration.notes.people import NOTE_TAKER, SECRET, Caller, case_with_summary, code
 from tests.integration.scenario import SOURCE, Scenario
 from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover
 
 pytestmark = pytest.mark.integration
-
-SECRET = "Aftale: Borgeren og Jobcentret holder et opfølgende møde den 3. juni kl. 13"
-NOTE_TAKER = "notetaker-4"
-
-
-class Caller:
-    """One person with a signed token, acting on one case; keeps every raw reply it got."""
-
-    def __init__(self, nc: Client, case: Scenario, token: str) -> None:
-        self.nc, self.case, self.token = nc, case, token
-        self.raw_status_replies: list[bytes] = []
-
-    async def ask(self, command: str, request: BaseModel) -> Reply:
-        subject = command_subject(self.case.tenant, "notes", command)
-        response = await self.nc.request(subject, request.model_dump_json().encode(), timeout=10)
-        if command == "summary_status":
-            self.raw_status_replies.append(response.data)
-        return Reply.model_validate_json(response.data)
-
-    async def status(self) -> Reply:
-        return await self.ask(
-            "summary_status", SummaryStatus(case_id=self.case.case_id, token=self.token)
-        )
-
-    async def state(self) -> SummaryState:
-        reply = await self.status()
-        assert reply.ok, reply.error
-        assert reply.summary_state is not None
-        return reply.summary_state
-
-    async def state_when(self, check: Callable[[SummaryState], bool], *, what: str) -> SummaryState:
-        """The state once ``check`` holds (the case's events reach notes asynchronously)."""
-
-        async def probe() -> SummaryState | None:
-            state = (await self.status()).summary_state
-            return state if state is not None and check(state) else None
-
-        state = await wait_for(probe, what=what)
-        assert state is not None
-        return state
-
-    async def write(self) -> Reply:
-        command = WriteSummary(
-            command_id=uuid4(), case_id=self.case.case_id, token=self.token, text=SECRET
-        )
-        return await self.ask("write_summary", command)
-
-    async def read(self) -> Reply:
-        return await self.ask(
-            "read_summaries", ReadSummaries(case_id=self.case.case_id, token=self.token)
-        )
-
-    async def share(self) -> Reply:
-        command = ShareSummary(command_id=uuid4(), case_id=self.case.case_id, token=self.token)
-        return await self.ask("share_summary", command)
-
-    async def audit(self) -> Reply:
-        query = AuditTrail(case_id=self.case.case_id, token=self.token)
-        return await self.ask("audit_trail", query)
-
-
-def code(reply: Reply) -> str | None:
-    return reply.error.code if reply.error is not None else None
-
-
-async def case_with_summary(
-    js: JetStreamContext, nc: Client, identity_provider: DevIdentity, prove: Prover
-) -> tuple[Scenario, Caller]:
-    """A new case with a note-taker, the citizen's wish and one summary written by its
-    mediator; returns the case and the mediator."""
-    case = Scenario.new()
-    mediator = Caller(nc, case, identity_provider.mint(case.mediator, "mediator", case.tenant))
-    for event in (
-        case.request(),
-        prove(case.assign(note_taker=NOTE_TAKER)),
-        case.summary_consent(),
-    ):
-        await publish(js, event)
-    await mediator.state_when(lambda s: "write" in s.allowed, what="notes' view of the case")
-    assert (await mediator.write()).ok
-    return case, mediator
 
 
 async def test_the_state_follows_the_case_and_matches_what_the_commands_allow(
