@@ -5,14 +5,24 @@ One middleware decides every message's fate, so the rule lives in one place:
 - processed: ack;
 - :class:`Rejected` or a schema-invalid message: dead-letter with the reason, then ack (never
   retried: it can never succeed);
-- :class:`NotYet` or any other exception (database down, a bug): nack with a growing delay,
-  and dead-letter on the last allowed delivery.
+- an outage of our own database, bus or identity provider (:func:`is_outage`): keep the
+  message, tell JetStream we are still working on it, and try again with backoff until the
+  outage ends. The delivery is not counted again, so a valid event never becomes a dead
+  letter because we were down, and a consumer pauses instead of cycling its backlog;
+- :class:`NotYet` or any other exception (a bug): nack with a growing delay, and dead-letter
+  on the last allowed delivery.
+
+Input that does not parse, of any size or nesting the server accepts, is a rejection, never a
+retry. A dead letter too large to publish keeps the reason and a reference to the original's
+stream sequence instead of a copy.
 
 FastStream's NATS default would terminate the message on any exception; that loses valid
 events on a transient error, so subscribers run with ``AckPolicy.MANUAL`` and this middleware
 acks.
 """
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -32,13 +42,16 @@ from mediation_contracts.commands import Refusal, Reply
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import DLQ_STREAM, EVENTS_STREAM, consumer_name, dlq_subject
 from mediation_contracts.subjects import subscription_subject
+from nats import errors as nats_errors
 from nats.aio.msg import Msg
 from nats.errors import NotJSMessageError
 from nats.js.api import AckPolicy as ConsumerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure
 
-from mediation_runtime.bus import BusCredentials, BusErrors
+from mediation_runtime.bus import BusErrors
+from mediation_runtime.settings import ServiceSettings
 
 log = structlog.get_logger("mediation.delivery")
 
@@ -47,6 +60,36 @@ ORIGINAL_SUBJECT_HEADER = "Mediation-Original-Subject"
 ORIGINAL_SEQUENCE_HEADER = "Mediation-Original-Sequence"
 DELIVERIES_HEADER = "Mediation-Deliveries"
 SERVICE_HEADER = "Mediation-Service"
+OMITTED_HEADER = "Mediation-Original-Omitted"
+# Room kept free for the dead letter's headers and the protocol line under max_payload.
+HEADROOM_BYTES = 4096
+OUTAGE_BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+# JetStream's own limit on deliveries is this much above ours: a message let go during an
+# outage (the service stopping, the bus gone) comes back that often more before JetStream
+# gives up on it; our own limit counts only the message's own failures.
+SERVER_DELIVERY_SLACK = 10
+
+
+class Outage(Exception):
+    """Something we depend on is unavailable (raise it, or subclass it, for a dependency
+    besides the database and the bus): the message waits, it is not the message's fault."""
+
+
+_NATS_OUTAGES = (
+    nats_errors.ConnectionClosedError,
+    nats_errors.ConnectionReconnectingError,
+    nats_errors.ConnectionDrainingError,
+    nats_errors.NoServersError,
+    nats_errors.OutboundBufferLimitError,
+    nats_errors.StaleConnectionError,
+    nats_errors.TimeoutError,
+)
+
+
+def is_outage(error: BaseException) -> bool:
+    """Our database (any PyMongo connection failure, server selection included), our bus,
+    or another dependency that said :class:`Outage`."""
+    return isinstance(error, (ConnectionFailure, Outage, *_NATS_OUTAGES))
 
 
 class Rejected(Exception):
@@ -80,6 +123,9 @@ class DeliveryPolicy:
     dead_letters: LogicPublisher
     consumers: list[ConsumerConfig] = field(default_factory=list)
     inbox_prefix: str = "_INBOX"
+    max_payload: Callable[[], int] = lambda: 1024 * 1024
+    ack_wait: float = 30.0
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def deliver_prefix(self) -> bytes:
@@ -97,21 +143,26 @@ class DeliveryPolicy:
     async def dead_letter(
         self, *, body: bytes, subject: str, sequence: int, deliveries: int, reason: str
     ) -> None:
-        """Publish the original bytes with the reason to ``mediation.dlq.<service>``."""
+        """Publish the original bytes with the reason to ``mediation.dlq.<service>``; a body
+        that would not fit under the server's max_payload is left out (the reference to the
+        original, still in the events stream, is kept)."""
         reason = " ".join(reason.split())[:1000]
-        await self.dead_letters.publish(
-            body,
-            headers={
-                REASON_HEADER: reason,
-                ORIGINAL_SUBJECT_HEADER: subject,
-                ORIGINAL_SEQUENCE_HEADER: str(sequence),
-                DELIVERIES_HEADER: str(deliveries),
-                SERVICE_HEADER: self.service,
-                # De-duplicates a dead letter published twice (crash between publish and ack).
-                "Nats-Msg-Id": f"{self.service}:{EVENTS_STREAM}:{sequence}",
-            },
-            stream=DLQ_STREAM,
-        )
+        headers = {
+            REASON_HEADER: reason,
+            ORIGINAL_SUBJECT_HEADER: subject[:512],
+            ORIGINAL_SEQUENCE_HEADER: str(sequence),
+            DELIVERIES_HEADER: str(deliveries),
+            SERVICE_HEADER: self.service,
+            # De-duplicates a dead letter published twice (crash between publish and ack).
+            "Nats-Msg-Id": f"{self.service}:{EVENTS_STREAM}:{sequence}",
+        }
+        if len(body) + HEADROOM_BYTES > self.max_payload():
+            headers[OMITTED_HEADER] = (
+                f"{len(body)} bytes, too large to copy; the original is stream_seq {sequence} "
+                f"of {EVENTS_STREAM}"
+            )
+            body = b""
+        await self.dead_letters.publish(body, headers=headers, stream=DLQ_STREAM)
         log.warning("dead_lettered", reason=reason, original_subject=subject, stream_seq=sequence)
 
 
@@ -133,27 +184,72 @@ class DeliveryMiddleware(BaseMiddleware[Any, Any]):
         with structlog.contextvars.bound_contextvars(
             subject=raw.subject, stream_seq=sequence, delivery=deliveries
         ):
+            waited = 0
+            while True:
+                try:
+                    _require_json_object(msg.body)
+                    await call_next(msg)
+                except ValidationError as error:
+                    await self._give_up(msg, describe_validation_error(error))
+                except NotYet as error:
+                    await self._retry_or_give_up(msg, error.reason)
+                except Rejected as error:
+                    await self._give_up(msg, error.reason)
+                except Exception as error:
+                    if not is_outage(error):
+                        log.exception("handler_failed", error_type=type(error).__name__)
+                        await self._retry_or_give_up(msg, f"failed with {type(error).__name__}")
+                    elif await self._wait_out_outage(msg, error, waited):
+                        waited += 1
+                        continue
+                    else:  # stopping, or the bus is gone: let it come back, never a dead letter
+                        with contextlib.suppress(Exception):
+                            await msg.nack(delay=self.policy.delay_before(1))
+                else:
+                    await msg.ack()
+                if waited:
+                    log.info("outage_over", attempts=waited)
+                return None
+
+    async def _wait_out_outage(self, msg: NatsMessage, error: Exception, waited: int) -> bool:
+        """Hold the message through an outage; False when the service is stopping or the bus
+        itself is gone (then JetStream redelivers it later)."""
+        delay = OUTAGE_BACKOFF[min(waited, len(OUTAGE_BACKOFF) - 1)]
+        log.warning(
+            "outage_waiting", error_type=type(error).__name__, attempt=waited + 1, delay=delay
+        )
+        deadline = asyncio.get_running_loop().time() + delay
+        while (left := deadline - asyncio.get_running_loop().time()) > 0:
             try:
-                _require_json_object(msg.body)
-                await call_next(msg)
-            except ValidationError as error:
-                await self._give_up(msg, describe_validation_error(error))
-            except NotYet as error:
-                await self._retry_or_give_up(msg, error.reason)
-            except Rejected as error:
-                await self._give_up(msg, error.reason)
-            except Exception as error:
-                log.exception("handler_failed", error_type=type(error).__name__)
-                await self._retry_or_give_up(msg, f"failed with {type(error).__name__}")
-            else:
-                await msg.ack()
-        return None
+                await msg.in_progress()  # restarts ack_wait; the delivery count stays
+            except Exception:
+                return False
+            try:
+                await asyncio.wait_for(
+                    self.policy.stopping.wait(), min(left, self.policy.ack_wait / 3)
+                )
+            except TimeoutError:
+                continue
+            return False
+        return not self.policy.stopping.is_set()
 
     async def _answer(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: NatsMessage
     ) -> Any:
         """A request-reply command: whatever happens, the caller gets a :class:`Reply`."""
         with structlog.contextvars.bound_contextvars(subject=msg.raw_message.subject):
+            try:
+                _require_json_object(msg.body)
+            except Rejected as error:
+                log.info("command_invalid", reason=error.reason)
+                return Reply(
+                    ok=False,
+                    error=Refusal(
+                        code="invalid_request",
+                        message_da="Forespørgslen kunne ikke forstås: " + error.reason,
+                        message_en="The request could not be understood: " + error.reason,
+                    ),
+                )
             try:
                 return await call_next(msg)
             except ValidationError as error:
@@ -214,28 +310,66 @@ def _from_jetstream(raw: Msg) -> bool:
 
 
 def _require_json_object(body: bytes) -> None:
+    """Any bytes: a JSON object, or :class:`Rejected` saying why not (position, not content)."""
     try:
         document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        position = getattr(error, "pos", getattr(error, "start", 0))
-        raise Rejected(f"not JSON: {type(error).__name__} at position {position}") from None
+    except RecursionError:
+        raise Rejected("not JSON this service accepts: nested too deeply") from None
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, too many digits ...
+        position = getattr(error, "pos", getattr(error, "start", None))
+        where = f" at position {position}" if position is not None else ""
+        raise Rejected(f"not JSON: {type(error).__name__}{where}") from None
     if not isinstance(document, dict):
         raise Rejected("not a CloudEvent: the message is JSON but not an object")
 
 
+@dataclass
+class Lifeline:
+    """Ends the service (non-zero) when its bus connection is closed for good, so a
+    supervisor restarts it instead of a process that looks alive and does nothing. nats-py
+    closes a connection for good after some server errors, or when reconnecting gave up."""
+
+    service: str
+    exit: Callable[[], None] | None = None
+    failure: str | None = None
+    stopping: bool = False
+
+    async def closed(self) -> None:
+        if self.stopping:
+            return
+        self.failure = "the NATS connection was closed for good"
+        log.error("nats_connection_closed", service=self.service)
+        if self.exit is not None:
+            self.exit()
+
+    async def disconnected(self) -> None:
+        if not self.stopping:
+            log.warning("nats_disconnected", service=self.service)
+
+    async def reconnected(self) -> None:
+        log.info("nats_reconnected", service=self.service)
+
+
 def create_broker(
-    credentials: BusCredentials, service: str, retry_delays: list[float]
-) -> tuple[NatsBroker, BusErrors]:
+    settings: ServiceSettings, service: str
+) -> tuple[NatsBroker, BusErrors, Lifeline]:
     """The service's broker with the delivery middleware and its declared dead-letter
-    publisher, connecting with the service's own certificate and inbox; and the connection's
-    error callback, which turns a refused publish into :class:`PublishDenied`."""
+    publisher, connecting with the service's own certificate and inbox and reconnecting for
+    ever (with ``nats_reconnect_wait_seconds`` between attempts); the connection's error
+    callback, which turns a refused publish into :class:`PublishDenied`; and its lifeline."""
     errors = BusErrors(service)
-    options = credentials.connect_options(service)
+    lifeline = Lifeline(service)
+    options = settings.bus_credentials().connect_options(service)
     tls = options.pop("tls", None)
     broker = NatsBroker(
         **options,
         security=NatsSecurity(ssl_context=tls) if tls is not None else None,
         error_cb=errors.callback,
+        closed_cb=lifeline.closed,
+        disconnected_cb=lifeline.disconnected,
+        reconnected_cb=lifeline.reconnected,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]
         logger=logging.getLogger(f"{service}.broker"),
     )
     dead_letters = broker.publisher(
@@ -244,17 +378,24 @@ def create_broker(
         title=f"{service} dead letters",
         description="Original bytes of input this service could not process; "
         f"headers {REASON_HEADER}, {ORIGINAL_SUBJECT_HEADER}, {ORIGINAL_SEQUENCE_HEADER}, "
-        f"{DELIVERIES_HEADER}, {SERVICE_HEADER}.",
+        f"{DELIVERIES_HEADER}, {SERVICE_HEADER}, and {OMITTED_HEADER} when the original was "
+        "too large to copy.",
     )
+
+    def max_payload() -> int:
+        return int(broker.connection.max_payload)
+
     policy = DeliveryPolicy(
         service,
-        tuple(retry_delays),
+        tuple(settings.retry_delays),
         dead_letters,
         inbox_prefix=options.get("inbox_prefix", "_INBOX"),
+        max_payload=max_payload,
+        ack_wait=settings.ack_wait_seconds,
     )
     broker.add_middleware(partial(DeliveryMiddleware, policy=policy))
     broker.context.set_global("delivery_policy", policy)
-    return broker, errors
+    return broker, errors, lifeline
 
 
 def event_subscriber(
@@ -274,7 +415,7 @@ def event_subscriber(
         filter_subject=subject,
         ack_policy=ConsumerAckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
-        max_deliver=max_deliveries,
+        max_deliver=max_deliveries + SERVER_DELIVERY_SLACK,
         ack_wait=ack_wait,
     )
     policy: DeliveryPolicy = broker.context.get("delivery_policy")

@@ -8,6 +8,10 @@ service means knowing all of them.
 import asyncio
 import contextlib
 import logging
+import os
+import signal
+import sys
+import threading
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +30,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from mediation_runtime.advisories import register_max_deliveries_handler
 from mediation_runtime.bus import BusErrors
 from mediation_runtime.delivery import (
+    DeliveryPolicy,
+    Lifeline,
     Rejected,
     apply_consumer_configs,
     create_broker,
@@ -39,6 +45,7 @@ from mediation_runtime.settings import ServiceSettings
 from mediation_runtime.streams import ensure_streams
 
 log = structlog.get_logger("mediation.service")
+EXIT_STOP_TIMED_OUT = 70
 
 
 def check_envelope(event: CloudEvent, msg: NatsMessage) -> None:
@@ -201,7 +208,9 @@ def service_parts(
     publishes: Sequence[type[CloudEvent]],
 ) -> Parts:
     configure_logging(settings.log_format, settings.log_level)
-    broker, errors = create_broker(settings.bus_credentials(), service, settings.retry_delays)
+    broker, errors, lifeline = create_broker(settings, service)
+    broker.context.set_global("lifeline", lifeline)
+    broker.context.set_global("stop_timeout", settings.stop_timeout_seconds)
     mongo = create_mongo_client(settings.mongodb_url)
     database = mongo[settings.database]
     locks = KeyedLock()
@@ -251,6 +260,10 @@ def service_app(
 
     @app.on_shutdown
     async def stop_background_work() -> None:
+        lifeline: Lifeline = broker.context.get("lifeline")
+        lifeline.stopping = True
+        policy: DeliveryPolicy = broker.context.get("delivery_policy")
+        policy.stopping.set()  # messages held through an outage are let go
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -261,4 +274,39 @@ def service_app(
     async def close_database() -> None:
         await mongo.close()
 
+    lifeline: Lifeline = broker.context.get("lifeline")
+    lifeline.exit = app.exit
     return app
+
+
+def run(app: FastStream) -> None:
+    """``python -m <service>``: run until SIGINT/SIGTERM, then stop gracefully, but exit
+    within the stop timeout whatever hangs; exit non-zero when the service could not go on
+    (its bus connection closed for good), so a supervisor restarts it."""
+    broker = app.broker
+    assert broker is not None
+    lifeline: Lifeline = broker.context.get("lifeline")
+    stop_timeout: float = broker.context.get("stop_timeout")
+
+    def watchdog() -> None:
+        log.error("stop_timed_out", seconds=stop_timeout)
+        os._exit(EXIT_STOP_TIMED_OUT)
+
+    async def main() -> None:
+        running = asyncio.create_task(app.run())
+        await asyncio.sleep(0)  # app.run() installs its signal handlers first; ours replace them
+        loop = asyncio.get_running_loop()
+
+        def stop() -> None:
+            timer = threading.Timer(stop_timeout, watchdog)
+            timer.daemon = True
+            timer.start()
+            app.exit()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop)
+        await running
+
+    asyncio.run(main())
+    if lifeline.failure is not None:
+        sys.exit(f"stopped: {lifeline.failure}")

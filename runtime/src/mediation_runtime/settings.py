@@ -38,6 +38,18 @@ class ServiceSettings(NatsSettings):
         "just written go out at once.",
     )
     stream_replicas: int = 1
+    nats_reconnect_wait_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        validation_alias=AliasChoices("NATS_RECONNECT_WAIT_SECONDS", "nats_reconnect_wait_seconds"),
+        description="Pause between attempts to reach NATS again; there is no limit on them.",
+    )
+    stop_timeout_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="After SIGTERM, the process exits at the latest this long after, even if "
+        "its graceful stop hangs.",
+    )
 
     @property
     def max_deliveries(self) -> int:

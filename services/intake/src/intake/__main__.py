@@ -1,13 +1,13 @@
 """``python -m intake``: run the intake service until SIGINT/SIGTERM."""
 
-import asyncio
+from mediation_runtime.service import run
 
 from intake.bootstrap import create_app
 from intake.settings import IntakeSettings
 
 
 def main() -> None:
-    asyncio.run(create_app(IntakeSettings()).run())
+    run(create_app(IntakeSettings()))
 
 
 if __name__ == "__main__":

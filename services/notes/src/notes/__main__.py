@@ -1,7 +1,8 @@
 """``python -m notes``: run the notes service until SIGINT/SIGTERM."""
 
-import asyncio
 import sys
+
+from mediation_runtime.service import run
 
 from notes.bootstrap import create_app
 from notes.crypto import InvalidMasterKey
@@ -15,7 +16,7 @@ def main() -> None:
         app = create_app(NotesSettings())
     except (InvalidMasterKey, IdentityConfigurationError, ProofKeyError) as error:
         sys.exit(f"notes: cannot start: {error}")  # names what to fix, never key material
-    asyncio.run(app.run())
+    run(app)
 
 
 if __name__ == "__main__":

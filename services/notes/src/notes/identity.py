@@ -50,6 +50,7 @@ from jwt.exceptions import (
     PyJWTError,
 )
 from jwt.utils import base64url_decode
+from mediation_runtime.delivery import Outage
 
 from notes.domain.identity import ROLES, Identity, Role
 
@@ -109,9 +110,10 @@ class InvalidToken(Exception):
         self.claim = claim
 
 
-class KeysUnavailable(InvalidToken):
+class KeysUnavailable(InvalidToken, Outage):
     """The JWKS URL could not be fetched: the token is refused (fail closed), reason
-    ``keys_unavailable``, so an outage of the identity provider is told apart from a bad token."""
+    ``keys_unavailable``, so an outage of the identity provider is told apart from a bad token.
+    For an event (an assignment's proof) it is an :class:`Outage`: the event waits."""
 
     def __init__(self) -> None:
         super().__init__("keys_unavailable")

@@ -1,13 +1,13 @@
 """``python -m notifications``: run the notifications service until SIGINT/SIGTERM."""
 
-import asyncio
+from mediation_runtime.service import run
 
 from notifications.bootstrap import create_app
 from notifications.settings import NotificationsSettings
 
 
 def main() -> None:
-    asyncio.run(create_app(NotificationsSettings()).run())
+    run(create_app(NotificationsSettings()))
 
 
 if __name__ == "__main__":

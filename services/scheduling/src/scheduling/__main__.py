@@ -1,13 +1,13 @@
 """``python -m scheduling``: run the scheduling service until SIGINT/SIGTERM."""
 
-import asyncio
+from mediation_runtime.service import run
 
 from scheduling.bootstrap import create_app
 from scheduling.settings import SchedulingSettings
 
 
 def main() -> None:
-    asyncio.run(create_app(SchedulingSettings()).run())
+    run(create_app(SchedulingSettings()))
 
 
 if __name__ == "__main__":
