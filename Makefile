@@ -12,7 +12,7 @@ DEVSTACK := $(UV) run python -m mediation_devstack
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run lint typecheck test test-unit test-integration contract bench fmt reset clean
+.PHONY: help setup run lint typecheck test test-unit test-integration test-faults contract bench fmt reset clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,6 +40,9 @@ test-unit: ## fast tests, no servers
 
 test-integration: setup ## tests against real NATS and FerretDB (free ports), browser tests too
 	$(UV) run pytest tests/integration tests/browser $(PYTEST_ARGS)
+
+test-faults: setup ## the fault suite alone: kills and outages under load, with figures
+	$(UV) run pytest tests/faults $(PYTEST_ARGS)
 
 contract: ## regenerate the JSON Schemas, event catalog and AsyncAPI documents
 	$(UV) run python -m mediation_contracts.schemas

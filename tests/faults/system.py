@@ -1,0 +1,320 @@
+"""The whole system on servers of its own, so faults can be injected from outside: processes
+killed with SIGKILL, NATS and the database stopped for as long as a scenario wants, input no
+well-behaved producer sends. A workload publishes cases as a municipal system would, and the
+checker says what became of every event the bus accepted.
+
+Figures of every scenario are collected in :data:`FIGURES` and printed at the end of the run
+(and written to ``test-artifacts/faults.json``).
+"""
+
+import asyncio
+import base64
+import json
+import secrets
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediation_contracts.access import MEDIATOR_CLIENT
+from mediation_contracts.commands import ListCases, Reply, command_subject
+from mediation_contracts.envelope import CloudEvent
+from mediation_contracts.streams import DLQ_STREAM, EVENTS_STREAM
+from mediation_devstack.servers import Server, start_ferretdb, start_nats
+from mediation_runtime.bus_access import BusAccess
+from mediation_runtime.mongo import create_mongo_client
+from mediation_runtime.streams import ensure_streams
+from nats.aio.client import Client
+from notes.dev_identity import DevIdentity
+from notes.proof_keys import make_key_pair
+
+from tests.integration.bus import read_stream
+from tests.integration.scenario import Scenario
+from tests.integration.service_process import ServiceProcess
+from tests.proofs import Prover
+from tests.secure_bus import LiveBus
+
+SERVICES = ("intake", "scheduling", "notes", "notifications")
+# What each accepted case must lead to, exactly once: intake's answers and the notification
+# to the citizen that the case is ready (its consent was asked of the administration).
+EXPECTED_PER_CASE = ("consent.requested", "case.ready_for_scheduling")
+
+
+@dataclass
+class Figures:
+    scenario: str
+    cases: int = 0
+    events: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    dead_lettered: int = 0
+    seconds_to_recover: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+FIGURES: list[Figures] = []
+
+
+class System:
+    """NATS, FerretDB and the four services, each restartable."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.access = BusAccess(base / "bus")
+        self.nats: Server | None = None
+        self.database: Server | None = None
+        self.nats_port = 0
+        self.database_port = 0
+        self.identity = DevIdentity.create(base / "identity")
+        proof_key, public_key = make_key_pair(base / "proof")
+        self.prove = Prover(self.identity, public_key)
+        self.services: dict[str, ServiceProcess] = {}
+        self._proof_key = proof_key
+        self._master_key = base64.b64encode(secrets.token_bytes(32)).decode()
+
+    @property
+    def bus(self) -> LiveBus:
+        assert self.nats is not None
+        return LiveBus(self.nats.url, self.access)
+
+    async def start(self) -> None:
+        await self.start_nats()
+        await ensure_streams(self.bus.credentials())
+        await self.start_database()
+        assert self.database is not None
+        for name in SERVICES:
+            self.services[name] = ServiceProcess(
+                name, self.bus, self.database.url, self.base / f"{name}.log", **self._env(name)
+            )
+            self.services[name].start()
+
+    def _env(self, name: str) -> dict[str, str]:
+        common = {
+            "NATS_RECONNECT_WAIT_SECONDS": "0.5",  # nats-py's default budget: 60 attempts
+            f"{name.upper()}_STOP_TIMEOUT_SECONDS": "10",
+        }
+        if name == "notes":
+            return common | {
+                "NOTES_MASTER_KEY": self._master_key,
+                "NOTES_JWKS_FILE": str(self.identity.jwks_path),
+                "NOTES_TOKEN_ISSUER": self.identity.issuer,
+                "NOTES_PROOF_KEY_FILE": str(self._proof_key),
+            }
+        if name == "notifications":
+            return common | {
+                "NOTIFICATIONS_MODE": "file",
+                "NOTIFICATIONS_OUTBOX_DIR": str(self.base / "outbox"),
+            }
+        return common
+
+    async def start_nats(self) -> None:
+        store = self.base / "nats-store"
+        self.nats = await start_nats(
+            store, self.base / "nats.log", self.access, self.nats_port or None
+        )
+        self.nats_port = int(self.nats.url.rsplit(":", 1)[1])
+
+    async def start_database(self) -> None:
+        self.database = await start_ferretdb(
+            self.base / "ferretdb", self.base / "ferretdb.log", self.database_port or None
+        )
+        self.database_port = int(self.database.url.rsplit(":", 1)[1].strip("/"))
+
+    async def kill_nats(self) -> None:
+        assert self.nats is not None
+        self.nats.process._process.kill()
+        await self.nats.stop()
+
+    async def kill_database(self) -> None:
+        assert self.database is not None
+        self.database.process._process.kill()
+        await self.database.stop()
+
+    async def stop(self) -> None:
+        for process in self.services.values():
+            process.stop()
+        for server in (self.database, self.nats):
+            if server is not None:
+                await server.stop()
+
+    def all_running(self) -> bool:
+        return all(process.is_running() for process in self.services.values())
+
+    async def answers(self) -> bool:
+        """A command is answered (intake's, as the mediator client asks it)."""
+        try:
+            connection = await self.bus.connect(MEDIATOR_CLIENT)
+        except Exception:
+            return False
+        try:
+            request = ListCases(viewer_id="fault-suite").model_dump_json().encode()
+            answer = await connection.request(
+                command_subject("kk", "intake", "list_cases"), request, timeout=5
+            )
+            return Reply.model_validate_json(answer.data).ok
+        except Exception:
+            return False
+        finally:
+            await connection.close()
+
+
+class Workload:
+    """Cases of one tenant, published as an outside system would: each event retried until
+    JetStream acknowledges it (then it is *accepted*, and must not be lost)."""
+
+    def __init__(self, system: System, cases: int) -> None:
+        self.system = system
+        self.tenant = f"f-{secrets.token_hex(4)}"
+        self.scenarios = [Scenario(tenant=self.tenant) for _ in range(cases)]
+        self.accepted: list[CloudEvent] = []
+
+    def events(self, scenario: Scenario) -> list[CloudEvent]:
+        return [
+            scenario.request(),
+            scenario.assess("accepted"),
+            self.system.prove(scenario.assign()),
+            scenario.consent(scenario.administration),
+        ]
+
+    async def run(self, per_second: float = 20.0) -> None:
+        connection = await self._connect()
+        try:
+            for scenario in self.scenarios:
+                for event in self.events(scenario):
+                    await self.publish(connection, event)
+                    await asyncio.sleep(1 / per_second)
+        finally:
+            await connection.close()
+
+    async def _connect(self) -> Client:
+        return await self.system.bus.connect(
+            allow_reconnect=True, max_reconnect_attempts=-1, reconnect_time_wait=0.5
+        )
+
+    async def publish(
+        self, connection: Client, event: CloudEvent, body: bytes | None = None
+    ) -> None:
+        js = connection.jetstream()
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                await js.publish(
+                    event.nats_subject(),
+                    body or event.to_json(),
+                    headers={"Nats-Msg-Id": str(event.id)},
+                    timeout=2,
+                )
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
+                continue
+            self.accepted.append(event)
+            return
+
+
+async def check(
+    system: System, workload: Workload, figures: Figures, *, timeout: float = 240.0
+) -> Figures:
+    """Wait until every accepted case went through, or the timeout; then count."""
+    started = time.monotonic()
+    cases = {
+        s.case_id
+        for s in workload.scenarios
+        if any(e.subject == s.case_id for e in workload.accepted)
+    }
+    outputs: dict[str, Counter[str]] = {}
+    admin = await _admin(system)
+    try:
+        while True:
+            outputs = await _outputs(admin, workload.tenant)
+            done = all(
+                outputs[kind].keys() >= {str(c) for c in cases} for kind in EXPECTED_PER_CASE
+            )
+            if done and system.all_running() and await system.answers():
+                break
+            if time.monotonic() - started > timeout:
+                break
+            await asyncio.sleep(0.5)
+        figures.seconds_to_recover = round(time.monotonic() - started, 1)
+        figures.cases = len(cases)
+        figures.events = len({e.id for e in workload.accepted})
+        figures.lost = sum(
+            1 for c in cases if any(str(c) not in outputs[kind] for kind in EXPECTED_PER_CASE)
+        )
+        figures.duplicated = sum(
+            count - 1
+            for kind in (*EXPECTED_PER_CASE, "notification")
+            for count in outputs[kind].values()
+            if count > 1
+        )
+        figures.dead_lettered = await _dead_letters(admin, workload.tenant)
+        figures.notes.append(
+            "all services running and answering" if system.all_running() else "a service is down"
+        )
+    finally:
+        await admin.close()
+    stored = await _cases_in_database(system, workload.tenant)
+    if stored != len(cases):
+        figures.notes.append(f"intake holds {stored} cases for {len(cases)} requests")
+        figures.duplicated += max(0, stored - len(cases))
+        figures.lost += max(0, len(cases) - stored)
+    FIGURES.append(figures)
+    return figures
+
+
+async def _admin(system: System) -> Client:
+    return await system.bus.connect(
+        allow_reconnect=True, max_reconnect_attempts=-1, reconnect_time_wait=0.5
+    )
+
+
+async def _outputs(admin: Client, tenant: str) -> dict[str, Counter[str]]:
+    """Per output kind: case id (or notification trigger and person) -> distinct events."""
+    js = admin.jetstream()
+    result: dict[str, Counter[str]] = {
+        kind: Counter() for kind in (*EXPECTED_PER_CASE, "notification")
+    }
+    try:
+        messages = await read_stream(js, EVENTS_STREAM, f"mediation.v1.{tenant}.>")
+    except Exception:
+        return result
+    seen: set[str] = set()
+    for message in messages:
+        document: dict[str, Any] = json.loads(message.data)
+        if document["id"] in seen:
+            continue
+        seen.add(document["id"])
+        kind = ".".join(message.subject.split(".")[3:5])
+        if kind in EXPECTED_PER_CASE:
+            result[kind][document["subject"]] += 1
+        elif kind in ("notification.sent", "notification.failed"):
+            data = document["data"]
+            result["notification"][f"{data['trigger_event_id']}/{data['recipient_id']}"] += 1
+    return result
+
+
+async def _dead_letters(admin: Client, tenant: str) -> int:
+    js = admin.jetstream()
+    letters = await read_stream(js, DLQ_STREAM, "mediation.dlq.>")
+    prefix = f"mediation.v1.{tenant}."
+    return sum(
+        1
+        for m in letters
+        if m.headers and m.headers.get("Mediation-Original-Subject", "").startswith(prefix)
+    )
+
+
+async def _cases_in_database(system: System, tenant: str) -> int:
+    assert system.database is not None
+    client = create_mongo_client(system.database.url)
+    try:
+        return await client["mediation_intake"]["cases"].count_documents({"tenant": tenant})
+    finally:
+        await client.close()
+
+
+def write_figures(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([asdict(f) for f in FIGURES], indent=2) + "\n")
