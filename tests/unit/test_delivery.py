@@ -18,7 +18,7 @@ from pymongo.errors import AutoReconnect, DuplicateKeyError, ServerSelectionTime
     ("body", "reason"),
     [
         (b"[" * 50_000 + b"]" * 50_000, "nested too deeply"),
-        (b"{\"a\": \"\x80\"}", "not JSON: UnicodeDecodeError"),
+        (b'{"a": "\x80"}', "not JSON: UnicodeDecodeError"),
         (b'{"a": ', "not JSON: JSONDecodeError at position 6"),
         (b'{"n": ' + b"9" * 5000 + b"}", "not JSON: ValueError"),
         (b"[1, 2]", "JSON but not an object"),
