@@ -282,10 +282,14 @@ async def _outputs(admin: Client, tenant: str) -> dict[str, Counter[str]]:
         return result
     seen: set[str] = set()
     for message in messages:
-        document: dict[str, Any] = json.loads(message.data)
-        if document["id"] in seen:
+        try:
+            document: dict[str, Any] = json.loads(message.data)
+            event_id = document["id"]
+        except (ValueError, RecursionError, TypeError, KeyError):
+            continue  # the hostile input some scenarios publish: not an event
+        if event_id in seen:
             continue
-        seen.add(document["id"])
+        seen.add(event_id)
         kind = ".".join(message.subject.split(".")[3:5])
         if kind in EXPECTED_PER_CASE:
             result[kind][document["subject"]] += 1
