@@ -84,7 +84,7 @@ def catalog() -> str:
             f"`{cls.type_name()}`",
             f"`{subject_pattern(cls)}`",
             ", ".join(cls.producers),
-            ", ".join(cls.consumers),
+            ", ".join(cls.consumers) or "none yet",
             cls.sensitivity,
             description(cls),
         )
