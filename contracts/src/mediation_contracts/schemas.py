@@ -171,6 +171,13 @@ def catalog() -> str:
         _row("stream", "subjects", "purpose"),
         _row("---", "---", "---"),
         *stream_rows,
+        "",
+        "Each dead letter's body is the original message, byte for byte; these headers say "
+        "what it was and why it was rejected:",
+        "",
+        _row("header", "meaning"),
+        _row("---", "---"),
+        *(_row(f"`{name}`", meaning) for name, meaning in streams.DLQ_HEADERS),
     ]
     return "\n".join(lines) + "\n"
 

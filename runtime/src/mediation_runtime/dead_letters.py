@@ -15,19 +15,20 @@ import argparse
 import asyncio
 from typing import Any
 
-from mediation_contracts.streams import DLQ_STREAM, dlq_subject
+from mediation_contracts.streams import (
+    DLQ_DELIVERIES_HEADER,
+    DLQ_ORIGINAL_SEQUENCE_HEADER,
+    DLQ_ORIGINAL_SUBJECT_HEADER,
+    DLQ_REASON_HEADER,
+    DLQ_STREAM,
+    dlq_subject,
+)
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
 from mediation_runtime.bus import BusConfigError, BusCredentials, connect, tool_credentials
-from mediation_runtime.delivery import (
-    DELIVERIES_HEADER,
-    ORIGINAL_SEQUENCE_HEADER,
-    ORIGINAL_SUBJECT_HEADER,
-    REASON_HEADER,
-)
 
 
 async def read_stream(js: JetStreamContext, stream: str, subject: str) -> list[Msg]:
@@ -55,10 +56,10 @@ async def list_dead_letters(credentials: BusCredentials, service: str) -> list[d
         {
             "dlq_seq": msg.metadata.sequence.stream,
             "time": msg.metadata.timestamp,
-            "original_subject": (msg.headers or {}).get(ORIGINAL_SUBJECT_HEADER),
-            "original_seq": (msg.headers or {}).get(ORIGINAL_SEQUENCE_HEADER),
-            "deliveries": (msg.headers or {}).get(DELIVERIES_HEADER),
-            "reason": (msg.headers or {}).get(REASON_HEADER),
+            "original_subject": (msg.headers or {}).get(DLQ_ORIGINAL_SUBJECT_HEADER),
+            "original_seq": (msg.headers or {}).get(DLQ_ORIGINAL_SEQUENCE_HEADER),
+            "deliveries": (msg.headers or {}).get(DLQ_DELIVERIES_HEADER),
+            "reason": (msg.headers or {}).get(DLQ_REASON_HEADER),
         }
         for msg in messages
     ]
@@ -71,7 +72,7 @@ async def replay(credentials: BusCredentials, service: str, dlq_seq: int) -> str
         letter = await js.get_msg(DLQ_STREAM, seq=dlq_seq)
         if letter.subject != dlq_subject(service):
             raise SystemExit(f"dead letter {dlq_seq} belongs to {letter.subject}, not {service}")
-        original_subject: str = (letter.headers or {})[ORIGINAL_SUBJECT_HEADER]
+        original_subject: str = (letter.headers or {})[DLQ_ORIGINAL_SUBJECT_HEADER]
         await js.publish(original_subject, letter.data or b"")
         return original_subject
     finally:

@@ -30,7 +30,18 @@ from faststream.nats.security import NatsSecurity
 from faststream.nats.subscriber.usecases.stream_pull_subscriber import PullStreamSubscriber
 from mediation_contracts.commands import Refusal, Reply
 from mediation_contracts.envelope import CloudEvent
-from mediation_contracts.streams import DLQ_STREAM, EVENTS_STREAM, consumer_name, dlq_subject
+from mediation_contracts.streams import (
+    DLQ_DELIVERIES_HEADER,
+    DLQ_HEADERS,
+    DLQ_ORIGINAL_SEQUENCE_HEADER,
+    DLQ_ORIGINAL_SUBJECT_HEADER,
+    DLQ_REASON_HEADER,
+    DLQ_SERVICE_HEADER,
+    DLQ_STREAM,
+    EVENTS_STREAM,
+    consumer_name,
+    dlq_subject,
+)
 from mediation_contracts.subjects import subscription_subject
 from nats.aio.msg import Msg
 from nats.errors import NotJSMessageError
@@ -41,12 +52,6 @@ from pydantic import ValidationError
 from mediation_runtime.bus import BusCredentials, BusErrors
 
 log = structlog.get_logger("mediation.delivery")
-
-REASON_HEADER = "Mediation-Dead-Letter-Reason"
-ORIGINAL_SUBJECT_HEADER = "Mediation-Original-Subject"
-ORIGINAL_SEQUENCE_HEADER = "Mediation-Original-Sequence"
-DELIVERIES_HEADER = "Mediation-Deliveries"
-SERVICE_HEADER = "Mediation-Service"
 
 
 class Rejected(Exception):
@@ -102,11 +107,11 @@ class DeliveryPolicy:
         await self.dead_letters.publish(
             body,
             headers={
-                REASON_HEADER: reason,
-                ORIGINAL_SUBJECT_HEADER: subject,
-                ORIGINAL_SEQUENCE_HEADER: str(sequence),
-                DELIVERIES_HEADER: str(deliveries),
-                SERVICE_HEADER: self.service,
+                DLQ_REASON_HEADER: reason,
+                DLQ_ORIGINAL_SUBJECT_HEADER: subject,
+                DLQ_ORIGINAL_SEQUENCE_HEADER: str(sequence),
+                DLQ_DELIVERIES_HEADER: str(deliveries),
+                DLQ_SERVICE_HEADER: self.service,
                 # De-duplicates a dead letter published twice (crash between publish and ack).
                 "Nats-Msg-Id": f"{self.service}:{EVENTS_STREAM}:{sequence}",
             },
@@ -243,8 +248,7 @@ def create_broker(
         stream=JStream(DLQ_STREAM, declare=False),
         title=f"{service} dead letters",
         description="Original bytes of input this service could not process; "
-        f"headers {REASON_HEADER}, {ORIGINAL_SUBJECT_HEADER}, {ORIGINAL_SEQUENCE_HEADER}, "
-        f"{DELIVERIES_HEADER}, {SERVICE_HEADER}.",
+        f"headers {', '.join(name for name, _ in DLQ_HEADERS)}.",
     )
     policy = DeliveryPolicy(
         service,
