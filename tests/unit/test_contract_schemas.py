@@ -53,6 +53,15 @@ def test_catalog_lists_every_event_type_and_the_dead_letter_stream() -> None:
     assert "`MEDIATION_DLQ`" in catalog
 
 
+def test_catalog_tells_an_outside_system_what_to_put_in_correlationid() -> None:
+    catalog = GENERATED[schemas.CATALOG]
+    section = catalog.split("## Conversations: `correlationid` and `causationid`")[1]
+    section = section.split("## ")[0]
+    assert "follow-up event" in section
+    assert "`correlationid` of any event it received about the case" in section
+    assert "`causationid`" in section
+
+
 def test_catalog_names_every_header_a_dead_letter_carries() -> None:
     """What an operator's or integrator's tool reads from a dead letter is documented."""
     catalog = GENERATED[schemas.CATALOG]
