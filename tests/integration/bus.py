@@ -6,12 +6,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from mediation_contracts.commands import COMMANDS, Reply, reply_adapter
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import DLQ_STREAM, EVENTS_STREAM
 from mediation_runtime import dead_letters as dead_letters_tool
 from nats.js import JetStreamContext
 
 T = TypeVar("T")
+
+
+def documented_reply(service: str, command: str, raw: bytes) -> Reply:
+    """A reply as the contract publishes it: it fits the command's reply schema and carries
+    ``ok`` with exactly its result fields (or ``error``), never an unrelated key as null."""
+    document = json.loads(raw)
+    reply_adapter(service, command).validate_python(document)
+    expected = set(COMMANDS[service][command].result) if document["ok"] else {"error"}
+    assert set(document) == {"ok", *expected}, f"{service}.{command} replied {sorted(document)}"
+    return Reply.model_validate(document)
 
 
 async def wait_for(

@@ -9,7 +9,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from mediation_contracts.access import ADMIN, SERVICES
+from mediation_contracts.commands import COMMANDS, command_subject
 from mediation_devstack.ports import free_port, port_is_free
+from mediation_devstack.processes import ManagedProcess, StartupError
+from mediation_devstack.readiness import consumers_of, wait_until_serving
+from mediation_runtime.bus import BusCredentials, connect
 
 from tests.secure_bus import LiveBus
 
@@ -136,3 +141,67 @@ def _get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - a local http URL
         body: bytes = response.read()
         return body.decode()
+
+
+async def test_reports_ready_only_when_every_service_consumes_and_answers(
+    tmp_path: Path, mongodb_url: str
+) -> None:
+    """The moment the table appears, every durable consumer of every service exists and every
+    command-serving service answers: nothing published then waits for a service to start."""
+    env = {
+        **os.environ,
+        "MEDIATION_STATE_DIR": str(tmp_path / "var"),
+        "MEDIATION_NATS_PORT": str(free_port()),
+        "MONGODB_URL": mongodb_url,
+        "MEDIATION_CLIENT_PORT": str(free_port()),
+    }
+    runner = await start_runner(env, *SERVICES, "mediator_client")
+    try:
+        table = (await read_until(runner, b"Stop with")).decode()
+        url = next(w for w in table.split() if w.startswith("tls://"))
+        admin = BusCredentials.in_directory(url, tmp_path / "var" / "bus" / "principals" / ADMIN)
+        nc = await connect(admin, "readiness-test")
+        try:
+            js = nc.jetstream()
+            for service in SERVICES:
+                for stream, name in consumers_of(service):
+                    info = await js.consumer_info(stream, name)  # raises if it does not exist
+                    assert info.name == name
+                for command in COMMANDS[service]:
+                    # One request, no retry: no responders would raise at once.
+                    subject = command_subject("kk", service, command)
+                    answer = await nc.request(subject, b"{}", timeout=10)
+                    assert b'"invalid_request"' in answer.data, (service, command)
+        finally:
+            await nc.close()
+    finally:
+        runner.send_signal(signal.SIGINT)
+        rest, _ = await asyncio.wait_for(runner.communicate(), timeout=60)
+    assert runner.returncode == 0, rest.decode()
+
+
+async def test_a_service_that_never_consumes_fails_start_up_naming_it(
+    tmp_path: Path, bus: LiveBus
+) -> None:
+    # A process in intake's place that never connects: its consumers never get a pull.
+    impostor = await ManagedProcess.start("intake", ["sleep", "120"], tmp_path / "intake.log")
+    try:
+        with pytest.raises(StartupError) as refused:
+            await wait_until_serving([impostor], bus.credentials(), timeout=1)
+    finally:
+        await impostor.stop()
+    message = str(refused.value)
+    assert "service 'intake' did not become ready within 1 s" in message
+    assert "intake-case-requested" in message
+    assert "does not answer its commands" in message
+
+
+async def test_a_service_that_exits_while_starting_fails_start_up_naming_it(
+    tmp_path: Path, bus: LiveBus
+) -> None:
+    quitter = await ManagedProcess.start("notes", ["sh", "-c", "exit 3"], tmp_path / "notes.log")
+    try:
+        with pytest.raises(StartupError, match="service 'notes' exited with code 3"):
+            await wait_until_serving([quitter], bus.credentials(), timeout=60)
+    finally:
+        await quitter.stop()

@@ -22,7 +22,7 @@ from nats.js import JetStreamContext
 from pydantic import BaseModel
 from pymongo.asynchronous.collection import AsyncCollection
 
-from tests.integration.bus import dead_letters, publish, wait_for
+from tests.integration.bus import dead_letters, documented_reply, publish, wait_for
 from tests.integration.scenario import PERSONAL_DATA, Scenario
 from tests.integration.service_process import ServiceProcess
 from tests.secure_bus import LiveBus
@@ -45,7 +45,7 @@ async def nc(bus: LiveBus) -> AsyncIterator[Client]:
 async def ask(nc: Client, tenant: str, query: str, request: BaseModel | bytes) -> Reply:
     body = request if isinstance(request, bytes) else request.model_dump_json().encode()
     response = await nc.request(command_subject(tenant, "intake", query), body, timeout=10)
-    return Reply.model_validate_json(response.data)
+    return documented_reply("intake", query, response.data)
 
 
 async def listed(

@@ -1,10 +1,13 @@
 """The committed AsyncAPI documents are what the service apps really declare."""
 
 import importlib
+import json
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import unquote
 
 import pytest
+from mediation_contracts.commands import COMMANDS
 from mediation_runtime.asyncapi import render
 
 SERVICES = ["intake", "scheduling", "notes", "notifications"]
@@ -34,3 +37,17 @@ def test_asyncapi_documents_every_consumed_and_published_event(service: str) -> 
     for event in (*subscribers.CONSUMES, *subscribers.PUBLISHES):
         assert f'"const": "{event.type_name()}"' in document, event.__name__
     assert f"mediation.dlq.{service}" in document
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_asyncapi_gives_every_command_its_reply_schema(service: str) -> None:
+    asyncapi, _, _ = service_modules(service)
+    document = json.loads(asyncapi.DOCUMENT.read_text())
+    for command in COMMANDS[service]:
+        operation = document["operations"][f"{service}: {command}"]
+        reply_channel = operation["reply"]["channel"]["$ref"].removeprefix("#/channels/")
+        message = document["channels"][unquote(reply_channel)]["messages"]["Reply"]["$ref"]
+        payload = document["components"]["messages"][unquote(message.split("/")[-1])]["payload"]
+        title = payload["$ref"].removeprefix("#/components/schemas/")
+        assert document["components"]["schemas"][title]["title"] == title
+        assert title == f"{''.join(p.capitalize() for p in command.split('_'))}Reply"

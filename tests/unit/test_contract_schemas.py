@@ -7,10 +7,13 @@ review the diff first: within v1 a field may only be added.
 import json
 import shutil
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from mediation_contracts import schemas
 from mediation_contracts.events import ALL_EVENTS, CaseAssessed
+from mediation_contracts.streams import DLQ_HEADERS, DLQ_OMITTED_HEADER
+from mediation_runtime.delivery import DeliveryPolicy
 
 GENERATED = schemas.generate()
 REGENERATE = "run `uv run python -m mediation_contracts.schemas` and commit the result"
@@ -48,6 +51,29 @@ def test_catalog_lists_every_event_type_and_the_dead_letter_stream() -> None:
         assert f"`{cls.type_name()}`" in catalog
     assert "`mediation.dlq.<service>`" in catalog
     assert "`MEDIATION_DLQ`" in catalog
+
+
+def test_catalog_tells_an_outside_system_what_to_put_in_correlationid() -> None:
+    catalog = GENERATED[schemas.CATALOG]
+    section = catalog.split("## Conversations: `correlationid` and `causationid`")[1]
+    section = section.split("## ")[0]
+    assert "follow-up event" in section
+    assert "`correlationid` of any event it received about the case" in section
+    assert "`causationid`" in section
+
+
+def test_catalog_names_every_header_a_dead_letter_carries() -> None:
+    """What an operator's or integrator's tool reads from a dead letter is documented."""
+    catalog = GENERATED[schemas.CATALOG]
+    for header in (
+        "Mediation-Dead-Letter-Reason",
+        "Mediation-Original-Subject",
+        "Mediation-Original-Sequence",
+        "Mediation-Deliveries",
+        "Mediation-Service",
+        "Nats-Msg-Id",
+    ):
+        assert f"| `{header}` |" in catalog, header
 
 
 # --- the --check mode CI relies on ---------------------------------------------------------
@@ -90,3 +116,19 @@ def test_writing_repairs_drift_and_removes_stale_schemas(copy_of_generated: Path
 
     assert not stale.exists()
     assert schemas.drift(copy_of_generated) == []
+
+
+async def test_a_dead_letter_carries_exactly_the_documented_headers() -> None:
+    published: list[dict[str, str]] = []
+
+    class Publisher:
+        async def publish(self, body: bytes, *, headers: dict[str, str], stream: str) -> None:
+            published.append(headers)
+
+    policy = DeliveryPolicy("intake", (0.1,), cast(Any, Publisher()))
+    await policy.dead_letter(
+        body=b"{}", subject="mediation.v1.kk.x.y", sequence=7, deliveries=2, reason="r"
+    )
+
+    # Every documented header; the omitted-original one only when the body was too large.
+    assert set(published[0]) == {name for name, _ in DLQ_HEADERS} - {DLQ_OMITTED_HEADER}

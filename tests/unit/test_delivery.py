@@ -1,9 +1,9 @@
 """What the delivery middleware decides about input of any shape, and about outages."""
 
 import pytest
+from mediation_contracts.streams import DLQ_OMITTED_HEADER as OMITTED_HEADER
+from mediation_contracts.streams import DLQ_REASON_HEADER as REASON_HEADER
 from mediation_runtime.delivery import (
-    OMITTED_HEADER,
-    REASON_HEADER,
     DeliveryPolicy,
     Outage,
     Rejected,

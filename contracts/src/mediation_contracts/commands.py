@@ -7,10 +7,17 @@ message in Danish and English, fit to show a person.
 """
 
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    create_model,
+    model_serializer,
+)
 
 from mediation_contracts.envelope import OpaqueId, Payload, UtcDatetime
 from mediation_contracts.events import (
@@ -298,9 +305,133 @@ class Reply(Payload):
     summary_state: SummaryState | None = None
     error: Refusal | None = None
 
+    @model_serializer(mode="wrap")
+    def _only_what_is_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``ok`` and the fields this reply carries: a result key that is not this command's
+        is left out, never sent as ``null`` (each command's reply schema says which)."""
+        dumped: dict[str, Any] = handler(self)
+        return {key: value for key, value in dumped.items() if key == "ok" or value is not None}
+
     @classmethod
     def refused(cls, code: str, texts: Mapping[str, tuple[str, str]]) -> "Reply":
         """A refusal with the (Danish, English) text ``texts`` has for ``code``; a code
         without one gets a plain "not possible" (the code still tells a program why)."""
         danish, english = texts.get(code, ("Det kan ikke lade sig gøre.", "That is not possible."))
         return cls(ok=False, error=Refusal(code=code, message_da=danish, message_en=english))
+
+
+# --- the command catalogue: each command's request and reply, as published schemas ------
+
+RESULT_TYPES: Mapping[str, Any] = {
+    "meeting": MeetingView,
+    "meetings": list[MeetingView],
+    "slots": list[SlotView],
+    "summaries": list[SummaryView],
+    "summary_id": OpaqueId,
+    "audit": list[AuditEntry],
+    "cases": list[CaseListItem],
+    "case": CaseDetail,
+    "summary_state": SummaryState,
+}
+"""The result fields of :class:`Reply`; an accepted command's reply carries the ones its
+:class:`CommandSpec` names, and no other (absent, never ``null``)."""
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command of the contract: its request model and the result fields of its reply."""
+
+    request: type[Payload]
+    result: tuple[str, ...]
+    description: str
+
+
+COMMANDS: Mapping[str, Mapping[str, CommandSpec]] = {
+    "intake": {
+        "list_cases": CommandSpec(
+            ListCases,
+            ("cases",),
+            "The cases a mediator may see: their own and the open ones no one has taken; "
+            "newest request first.",
+        ),
+        "get_case": CommandSpec(
+            GetCase,
+            ("case",),
+            "One case with its parties, timeline and what the viewer may do now; "
+            "not_your_case when the viewer may not see it.",
+        ),
+    },
+    "scheduling": {
+        "book_meeting": CommandSpec(BookMeeting, ("meeting",), "Book a meeting for a case."),
+        "move_meeting": CommandSpec(MoveMeeting, ("meeting",), "Move a booked meeting."),
+        "cancel_meeting": CommandSpec(CancelMeeting, ("meeting",), "Cancel a booked meeting."),
+        "mark_meeting_held": CommandSpec(
+            MarkMeetingHeld, ("meeting",), "The mediator marks a meeting as held."
+        ),
+        "suggest_slots": CommandSpec(
+            SuggestSlots, ("slots",), "The next free times for a meeting of the case."
+        ),
+        "list_meetings": CommandSpec(ListMeetings, ("meetings",), "The meetings of a case."),
+    },
+    "notes": {
+        "write_summary": CommandSpec(
+            WriteSummary,
+            ("summary_id",),
+            "The case's mediator or note-taker writes the summary the citizen asked for.",
+        ),
+        "read_summaries": CommandSpec(
+            ReadSummaries,
+            ("summaries",),
+            "Read the case's summaries (staff of the case; parties once shared).",
+        ),
+        "share_summary": CommandSpec(
+            ShareSummary,
+            (),
+            "The mediator shares the summaries with the parties, once all agreed.",
+        ),
+        "audit_trail": CommandSpec(
+            AuditTrail, ("audit",), "Every access to the case's summaries; for its mediator."
+        ),
+        "summary_status": CommandSpec(
+            SummaryStatus,
+            ("summary_state",),
+            "What the case's mediator or note-taker may do with its summaries now, and whose "
+            "wish for a summary or agreement to sharing is missing; never content.",
+        ),
+    },
+    "notifications": {},
+}
+"""Every command by service; :data:`mediation_contracts.access.COMMAND_CALLERS` says who
+may send each."""
+
+
+class RefusedReply(Payload):
+    """The service said no (or could not answer): ``code`` says why, for programs."""
+
+    ok: Literal[False]
+    error: Refusal
+
+
+def _camel(command: str) -> str:
+    return "".join(part.capitalize() for part in command.split("_"))
+
+
+def reply_model(service: str, command: str) -> type[Payload]:
+    """The reply of an accepted ``command``: ``ok`` true and exactly its result fields."""
+    spec = COMMANDS[service][command]
+    fields: dict[str, Any] = {name: (RESULT_TYPES[name], ...) for name in spec.result}
+    model: type[Payload] = create_model(
+        f"{_camel(command)}Accepted",
+        __base__=Payload,
+        __doc__=f"{service}.{command} was done; its result.",
+        ok=(Literal[True], ...),
+        **fields,
+    )
+    return model
+
+
+def reply_adapter(service: str, command: str) -> TypeAdapter[Any]:
+    """Validates (and describes) every reply ``command`` can get: accepted or refused."""
+    accepted = reply_model(service, command)
+    reply: Any = Annotated[accepted | RefusedReply, Field(title=f"{_camel(command)}Reply")]
+    return TypeAdapter(reply)

@@ -25,6 +25,22 @@ def _utc(value: datetime) -> datetime:
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
 
+CONVERSATION = """\
+A case is one conversation. Its id is the `correlationid` of the `CaseRequested` that opened
+the case, or that event's `id` when it carried none; every event the services publish about
+the case carries it as `correlationid`.
+
+An outside system that sends a follow-up event about a case (e.g. `ConsentGiven` answering
+`ConsentRequested`, or `PartyWithdrew`) puts the case's conversation id in `correlationid`:
+the `correlationid` of any event it received about the case. When its event answers one it
+received, it puts that event's `id` in `causationid`; otherwise it leaves `causationid` out.
+Only if it cannot know the conversation id, it leaves `correlationid` out: the event is
+applied all the same, and intake's and scheduling's answers carry the case's conversation,
+but consumers that keep no case (notifications, other systems) then take the event's own `id`
+as its conversation. It never makes up a new id for a follow-up: the services' answers would
+carry that id and the case's conversation would split. A system that opens a case may choose its
+conversation id by setting `correlationid` on its `CaseRequested` (e.g. its own ticket's UUID)."""
+
 Sensitivity = Literal["internal", "personal"]
 """``internal``: ids, codes and times only. ``personal``: names or contact details of people,
 for the consumers that must reach them; such events never carry free text about the conflict

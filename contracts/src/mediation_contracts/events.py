@@ -147,7 +147,7 @@ class CaseRequestRefused(CloudEvent):
     event = "request_refused"
     sensitivity = "internal"
     producers = ("intake",)
-    consumers = ("notifications", "requesting systems")
+    consumers = ("requesting systems",)
     type: Literal["dk.mediation.case.request_refused.v1"]
     data: CaseRequestRefusedData
 
@@ -398,7 +398,7 @@ class MeetingScheduled(CloudEvent):
     event = "scheduled"
     sensitivity = "internal"
     producers = ("scheduling",)
-    consumers = ("notifications", "notes")
+    consumers = ("notifications",)
     type: Literal["dk.mediation.meeting.scheduled.v1"]
     data: MeetingScheduledData
 
@@ -451,7 +451,7 @@ class MeetingHeld(CloudEvent):
     event = "held"
     sensitivity = "internal"
     producers = ("scheduling",)
-    consumers = ("notes",)
+    consumers = ()
     type: Literal["dk.mediation.meeting.held.v1"]
     data: MeetingHeldData
 
@@ -518,7 +518,7 @@ class SummaryRecorded(CloudEvent):
     event = "recorded"
     sensitivity = "internal"
     producers = ("notes",)
-    consumers = ("notifications", "mediator client")
+    consumers = ("mediator client",)
     type: Literal["dk.mediation.summary.recorded.v1"]
     data: SummaryRecordedData
 

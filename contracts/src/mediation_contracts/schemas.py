@@ -17,12 +17,14 @@ from types import ModuleType
 from typing import Any
 
 from mediation_contracts import access, envelope, streams
+from mediation_contracts.commands import COMMANDS, command_subscription, reply_adapter
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import ALL_EVENTS
 from mediation_contracts.subjects import MAJOR, PREFIX
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_DIR = Path("contracts/schemas")
+COMMAND_SCHEMA_DIR = SCHEMA_DIR / "commands"
 CATALOG = Path("docs/events.md")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_PREFIX = "urn:dk-mediation:schema:"
@@ -55,6 +57,42 @@ def json_schema(cls: type[CloudEvent]) -> dict[str, Any]:
     return schema
 
 
+def command_schemas(service: str, command: str) -> dict[str, dict[str, Any]]:
+    """The JSON Schemas of one command's request and of every reply it can get."""
+    spec = COMMANDS[service][command]
+    common = {
+        "$schema": DIALECT,
+        "x-nats-subject": command_subscription(service, command),
+        "x-callers": list(access.COMMAND_CALLERS[service][command]),
+    }
+    request = spec.request.model_json_schema(mode="validation")
+    request.update(common)
+    request.update(
+        {
+            "$id": f"{ID_PREFIX}cmd.{service}.{command}.request",
+            "title": f"{service}.{command} request",
+            "description": spec.description,
+        }
+    )
+    reply = reply_adapter(service, command).json_schema(mode="validation")
+    reply.update(common)
+    reply.update(
+        {
+            "$id": f"{ID_PREFIX}cmd.{service}.{command}.reply",
+            "title": f"{service}.{command} reply",
+            "description": "Accepted: `ok` true and exactly "
+            + (", ".join(f"`{name}`" for name in spec.result) or "no other field")
+            + ". Refused: `ok` false and `error`. A field that is not set is absent, "
+            "never null.",
+        }
+    )
+    return {"request": request, "reply": reply}
+
+
+def command_schema_path(service: str, command: str, part: str) -> Path:
+    return COMMAND_SCHEMA_DIR / f"{service}.{command}.{part}.json"
+
+
 def attribute_docstring(module: ModuleType, name: str) -> str:
     """The string literal right after ``name = ...`` (attribute docstring, as Sphinx reads it)."""
     body = ast.parse(inspect.getsource(module)).body
@@ -84,7 +122,7 @@ def catalog() -> str:
             f"`{cls.type_name()}`",
             f"`{subject_pattern(cls)}`",
             ", ".join(cls.producers),
-            ", ".join(cls.consumers),
+            ", ".join(cls.consumers) or "none yet",
             cls.sensitivity,
             description(cls),
         )
@@ -119,6 +157,10 @@ def catalog() -> str:
         _row("attribute", "meaning"),
         _row("---", "---"),
         *envelope_rows,
+        "",
+        "## Conversations: `correlationid` and `causationid`",
+        "",
+        envelope.CONVERSATION,
         "",
         "## Naming",
         "",
@@ -171,6 +213,13 @@ def catalog() -> str:
         _row("stream", "subjects", "purpose"),
         _row("---", "---", "---"),
         *stream_rows,
+        "",
+        "Each dead letter's body is the original message, byte for byte; these headers say "
+        "what it was and why it was rejected:",
+        "",
+        _row("header", "meaning"),
+        _row("---", "---"),
+        *(_row(f"`{name}`", meaning) for name, meaning in streams.DLQ_HEADERS),
     ]
     return "\n".join(lines) + "\n"
 
@@ -184,13 +233,17 @@ def generate() -> dict[Path, str]:
     files = {
         SCHEMA_DIR / f"{cls.type_name()}.json": render_json(json_schema(cls)) for cls in ALL_EVENTS
     }
+    for service, commands in COMMANDS.items():
+        for command in commands:
+            for part, schema in command_schemas(service, command).items():
+                files[command_schema_path(service, command, part)] = render_json(schema)
     files[CATALOG] = catalog()
     return files
 
 
 def stale(root: Path, expected: dict[Path, str]) -> list[Path]:
-    """Schema files of event types that no longer exist."""
-    found = (path.relative_to(root) for path in (root / SCHEMA_DIR).glob("*.json"))
+    """Schema files of event types or commands that no longer exist."""
+    found = (path.relative_to(root) for path in (root / SCHEMA_DIR).rglob("*.json"))
     return sorted(path for path in found if path not in expected)
 
 

@@ -12,6 +12,28 @@ DLQ_STREAM = "MEDIATION_DLQ"
 DLQ_SUBJECT_PREFIX = "mediation.dlq"
 DLQ_SUBJECTS = (f"{DLQ_SUBJECT_PREFIX}.>",)
 
+# Headers of every dead letter on ``mediation.dlq.<service>``; its body is the original bytes.
+DLQ_REASON_HEADER = "Mediation-Dead-Letter-Reason"
+DLQ_ORIGINAL_SUBJECT_HEADER = "Mediation-Original-Subject"
+DLQ_ORIGINAL_SEQUENCE_HEADER = "Mediation-Original-Sequence"
+DLQ_DELIVERIES_HEADER = "Mediation-Deliveries"
+DLQ_SERVICE_HEADER = "Mediation-Service"
+DLQ_OMITTED_HEADER = "Mediation-Original-Omitted"
+DLQ_HEADERS: tuple[tuple[str, str], ...] = (
+    (DLQ_REASON_HEADER, "Why it was rejected: the rule or error, ids and codes only."),
+    (DLQ_ORIGINAL_SUBJECT_HEADER, "The subject it was published on (replay sends it there)."),
+    (DLQ_ORIGINAL_SEQUENCE_HEADER, f"Its sequence number in the {EVENTS_STREAM} stream."),
+    (DLQ_DELIVERIES_HEADER, "How many times it was delivered before it was given up."),
+    (DLQ_SERVICE_HEADER, "The service that rejected it."),
+    (
+        DLQ_OMITTED_HEADER,
+        "Only when the original was too large to copy under the server's max_payload: the "
+        f"body is empty and the original stays in {EVENTS_STREAM} at the sequence above "
+        "(replay takes it from there).",
+    ),
+    ("Nats-Msg-Id", f"`<service>:{EVENTS_STREAM}:<sequence>`: one dead letter per message."),
+)
+
 # JetStream announces a message that ran out of deliveries only as a core NATS advisory, which
 # is lost if nobody listens at that moment. Capturing the advisories in a stream lets each
 # service dead-letter such messages even when it was down when the limit was hit.

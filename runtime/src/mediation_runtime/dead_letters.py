@@ -18,20 +18,22 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from mediation_contracts.streams import DLQ_STREAM, EVENTS_STREAM, dlq_subject
+from mediation_contracts.streams import (
+    DLQ_DELIVERIES_HEADER,
+    DLQ_OMITTED_HEADER,
+    DLQ_ORIGINAL_SEQUENCE_HEADER,
+    DLQ_ORIGINAL_SUBJECT_HEADER,
+    DLQ_REASON_HEADER,
+    DLQ_STREAM,
+    EVENTS_STREAM,
+    dlq_subject,
+)
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
 from mediation_runtime.bus import BusConfigError, BusCredentials, connect, tool_credentials
-from mediation_runtime.delivery import (
-    DELIVERIES_HEADER,
-    OMITTED_HEADER,
-    ORIGINAL_SEQUENCE_HEADER,
-    ORIGINAL_SUBJECT_HEADER,
-    REASON_HEADER,
-)
 
 
 async def read_stream(js: JetStreamContext, stream: str, subject: str) -> list[Msg]:
@@ -59,10 +61,10 @@ async def list_dead_letters(credentials: BusCredentials, service: str) -> list[d
         {
             "dlq_seq": msg.metadata.sequence.stream,
             "time": msg.metadata.timestamp,
-            "original_subject": (msg.headers or {}).get(ORIGINAL_SUBJECT_HEADER),
-            "original_seq": (msg.headers or {}).get(ORIGINAL_SEQUENCE_HEADER),
-            "deliveries": (msg.headers or {}).get(DELIVERIES_HEADER),
-            "reason": (msg.headers or {}).get(REASON_HEADER),
+            "original_subject": (msg.headers or {}).get(DLQ_ORIGINAL_SUBJECT_HEADER),
+            "original_seq": (msg.headers or {}).get(DLQ_ORIGINAL_SEQUENCE_HEADER),
+            "deliveries": (msg.headers or {}).get(DLQ_DELIVERIES_HEADER),
+            "reason": (msg.headers or {}).get(DLQ_REASON_HEADER),
         }
         for msg in messages
     ]
@@ -98,7 +100,7 @@ async def replay_matching(
         for msg in await read_stream(js, DLQ_STREAM, dlq_subject(service)):
             headers = msg.headers or {}
             at = msg.metadata.timestamp
-            if reason.lower() not in headers.get(REASON_HEADER, "").lower():
+            if reason.lower() not in headers.get(DLQ_REASON_HEADER, "").lower():
                 continue
             if (since and at < since) or (until and at >= until):
                 continue
@@ -113,9 +115,9 @@ async def replay_matching(
 async def _republish(js: JetStreamContext, headers: dict[str, str], body: bytes) -> str:
     """The original bytes to the original subject; a letter whose body was too large to copy
     is replayed from the events stream, where the original still is."""
-    subject = headers[ORIGINAL_SUBJECT_HEADER]
-    if OMITTED_HEADER in headers:
-        original = await js.get_msg(EVENTS_STREAM, seq=int(headers[ORIGINAL_SEQUENCE_HEADER]))
+    subject = headers[DLQ_ORIGINAL_SUBJECT_HEADER]
+    if DLQ_OMITTED_HEADER in headers:
+        original = await js.get_msg(EVENTS_STREAM, seq=int(headers[DLQ_ORIGINAL_SEQUENCE_HEADER]))
         body = original.data or b""
     await js.publish(subject, body)
     return subject

@@ -40,7 +40,19 @@ from faststream.nats.security import NatsSecurity
 from faststream.nats.subscriber.usecases.stream_pull_subscriber import PullStreamSubscriber
 from mediation_contracts.commands import Refusal, Reply
 from mediation_contracts.envelope import CloudEvent
-from mediation_contracts.streams import DLQ_STREAM, EVENTS_STREAM, consumer_name, dlq_subject
+from mediation_contracts.streams import (
+    DLQ_DELIVERIES_HEADER,
+    DLQ_HEADERS,
+    DLQ_OMITTED_HEADER,
+    DLQ_ORIGINAL_SEQUENCE_HEADER,
+    DLQ_ORIGINAL_SUBJECT_HEADER,
+    DLQ_REASON_HEADER,
+    DLQ_SERVICE_HEADER,
+    DLQ_STREAM,
+    EVENTS_STREAM,
+    consumer_name,
+    dlq_subject,
+)
 from mediation_contracts.subjects import subscription_subject
 from nats import errors as nats_errors
 from nats.aio.msg import Msg
@@ -55,12 +67,6 @@ from mediation_runtime.settings import ServiceSettings
 
 log = structlog.get_logger("mediation.delivery")
 
-REASON_HEADER = "Mediation-Dead-Letter-Reason"
-ORIGINAL_SUBJECT_HEADER = "Mediation-Original-Subject"
-ORIGINAL_SEQUENCE_HEADER = "Mediation-Original-Sequence"
-DELIVERIES_HEADER = "Mediation-Deliveries"
-SERVICE_HEADER = "Mediation-Service"
-OMITTED_HEADER = "Mediation-Original-Omitted"
 # Room kept free for the dead letter's headers and the protocol line under max_payload.
 HEADROOM_BYTES = 4096
 OUTAGE_BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
@@ -148,16 +154,16 @@ class DeliveryPolicy:
         original, still in the events stream, is kept)."""
         reason = " ".join(reason.split())[:1000]
         headers = {
-            REASON_HEADER: reason,
-            ORIGINAL_SUBJECT_HEADER: subject[:512],
-            ORIGINAL_SEQUENCE_HEADER: str(sequence),
-            DELIVERIES_HEADER: str(deliveries),
-            SERVICE_HEADER: self.service,
+            DLQ_REASON_HEADER: reason,
+            DLQ_ORIGINAL_SUBJECT_HEADER: subject[:512],
+            DLQ_ORIGINAL_SEQUENCE_HEADER: str(sequence),
+            DLQ_DELIVERIES_HEADER: str(deliveries),
+            DLQ_SERVICE_HEADER: self.service,
             # De-duplicates a dead letter published twice (crash between publish and ack).
             "Nats-Msg-Id": f"{self.service}:{EVENTS_STREAM}:{sequence}",
         }
         if len(body) + HEADROOM_BYTES > self.max_payload():
-            headers[OMITTED_HEADER] = (
+            headers[DLQ_OMITTED_HEADER] = (
                 f"{len(body)} bytes, too large to copy; the original is stream_seq {sequence} "
                 f"of {EVENTS_STREAM}"
             )
@@ -377,9 +383,7 @@ def create_broker(
         stream=JStream(DLQ_STREAM, declare=False),
         title=f"{service} dead letters",
         description="Original bytes of input this service could not process; "
-        f"headers {REASON_HEADER}, {ORIGINAL_SUBJECT_HEADER}, {ORIGINAL_SEQUENCE_HEADER}, "
-        f"{DELIVERIES_HEADER}, {SERVICE_HEADER}, and {OMITTED_HEADER} when the original was "
-        "too large to copy.",
+        f"headers {', '.join(name for name, _ in DLQ_HEADERS)}.",
     )
 
     def max_payload() -> int:

@@ -20,7 +20,7 @@ import structlog
 from faststream import FastStream, Path
 from faststream.nats import JStream, NatsBroker, NatsMessage
 from faststream.specification import AsyncAPI
-from mediation_contracts.commands import Reply, command_subscription
+from mediation_contracts.commands import COMMANDS, Reply, command_subscription
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import EVENTS_STREAM
 from mediation_contracts.subjects import parse_subject
@@ -122,7 +122,7 @@ def subscribe_events(
 def serve_commands(
     broker: NatsBroker,
     service: str,
-    commands: Mapping[str, tuple[type[Any], Callable[[Any, str, Any], Awaitable[Reply]], str]],
+    commands: Mapping[str, Callable[[Any, str, Any], Awaitable[Reply]]],
     deps: Any,
     *,
     workers: int,
@@ -132,11 +132,16 @@ def serve_commands(
     """Request-reply on ``mediation.cmd.v1.<tenant>.<service>.<command>``, answered by a queue
     group of the service's replicas, ``workers`` at a time per replica.
 
-    ``commands`` maps a name to (request model, handler, description); a handler gets the
-    request, the subject's tenant and ``deps``. An exception of a ``refusals`` type is the
+    ``commands`` maps each of the service's commands in the contract
+    (:data:`mediation_contracts.commands.COMMANDS`, which gives its request model and
+    description) to its handler; a handler gets the request, the subject's tenant and
+    ``deps``. An exception of a ``refusals`` type is the
     service saying no: ``refused`` turns it into the reply. Anything else is answered
     ``unavailable`` by the delivery middleware."""
-    for name, (request_model, handler, description) in commands.items():
+    contract = COMMANDS[service]
+    if set(commands) != set(contract):
+        raise ValueError(f"{service} must serve exactly its commands: {sorted(contract)}")
+    for name, handler in commands.items():
 
         def bind(handler: Callable[[Any, str, Any], Awaitable[Reply]]) -> Callable[..., Any]:
             async def handle(request: Any, tenant: str = Path()) -> Reply:
@@ -149,14 +154,14 @@ def serve_commands(
             return handle
 
         answer = bind(handler)
-        answer.__annotations__["request"] = request_model
+        answer.__annotations__["request"] = contract[name].request
         answer.__name__ = name
         broker.subscriber(
             command_subscription(service, name),
             queue=service,
             max_workers=workers,
             title=f"{service}: {name}",
-            description=description,
+            description=contract[name].description,
         )(answer)
 
 

@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from notes.dev_identity import DevIdentity
 from pydantic import BaseModel
 
-from tests.integration.bus import publish, wait_for
+from tests.integration.bus import documented_reply, publish, wait_for
 from tests.integration.scenario import Scenario
 from tests.proofs import Prover
 
@@ -39,7 +39,7 @@ class Caller:
         response = await self.nc.request(subject, request.model_dump_json().encode(), timeout=10)
         if command == "summary_status":
             self.raw_status_replies.append(response.data)
-        return Reply.model_validate_json(response.data)
+        return documented_reply("notes", command, response.data)
 
     async def status(self) -> Reply:
         return await self.ask(

@@ -13,6 +13,7 @@ CODES = [*get_args(BookingCode), *get_args(TransitionCode), "meeting_unknown"]
 def test_every_refusal_code_has_danish_and_english_text(code: str) -> None:
     answer = refusal(code, "mediator-7 at 09:15")
     assert code in TEXTS
-    assert answer.message_da == TEXTS[code][0]
+    assert answer.message_da.startswith(TEXTS[code][0])
     assert answer.message_en.startswith(TEXTS[code][1])
-    assert "mediator-7 at 09:15" in answer.message_en, "the detail helps whoever investigates"
+    for message in (answer.message_da, answer.message_en):
+        assert "mediator-7 at 09:15" in message, "the detail helps whoever investigates"

@@ -4,6 +4,8 @@ A taken default port is the most common reason a local stack does not start; say
 process holds it saves the developer a round of `ss`/`lsof`.
 """
 
+import asyncio
+import contextlib
 import re
 import shutil
 import socket
@@ -46,3 +48,15 @@ def describe_port_holder(port: int) -> str | None:
     if holders:
         return ", ".join(f"{name} (pid {pid})" for name, pid in holders)
     return "another process (run `ss -ltnp` as root to see which)" if out.strip() else None
+
+
+async def port_answers(port: int, host: str = LOOPBACK) -> bool:
+    """Whether a server accepts connections on ``host:port`` now."""
+    try:
+        _, writer = await asyncio.open_connection(host, port)
+    except OSError:
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True

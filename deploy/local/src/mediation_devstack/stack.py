@@ -22,8 +22,9 @@ from mediation_runtime.bus_access import SERVER_CONF, BusAccess
 from mediation_runtime.streams import ensure_streams
 
 from mediation_devstack.dev_secrets import demo_logins, dev_secrets
-from mediation_devstack.ports import describe_port_holder, port_is_free
-from mediation_devstack.processes import ManagedProcess, StartupError
+from mediation_devstack.ports import describe_port_holder, port_answers, port_is_free
+from mediation_devstack.processes import ManagedProcess, StartupError, wait_until_ready
+from mediation_devstack.readiness import wait_until_serving
 from mediation_devstack.servers import (
     Server,
     jetstream_answers,
@@ -39,6 +40,7 @@ MONGO_PORT_ENV, DEFAULT_MONGO_PORT = "MEDIATION_MONGO_PORT", 27017
 CLIENT_PORT_ENV, DEFAULT_CLIENT_PORT = "MEDIATION_CLIENT_PORT", 8080
 BUS_DIR_ENV = "MEDIATION_BUS_DIR"  # the bus's certificates, if not the state directory's
 EXTERNAL_SERVER_TIMEOUT = 10.0  # a remote server may need DNS and TLS before it answers
+READY_TIMEOUT_ENV, DEFAULT_READY_TIMEOUT = "MEDIATION_READY_TIMEOUT", 60.0
 
 
 def say(message: str) -> None:
@@ -147,11 +149,32 @@ async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
         stack.client_url = f"http://localhost:{port}/"
         secrets |= {"MEDIATOR_HOST": "127.0.0.1", "MEDIATOR_PORT": str(port)}
         stack.logins = demo_logins(Path(secrets["MEDIATOR_USERS_FILE"]))
+    # The client last, once every service consumes and answers: when its port opens (and
+    # the table appears), what a person or system sends is handled at once.
+    first = tuple(name for name in service_names if name != CLIENT)
     stack.services.extend(
-        await start_services(
-            service_names, stack.nats_url, stack.mongodb_url, layout.log_dir, bus, secrets
-        )
+        await start_services(first, stack.nats_url, stack.mongodb_url, layout.log_dir, bus, secrets)
     )
+    timeout = _ready_timeout()
+    admin = BusCredentials.in_directory(stack.nats_url, bus.credentials_dir(ADMIN))
+    await wait_until_serving(stack.services, admin, timeout)
+    if CLIENT in service_names:
+        (client,) = await start_services(
+            (CLIENT,), stack.nats_url, stack.mongodb_url, layout.log_dir, bus, secrets
+        )
+        stack.services.append(client)
+        port = int(secrets["MEDIATOR_PORT"])
+        await wait_until_ready(
+            client, lambda: port_answers(port), what="the mediator client", timeout=timeout
+        )
+
+
+def _ready_timeout() -> float:
+    raw = os.environ.get(READY_TIMEOUT_ENV, str(DEFAULT_READY_TIMEOUT))
+    try:
+        return float(raw)
+    except ValueError:
+        raise StartupError(f"{READY_TIMEOUT_ENV}={raw!r} is not a number of seconds") from None
 
 
 def _configured_port(

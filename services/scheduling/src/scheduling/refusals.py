@@ -1,7 +1,8 @@
 """Why a command was refused, in words for a person: Danish first, English second.
 
 Codes are stable (programs branch on them); the domain's own message, with ids and times
-only, is added to the English text for whoever investigates.
+only, is added to both texts for whoever investigates: Danish first means the Danish text
+says at least as much as the English one.
 """
 
 from mediation_contracts.commands import Refusal
@@ -83,6 +84,6 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 def refusal(code: str, detail: str | None = None) -> Refusal:
     danish, english = TEXTS.get(code, ("Det kan ikke lade sig gøre.", "That is not possible."))
-    return Refusal(
-        code=code, message_da=danish, message_en=f"{english} ({detail})" if detail else english
-    )
+    if detail:
+        danish, english = f"{danish} ({detail})", f"{english} ({detail})"
+    return Refusal(code=code, message_da=danish, message_en=english)

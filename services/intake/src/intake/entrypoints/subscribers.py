@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faststream.nats import NatsBroker
-from mediation_contracts.commands import GetCase, ListCases, Reply
+from mediation_contracts.commands import Reply
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseAssessed,
@@ -46,19 +46,9 @@ PUBLISHES: tuple[type[CloudEvent], ...] = (
 
 QueryHandler = Callable[[Any, str, CaseRepository], Awaitable[Reply]]
 
-COMMANDS: dict[str, tuple[type[Any], QueryHandler, str]] = {
-    "list_cases": (
-        ListCases,
-        queries.list_cases,
-        "The cases a mediator may see: their own and the open ones no one has taken; "
-        "newest request first.",
-    ),
-    "get_case": (
-        GetCase,
-        queries.get_case,
-        "One case with its parties, timeline and what the viewer may do now; "
-        "not_your_case when the viewer may not see it.",
-    ),
+COMMANDS: dict[str, QueryHandler] = {
+    "list_cases": queries.list_cases,
+    "get_case": queries.get_case,
 }
 
 

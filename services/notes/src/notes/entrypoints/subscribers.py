@@ -4,14 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faststream.nats import NatsBroker
-from mediation_contracts.commands import (
-    AuditTrail,
-    ReadSummaries,
-    Reply,
-    ShareSummary,
-    SummaryStatus,
-    WriteSummary,
-)
+from mediation_contracts.commands import Reply
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseClosed,
@@ -45,33 +38,12 @@ PUBLISHES: tuple[type[CloudEvent], ...] = (SummaryRecorded, SummaryShared, Summa
 
 CommandHandler = Callable[[Any, str, Notes], Awaitable[Reply]]
 
-COMMANDS: dict[str, tuple[type[Any], CommandHandler, str]] = {
-    "write_summary": (
-        WriteSummary,
-        handlers.write_summary,
-        "The case's mediator or note-taker writes the summary the citizen asked for.",
-    ),
-    "read_summaries": (
-        ReadSummaries,
-        handlers.read_summaries,
-        "Read the case's summaries (staff of the case; parties once shared).",
-    ),
-    "share_summary": (
-        ShareSummary,
-        handlers.share_summary,
-        "The mediator shares the summaries with the parties, once all agreed.",
-    ),
-    "audit_trail": (
-        AuditTrail,
-        handlers.audit_trail,
-        "Every access to the case's summaries; for its mediator.",
-    ),
-    "summary_status": (
-        SummaryStatus,
-        handlers.summary_status,
-        "What the case's mediator or note-taker may do with its summaries now, and whose "
-        "wish for a summary or agreement to sharing is missing; never content.",
-    ),
+COMMANDS: dict[str, CommandHandler] = {
+    "write_summary": handlers.write_summary,
+    "read_summaries": handlers.read_summaries,
+    "share_summary": handlers.share_summary,
+    "audit_trail": handlers.audit_trail,
+    "summary_status": handlers.summary_status,
 }
 
 

@@ -4,15 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from faststream.nats import NatsBroker
-from mediation_contracts.commands import (
-    BookMeeting,
-    CancelMeeting,
-    ListMeetings,
-    MarkMeetingHeld,
-    MoveMeeting,
-    Reply,
-    SuggestSlots,
-)
+from mediation_contracts.commands import Reply
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseAssessed,
@@ -53,21 +45,13 @@ PUBLISHES: tuple[type[CloudEvent], ...] = (
 Q = TypeVar("Q")
 CommandHandler = Callable[[Q, str, Scheduling], Awaitable[Reply]]
 
-COMMANDS: dict[str, tuple[type[Any], CommandHandler[Any], str]] = {
-    "book_meeting": (BookMeeting, handlers.book_meeting, "Book a meeting for a case."),
-    "move_meeting": (MoveMeeting, handlers.move_meeting, "Move a booked meeting."),
-    "cancel_meeting": (CancelMeeting, handlers.cancel_meeting, "Cancel a booked meeting."),
-    "mark_meeting_held": (
-        MarkMeetingHeld,
-        handlers.mark_meeting_held,
-        "The mediator marks a meeting as held.",
-    ),
-    "suggest_slots": (
-        SuggestSlots,
-        handlers.suggest,
-        "The next free times for a meeting of the case.",
-    ),
-    "list_meetings": (ListMeetings, handlers.list_meetings, "The meetings of a case."),
+COMMANDS: dict[str, CommandHandler[Any]] = {
+    "book_meeting": handlers.book_meeting,
+    "move_meeting": handlers.move_meeting,
+    "cancel_meeting": handlers.cancel_meeting,
+    "mark_meeting_held": handlers.mark_meeting_held,
+    "suggest_slots": handlers.suggest,
+    "list_meetings": handlers.list_meetings,
 }
 
 
