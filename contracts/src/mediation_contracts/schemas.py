@@ -17,8 +17,9 @@ from types import ModuleType
 from typing import Any
 
 from mediation_contracts import access, envelope, streams
-from mediation_contracts.envelope import CloudEvent
+from mediation_contracts.envelope import CloudEvent, Payload
 from mediation_contracts.events import ALL_EVENTS
+from mediation_contracts.rules import IN_SCHEMA_WORDS
 from mediation_contracts.subjects import MAJOR, PREFIX
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -30,6 +31,14 @@ ID_PREFIX = "urn:dk-mediation:schema:"
 
 def subject_pattern(cls: type[CloudEvent]) -> str:
     return f"{PREFIX}.{MAJOR}.{{tenant}}.{cls.aggregate}.{cls.event}"
+
+
+def data_model(cls: type[CloudEvent]) -> type[Payload]:
+    """The payload model of an event type."""
+    model = cls.model_fields["data"].annotation
+    if not (isinstance(model, type) and issubclass(model, Payload)):
+        raise TypeError(f"{cls.__name__}.data is not a payload model")
+    return model
 
 
 def description(cls: type[CloudEvent]) -> str:
@@ -102,6 +111,16 @@ def catalog() -> str:
         )
         for role in access.OUTSIDE_ROLES
     ]
+    rule_rows = [
+        _row(
+            f"[{cls.__name__}](../{SCHEMA_DIR}/{cls.type_name()}.json)",
+            f"`{rule.id}`",
+            rule.text,
+            IN_SCHEMA_WORDS[rule.in_schema],
+        )
+        for cls in ALL_EVENTS
+        for rule in data_model(cls).rules
+    ]
     stream_rows = [
         _row(f"`{spec.name}`", ", ".join(f"`{s}`" for s in spec.subjects), spec.description)
         for spec in streams.STREAMS
@@ -132,6 +151,18 @@ def catalog() -> str:
         f"Within {MAJOR}, fields are only added: never removed, renamed or retyped. "
         "Consumers ignore fields they do not know. A breaking change is a new major version, "
         "with a new type and subject.",
+        "",
+        "## Rules across fields",
+        "",
+        "Beyond each field's own constraints, these rules hold; the services refuse (dead-letter) "
+        "an event that breaks one. Each event's JSON Schema states them in its payload's "
+        "`description` and `x-rules` (`in_schema`: `full`, `partial` or `none`), and checks "
+        "them in `allOf` where JSON Schema can express them. Validate against the schema, then "
+        "check the rules it cannot express yourself.",
+        "",
+        _row("event", "rule", "what must hold", "JSON Schema"),
+        _row(*["---"] * 4),
+        *rule_rows,
         "",
         "## Sensitivity",
         "",
