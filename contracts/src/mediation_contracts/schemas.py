@@ -78,6 +78,23 @@ def attribute_docstring(module: ModuleType, name: str) -> str:
     raise LookupError(f"{module.__name__}.{name} has no docstring")
 
 
+def stream_limits(spec: streams.StreamSpec) -> str:
+    age = (
+        f"`{spec.age_variable}`"
+        if spec.own_age
+        else f"as long as `{streams.EVENTS_STREAM}` (its messages are what it names)"
+    )
+    full = {
+        "new": "new messages are refused (none is dropped unread)",
+        "old": "the oldest go",
+    }[spec.discard]
+    personal = "; may hold names and contact details" if spec.personal else ""
+    return (
+        f"age: {age}{personal}; size: `{spec.bytes_variable}` "
+        f"(default {spec.max_bytes // streams.MIB} MiB), when full {full}"
+    )
+
+
 def _row(*cells: str) -> str:
     return "| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |"
 
@@ -122,7 +139,12 @@ def catalog() -> str:
         for rule in data_model(cls).rules
     ]
     stream_rows = [
-        _row(f"`{spec.name}`", ", ".join(f"`{s}`" for s in spec.subjects), spec.description)
+        _row(
+            f"`{spec.name}`",
+            ", ".join(f"`{s}`" for s in spec.subjects),
+            spec.description,
+            stream_limits(spec),
+        )
         for spec in streams.STREAMS
     ]
     lines = [
@@ -199,9 +221,23 @@ def catalog() -> str:
         f"`{streams.dlq_subject('<service>')}` with its original bytes, original subject and "
         "the reason.",
         "",
-        _row("stream", "subjects", "purpose"),
-        _row("---", "---", "---"),
+        _row("stream", "subjects", "purpose", "limits"),
+        _row("---", "---", "---", "---"),
         *stream_rows,
+        "",
+        "## Retention on the streams",
+        "",
+        "Messages leave the streams once they were stored longer ago than their stream's age "
+        "limit, set in "
+        "ISO 8601 like the services' retention settings. By default every stream keeps them as "
+        "long as notifications keeps contact details after a case closed "
+        "(`NOTIFICATIONS_CONTACT_RETENTION`); dead letters as long as the events unless "
+        "`MEDIATION_DLQ_MAX_AGE` is set. A stream that may hold names or contact details may "
+        "not keep them longer than the longest personal-data retention of the services "
+        "(`NOTES_RETENTION`, `NOTIFICATIONS_CONTACT_RETENTION`), and no age limit may be "
+        f"shorter than {streams.MIN_STREAM_AGE.days} day: the services refuse to start with "
+        "such settings, naming the one to fix. A system that consumes events must therefore "
+        "read them within the events stream's age limit.",
     ]
     return "\n".join(lines) + "\n"
 
