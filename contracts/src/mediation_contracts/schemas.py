@@ -95,6 +95,11 @@ def stream_limits(spec: streams.StreamSpec) -> str:
     )
 
 
+def _header(*names: str) -> list[str]:
+    """A Markdown table's header and separator rows."""
+    return [_row(*names), _row(*["---"] * len(names))]
+
+
 def _row(*cells: str) -> str:
     return "| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |"
 
@@ -157,8 +162,7 @@ def catalog() -> str:
         f"Each event type has a JSON Schema in [`{SCHEMA_DIR}/`](../{SCHEMA_DIR}/), "
         "linked from the table below.",
         "",
-        _row("attribute", "meaning"),
-        _row("---", "---"),
+        *_header("attribute", "meaning"),
         *envelope_rows,
         "",
         "## Naming",
@@ -182,8 +186,7 @@ def catalog() -> str:
         "them in `allOf` where JSON Schema can express them. Validate against the schema, then "
         "check the rules it cannot express yourself.",
         "",
-        _row("event", "rule", "what must hold", "JSON Schema"),
-        _row(*["---"] * 4),
+        *_header("event", "rule", "what must hold", "JSON Schema"),
         *rule_rows,
         "",
         "## Sensitivity",
@@ -192,10 +195,9 @@ def catalog() -> str:
         "",
         "## Events",
         "",
-        _row(
+        *_header(
             "event", "type", "NATS subject", "producers", "consumers", "sensitivity", "description"
         ),
-        _row(*["---"] * 7),
         *event_rows,
         "",
         "## Access on the bus",
@@ -211,8 +213,7 @@ def catalog() -> str:
         "requester's private inbox `_INBOX.<principal>.>`; no one else may subscribe there, "
         "nor to `>`. A refused publish gets a permissions violation from the server.",
         "",
-        _row("role of an outside system", "may publish", "may hear", "may ask"),
-        _row("---", "---", "---", "---"),
+        *_header("role of an outside system", "may publish", "may hear", "may ask"),
         *access_rows,
         "",
         "## Dead letters",
@@ -221,8 +222,7 @@ def catalog() -> str:
         f"`{streams.dlq_subject('<service>')}` with its original bytes, original subject and "
         "the reason.",
         "",
-        _row("stream", "subjects", "purpose", "limits"),
-        _row("---", "---", "---", "---"),
+        *_header("stream", "subjects", "purpose", "limits"),
         *stream_rows,
         "",
         "## Retention on the streams",
