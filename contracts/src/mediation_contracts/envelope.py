@@ -9,7 +9,20 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, Self
 from uuid import UUID, uuid4
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from mediation_contracts import rules as contract_rules
 
 TENANT_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 Tenant = Annotated[str, StringConstraints(pattern=TENANT_PATTERN)]
@@ -48,9 +61,27 @@ beyond the short description given at request time. No event ever carries note c
 
 
 class Payload(BaseModel):
-    """Base of every ``data`` model: consumers tolerate fields added later in the same major."""
+    """Base of every ``data`` model: consumers tolerate fields added later in the same major.
+
+    ``rules`` are its cross-field rules: the model checks them, and its JSON Schema states
+    them (``mediation_contracts.rules``)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    rules: ClassVar[tuple[contract_rules.Rule, ...]] = ()
+
+    @model_validator(mode="after")
+    def _follows_its_rules(self) -> Self:
+        contract_rules.check(self.rules, self)
+        return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        contract_rules.publish(cls.rules, handler.resolve_ref_schema(schema))
+        return schema
 
 
 class CloudEvent(BaseModel):

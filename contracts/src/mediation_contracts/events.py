@@ -5,15 +5,22 @@ Each class documents its producers, consumers and sensitivity; the JSON Schemas 
 Within v1, fields may be added but never removed or retyped.
 """
 
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from uuid import UUID
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints
 
 from mediation_contracts.envelope import CloudEvent, OpaqueId, Payload, Tenant, UtcDatetime
+from mediation_contracts.rules import Rule, has, when
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Stripped of surrounding whitespace; the pattern (some non-space) is what makes the published
+# schema refuse blank text too, as the models do after stripping.
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"\S")
+]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"\S")
+]
 Language = Literal["da", "en"]
 Channel = Literal["email", "sms", "digital_post"]
 
@@ -86,6 +93,111 @@ Outcome = Literal["agreement", "partial_agreement", "no_agreement", "withdrawn",
 
 # --- case ----------------------------------------------------------------------------------
 
+_CITIZEN = has("kind", "citizen")
+_ADMINISTRATION = has("kind", "administration")
+
+
+def _requester_is(kind: str) -> dict[str, Any]:
+    return {"properties": {"requester": has("kind", kind)}, "required": ["requester"]}
+
+
+def _unique_party_ids(data: "CaseRequestedData") -> bool:
+    ids = [p.party_id for p in data.parties]
+    return len(set(ids)) == len(ids)
+
+
+def _kinds(data: "CaseRequestedData") -> list[str]:
+    return [p.kind for p in data.parties]
+
+
+def _requester_is_its_party(data: "CaseRequestedData") -> bool:
+    requester = data.requester
+    if requester.kind == "ombudsman_office":
+        return True
+    party = next((p for p in data.parties if p.party_id == requester.party_id), None)
+    return party is not None and party.kind == requester.kind
+
+
+CASE_REQUEST_RULES = (
+    Rule(
+        "party_ids_unique",
+        "party_id must be unique within the case",
+        _unique_party_ids,
+    ),
+    Rule(
+        "citizen_administration_parties",
+        "a citizen-administration case needs a citizen and an administration",
+        lambda d: (
+            d.case_kind != "citizen_administration"
+            or ("citizen" in _kinds(d) and "administration" in _kinds(d))
+        ),
+        # case_kind defaults to citizen_administration: absent, the rule applies too.
+        when(
+            {"properties": {"case_kind": {"const": "citizen_administration"}}},
+            {
+                "properties": {
+                    "parties": {"allOf": [{"contains": _CITIZEN}, {"contains": _ADMINISTRATION}]}
+                }
+            },
+        ),
+        "full",
+    ),
+    Rule(
+        "family_citizens",
+        "a family case needs at least two citizens",
+        lambda d: d.case_kind != "family" or _kinds(d).count("citizen") >= 2,
+        when(
+            has("case_kind", "family"),
+            {"properties": {"parties": {"contains": _CITIZEN, "minContains": 2}}},
+        ),
+        "full",
+    ),
+    Rule(
+        "ombudsman_office_not_a_party",
+        "the ombudsman office is not a party and cannot consent",
+        lambda d: (
+            d.requester.kind != "ombudsman_office"
+            or (d.requester.party_id is None and not d.requester.consents)
+        ),
+        when(
+            _requester_is("ombudsman_office"),
+            {
+                "properties": {
+                    "requester": {
+                        "properties": {"party_id": {"type": "null"}, "consents": {"const": False}}
+                    }
+                }
+            },
+        ),
+        "full",
+    ),
+    Rule(
+        "requester_is_a_party",
+        "requester.party_id must name a party of the requester's kind",
+        _requester_is_its_party,
+        # The schema checks that a requesting party gives its party_id and that a party of its
+        # kind exists; not that the id is that party's (a reference into another array).
+        {
+            "allOf": [
+                when(
+                    _requester_is(kind),
+                    {
+                        "properties": {
+                            "requester": {
+                                "required": ["party_id"],
+                                "properties": {"party_id": {"type": "string"}},
+                            },
+                            "parties": {"contains": has("kind", kind)},
+                        }
+                    },
+                )
+                for kind in ("citizen", "administration")
+            ]
+        },
+        "partial",
+    ),
+)
+
 
 class CaseRequestedData(Payload):
     case_kind: Literal["citizen_administration", "family"] = "citizen_administration"
@@ -100,27 +212,7 @@ class CaseRequestedData(Payload):
         description="The matter is in formal complaint handling; mediation cannot run in parallel."
     )
 
-    @model_validator(mode="after")
-    def _parties_fit_the_case(self) -> Self:
-        ids = [p.party_id for p in self.parties]
-        if len(set(ids)) != len(ids):
-            raise ValueError("party_id must be unique within the case")
-        kinds = [p.kind for p in self.parties]
-        if self.case_kind == "citizen_administration" and not (
-            "citizen" in kinds and "administration" in kinds
-        ):
-            raise ValueError("a citizen-administration case needs a citizen and an administration")
-        if self.case_kind == "family" and kinds.count("citizen") < 2:
-            raise ValueError("a family case needs at least two citizens")
-        requester = self.requester
-        if requester.kind == "ombudsman_office":
-            if requester.party_id is not None or requester.consents:
-                raise ValueError("the ombudsman office is not a party and cannot consent")
-        else:
-            party = next((p for p in self.parties if p.party_id == requester.party_id), None)
-            if party is None or party.kind != requester.kind:
-                raise ValueError("requester.party_id must name a party of the requester's kind")
-        return self
+    rules = CASE_REQUEST_RULES
 
 
 class CaseRequested(CloudEvent):
@@ -152,16 +244,24 @@ class CaseRequestRefused(CloudEvent):
     data: CaseRequestRefusedData
 
 
+DECLINED_HAS_REASON = Rule(
+    "declined_has_reason",
+    "a declined assessment needs a reason",
+    lambda d: d.decision != "declined" or d.reason is not None,
+    when(
+        has("decision", "declined"),
+        {"required": ["reason"], "properties": {"reason": {"type": "string"}}},
+    ),
+    "full",
+)
+
+
 class CaseAssessedData(Payload):
     decision: Literal["accepted", "declined"]
     reason: ShortText | None = Field(default=None, description="Required when declined.")
     assessed_by: OpaqueId
 
-    @model_validator(mode="after")
-    def _declined_has_reason(self) -> Self:
-        if self.decision == "declined" and self.reason is None:
-            raise ValueError("a declined assessment needs a reason")
-        return self
+    rules = (DECLINED_HAS_REASON,)
 
 
 class CaseAssessed(CloudEvent):

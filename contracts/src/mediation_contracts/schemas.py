@@ -18,8 +18,9 @@ from typing import Any
 
 from mediation_contracts import access, envelope, streams
 from mediation_contracts.commands import COMMANDS, command_subscription, reply_adapter
-from mediation_contracts.envelope import CloudEvent
+from mediation_contracts.envelope import CloudEvent, Payload
 from mediation_contracts.events import ALL_EVENTS
+from mediation_contracts.rules import IN_SCHEMA_WORDS
 from mediation_contracts.subjects import MAJOR, PREFIX
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -32,6 +33,14 @@ ID_PREFIX = "urn:dk-mediation:schema:"
 
 def subject_pattern(cls: type[CloudEvent]) -> str:
     return f"{PREFIX}.{MAJOR}.{{tenant}}.{cls.aggregate}.{cls.event}"
+
+
+def data_model(cls: type[CloudEvent]) -> type[Payload]:
+    """The payload model of an event type."""
+    model = cls.model_fields["data"].annotation
+    if not (isinstance(model, type) and issubclass(model, Payload)):
+        raise TypeError(f"{cls.__name__}.data is not a payload model")
+    return model
 
 
 def description(cls: type[CloudEvent]) -> str:
@@ -107,6 +116,28 @@ def attribute_docstring(module: ModuleType, name: str) -> str:
     raise LookupError(f"{module.__name__}.{name} has no docstring")
 
 
+def stream_limits(spec: streams.StreamSpec) -> str:
+    age = (
+        f"`{spec.age_variable}`"
+        if spec.own_age
+        else f"as long as `{streams.EVENTS_STREAM}` (its messages are what it names)"
+    )
+    full = {
+        "new": "new messages are refused (none is dropped unread)",
+        "old": "the oldest go",
+    }[spec.discard]
+    personal = "; may hold names and contact details" if spec.personal else ""
+    return (
+        f"age: {age}{personal}; size: `{spec.bytes_variable}` "
+        f"(default {spec.max_bytes // streams.MIB} MiB), when full {full}"
+    )
+
+
+def _header(*names: str) -> list[str]:
+    """A Markdown table's header and separator rows."""
+    return [_row(*names), _row(*["---"] * len(names))]
+
+
 def _row(*cells: str) -> str:
     return "| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |"
 
@@ -140,8 +171,23 @@ def catalog() -> str:
         )
         for role in access.OUTSIDE_ROLES
     ]
+    rule_rows = [
+        _row(
+            f"[{cls.__name__}](../{SCHEMA_DIR}/{cls.type_name()}.json)",
+            f"`{rule.id}`",
+            rule.text,
+            IN_SCHEMA_WORDS[rule.in_schema],
+        )
+        for cls in ALL_EVENTS
+        for rule in data_model(cls).rules
+    ]
     stream_rows = [
-        _row(f"`{spec.name}`", ", ".join(f"`{s}`" for s in spec.subjects), spec.description)
+        _row(
+            f"`{spec.name}`",
+            ", ".join(f"`{s}`" for s in spec.subjects),
+            spec.description,
+            stream_limits(spec),
+        )
         for spec in streams.STREAMS
     ]
     lines = [
@@ -154,8 +200,7 @@ def catalog() -> str:
         f"Each event type has a JSON Schema in [`{SCHEMA_DIR}/`](../{SCHEMA_DIR}/), "
         "linked from the table below.",
         "",
-        _row("attribute", "meaning"),
-        _row("---", "---"),
+        *_header("attribute", "meaning"),
         *envelope_rows,
         "",
         "## Conversations: `correlationid` and `causationid`",
@@ -175,16 +220,26 @@ def catalog() -> str:
         "Consumers ignore fields they do not know. A breaking change is a new major version, "
         "with a new type and subject.",
         "",
+        "## Rules across fields",
+        "",
+        "Beyond each field's own constraints, these rules hold; the services refuse (dead-letter) "
+        "an event that breaks one. Each event's JSON Schema states them in its payload's "
+        "`description` and `x-rules` (`in_schema`: `full`, `partial` or `none`), and checks "
+        "them in `allOf` where JSON Schema can express them. Validate against the schema, then "
+        "check the rules it cannot express yourself.",
+        "",
+        *_header("event", "rule", "what must hold", "JSON Schema"),
+        *rule_rows,
+        "",
         "## Sensitivity",
         "",
         attribute_docstring(envelope, "Sensitivity"),
         "",
         "## Events",
         "",
-        _row(
+        *_header(
             "event", "type", "NATS subject", "producers", "consumers", "sensitivity", "description"
         ),
-        _row(*["---"] * 7),
         *event_rows,
         "",
         "## Access on the bus",
@@ -200,8 +255,7 @@ def catalog() -> str:
         "requester's private inbox `_INBOX.<principal>.>`; no one else may subscribe there, "
         "nor to `>`. A refused publish gets a permissions violation from the server.",
         "",
-        _row("role of an outside system", "may publish", "may hear", "may ask"),
-        _row("---", "---", "---", "---"),
+        *_header("role of an outside system", "may publish", "may hear", "may ask"),
         *access_rows,
         "",
         "## Dead letters",
@@ -210,16 +264,28 @@ def catalog() -> str:
         f"`{streams.dlq_subject('<service>')}` with its original bytes, original subject and "
         "the reason.",
         "",
-        _row("stream", "subjects", "purpose"),
-        _row("---", "---", "---"),
+        *_header("stream", "subjects", "purpose", "limits"),
         *stream_rows,
         "",
         "Each dead letter's body is the original message, byte for byte; these headers say "
         "what it was and why it was rejected:",
         "",
-        _row("header", "meaning"),
-        _row("---", "---"),
+        *_header("header", "meaning"),
         *(_row(f"`{name}`", meaning) for name, meaning in streams.DLQ_HEADERS),
+        "",
+        "## Retention on the streams",
+        "",
+        "Messages leave the streams once they were stored longer ago than their stream's age "
+        "limit, set in "
+        "ISO 8601 like the services' retention settings. By default every stream keeps them as "
+        "long as notifications keeps contact details after a case closed "
+        "(`NOTIFICATIONS_CONTACT_RETENTION`); dead letters as long as the events unless "
+        "`MEDIATION_DLQ_MAX_AGE` is set. A stream that may hold names or contact details may "
+        "not keep them longer than the longest personal-data retention of the services "
+        "(`NOTES_RETENTION`, `NOTIFICATIONS_CONTACT_RETENTION`), and no age limit may be "
+        f"shorter than {streams.MIN_STREAM_AGE.days} day: the services refuse to start with "
+        "such settings, naming the one to fix. A system that consumes events must therefore "
+        "read them within the events stream's age limit.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -4,6 +4,8 @@ Plain data so that operators' tooling and the services agree on one definition.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
 
 EVENTS_STREAM = "MEDIATION"
 EVENTS_SUBJECTS = ("mediation.v1.>",)
@@ -45,20 +47,74 @@ ADVISORIES_SUBJECTS = (f"{MAX_DELIVERIES_ADVISORY_PREFIX}.*",)
 DUPLICATE_WINDOW_SECONDS = 120.0
 
 
+MIN_STREAM_AGE = timedelta(days=1)
+"""The shortest age limit a stream may have. The services need a message on the stream until
+they are done with it: through its redeliveries (minutes) and through an outage of a consuming
+service, during which valid events wait on the stream; and a dead letter until an operator
+had a chance to replay it. A day bridges a night's outage; longer is better, up to the
+personal-data retention (``MEDIATION_*_MAX_AGE``)."""
+
+GIB = 1024**3
+MIB = 1024**2
+
+
 @dataclass(frozen=True)
 class StreamSpec:
     name: str
     subjects: tuple[str, ...]
     description: str
+    key: str
+    """Names its settings: ``MEDIATION_<KEY>_MAX_AGE`` and ``MEDIATION_<KEY>_MAX_BYTES``."""
+    personal: bool
+    """May hold names and contact details, so its age is bounded by the personal-data
+    retention of the services."""
+    max_bytes: int
+    """Default size limit; protects the server's disk."""
+    discard: Literal["new", "old"]
+    """When full: ``new`` refuses new messages (nothing accepted is dropped unread), ``old``
+    drops the oldest."""
+    own_age: bool = True
+    """``False``: no age setting of its own; it keeps the events stream's."""
+
+    @property
+    def age_variable(self) -> str:
+        return f"MEDIATION_{self.key.upper()}_MAX_AGE"
+
+    @property
+    def bytes_variable(self) -> str:
+        return f"MEDIATION_{self.key.upper()}_MAX_BYTES"
 
 
 STREAMS = (
-    StreamSpec(EVENTS_STREAM, EVENTS_SUBJECTS, "All mediation lifecycle events, every tenant."),
-    StreamSpec(DLQ_STREAM, DLQ_SUBJECTS, "Dead letters: rejected input with reason, per service."),
+    StreamSpec(
+        EVENTS_STREAM,
+        EVENTS_SUBJECTS,
+        "All mediation lifecycle events, every tenant.",
+        key="events",
+        personal=True,
+        max_bytes=10 * GIB,
+        discard="new",
+    ),
+    StreamSpec(
+        DLQ_STREAM,
+        DLQ_SUBJECTS,
+        "Dead letters: rejected input with reason, per service.",
+        key="dlq",
+        personal=True,
+        max_bytes=1 * GIB,
+        discard="old",
+    ),
     StreamSpec(
         ADVISORIES_STREAM,
         ADVISORIES_SUBJECTS,
         "Max-deliveries advisories of the events stream, so exhausted messages get dead-lettered.",
+        key="advisories",
+        # Stream and consumer names and sequence numbers only. An advisory is of no use once the
+        # message it names has left the events stream, so it is kept as long as that stream's.
+        personal=False,
+        max_bytes=100 * MIB,
+        discard="old",
+        own_age=False,
     ),
 )
 

@@ -1,11 +1,19 @@
 """Settings every service shares; each service subclasses with its own env prefix."""
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from mediation_runtime.bus import NatsSettings
+
+# Defaults of the services' retention of personal data, shared with the streams' age limits
+# (mediation_runtime.streams), which must not keep it longer.
+CONTACT_RETENTION_DEFAULT = timedelta(days=30)
+"""``NOTIFICATIONS_CONTACT_RETENTION``: contact details, after the case closed."""
+SUMMARY_RETENTION_DEFAULT = timedelta(days=90)
+"""``NOTES_RETENTION``: summaries, after the case closed."""
 
 
 class ServiceSettings(NatsSettings):

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from mediation_runtime.settings import ServiceSettings
+from mediation_runtime.settings import SUMMARY_RETENTION_DEFAULT, ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -29,7 +29,7 @@ class NotesSettings(ServiceSettings):
         default=None, description="JWK (or JWK Set) file of the private key proofs are sealed to."
     )
     retention: timedelta = Field(
-        default=timedelta(days=90),
+        default=SUMMARY_RETENTION_DEFAULT,
         description="How long summaries outlive the case's close before the key is destroyed.",
     )
     retention_sweep_seconds: float = Field(

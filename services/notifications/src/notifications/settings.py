@@ -2,7 +2,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mediation_runtime.settings import ServiceSettings
+from mediation_runtime.settings import CONTACT_RETENTION_DEFAULT, ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -40,7 +40,7 @@ class NotificationsSettings(ServiceSettings, ChannelSettings):
         description="Seconds before each new attempt after a transient failure; then it fails.",
     )
     contact_retention: timedelta = Field(
-        default=timedelta(days=30),
+        default=CONTACT_RETENTION_DEFAULT,
         description="How long contact details are kept after the case closed.",
     )
     worker_poll_seconds: float = 1.0
