@@ -171,3 +171,16 @@ async def _at_least(
 ) -> list[dict[str, str]] | None:
     found = await probe()
     return found if len(found) >= count else None
+
+
+async def test_smtp_down_mid_delivery(system: System) -> None:
+    """Mails wait and go out once the mail server is back: each citizen asked exactly once."""
+
+    async def fault() -> None:
+        await asyncio.sleep(1.0)
+        system.smtp.stop()
+        await asyncio.sleep(6.0)
+        system.smtp.start()
+
+    workload = await under_load(system, 10, fault())
+    assert_clean(await check(system, workload, Figures("SMTP server down 6 s mid-delivery")))

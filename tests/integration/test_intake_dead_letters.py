@@ -1,9 +1,10 @@
 """Bad input is dead-lettered with a reason; the service keeps going; nothing valid is lost."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
-from mediation_runtime.dead_letters import list_dead_letters, replay
+from mediation_runtime.dead_letters import list_dead_letters, replay, replay_matching
 from nats.js import JetStreamContext
 
 from tests.integration.bus import dead_letters, events_of, publish, wait_for
@@ -108,3 +109,37 @@ async def intake_logged_duplicate(intake: ServiceProcess, event_id: object) -> b
         '"duplicate_ignored"' in line and str(event_id) in line
         for line in intake.logs().splitlines()
     )
+
+
+async def test_operator_replays_every_dead_letter_of_an_incident_at_once(
+    intake: ServiceProcess, js: JetStreamContext, bus: LiveBus
+) -> None:
+    """`replay-all` with a reason and a time range: the consents that came too early for
+    their cases go back in one step, and nothing outside the range or reason does."""
+    cases = [Scenario.new() for _ in range(3)]
+    since = datetime.now(UTC)
+    for case in cases:
+        await publish(js, case.consent(case.administration))  # cases unknown: dead-lettered
+    for case in cases:
+        await wait_for(lambda c=case: dead_letters(js, c.tenant), timeout=30, what="dead letter")
+        for event in (
+            case.request(requester_consents=True),
+            case.assess("accepted"),
+            case.assign(),
+        ):
+            await publish(js, event)
+
+    listed = await replay_matching(
+        bus.credentials(), "intake", reason="unknown to intake", since=since, dry_run=True
+    )
+    assert len(listed) == 3
+    nothing = await replay_matching(bus.credentials(), "intake", reason="no such", since=since)
+    assert nothing == []
+    replayed = await replay_matching(
+        bus.credentials(), "intake", reason="unknown to intake", since=since
+    )
+    assert replayed == listed
+    for case in cases:
+        await wait_for(
+            lambda c=case: events_of(js, c.tenant, "case.ready_for_scheduling"), what="readiness"
+        )

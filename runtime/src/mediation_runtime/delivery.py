@@ -74,6 +74,34 @@ OUTAGE_BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 # outage (the service stopping, the bus gone) comes back that often more before JetStream
 # gives up on it; our own limit counts only the message's own failures.
 SERVER_DELIVERY_SLACK = 10
+# An event whose case is not known yet is held (not counted) while this service's consumer of
+# case requests is behind, at most this many 30 s rounds after the backoff (about 10 min);
+# a request that is not in that backlog is not coming, and the usual retries decide.
+BACKLOG_PATIENCE = 18
+
+
+class RequestBacklog:
+    """Whether this service's consumer of ``CaseRequested`` still has requests to work off
+    (pending, or delivered and not yet acknowledged). After an outage or a replay, the other
+    consumers race ahead of the requests; their events must wait, not become dead letters."""
+
+    def __init__(self, service: str, jetstream: Callable[[], Any]) -> None:
+        self.name = consumer_name(service, "case", "requested")
+        self._jetstream = jetstream
+        self._checked = -1.0
+        self._behind = False
+
+    async def behind(self) -> bool:
+        now = asyncio.get_running_loop().time()
+        if now - self._checked < 0.5:
+            return self._behind
+        try:
+            info = await self._jetstream().consumer_info(EVENTS_STREAM, self.name, timeout=2)
+        except Exception:
+            return False  # no such consumer (the service takes no requests) or no answer
+        self._checked = now
+        self._behind = (info.num_pending or 0) + (info.num_ack_pending or 0) > 0
+        return self._behind
 
 
 class Outage(Exception):
@@ -130,6 +158,7 @@ class DeliveryPolicy:
     consumers: list[ConsumerConfig] = field(default_factory=list)
     inbox_prefix: str = "_INBOX"
     max_payload: Callable[[], int] = lambda: 1024 * 1024
+    requests: RequestBacklog = field(default_factory=lambda: RequestBacklog("", lambda: None))
     ack_wait: float = 30.0
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -198,6 +227,11 @@ class DeliveryMiddleware(BaseMiddleware[Any, Any]):
                 except ValidationError as error:
                     await self._give_up(msg, describe_validation_error(error))
                 except NotYet as error:
+                    if await self.policy.requests.behind() and await self._hold(
+                        msg, "case_request_backlog", waited
+                    ):
+                        waited += 1
+                        continue
                     await self._retry_or_give_up(msg, error.reason)
                 except Rejected as error:
                     await self._give_up(msg, error.reason)
@@ -205,7 +239,7 @@ class DeliveryMiddleware(BaseMiddleware[Any, Any]):
                     if not is_outage(error):
                         log.exception("handler_failed", error_type=type(error).__name__)
                         await self._retry_or_give_up(msg, f"failed with {type(error).__name__}")
-                    elif await self._wait_out_outage(msg, error, waited):
+                    elif await self._hold(msg, f"outage:{type(error).__name__}", waited):
                         waited += 1
                         continue
                     else:  # stopping, or the bus is gone: let it come back, never a dead letter
@@ -217,13 +251,16 @@ class DeliveryMiddleware(BaseMiddleware[Any, Any]):
                     log.info("outage_over", attempts=waited)
                 return None
 
-    async def _wait_out_outage(self, msg: NatsMessage, error: Exception, waited: int) -> bool:
-        """Hold the message through an outage; False when the service is stopping or the bus
-        itself is gone (then JetStream redelivers it later)."""
+    async def _hold(self, msg: NatsMessage, why: str, waited: int) -> bool:
+        """Keep the message and try again after a pause, without a redelivery (so without
+        counting a delivery): through an outage, or while the requests this message's case
+        may still be waiting in are being worked off. False when the service is stopping, the
+        bus itself is gone (JetStream redelivers it later), or a backlog wait ran too long."""
+        if not why.startswith("outage") and waited >= len(OUTAGE_BACKOFF) + BACKLOG_PATIENCE:
+            return False
         delay = OUTAGE_BACKOFF[min(waited, len(OUTAGE_BACKOFF) - 1)]
-        log.warning(
-            "outage_waiting", error_type=type(error).__name__, attempt=waited + 1, delay=delay
-        )
+        event = "outage_waiting" if why.startswith("outage") else "waiting_for_backlog"
+        log.warning(event, why=why, attempt=waited + 1, delay=delay)
         deadline = asyncio.get_running_loop().time() + delay
         while (left := deadline - asyncio.get_running_loop().time()) > 0:
             try:
@@ -396,6 +433,7 @@ def create_broker(
         inbox_prefix=options.get("inbox_prefix", "_INBOX"),
         max_payload=max_payload,
         ack_wait=settings.ack_wait_seconds,
+        requests=RequestBacklog(service, lambda: broker.connection.jetstream()),
     )
     broker.add_middleware(partial(DeliveryMiddleware, policy=policy))
     broker.context.set_global("delivery_policy", policy)
