@@ -1,6 +1,8 @@
 """The summary, only when the citizen wants one: recording the citizen's wish and each party's
 agreement to sharing (events notes consumes), writing and sharing (notes' commands, with the
-mediator's signed token). The text goes to notes and is never logged or kept here."""
+mediator's signed token), the citizen withdrawing the wish (which destroys the summary, so it
+is confirmed first), and the audit trail of who accessed it (ids and outcomes, never content).
+The text goes to notes and is never logged or kept here."""
 
 from collections.abc import Callable
 from uuid import UUID
@@ -11,6 +13,7 @@ from mediation_contracts.commands import ShareSummary, SummaryState, WriteSummar
 from mediation_contracts.events import (
     SummaryConsentData,
     SummaryConsentGiven,
+    SummaryConsentWithdrawn,
     SummarySharingAgreed,
     SummarySharingAgreedData,
 )
@@ -21,12 +24,14 @@ from starlette.responses import Response
 from mediator_client.case_page import Problems, load_case, refusal_text, show_case
 from mediator_client.forms import PartyForm, SummaryForm, parse, submission_id
 from mediator_client.identity import User
-from mediator_client.routes.actions import invalid, new_event, refuse, values_of
+from mediator_client.routes.actions import confirmation, invalid, new_event, refuse, values_of
 from mediator_client.security import check_post
-from mediator_client.web import SignedIn, client, flash, lang_of, redirect
+from mediator_client.web import SignedIn, client, flash, lang_of, redirect, render
 
 log = structlog.get_logger(__name__)
+pages = APIRouter()
 posts = APIRouter(dependencies=[Depends(check_post)])
+SummaryPartyEvent = SummaryConsentGiven | SummaryConsentWithdrawn | SummarySharingAgreed
 
 
 async def _party_event(
@@ -34,7 +39,7 @@ async def _party_event(
     user: User,
     case_id: UUID,
     form_name: str,
-    make: Callable[[str], tuple[type[SummaryConsentGiven | SummarySharingAgreed], BaseModel]],
+    make: Callable[[str], tuple[type[SummaryPartyEvent], BaseModel]],
     recorded: Callable[[SummaryState, str], bool],
     success: str,
 ) -> Response:
@@ -135,3 +140,59 @@ async def share_summary(request: Request, case_id: UUID, user: SignedIn) -> Resp
         return await show_case(request, user, case_id, problems=problems, status_code=409)
     flash(request, "flash_summary_shared")
     return redirect(f"/cases/{case_id}#summary")
+
+
+@pages.get("/cases/{case_id}/summary/consent/withdraw")
+async def confirm_wish_withdrawn(
+    request: Request, case_id: UUID, user: SignedIn, party_id: str = ""
+) -> Response:
+    c = client(request)
+    case = await load_case(c.gateway, user, case_id)
+    names = {party.party_id: party.name for party in case.parties}
+    if party_id not in names or case.mediator_id != user.staff_id:
+        return await refuse(request, user, case_id, "summary-wish", "action_not_available")
+    return confirmation(
+        request,
+        case,
+        "withdraw_wish",
+        f"/cases/{case_id}/summary/consent/withdraw",
+        {"party_id": party_id},
+        name=names[party_id],
+    )
+
+
+@posts.post("/cases/{case_id}/summary/consent/withdraw")
+async def wish_withdrawn(request: Request, case_id: UUID, user: SignedIn) -> Response:
+    """The citizen no longer wants a summary: notes destroys the case's key at once."""
+    return await _party_event(
+        request,
+        user,
+        case_id,
+        "summary-wish",
+        lambda party: (
+            SummaryConsentWithdrawn,
+            SummaryConsentData(party_id=party, recorded_by=user.staff_id),
+        ),
+        lambda state, party: party not in state.summary_consented,
+        "flash_summary_wish_withdrawn",
+    )
+
+
+@pages.get("/cases/{case_id}/audit")
+async def audit_trail(request: Request, case_id: UUID, user: SignedIn) -> Response:
+    """Who tried to write, read, share or audit the case's summary, and with what outcome.
+    Notes answers only the case's mediator; everyone else sees its refusal."""
+    c = client(request)
+    case = await load_case(c.gateway, user, case_id)
+    reply = await c.gateway.audit_trail(user.tenant, case_id, c.identity.notes_token(user))
+    log.info("audit_trail_read", case_id=str(case_id), staff_id=user.staff_id, allowed=reply.ok)
+    return render(
+        request,
+        "audit.html",
+        {
+            "case": case,
+            "entries": reply.audit or [],
+            "error": None if reply.ok else refusal_text(reply, lang_of(request)),
+        },
+        status_code=200 if reply.ok else 403,
+    )
