@@ -3,6 +3,7 @@ or hand over something: each offered only as the services allow, the destructive
 confirmation page."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from mediation_contracts.commands import (
     AuditEntry,
@@ -194,7 +195,7 @@ def test_naming_a_note_taker_carries_the_mediators_sealed_proof(
     signed_in: Browser,
     bus: FakeBus,
     dev_identity: DevIdentity,
-    proof_key_files: tuple[object, object],
+    proof_key_files: tuple[Path, Path],
 ) -> None:
     browser, token = signed_in
     case = bus.add(case_detail(mediator_id=STAFF_ID, status="accepted", actions=READY))
@@ -209,7 +210,7 @@ def test_naming_a_note_taker_carries_the_mediators_sealed_proof(
     event = MediatorAssigned.model_validate(published)
     assert (event.data.mediator_id, event.data.note_taker_id) == (STAFF_ID, "referent-7")
     verifier = TokenVerifier(dev_identity.jwks(), audience="mediation-notes")
-    notes = AssignmentProofs(load_private_keys(proof_key_files[0]), verifier)  # type: ignore[arg-type]
+    notes = AssignmentProofs(load_private_keys(proof_key_files[0]), verifier)
     assert notes.actor(event, datetime.now(UTC)) == Identity(STAFF_ID, "mediator", TENANT)
     assert "Referenten er udpeget." in browser.get(answer.headers["location"]).text
 

@@ -358,7 +358,7 @@ def stage_layout(case: CaseDetail, meetings: list[MeetingView], mine: bool) -> L
     if not mine:
         # Before taking the case (or a case the viewer only looks at): what it is about.
         return Layout(stage, ("take",), ("request", "parties", "assessment", "meetings"))
-    details = ("request", "parties", "assessment", "meetings", "summary")
+    details: tuple[str, ...] = ("request", "parties", "assessment", "meetings", "summary")
     now: tuple[str, ...] = {
         "refused": (),
         "requested": ("assessment",),
@@ -375,7 +375,7 @@ def stage_layout(case: CaseDetail, meetings: list[MeetingView], mine: bool) -> L
 
 def with_problems(layout: Layout, problems: Problems) -> Layout:
     """A form that failed is shown, with why, even where its stage would not show it."""
-    missing = []
+    missing: list[str] = []
     for form in problems.form:
         section = SECTION_OF_FORM.get(form.split("-", 1)[0] if "-" in form else form)
         section = section or ("summary" if form in SUMMARY_FORMS else None)

@@ -16,10 +16,10 @@ from mediation_contracts.commands import (
     ListMeetings,
     MarkMeetingHeld,
     MeetingView,
-    RoomView,
     MoveMeeting,
     Refusal,
     Reply,
+    RoomView,
     SlotView,
     SuggestSlots,
 )

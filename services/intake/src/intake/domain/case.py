@@ -251,7 +251,8 @@ class Case:
     def actions_for(self, viewer_id: str) -> list[CaseAction]:
         """What ``viewer_id`` may do with the case now, by the same rules :meth:`handle`
         applies. Assessing, recording consent, withdrawing, recording the outcome and naming
-        a note-taker are offered to the case's mediator only: whoever else wants to act takes the case first.
+        a note-taker are offered to the case's mediator only: whoever else wants to act takes
+        the case first.
         (:meth:`assess` itself accepts an assessment before anyone took the case: another
         system may send one. The client offers it to the mediator, who is then accountable.)"""
         if self.status not in OPEN:
