@@ -260,3 +260,16 @@ def test_the_audit_trail_is_not_linked_when_notes_does_not_allow_it(
     case = bus.add(case_detail(mediator_id=STAFF_ID, status="ready_for_scheduling", actions=READY))
     bus.summary_state = summary(allowed=["write"])
     assert f"/cases/{case.case_id}/audit" not in browser.get(f"/cases/{case.case_id}").text
+
+
+def test_once_the_meeting_is_booked_booking_another_waits_behind_a_disclosure(
+    signed_in: Browser, bus: FakeBus
+) -> None:
+    browser, _ = signed_in
+    case = bus.add(case_detail(mediator_id=STAFF_ID, status="ready_for_scheduling", actions=READY))
+    page = browser.get(f"/cases/{case.case_id}").text
+    assert "<summary>Book et møde mere</summary>" not in page
+    bus.meetings[case.case_id] = [meeting(case.case_id, timedelta(hours=2))]
+    page = browser.get(f"/cases/{case.case_id}").text
+    assert "<summary>Book et møde mere</summary>" in page
+    assert 'id="book"' in page  # still there, one click away

@@ -177,6 +177,7 @@ async def show_case(
         "meetings": meetings,
         "meetings_unavailable": meetings_reply is None,
         "booking": booking_panel,
+        "booking_chosen": bool(booking),
         "meeting_kinds": MEETING_KINDS,
         "meeting_formats": MEETING_FORMATS,
         "summary": summary,

@@ -307,6 +307,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "move_button": ("Flyt mødet", "Move the meeting"),
     "cancel_meeting_button": ("Aflys mødet", "Cancel the meeting"),
     "book_heading": ("Book et møde", "Book a meeting"),
+    "book_another": ("Book et møde mere", "Book another meeting"),
     "meeting_kind": ("Mødetype", "Kind of meeting"),
     "meeting_format": ("Mødeform", "Format"),
     "pre_meeting_party": ("Part (kun formøde)", "Party (pre-meeting only)"),
