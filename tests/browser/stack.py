@@ -18,6 +18,7 @@ from tests.proofs import Prover
 from tests.secure_bus import LiveBus
 
 PASSWORD = "browser-test-password"
+ROOM_NAME = "Mødelokale Øst"
 MEDIATORS = (
     ("mediator1", "mediator-1", "Mette Mægler"),
     ("mediator2", "mediator-2", "Mads Mægler"),
@@ -72,7 +73,7 @@ def quick_meetings_policy(now: datetime | None = None) -> dict[str, object]:
         "pre_meeting_length": "PT5M",
         "mediation_length": "PT10M",
         "follow_up_length": "PT5M",
-        "rooms": ["room-1", "room-2"],
+        "rooms": [{"id": "room-1", "name": ROOM_NAME}, "room-2"],
         "address": "Rådhuspladsen 1",
     }
 

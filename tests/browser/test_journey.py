@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import BrowserContext, Locator, Page, expect
 
 from tests.browser.conftest import sign_in, snapshot
-from tests.browser.stack import Stack
+from tests.browser.stack import ROOM_NAME, Stack
 
 pytestmark = pytest.mark.browser
 
@@ -113,8 +113,14 @@ async def test_a_mediator_takes_a_case_from_request_to_close(
     await record_consent(page, CITIZEN)
     await record_consent(page, ADMINISTRATION)
     await expect(page.locator("#case-status")).to_have_text("Klar til mæglingsmøde")
+    await expect(page.locator("#now")).to_contain_text("Book mæglingsmødet.")
     parties = page.locator("#parties")
     await expect(parties.get_by_role("row", name=re.compile(CITIZEN))).to_contain_text("Givet")
+    # Closing is possible now, but it is not the next step, and the page says so.
+    await expect(page.locator("#close-no-meeting")).to_contain_text(
+        "Der er ikke holdt noget mæglingsmøde endnu."
+    )
+    await expect(page.get_by_role("button", name="Afslut sagen")).to_be_hidden()
     await snapshot(page, "05-case-ready")
 
     # Book the mediation meeting from the suggested slots. A second tab still shows the same
@@ -133,6 +139,10 @@ async def test_a_mediator_takes_a_case_from_request_to_close(
     meetings = page.locator("#meetings")
     await expect(meetings.get_by_role("article")).to_contain_text("Mæglingsmøde")
     await expect(meetings.get_by_role("article")).to_contain_text("Booket")
+    await expect(meetings.get_by_role("article")).to_contain_text(f"lokale {ROOM_NAME}")
+    await expect(page.locator("#case-status")).to_have_text("Mæglingsmøde booket")
+    await expect(page.locator("#timeline")).to_contain_text("Mæglingsmøde")
+    await snapshot(page, "05b-meeting-booked")
 
     stale = second.get_by_role("group", name=re.compile("Ledige tider til mæglingsmøde"))
     await stale.locator(f'input[value="{values[chosen]}"]').check()
@@ -160,6 +170,10 @@ async def test_a_mediator_takes_a_case_from_request_to_close(
     await held.click()
     await flash(page, "Mødet er markeret som afholdt.")
     await expect(meetings.get_by_role("article")).to_contain_text("Afholdt")
+    await expect(page.locator("#case-status")).to_have_text("Mæglingsmøde afholdt")
+    await expect(page.locator("#close-no-meeting")).to_have_count(0)
+    await expect(page.locator("#timeline")).to_contain_text("Borgeren ønsker referat")
+    await snapshot(page, "06b-meeting-held")
 
     # The summary: written, read back, agreed by every party, shared.
     await summary.get_by_label("Kort referat").fill("Parterne aftalte et opfølgende møde.")
@@ -172,6 +186,7 @@ async def test_a_mediator_takes_a_case_from_request_to_close(
     for party in (CITIZEN, ADMINISTRATION):
         await summary.get_by_role("button", name=f"Registrér at {party} accepterer deling").click()
         await flash(page, "Partens accept af deling er registreret.")
+    await expect(page.locator("#timeline")).to_contain_text("Referat skrevet")
     await snapshot(page, "07-summary-ready-to-share")
     await summary.get_by_role("button", name="Del referatet med parterne").click()
     await flash(page, "Referatet er delt med parterne.")
@@ -190,9 +205,23 @@ async def test_a_mediator_takes_a_case_from_request_to_close(
     await expect(page.locator("#case-outcome")).to_have_text("Aftale")
     await expect(page.locator("main")).to_contain_text("Anne Andersen")
     await expect(page.locator("#timeline")).to_contain_text("Sagen afsluttet")
+    # Nothing further happens to a closed case: no more summaries (notes refuses them too).
+    await expect(page.get_by_text("Skriv et referat mere")).to_have_count(0)
+    await expect(page.get_by_role("button", name="Gem referatet")).to_have_count(0)
+    await expect(page.locator("#now")).to_contain_text("Der sker ikke mere i den.")
     await snapshot(page, "08-case-closed")
     await page.set_viewport_size({"width": 768, "height": 1024})
     await snapshot(page, "09-case-closed-tablet")
+    await page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Who accessed the summary: ids, actions and outcomes, never its text.
+    await page.locator("#summary").get_by_role("link", name="Se hvem der har tilgået").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Adgang til referatet")
+    trail = page.get_by_role("table")
+    await expect(trail).to_contain_text("Skrive")
+    await expect(trail).to_contain_text("Læse")
+    await expect(page.locator("main")).not_to_contain_text("Parterne aftalte")
+    await snapshot(page, "11-audit-trail")
 
     # The closed case is in the list under its status.
     await page.goto("/cases?status=closed")

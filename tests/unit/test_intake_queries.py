@@ -150,10 +150,10 @@ def test_the_note_taker_is_not_shown_the_case_by_intake() -> None:
     [
         (unassigned_requested, MEDIATOR, ["take"]),
         (unassigned_accepted, MEDIATOR, ["take"]),
-        (taken_requested, MEDIATOR, ["assess", "record_consent", "withdraw"]),
+        (taken_requested, MEDIATOR, ["assess", "record_consent", "withdraw", "name_note_taker"]),
         (taken_requested, OTHER_MEDIATOR, ["take"]),
-        (taken_accepted, MEDIATOR, ["record_consent", "withdraw"]),
-        (taken_ready, MEDIATOR, ["withdraw", "record_outcome"]),
+        (taken_accepted, MEDIATOR, ["record_consent", "withdraw", "name_note_taker"]),
+        (taken_ready, MEDIATOR, ["withdraw", "record_outcome", "name_note_taker"]),
         (taken_ready, OTHER_MEDIATOR, ["take"]),
         (taken_and_closed, MEDIATOR, []),
         (withdrawn_before_anyone_took_it, MEDIATOR, []),
@@ -199,6 +199,7 @@ def test_each_offered_action_is_one_the_case_accepts() -> None:
         "record_consent": administration_consents,
         "withdraw": lambda case: withdrew(case.case_id, MEDIATOR, "mediator"),
         "record_outcome": lambda case: outcome_recorded(case.case_id),
+        "name_note_taker": lambda case: mediator_assigned(case.case_id, note_taker_id=NOTE_TAKER),
     }
     for stage in (unassigned_requested, taken_requested, taken_accepted, taken_ready):
         for action in stage().actions_for(MEDIATOR):
@@ -429,7 +430,7 @@ def test_the_detail_has_everything_the_mediator_needs() -> None:
     assert (shown.consented, shown.consent_missing) == ([CITIZEN], [ADMINISTRATION])
     assert shown.mediator_id == MEDIATOR
     assert shown.timeline == case.timeline
-    assert shown.actions == ["assess", "record_consent", "withdraw"]
+    assert shown.actions == ["assess", "record_consent", "withdraw", "name_note_taker"]
     assert detail(case, OTHER_MEDIATOR).actions == ["take"]
 
 
@@ -489,7 +490,7 @@ def test_a_case_stored_by_the_previous_version_loads_and_answers(family: bool) -
         None,
         None,
     )
-    assert shown.actions == ["record_consent", "withdraw"]
+    assert shown.actions == ["record_consent", "withdraw", "name_note_taker"]
     assert list_item(case).consent_missing == [second[0]]
     # The case keeps working under the rules and stores the new fields from then on.
     case.handle(consent_given(case.case_id, second[0]))

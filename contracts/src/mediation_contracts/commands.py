@@ -117,7 +117,9 @@ class AuditTrail(NotesRequest):
 # --- intake: the cases a mediator works on ----------------------------------------------
 
 CaseStatus = Literal["refused", "requested", "accepted", "ready_for_scheduling", "closed"]
-CaseAction = Literal["take", "assess", "record_consent", "withdraw", "record_outcome"]
+CaseAction = Literal[
+    "take", "assess", "record_consent", "withdraw", "record_outcome", "name_note_taker"
+]
 
 
 KEPT_SINCE_QUERIES = (
@@ -222,6 +224,12 @@ class SummaryStatus(NotesRequest):
     Never content."""
 
 
+class SummaryHistoryEntry(Payload):
+    at: UtcDatetime
+    type: str = Field(description="The event type, e.g. dk.mediation.summary.consent_withdrawn.v1.")
+    party_id: OpaqueId | None = Field(default=None, description="The party it concerns.")
+
+
 class SummaryState(Payload):
     """For the case's mediator or note-taker (others are refused). Party ids are sorted."""
 
@@ -245,12 +253,23 @@ class SummaryState(Payload):
     destroyed: bool = Field(
         description="The case's key was destroyed: its summaries can never be read again."
     )
+    history: list[SummaryHistoryEntry] = Field(
+        default_factory=list,
+        description="What happened to the summary, oldest first: each citizen's latest word "
+        "on a summary, each summary written (while it exists) and the destruction. Ids, "
+        "event types and times only, never content.",
+    )
 
 
 class Refusal(Payload):
     code: str = Field(description="Stable, for programs: e.g. mediator_busy, not_ready.")
     message_da: str
     message_en: str
+
+
+class RoomView(Payload):
+    room_id: OpaqueId
+    name: str | None = None
 
 
 class MeetingView(Payload):
@@ -264,6 +283,11 @@ class MeetingView(Payload):
     local_time_zone: str = "Europe/Copenhagen"
     location: Location
     participants: list[Participant]
+    rooms: list[RoomView] = Field(
+        default_factory=list,
+        description="The rooms of `location.room_ids`, in that order, with the names the "
+        "municipality gave them in scheduling's policy (null when none).",
+    )
 
 
 class SlotView(Payload):

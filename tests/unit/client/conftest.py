@@ -1,15 +1,21 @@
 """The client built as in production, with a fake bus instead of NATS (unit tests only)."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from mediation_contracts.events import MediatorAssigned
 from mediator_client.app import create_app
 from mediator_client.settings import MediatorSettings
 from mediator_client.users import add_user
+from notes.assignment_proof import AssignmentProofs
 from notes.dev_identity import DevIdentity
-from notes.proof_keys import make_key_pair
+from notes.domain.identity import Identity
+from notes.identity import TokenVerifier
+from notes.proof_keys import load_private_keys, make_key_pair
 
 from tests.unit.client.fakes import OTHER_STAFF_ID, STAFF_ID, TENANT, FakeBus
 
@@ -90,3 +96,14 @@ def sign_in(browser: TestClient, username: str = "mediator1") -> str:
 def signed_in(browser: TestClient) -> tuple[TestClient, str]:
     """A browser signed in as mediator1, and its CSRF token."""
     return browser, sign_in(browser)
+
+
+def proven_actor(
+    published: dict[str, Any], dev_identity: DevIdentity, proof_key_files: tuple[Path, Path]
+) -> Identity:
+    """Who notes (its own code, with its private key) finds behind an assignment's proof."""
+    event = MediatorAssigned.model_validate(published)
+    verifier = TokenVerifier(dev_identity.jwks(), audience="mediation-notes")
+    notes = AssignmentProofs(load_private_keys(proof_key_files[0]), verifier)
+    actor: Identity = notes.actor(event, datetime.now(UTC))
+    return actor

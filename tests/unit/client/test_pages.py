@@ -3,20 +3,16 @@ what is sent, and the plain-Danish errors."""
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
 from fastapi.testclient import TestClient
 from mediation_contracts.commands import SummaryState
-from mediation_contracts.events import MediatorAssigned
-from notes.assignment_proof import AssignmentProofs
 from notes.dev_identity import DevIdentity
 from notes.domain.identity import Identity
-from notes.identity import TokenVerifier
-from notes.proof_keys import load_private_keys
 
-from tests.unit.client.conftest import Browser, csrf_of, sign_in
+from tests.unit.client.conftest import Browser, csrf_of, proven_actor, sign_in
 from tests.unit.client.fakes import (
     OTHER_STAFF_ID,
     STAFF_ID,
@@ -152,10 +148,9 @@ def test_taking_a_case_proves_to_notes_who_took_it(
     case = bus.add(case_detail())
     browser.post(f"/cases/{case.case_id}/take", data={"csrf_token": token})
     [published] = bus.published
-    event = MediatorAssigned.model_validate(published)
-    verifier = TokenVerifier(dev_identity.jwks(), audience="mediation-notes")
-    notes = AssignmentProofs(load_private_keys(proof_key_files[0]), verifier)
-    assert notes.actor(event, datetime.now(UTC)) == Identity(STAFF_ID, "mediator", TENANT)
+    assert proven_actor(published, dev_identity, proof_key_files) == Identity(
+        STAFF_ID, "mediator", TENANT
+    )
     assert published["data"]["proof"].count(".") == 4  # a compact JWE
     assert not re.search(r"eyJ[\w-]*\.eyJ", json.dumps(published))  # no JWT in clear
 

@@ -173,6 +173,15 @@ def test_a_family_case_needs_both_citizens_wish_to_write() -> None:
     assert try_("write", mediator, case).allowed
 
 
+def test_nothing_more_is_written_once_the_case_closed() -> None:
+    """CaseClosed: nothing further happens to the case. What was written can still be read."""
+    case_id = uuid4()
+    case = view_of(*consented_case(case_id), case_closed(case_id))
+    mediator = ACTORS["mediator of the case"]
+    assert try_("write", mediator, case) == Decision(False, "case_closed")
+    assert try_("read", mediator, case).allowed
+
+
 def test_after_consent_is_withdrawn_nothing_is_written_and_the_key_must_go() -> None:
     case_id = uuid4()
     case = view_of(*consented_case(case_id), summary_consent_withdrawn(case_id))

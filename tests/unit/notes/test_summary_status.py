@@ -2,10 +2,11 @@
 see it, what it says they may do now, and whose wishes it lists as missing."""
 
 import itertools
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from mediation_contracts.commands import SummaryState
+from mediation_contracts.commands import SummaryHistoryEntry, SummaryState
 from notes.domain.access import Decision, decide, may_see_status
 from notes.domain.case_view import NotesCase, NotesEvent
 from notes.domain.identity import Identity
@@ -246,6 +247,31 @@ def test_a_withdrawn_wish_is_missing_again() -> None:
     assert "share" not in answer.allowed
 
 
+def test_the_history_says_when_the_wish_changed_a_summary_was_written_and_destroyed() -> None:
+    case_id = uuid4()
+    given = summary_consent_given(case_id)
+    withdrawn = summary_consent_withdrawn(case_id)
+    withdrawn = withdrawn.model_copy(update={"time": given.time + timedelta(minutes=10)})
+    written = given.time + timedelta(minutes=5)
+    gone = given.time + timedelta(minutes=11)
+    case = view_of(*consented_case(case_id), withdrawn)
+    answer = summary_state(
+        MEDIATOR_OF_CASE,
+        case,
+        summary_count=0,
+        shared=False,
+        destroyed=True,
+        tenant=TENANT,
+        recorded_at=[written],
+        destroyed_at=gone,
+    )
+    assert [(e.type, e.party_id) for e in answer.history] == [
+        ("dk.mediation.summary.recorded.v1", None),
+        ("dk.mediation.summary.consent_withdrawn.v1", CITIZEN),
+        ("dk.mediation.summary.destroyed.v1", None),
+    ]
+
+
 def test_after_destruction_only_the_trail_remains() -> None:
     case_id = uuid4()
     case = view_of(*consented_case(case_id), withdrew(case_id, CITIZEN, "party"))
@@ -313,4 +339,6 @@ def test_the_answer_has_no_field_that_could_carry_content() -> None:
         "summary_count",
         "shared",
         "destroyed",
+        "history",
     }
+    assert set(SummaryHistoryEntry.model_fields) == {"at", "type", "party_id"}

@@ -34,6 +34,26 @@ SLOT_COUNT = 6
 # theirs to see, so it is left out rather than shown as an error.
 NOT_A_MEMBER = frozenset({"not_a_member", "other_tenant", "role_may_not"})
 SUMMARY_FORMS = frozenset({"summary-wish", "summary", "sharing", "share"})
+# The section of the page each form is in (meetings' forms are named per meeting: move-<id>).
+SECTION_OF_FORM = {
+    "take": "take",
+    "assess": "assessment",
+    "consent": "parties",
+    "close": "close",
+    "book": "meetings",
+    "move": "meetings",
+    "held": "meetings",
+    "cancel": "meetings",
+}
+Stage = Literal[
+    "refused",
+    "requested",
+    "accepted",
+    "ready_for_scheduling",
+    "meeting_booked",
+    "meeting_held",
+    "closed",
+]
 MEETING_FORMATS: tuple[MeetingFormat, ...] = ("joint", "shuttle", "individual", "phone", "video")
 MEETING_KINDS: tuple[MeetingKind, ...] = ("pre_meeting", "mediation", "follow_up")
 
@@ -71,6 +91,16 @@ class TimelineRow:
     detail: str
     actor: str
     rejected: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the case stands, and the page's sections in order: what to do now first (``now``),
+    then the case's details; the history (timeline) always comes last."""
+
+    stage: Stage
+    now: tuple[str, ...]
+    details: tuple[str, ...]
 
 
 @dataclass
@@ -126,8 +156,14 @@ async def show_case(
     problems = problems or Problems()
     if summary is None and SUMMARY_FORMS & problems.form.keys():
         summary = SummaryPanel(None, None)  # the section shows at least why it failed
+    layout = with_problems(stage_layout(case, [row.meeting for row in meetings], mine), problems)
     context: dict[str, Any] = {
         "case": case,
+        "base": f"/cases/{case.case_id}",
+        "layout": layout,
+        "meeting_held": any(
+            row.meeting.kind == "mediation" and row.meeting.status == "held" for row in meetings
+        ),
         "actions": set(case.actions),
         "parties": _parties(case),
         "party_options": [(party.party_id, party.name) for party in case.parties],
@@ -141,10 +177,18 @@ async def show_case(
         "meetings": meetings,
         "meetings_unavailable": meetings_reply is None,
         "booking": booking_panel,
+        "booking_chosen": bool(booking),
         "meeting_kinds": MEETING_KINDS,
         "meeting_formats": MEETING_FORMATS,
         "summary": summary,
-        "timeline": timeline(case, names, user, lang),
+        "timeline": timeline(
+            case,
+            names,
+            user,
+            lang,
+            [row.meeting for row in meetings],
+            summary.state if summary is not None else None,
+        ),
         "problems": problems,
         # A fresh submission id per form on the page: submitting one twice is one action.
         "new_id": lambda: str(uuid4()),
@@ -303,9 +347,55 @@ def refusal_text(reply: Reply, lang: i18n.Language) -> str:
     return reply.error.message_da if lang == "da" else reply.error.message_en
 
 
+def stage_layout(case: CaseDetail, meetings: list[MeetingView], mine: bool) -> Layout:
+    """The case's stage, from intake's status and scheduling's meetings, and what the page
+    shows first at that stage. What may be done in each section is still what the services
+    say; this only decides the order."""
+    mediation = [m for m in meetings if m.kind == "mediation" and m.status != "cancelled"]
+    stage: Stage = case.status
+    if case.status == "ready_for_scheduling" and mediation:
+        held = any(m.status == "held" for m in mediation)
+        stage = "meeting_held" if held else "meeting_booked"
+    if not mine:
+        # Before taking the case (or a case the viewer only looks at): what it is about.
+        return Layout(stage, ("take",), ("request", "parties", "assessment", "meetings"))
+    details: tuple[str, ...] = ("request", "parties", "assessment", "meetings", "summary")
+    now: tuple[str, ...] = {
+        "refused": (),
+        "requested": ("assessment",),
+        "accepted": ("parties", "meetings"),
+        "ready_for_scheduling": ("meetings", "summary"),
+        "meeting_booked": ("meetings", "summary"),
+        "meeting_held": ("summary", "close"),
+        "closed": ("closed", "summary"),
+    }[stage]
+    if "record_outcome" in case.actions and "close" not in now:
+        details = (*details, "close")  # possible, but not the next step: below, with a warning
+    return Layout(stage, now, tuple(name for name in details if name not in now))
+
+
+def with_problems(layout: Layout, problems: Problems) -> Layout:
+    """A form that failed is shown, with why, even where its stage would not show it."""
+    missing: list[str] = []
+    for form in problems.form:
+        section = SECTION_OF_FORM.get(form.split("-", 1)[0] if "-" in form else form)
+        section = section or ("summary" if form in SUMMARY_FORMS else None)
+        if section and section not in layout.now + layout.details + tuple(missing):
+            missing.append(section)
+    return Layout(layout.stage, (*missing, *layout.now), layout.details)
+
+
 def timeline(
-    case: CaseDetail, names: dict[str, str], user: User, lang: i18n.Language
+    case: CaseDetail,
+    names: dict[str, str],
+    user: User,
+    lang: i18n.Language,
+    meetings: list[MeetingView] | None = None,
+    summary: SummaryState | None = None,
 ) -> list[TimelineRow]:
+    """Intake's timeline and refusals, scheduling's meetings at their time (booked, held or
+    cancelled) and notes' summary history: ids and codes made readable, never content."""
+
     def who(actor: str | None) -> str:
         if actor is None:
             return ""
@@ -338,6 +428,24 @@ def timeline(
             rejected=True,
         )
         for rejected in case.rejected
+    ]
+    rows += [
+        TimelineRow(
+            at=meeting.starts_at,
+            text=i18n.label(lang, "meeting_kind", meeting.kind),
+            detail=i18n.label(lang, "meeting_status", meeting.status),
+            actor="",
+        )
+        for meeting in meetings or []
+    ]
+    rows += [
+        TimelineRow(
+            at=entry.at,
+            text=i18n.label(lang, "event", event_key(entry.type)),
+            detail=names.get(entry.party_id, entry.party_id) if entry.party_id else "",
+            actor="",
+        )
+        for entry in (summary.history if summary is not None else [])
     ]
     return sorted(rows, key=lambda row: row.at)
 

@@ -158,6 +158,10 @@ class PartyForm(Form):
     party_id: OpaqueId
 
 
+class NoteTakerForm(Form):
+    note_taker_id: OpaqueId
+
+
 class BookForm(Form):
     kind: MeetingKind
     format: MeetingFormat

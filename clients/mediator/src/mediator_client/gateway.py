@@ -14,6 +14,7 @@ from uuid import UUID
 
 import structlog
 from mediation_contracts.commands import (
+    AuditTrail,
     BookMeeting,
     CancelMeeting,
     CaseDetail,
@@ -153,6 +154,11 @@ class Gateway:
 
     async def share_summary(self, tenant: str, command: ShareSummary) -> Reply:
         return await self.ask(tenant, "notes", "share_summary", command)
+
+    async def audit_trail(self, tenant: str, case_id: UUID, token: str) -> Reply:
+        return await self.ask(
+            tenant, "notes", "audit_trail", AuditTrail(case_id=case_id, token=token)
+        )
 
     async def wait_for_summary_state(
         self,

@@ -307,6 +307,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "move_button": ("Flyt mødet", "Move the meeting"),
     "cancel_meeting_button": ("Aflys mødet", "Cancel the meeting"),
     "book_heading": ("Book et møde", "Book a meeting"),
+    "book_another": ("Book et møde mere", "Book another meeting"),
     "meeting_kind": ("Mødetype", "Kind of meeting"),
     "meeting_format": ("Mødeform", "Format"),
     "pre_meeting_party": ("Part (kun formøde)", "Party (pre-meeting only)"),
@@ -374,6 +375,152 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "closed_because": ("Afsluttet fordi", "Closed because"),
     "timeline_heading": ("Forløb", "Timeline"),
     "timeline_rejected": ("ikke gennemført", "not carried out"),
+    # --- stages: where the case stands, and what to do now ------------------------------
+    "stage_refused": ("Ikke åbnet (klagesag)", "Not opened (complaint handling)"),
+    "stage_requested": ("Modtaget – afventer vurdering", "Received – awaiting assessment"),
+    "stage_accepted": ("Egnet – afventer samtykke", "Accepted – awaiting consent"),
+    "stage_ready_for_scheduling": ("Klar til mæglingsmøde", "Ready for the mediation meeting"),
+    "stage_meeting_booked": ("Mæglingsmøde booket", "Mediation meeting booked"),
+    "stage_meeting_held": ("Mæglingsmøde afholdt", "Mediation meeting held"),
+    "stage_closed": ("Afsluttet", "Closed"),
+    "now_heading": ("Det næste", "What to do now"),
+    "next_refused": (
+        "Anmodningen blev ikke åbnet, fordi sagen er i klagebehandling. Der er intet at gøre.",
+        "The request was not opened because the matter is in complaint handling.",
+    ),
+    "next_requested": (
+        "Vurdér, om mægling kan give borgeren mere end klagevejen.",
+        "Assess whether mediation can give the citizen more than the complaint route.",
+    ),
+    "next_accepted": (
+        "Registrér parternes svar. Formøder kan bookes med den part, der har sagt ja.",
+        "Record the parties' answers. Pre-meetings can be booked with a party who agreed.",
+    ),
+    "next_ready_for_scheduling": (
+        "Alle parter har sagt ja. Book mæglingsmødet.",
+        "Every party agreed. Book the mediation meeting.",
+    ),
+    "next_meeting_booked": (
+        "Mæglingsmødet er booket. Markér det som afholdt, når det er begyndt. Ønsker borgeren "
+        "et referat, så registrér det.",
+        "The mediation meeting is booked. Mark it held once it has begun. If the citizen "
+        "wants a summary, record it.",
+    ),
+    "next_meeting_held": (
+        "Mødet er holdt. Skriv referatet, hvis borgeren ønsker et, og afslut sagen.",
+        "The meeting was held. Write the summary if the citizen wants one, and close the case.",
+    ),
+    "next_closed": (
+        "Sagen er afsluttet. Der sker ikke mere i den.",
+        "The case is closed. Nothing further happens in it.",
+    ),
+    "details_heading": ("Sagens oplysninger", "About the case"),
+    "timeline_hint": (
+        "Alt, hvad der er sket i sagen, ældste først.",
+        "Everything that happened in the case, oldest first.",
+    ),
+    "close_before_meeting": (
+        "Der er ikke holdt noget mæglingsmøde endnu. Afslut kun sagen nu, hvis mæglingen "
+        "ikke skal finde sted.",
+        "No mediation meeting has been held yet. Close the case now only if the mediation "
+        "will not take place.",
+    ),
+    "close_before_meeting_open": (
+        "Afslut sagen uden mæglingsmøde",
+        "Close the case without a mediation meeting",
+    ),
+    # --- other actions -------------------------------------------------------------------
+    "more_heading": ("Andre handlinger", "Other actions"),
+    "note_taker": ("Referent", "Note-taker"),
+    "note_taker_heading": ("Udpeg en referent", "Name a note-taker"),
+    "note_taker_now": ("Referent nu: {id}.", "Note-taker now: {id}."),
+    "note_taker_hint": (
+        "Referenten deltager i mødet og kan skrive og læse sagens referat.",
+        "The note-taker attends the meeting and may write and read the case's summary.",
+    ),
+    "note_taker_id": ("Referentens medarbejder-id", "The note-taker's staff id"),
+    "note_taker_button": ("Udpeg referenten", "Name the note-taker"),
+    "flash_note_taker": ("Referenten er udpeget.", "The note-taker is named."),
+    "mediator_withdraw_link": (
+        "Træk dig som mægler (mæglingen afsluttes)",
+        "Withdraw as mediator (the mediation ends)",
+    ),
+    "flash_mediator_withdrew": (
+        "Du har trukket dig som mægler. Mæglingen er afsluttet.",
+        "You withdrew as mediator. The mediation has ended.",
+    ),
+    "summary_wish_withdraw_link": (
+        "{name} ønsker ikke længere et referat",
+        "{name} no longer wants a summary",
+    ),
+    "flash_summary_wish_withdrawn": (
+        "Det er registreret. Sagens referater er slettet.",
+        "Recorded. The case's summaries are destroyed.",
+    ),
+    # --- confirmation pages --------------------------------------------------------------
+    "confirm_title": ("Bekræft", "Confirm"),
+    "confirm_withdraw_wish_heading": (
+        "{name} ønsker ikke længere et referat",
+        "{name} no longer wants a summary",
+    ),
+    "confirm_withdraw_wish_text": (
+        "Alle referater i sagen slettes med det samme og kan aldrig genskabes, heller ikke "
+        "af driften. Der kan ikke skrives referat i sagen bagefter.",
+        "Every summary of the case is destroyed at once and can never be recovered, not even "
+        "by operations. No summary can be written in the case afterwards.",
+    ),
+    "confirm_withdraw_wish_button": (
+        "Ja, slet referatet",
+        "Yes, destroy the summary",
+    ),
+    "confirm_mediator_withdraw_heading": (
+        "Træk dig som mægler",
+        "Withdraw as mediator",
+    ),
+    "confirm_mediator_withdraw_text": (
+        "Mæglingen afsluttes for alle parter, og sagen lukkes. Bookede møder aflyses, parterne "
+        "får besked, og sagens referater slettes. Det kan ikke gøres om.",
+        "The mediation ends for every party and the case closes. Booked meetings are "
+        "cancelled, the parties are told, and the case's summaries are destroyed. This cannot "
+        "be undone.",
+    ),
+    "confirm_mediator_withdraw_button": (
+        "Ja, træk mig som mægler",
+        "Yes, withdraw as mediator",
+    ),
+    "confirm_cancel": ("Nej, tilbage til sagen", "No, back to the case"),
+    # --- audit trail ---------------------------------------------------------------------
+    "audit_link": ("Se hvem der har tilgået referatet", "See who accessed the summary"),
+    "audit_title": ("Adgang til referatet", "Access to the summary"),
+    "audit_intro": (
+        "Hvert forsøg på at skrive, læse, dele eller se denne liste: hvem, hvornår, og om det "
+        "blev tilladt. Listen viser aldrig referatets indhold.",
+        "Every attempt to write, read, share or see this list: who, when, and whether it was "
+        "allowed. It never shows the summary's content.",
+    ),
+    "audit_empty": ("Ingen har tilgået referatet endnu.", "Nobody has accessed the summary yet."),
+    "col_when": ("Tidspunkt", "When"),
+    "col_who": ("Hvem", "Who"),
+    "col_role": ("Rolle", "Role"),
+    "col_action": ("Handling", "Action"),
+    "col_result": ("Resultat", "Result"),
+    "audit_allowed": ("Tilladt", "Allowed"),
+    "audit_refused": ("Afvist", "Refused"),
+    "audit_action_write": ("Skrive", "Write"),
+    "audit_action_read": ("Læse", "Read"),
+    "audit_action_share": ("Dele", "Share"),
+    "audit_action_audit": ("Se denne liste", "See this list"),
+    "role_mediator": ("Mægler", "Mediator"),
+    "role_note_taker": ("Referent", "Note-taker"),
+    "role_citizen": ("Borger", "Citizen"),
+    "role_administration": ("Forvaltning", "Administration"),
+    "role_companion": ("Bisidder", "Companion"),
+    "role_caseworker": ("Sagsbehandler", "Caseworker"),
+    "role_operator": ("Drift", "Operator"),
+    "event_summary_consent_withdrawn": (
+        "Borgeren ønsker ikke længere referat",
+        "Citizen no longer wants a summary",
+    ),
     # --- codes of the contract -----------------------------------------------------------
     "status_requested": ("Modtaget – afventer vurdering", "Received – awaiting assessment"),
     "status_accepted": ("Egnet – afventer samtykke", "Accepted – awaiting consent"),

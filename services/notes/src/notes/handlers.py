@@ -329,6 +329,8 @@ async def summary_status(query: SummaryStatus, tenant: str, n: Notes) -> Reply:
         shared=any(s.shared for s in summaries),
         destroyed=destroyed,
         tenant=tenant,
+        recorded_at=[summary.recorded_at for summary in summaries],
+        destroyed_at=stored.destroyed_at,
     )
     return Reply(ok=True, summary_state=state)
 

@@ -28,6 +28,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Alle parter skal være enige, før referatet kan deles.",
         "Every party must agree before the summary can be shared.",
     ),
+    "case_closed": (
+        "Sagen er afsluttet. Der kan ikke skrives flere referater.",
+        "The case is closed; no more summaries can be written.",
+    ),
     "no_summary": ("Der er intet referat i sagen.", "There is no summary in this case."),
     "destroyed": (
         "Referatet er slettet og kan ikke genskabes.",

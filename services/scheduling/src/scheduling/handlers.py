@@ -19,6 +19,7 @@ from mediation_contracts.commands import (
     MoveMeeting,
     Refusal,
     Reply,
+    RoomView,
     SlotView,
     SuggestSlots,
 )
@@ -29,6 +30,7 @@ from scheduling.adapters.reservations import Reservations, SlotTaken, room, staf
 from scheduling.domain.case_view import CaseEvent, CaseView
 from scheduling.domain.errors import BookingCode, BookingRefused, ImpossibleTransition
 from scheduling.domain.meeting import Meeting, busy_of, cancel_future_meetings, suggest_slots
+from scheduling.domain.policy import SchedulingPolicy
 from scheduling.domain.slots import SEARCH_HORIZON
 from scheduling.refusals import refusal
 from scheduling.settings import SchedulingSettings
@@ -78,7 +80,7 @@ async def when_case_event_update_view(event: CaseEvent, s: Scheduling) -> None:
 async def book_meeting(command: BookMeeting, tenant: str, s: Scheduling) -> Reply:
     async with s.meetings.exclusive(f"command:{command.command_id}"):
         if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
-            return answer(done)
+            return answer(done, s)
         view = await _view(tenant, command.case_id, s)
         policy = s.settings.policy_for(tenant)
         length = policy.length_of(command.kind)
@@ -102,14 +104,14 @@ async def book_meeting(command: BookMeeting, tenant: str, s: Scheduling) -> Repl
             await _reserve(meeting, s)
             await s.meetings.save(meeting, outgoing, command.command_id)
     log.info("meeting_booked", meeting_id=meeting.meeting_id, case_id=str(command.case_id))
-    return answer(meeting)
+    return answer(meeting, s)
 
 
 async def move_meeting(command: MoveMeeting, tenant: str, s: Scheduling) -> Reply:
     async with s.meetings.exclusive(command.meeting_id):
         meeting = await _meeting(tenant, command.case_id, command.meeting_id, s)
         if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
-            return answer(done)
+            return answer(done, s)
         view = await _view(tenant, command.case_id, s)
         policy = s.settings.policy_for(tenant)
         length = meeting.ends_at - meeting.starts_at
@@ -122,30 +124,30 @@ async def move_meeting(command: MoveMeeting, tenant: str, s: Scheduling) -> Repl
         await _reserve(meeting, s)
         await s.meetings.save(meeting, outgoing, command.command_id)
     log.info("meeting_moved", meeting_id=meeting.meeting_id)
-    return answer(meeting)
+    return answer(meeting, s)
 
 
 async def cancel_meeting(command: CancelMeeting, tenant: str, s: Scheduling) -> Reply:
     async with s.meetings.exclusive(command.meeting_id):
         meeting = await _meeting(tenant, command.case_id, command.meeting_id, s)
         if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
-            return answer(done)
+            return answer(done, s)
         outgoing = meeting.cancel("requested", now())
         await s.meetings.save(meeting, outgoing, command.command_id)
         await s.reservations.release(meeting.meeting_id)
     log.info("meeting_cancelled", meeting_id=meeting.meeting_id, reason="requested")
-    return answer(meeting)
+    return answer(meeting, s)
 
 
 async def mark_meeting_held(command: MarkMeetingHeld, tenant: str, s: Scheduling) -> Reply:
     async with s.meetings.exclusive(command.meeting_id):
         meeting = await _meeting(tenant, command.case_id, command.meeting_id, s)
         if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
-            return answer(done)
+            return answer(done, s)
         outgoing = meeting.mark_held(command.marked_by, now())
         await s.meetings.save(meeting, outgoing, command.command_id)
     log.info("meeting_held", meeting_id=meeting.meeting_id)
-    return answer(meeting)
+    return answer(meeting, s)
 
 
 async def suggest(query: SuggestSlots, tenant: str, s: Scheduling) -> Reply:
@@ -174,7 +176,8 @@ async def suggest(query: SuggestSlots, tenant: str, s: Scheduling) -> Reply:
 
 async def list_meetings(query: ListMeetings, tenant: str, s: Scheduling) -> Reply:
     meetings = await s.meetings.of_case(tenant, query.case_id)
-    return Reply(ok=True, meetings=[view_of(meeting) for meeting in meetings])
+    policy = s.settings.policy_for(tenant)
+    return Reply(ok=True, meetings=[view_of(meeting, policy) for meeting in meetings])
 
 
 # --- periodic work ---------------------------------------------------------------------
@@ -243,7 +246,8 @@ async def _reserve(meeting: Meeting, s: Scheduling) -> None:
         raise BookingRefused(code, f"{taken.resource} is taken at {at}") from None
 
 
-def view_of(meeting: Meeting) -> MeetingView:
+def view_of(meeting: Meeting, policy: SchedulingPolicy) -> MeetingView:
+    """The meeting as the contract shows it, its rooms named as the policy names them now."""
     return MeetingView(
         meeting_id=meeting.meeting_id,
         case_id=meeting.case_id,
@@ -254,11 +258,15 @@ def view_of(meeting: Meeting) -> MeetingView:
         ends_at=meeting.ends_at,
         location=meeting.location,
         participants=meeting.participants,
+        rooms=[
+            RoomView(room_id=room_id, name=policy.room_names.get(room_id))
+            for room_id in meeting.location.room_ids
+        ],
     )
 
 
-def answer(meeting: Meeting) -> Reply:
-    return Reply(ok=True, meeting=view_of(meeting))
+def answer(meeting: Meeting, s: Scheduling) -> Reply:
+    return Reply(ok=True, meeting=view_of(meeting, s.settings.policy_for(meeting.tenant)))
 
 
 def refused(error: BookingRefused | ImpossibleTransition | Refused) -> Reply:

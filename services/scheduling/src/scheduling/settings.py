@@ -14,7 +14,8 @@ class SchedulingSettings(ServiceSettings):
 
     ``SCHEDULING_POLICY`` (JSON) overrides the defaults for every tenant and
     ``SCHEDULING_TENANT_POLICIES`` (JSON, by tenant slug) for one, e.g.
-    ``{"kk": {"rooms": ["moede-1", "moede-2"], "address": "Rådhuspladsen 1"}}``.
+    ``{"kk": {"rooms": [{"id": "moede-1", "name": "Mødelokale Øst"}, "moede-2"],
+    "address": "Rådhuspladsen 1"}}`` (a room is an id, or an id with the name people know).
     """
 
     model_config = SettingsConfigDict(env_prefix="SCHEDULING_", extra="ignore")

@@ -1,9 +1,10 @@
 """What a mediator does to a case through intake: take it, assess it, record a party's answer,
-close it. Each publishes the documented event and waits briefly to show what intake made of it.
+name a note-taker, withdraw, close it. Each publishes the documented event and waits briefly
+to show what intake made of it. What cannot be undone is confirmed on a page of its own first.
 """
 
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import structlog
 from fastapi import APIRouter, Depends
@@ -27,14 +28,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mediator_client.case_page import Problems, load_case, show_case
-from mediator_client.forms import AssessForm, CloseForm, ConsentForm, F, parse, submission_id
+from mediator_client.forms import (
+    AssessForm,
+    CloseForm,
+    ConsentForm,
+    F,
+    NoteTakerForm,
+    parse,
+    submission_id,
+)
 from mediator_client.gateway import Applied, Rejected
 from mediator_client.i18n import translate
 from mediator_client.identity import User
 from mediator_client.security import check_post
-from mediator_client.web import SignedIn, client, flash, lang_of, redirect
+from mediator_client.web import SignedIn, client, flash, lang_of, redirect, render
 
 log = structlog.get_logger(__name__)
+pages = APIRouter()
 posts = APIRouter(dependencies=[Depends(check_post)])
 E = TypeVar("E", bound=CloudEvent)
 
@@ -94,6 +104,32 @@ async def publish_and_show(
     else:
         flash(request, "flash_processing", "info")
     return redirect(f"/cases/{case_id}#{form}")
+
+
+def confirmation(
+    request: Request,
+    case: CaseDetail,
+    what: str,
+    action: str,
+    hidden: dict[str, str] | None = None,
+    **names: str,
+) -> Response:
+    """The page that asks before something that cannot be undone: ``confirm_<what>_*`` texts,
+    a form to ``action`` (with a fresh submission id) and a way back to the case."""
+    lang = lang_of(request)
+    return render(
+        request,
+        "confirm.html",
+        {
+            "case": case,
+            "heading": translate(lang, f"confirm_{what}_heading", **names),
+            "text": translate(lang, f"confirm_{what}_text"),
+            "button": translate(lang, f"confirm_{what}_button"),
+            "action": action,
+            "hidden": hidden or {},
+            "submission_id": uuid4(),
+        },
+    )
 
 
 def new_event(
@@ -185,3 +221,41 @@ async def close(request: Request, case_id: UUID, user: SignedIn) -> Response:
     )
     event = new_event(request, OutcomeRecorded, user, case_id, outcome, data)
     return await publish_and_show(request, user, case_id, event, "close", "flash_closed")
+
+
+@posts.post("/cases/{case_id}/note-taker")
+async def name_note_taker(request: Request, case_id: UUID, user: SignedIn) -> Response:
+    """A new assignment: the same mediator, with a note-taker. Like taking the case, it carries
+    the mediator's sealed proof: notes makes the note-taker a reader only on that proof."""
+    data, form, errors = await _form(request, NoteTakerForm)
+    if await allowed_case(request, user, case_id, "name_note_taker") is None:
+        return await refuse(request, user, case_id, "note-taker", "action_not_available")
+    if form is None or errors:
+        return await invalid(request, user, case_id, "note-taker", errors, values_of(data))
+    assignment = MediatorAssignedData(mediator_id=user.staff_id, note_taker_id=form.note_taker_id)
+    assigned = new_event(request, MediatorAssigned, user, case_id, assignment, data)
+    c = client(request)
+    event = c.proofs.prove(assigned, c.identity.notes_token(user))
+    return await publish_and_show(request, user, case_id, event, "note-taker", "flash_note_taker")
+
+
+@pages.get("/cases/{case_id}/withdraw")
+async def confirm_mediator_withdrawal(request: Request, case_id: UUID, user: SignedIn) -> Response:
+    case = await allowed_case(request, user, case_id, "withdraw")
+    if case is None:
+        return await refuse(request, user, case_id, "mediator-withdraw", "action_not_available")
+    return confirmation(request, case, "mediator_withdraw", f"/cases/{case_id}/withdraw")
+
+
+@posts.post("/cases/{case_id}/withdraw")
+async def mediator_withdraws(request: Request, case_id: UUID, user: SignedIn) -> Response:
+    """The mediator ends the mediation (DOMAIN.md, step 7): intake closes the case, scheduling
+    cancels its meetings, notes destroys its summaries."""
+    data = await request.form()
+    if await allowed_case(request, user, case_id, "withdraw") is None:
+        return await refuse(request, user, case_id, "mediator-withdraw", "action_not_available")
+    withdrawal = PartyWithdrewData(participant_id=user.staff_id, withdrawn_by="mediator")
+    event = new_event(request, PartyWithdrew, user, case_id, withdrawal, data)
+    return await publish_and_show(
+        request, user, case_id, event, "mediator-withdraw", "flash_mediator_withdrew"
+    )

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mediator_client.bus import BusUnavailable
-from mediator_client.case_page import load_case, refusal_text, show_case
+from mediator_client.case_page import refusal_text, show_case
 from mediator_client.forms import NewCaseForm, parse, submission_id
 from mediator_client.gateway import Applied, Gateway
 from mediator_client.security import check_post
@@ -136,22 +136,3 @@ async def case_page(
         if value
     }
     return await show_case(request, user, case_id, booking=booking)
-
-
-@pages.get("/cases/{case_id}/summary")
-async def read_summary(request: Request, case_id: UUID, user: SignedIn) -> Response:
-    """The summary text, read back from notes for the mediator (every read is audited)."""
-    c = client(request)
-    case = await load_case(c.gateway, user, case_id)
-    reply = await c.gateway.read_summaries(user.tenant, case_id, c.identity.notes_token(user))
-    log.info("summary_read", case_id=str(case_id), staff_id=user.staff_id, allowed=reply.ok)
-    return render(
-        request,
-        "summary.html",
-        {
-            "case": case,
-            "summaries": reply.summaries or [],
-            "error": None if reply.ok else refusal_text(reply, lang_of(request)),
-        },
-        status_code=200 if reply.ok else 403,
-    )

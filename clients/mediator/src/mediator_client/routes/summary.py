@@ -1,16 +1,20 @@
 """The summary, only when the citizen wants one: recording the citizen's wish and each party's
 agreement to sharing (events notes consumes), writing and sharing (notes' commands, with the
-mediator's signed token). The text goes to notes and is never logged or kept here."""
+mediator's signed token), the citizen withdrawing the wish (which destroys the summary, so it
+is confirmed first), and the audit trail of who accessed it (ids and outcomes, never content).
+The text goes to notes and is never logged or kept here."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 from uuid import UUID
 
 import structlog
 from fastapi import APIRouter, Depends
-from mediation_contracts.commands import ShareSummary, SummaryState, WriteSummary
+from mediation_contracts.commands import Reply, ShareSummary, SummaryState, WriteSummary
 from mediation_contracts.events import (
     SummaryConsentData,
     SummaryConsentGiven,
+    SummaryConsentWithdrawn,
     SummarySharingAgreed,
     SummarySharingAgreedData,
 )
@@ -20,13 +24,16 @@ from starlette.responses import Response
 
 from mediator_client.case_page import Problems, load_case, refusal_text, show_case
 from mediator_client.forms import PartyForm, SummaryForm, parse, submission_id
+from mediator_client.gateway import Gateway
 from mediator_client.identity import User
-from mediator_client.routes.actions import invalid, new_event, refuse, values_of
+from mediator_client.routes.actions import confirmation, invalid, new_event, refuse, values_of
 from mediator_client.security import check_post
-from mediator_client.web import SignedIn, client, flash, lang_of, redirect
+from mediator_client.web import SignedIn, client, flash, lang_of, redirect, render
 
 log = structlog.get_logger(__name__)
+pages = APIRouter()
 posts = APIRouter(dependencies=[Depends(check_post)])
+SummaryPartyEvent = SummaryConsentGiven | SummaryConsentWithdrawn | SummarySharingAgreed
 
 
 async def _party_event(
@@ -34,7 +41,7 @@ async def _party_event(
     user: User,
     case_id: UUID,
     form_name: str,
-    make: Callable[[str], tuple[type[SummaryConsentGiven | SummarySharingAgreed], BaseModel]],
+    make: Callable[[str], tuple[type[SummaryPartyEvent], BaseModel]],
     recorded: Callable[[SummaryState, str], bool],
     success: str,
 ) -> Response:
@@ -59,21 +66,30 @@ async def _party_event(
     return redirect(f"/cases/{case_id}#summary")
 
 
-@posts.post("/cases/{case_id}/summary/consent")
-async def summary_wish(request: Request, case_id: UUID, user: SignedIn) -> Response:
-    """The citizen wants a summary (said to the mediator, e.g. at the meeting)."""
-    return await _party_event(
+def _wish(
+    request: Request,
+    user: User,
+    case_id: UUID,
+    kind: type[SummaryConsentGiven | SummaryConsentWithdrawn],
+    success: str,
+) -> Awaitable[Response]:
+    """The citizen's wish for a summary, given or withdrawn, as the mediator heard it."""
+    wants = kind is SummaryConsentGiven
+    return _party_event(
         request,
         user,
         case_id,
         "summary-wish",
-        lambda party: (
-            SummaryConsentGiven,
-            SummaryConsentData(party_id=party, recorded_by=user.staff_id),
-        ),
-        lambda state, party: party in state.summary_consented,
-        "flash_summary_wish",
+        lambda party: (kind, SummaryConsentData(party_id=party, recorded_by=user.staff_id)),
+        lambda state, party: (party in state.summary_consented) == wants,
+        success,
     )
+
+
+@posts.post("/cases/{case_id}/summary/consent")
+async def summary_wish(request: Request, case_id: UUID, user: SignedIn) -> Response:
+    """The citizen wants a summary (said to the mediator, e.g. at the meeting)."""
+    return await _wish(request, user, case_id, SummaryConsentGiven, "flash_summary_wish")
 
 
 @posts.post("/cases/{case_id}/summary/sharing")
@@ -135,3 +151,83 @@ async def share_summary(request: Request, case_id: UUID, user: SignedIn) -> Resp
         return await show_case(request, user, case_id, problems=problems, status_code=409)
     flash(request, "flash_summary_shared")
     return redirect(f"/cases/{case_id}#summary")
+
+
+@pages.get("/cases/{case_id}/summary/consent/withdraw")
+async def confirm_wish_withdrawn(
+    request: Request, case_id: UUID, user: SignedIn, party_id: str = ""
+) -> Response:
+    c = client(request)
+    case = await load_case(c.gateway, user, case_id)
+    names = {party.party_id: party.name for party in case.parties}
+    if party_id not in names or case.mediator_id != user.staff_id:
+        return await refuse(request, user, case_id, "summary-wish", "action_not_available")
+    return confirmation(
+        request,
+        case,
+        "withdraw_wish",
+        f"/cases/{case_id}/summary/consent/withdraw",
+        {"party_id": party_id},
+        name=names[party_id],
+    )
+
+
+@posts.post("/cases/{case_id}/summary/consent/withdraw")
+async def wish_withdrawn(request: Request, case_id: UUID, user: SignedIn) -> Response:
+    """The citizen no longer wants a summary: notes destroys the case's key at once."""
+    return await _wish(
+        request, user, case_id, SummaryConsentWithdrawn, "flash_summary_wish_withdrawn"
+    )
+
+
+async def _notes_page(
+    request: Request,
+    user: User,
+    case_id: UUID,
+    template: str,
+    ask: Callable[[Gateway], Callable[[str, UUID, str], Awaitable[Reply]]],
+    shown: Callable[[Reply], dict[str, Any]],
+) -> Response:
+    """A page of what notes answers the mediator (with their token) about a case they may
+    see, or notes' refusal. The log names the template and the outcome, never content."""
+    c = client(request)
+    case = await load_case(c.gateway, user, case_id)
+    reply = await ask(c.gateway)(user.tenant, case_id, c.identity.notes_token(user))
+    log.info("notes_page", page=template, case_id=str(case_id), allowed=reply.ok)
+    return render(
+        request,
+        template,
+        {
+            "case": case,
+            **shown(reply),
+            "error": None if reply.ok else refusal_text(reply, lang_of(request)),
+        },
+        status_code=200 if reply.ok else 403,
+    )
+
+
+@pages.get("/cases/{case_id}/summary")
+async def read_summary(request: Request, case_id: UUID, user: SignedIn) -> Response:
+    """The summary text, read back from notes for the mediator (every read is audited)."""
+    return await _notes_page(
+        request,
+        user,
+        case_id,
+        "summary.html",
+        lambda gateway: gateway.read_summaries,
+        lambda reply: {"summaries": reply.summaries or []},
+    )
+
+
+@pages.get("/cases/{case_id}/audit")
+async def audit_trail(request: Request, case_id: UUID, user: SignedIn) -> Response:
+    """Who tried to write, read, share or audit the case's summary, and with what outcome.
+    Notes answers only the case's mediator; everyone else sees its refusal."""
+    return await _notes_page(
+        request,
+        user,
+        case_id,
+        "audit.html",
+        lambda gateway: gateway.audit_trail,
+        lambda reply: {"entries": reply.audit or []},
+    )

@@ -250,8 +250,9 @@ class Case:
 
     def actions_for(self, viewer_id: str) -> list[CaseAction]:
         """What ``viewer_id`` may do with the case now, by the same rules :meth:`handle`
-        applies. Assessing, recording consent, withdrawing and recording the outcome are
-        offered to the case's mediator only: whoever else wants to act takes the case first.
+        applies. Assessing, recording consent, withdrawing, recording the outcome and naming
+        a note-taker are offered to the case's mediator only: whoever else wants to act takes
+        the case first.
         (:meth:`assess` itself accepts an assessment before anyone took the case: another
         system may send one. The client offers it to the mediator, who is then accountable.)"""
         if self.status not in OPEN:
@@ -266,6 +267,8 @@ class Case:
         actions.append("withdraw")
         if self.status is Status.READY_FOR_SCHEDULING:
             actions.append("record_outcome")
+        # A new assignment naming a note-taker, as :meth:`assign_mediator` applies to any open case.
+        actions.append("name_note_taker")
         return actions
 
     def reject(self, event: CloudEvent, reason: str) -> bool:

@@ -5,8 +5,8 @@ below allow anything. Its reasons are short codes, safe to audit, log and show (
 ``notes.refusals``): they never carry content, names or ids.
 
 ==========  ==================================================================================
-write       the case's mediator or note-taker, while every citizen party wants a summary and
-            the case's key has not been destroyed
+write       the case's mediator or note-taker, while every citizen party wants a summary, the
+            case's key has not been destroyed and the case has not closed
 read        the case's mediator or note-taker, once a summary exists; a citizen party or an
             administration party's representative only once the summary has been shared
 share       the case's mediator, once a summary exists and every party agreed to sharing
@@ -82,6 +82,9 @@ def decide(
             return _deny("no_summary_consent")
         if destroyed:
             return _deny("destroyed")
+        # CaseClosed: nothing further happens to the case; a summary is written before.
+        if case.closed_at is not None:
+            return _deny("case_closed")
         return allowed
 
     if action == "read":

@@ -7,9 +7,17 @@ what the commands would then allow. Who may see this state at all is
 :func:`notes.domain.access.may_see_status`; ask it first.
 """
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import get_args
 
-from mediation_contracts.commands import SummaryState
+from mediation_contracts.commands import SummaryHistoryEntry, SummaryState
+from mediation_contracts.events import (
+    SummaryConsentGiven,
+    SummaryConsentWithdrawn,
+    SummaryDestroyed,
+    SummaryRecorded,
+)
 
 from notes.domain.access import Action, decide
 from notes.domain.case_view import NotesCase
@@ -26,6 +34,8 @@ def summary_state(
     shared: bool,
     destroyed: bool,
     tenant: str,
+    recorded_at: Sequence[datetime] = (),
+    destroyed_at: datetime | None = None,
 ) -> SummaryState:
     """``case`` as ``identity`` sees it now. ``summary_count``: summaries held (none once the
     key was destroyed); ``shared``: one of them was shared; ``destroyed``: the key is gone.
@@ -59,4 +69,30 @@ def summary_state(
         summary_count=summary_count,
         shared=shared,
         destroyed=destroyed,
+        history=history(case, recorded_at, destroyed_at),
     )
+
+
+def history(
+    case: NotesCase, recorded_at: Sequence[datetime], destroyed_at: datetime | None
+) -> list[SummaryHistoryEntry]:
+    """Each citizen party's latest word on a summary, each summary written and the key's
+    destruction, oldest first: types, times and party ids only."""
+    wishes = [
+        SummaryHistoryEntry(
+            at=at,
+            type=(
+                SummaryConsentGiven if decision == "given" else SummaryConsentWithdrawn
+            ).type_name(),
+            party_id=party_id,
+        )
+        for party_id, (at, _, decision) in case.summary_consent.items()
+        if party_id in case.citizen_parties
+    ]
+    written = [SummaryHistoryEntry(at=at, type=SummaryRecorded.type_name()) for at in recorded_at]
+    gone = (
+        [SummaryHistoryEntry(at=destroyed_at, type=SummaryDestroyed.type_name())]
+        if destroyed_at
+        else []
+    )
+    return sorted([*wishes, *written, *gone], key=lambda entry: entry.at)

@@ -6,7 +6,7 @@ Every default can be overridden per tenant (e.g. from configuration, as JSON).
 """
 
 from datetime import date, datetime, time, timedelta
-from typing import Self
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from mediation_contracts.envelope import OpaqueId
@@ -44,11 +44,31 @@ class SchedulingPolicy(BaseModel):
     # Slots start at the day's start and every `granularity` after it: quarter hours by default.
     granularity: timedelta = timedelta(minutes=15)
     # Two rooms, so every format (shuttle mediation needs two) can be booked out of the box; a
-    # tenant lists its own room ids.
+    # tenant lists its own: each a room id, or {"id": ..., "name": ...} to show people a name.
     rooms: tuple[OpaqueId, ...] = ("room-1", "room-2")
+    room_names: dict[OpaqueId, ShortText] = Field(
+        default_factory=dict, description="Room id -> the name people know the room by."
+    )
     address: ShortText | None = Field(
         default=None, description="The office's address, shown for meetings at the premises."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named_rooms(cls, data: Any) -> Any:
+        """``rooms`` entries may be ``{"id": ..., "name": ...}``: ids to ``rooms``, names to
+        ``room_names`` (plain ids keep working)."""
+        if not isinstance(data, dict) or not isinstance(data.get("rooms"), list | tuple):
+            return data
+        ids, names = [], dict(data.get("room_names") or {})
+        for entry in data["rooms"]:
+            if isinstance(entry, dict) and set(entry) <= {"id", "name"} and "id" in entry:
+                ids.append(entry["id"])
+                if entry.get("name") is not None:
+                    names[entry["id"]] = entry["name"]
+            else:
+                ids.append(entry)
+        return {**data, "rooms": ids, "room_names": names}
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -70,6 +90,8 @@ class SchedulingPolicy(BaseModel):
                 raise ValueError("meeting lengths must be positive and fit in a working day")
         if len(set(self.rooms)) != len(self.rooms):
             raise ValueError("room ids must be unique")
+        if unknown := sorted(set(self.room_names) - set(self.rooms)):
+            raise ValueError(f"room_names names rooms that are not in rooms: {unknown}")
         return self
 
     def length_of(self, kind: MeetingKind) -> timedelta:
