@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mediation_contracts.commands import COMMAND_PREFIX
+from mediation_contracts.commands import COMMAND_PREFIX, COMMANDS
 from mediation_contracts.envelope import TENANT_PATTERN, CloudEvent
 from mediation_contracts.events import ALL_EVENTS
 from mediation_contracts.streams import (
@@ -37,30 +37,10 @@ ADMIN = "admin"
 # The roles of systems outside this project, as the catalog names them.
 OUTSIDE_ROLES = ("citizen portal", "case systems", "ombudsman office", "requesting systems")
 
-# Who may send each command, in the catalog's role names. Notes checks every caller's token
-# itself, so parties' systems may ask it; intake's and scheduling's answers trust the
-# viewer or requester they are given, so only the mediator client may ask them.
+# Who may send each command, in the catalog's role names (from the command table).
 COMMAND_CALLERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
-    "intake": {
-        "list_cases": (MEDIATOR_CLIENT_ROLE,),
-        "get_case": (MEDIATOR_CLIENT_ROLE,),
-    },
-    "scheduling": {
-        "book_meeting": (MEDIATOR_CLIENT_ROLE,),
-        "move_meeting": (MEDIATOR_CLIENT_ROLE,),
-        "cancel_meeting": (MEDIATOR_CLIENT_ROLE,),
-        "mark_meeting_held": (MEDIATOR_CLIENT_ROLE,),
-        "suggest_slots": (MEDIATOR_CLIENT_ROLE,),
-        "list_meetings": (MEDIATOR_CLIENT_ROLE,),
-    },
-    "notes": {
-        "write_summary": (MEDIATOR_CLIENT_ROLE,),
-        "read_summaries": (MEDIATOR_CLIENT_ROLE, "citizen portal", "case systems"),
-        "share_summary": (MEDIATOR_CLIENT_ROLE,),
-        "audit_trail": (MEDIATOR_CLIENT_ROLE,),
-        "summary_status": (MEDIATOR_CLIENT_ROLE,),
-    },
-    "notifications": {},
+    service: {name: spec.callers for name, spec in commands.items()}
+    for service, commands in COMMANDS.items()
 }
 
 PrincipalKind = Literal["service", "client", "integration", "admin"]

@@ -363,11 +363,15 @@ RESULT_TYPES: Mapping[str, Any] = {
 
 @dataclass(frozen=True)
 class CommandSpec:
-    """One command of the contract: its request model and the result fields of its reply."""
+    """One command of the contract: its request model, the result fields of its reply, and
+    who may send it (the catalog's role names; NATS enforces it, see ``access``). Intake's
+    and scheduling's answers trust the viewer or requester they are given, so only the
+    mediator client may ask them; notes checks every caller's token itself."""
 
     request: type[Payload]
     result: tuple[str, ...]
     description: str
+    callers: tuple[str, ...] = ("mediator client",)
 
 
 COMMANDS: Mapping[str, Mapping[str, CommandSpec]] = {
@@ -407,6 +411,7 @@ COMMANDS: Mapping[str, Mapping[str, CommandSpec]] = {
             ReadSummaries,
             ("summaries",),
             "Read the case's summaries (staff of the case; parties once shared).",
+            callers=("mediator client", "citizen portal", "case systems"),
         ),
         "share_summary": CommandSpec(
             ShareSummary,
