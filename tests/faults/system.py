@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiosmtpd.controller import Controller
 from mediation_contracts.access import MEDIATOR_CLIENT
 from mediation_contracts.commands import ListCases, Reply, command_subject
 from mediation_contracts.envelope import CloudEvent
@@ -140,6 +141,14 @@ class System:
         assert self.database is not None
         self.database.process._process.kill()
         await self.database.stop()
+
+    def stop_smtp(self) -> None:
+        self.smtp.stop()
+
+    def start_smtp(self) -> None:
+        """The mail server back on the same port (a stopped controller cannot start again)."""
+        self.smtp = Controller(self.mailbox, hostname="127.0.0.1", port=self.smtp.port)
+        self.smtp.start()
 
     def mails(self) -> int:
         """Messages the citizen (every case's citizen has the same address) received."""

@@ -178,9 +178,9 @@ async def test_smtp_down_mid_delivery(system: System) -> None:
 
     async def fault() -> None:
         await asyncio.sleep(1.0)
-        system.smtp.stop()
+        system.stop_smtp()
         await asyncio.sleep(6.0)
-        system.smtp.start()
+        system.start_smtp()
 
     workload = await under_load(system, 10, fault())
     assert_clean(await check(system, workload, Figures("SMTP server down 6 s mid-delivery")))

@@ -1,6 +1,9 @@
 """Crashes and personal data: what operators and data-protection officers rely on."""
 
+import asyncio
 import json
+import signal
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -157,3 +160,38 @@ async def test_database_outage_is_retried_and_loses_nothing(
 
 async def logged(intake: ServiceProcess, text: str) -> bool:
     return text in intake.logs()
+
+
+async def test_sigterm_stops_a_service_promptly_even_while_it_holds_events_through_an_outage(
+    bus: LiveBus, tmp_path: Path, js: JetStreamContext
+) -> None:
+    database = await start_ferretdb(tmp_path / "ferretdb", tmp_path / "ferretdb.log")
+    port = int(database.url.rsplit(":", 1)[1].strip("/"))
+    settings = {"INTAKE_STOP_TIMEOUT_SECONDS": "8", "INTAKE_ACK_WAIT_SECONDS": "30"}
+    intake = ServiceProcess("intake", bus, database.url, tmp_path / "intake.log", **settings)
+    intake.start()
+    case = Scenario.new()
+    try:
+        await database.stop()
+        await publish(js, case.request())
+        await wait_for(
+            lambda: logged(intake, '"outage_waiting"'), timeout=30, what="the event held"
+        )
+        assert intake.process is not None
+        started = time.monotonic()
+        intake.process.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(intake.process.wait, 30)
+        assert time.monotonic() - started < 15, "SIGTERM must stop it within its stop timeout"
+        assert code in (0, 70), intake.tail()
+
+        # The held event was let go, not lost and not dead-lettered: a new process applies it.
+        database = await start_ferretdb(tmp_path / "ferretdb", tmp_path / "ferretdb.log", port)
+        intake.start()
+        asked = await wait_for(
+            lambda: events_of(js, case.tenant, "consent.requested"), timeout=40, what="applied"
+        )
+    finally:
+        intake.stop()
+        await database.stop()
+    assert len(asked) == 1
+    assert await dead_letters(js, case.tenant) == []

@@ -4,7 +4,8 @@ told are in ``domain/``; how it is sent is in ``channels/``.
 Idempotent per (event, recipient, channel): a redelivered event finds its deliveries exist.
 """
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast, get_args
@@ -21,7 +22,7 @@ from mediation_contracts.events import (
     NotificationFailedData,
     NotificationSent,
 )
-from mediation_runtime.delivery import NotYet
+from mediation_runtime.delivery import NotYet, is_outage
 from mediation_runtime.views import ViewStore
 
 from notifications.adapters.deliveries import Deliveries
@@ -213,12 +214,14 @@ async def _deliver(delivery: dict[str, Any], n: Notifications) -> None:
                 Deliveries.cause_of(delivery),
                 n,
             )
-            await n.deliveries.finish(
-                delivery["_id"],
-                state="sent",
-                attempts=attempts,
-                event=sent,
-                detail={"provider_reference": reference, "sent_at": n.clock()},
+            await _until_recorded(
+                lambda: n.deliveries.finish(
+                    delivery["_id"],
+                    state="sent",
+                    attempts=attempts,
+                    event=sent,
+                    detail={"provider_reference": reference, "sent_at": n.clock()},
+                )
             )
             log.info("notification_sent")
 
@@ -232,14 +235,35 @@ async def _failed(delivery: dict[str, Any], attempts: int, code: str, n: Notific
         Deliveries.cause_of(delivery),
         n,
     )
-    await n.deliveries.finish(
-        delivery["_id"],
-        state="failed",
-        attempts=attempts,
-        event=failed,
-        detail={"failure": code, "failed_at": n.clock()},
+    await _until_recorded(
+        lambda: n.deliveries.finish(
+            delivery["_id"],
+            state="failed",
+            attempts=attempts,
+            event=failed,
+            detail={"failure": code, "failed_at": n.clock()},
+        )
     )
     log.warning("notification_failed", reason=code)
+
+
+async def _until_recorded(write: Callable[[], Awaitable[None]]) -> None:
+    """A message that went out must be recorded, or it goes out again once its lease ends:
+    through a database outage, keep trying (the worker sends nothing else meanwhile). Only a
+    crash between sending and recording can still send it twice."""
+    attempt = 0
+    while True:
+        try:
+            await write()
+            return
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            attempt += 1
+            log.warning(
+                "notification_record_waiting", error_type=type(error).__name__, attempt=attempt
+            )
+            await asyncio.sleep(min(2.0, 0.1 * 2**attempt))
 
 
 def _answering(
