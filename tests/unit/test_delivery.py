@@ -5,6 +5,7 @@ from mediation_contracts.streams import DLQ_OMITTED_HEADER as OMITTED_HEADER
 from mediation_contracts.streams import DLQ_REASON_HEADER as REASON_HEADER
 from mediation_runtime.delivery import (
     DeliveryPolicy,
+    Lifeline,
     Outage,
     Rejected,
     _require_json_object,
@@ -89,3 +90,18 @@ async def test_a_dead_letter_too_large_to_copy_keeps_the_reason_and_a_reference(
     assert big_headers[REASON_HEADER] == "not a CloudEvent"
     assert small_body == b"{}"
     assert OMITTED_HEADER not in small_headers
+
+
+async def test_a_connection_closed_for_good_ends_the_service_but_not_a_requested_stop() -> None:
+    """nats-py closes for good after some server errors; a process that stays up then only
+    looks alive, so the service exits non-zero and its supervisor restarts it."""
+    exits: list[str] = []
+    lifeline = Lifeline("intake", exit=lambda: exits.append("exit"))
+    await lifeline.closed()
+    assert exits == ["exit"]
+    assert lifeline.failure is not None
+
+    stopping = Lifeline("intake", exit=lambda: exits.append("again"), stopping=True)
+    await stopping.closed()  # closing is what a stop does: not a failure
+    assert exits == ["exit"]
+    assert stopping.failure is None

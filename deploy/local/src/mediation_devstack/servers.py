@@ -14,7 +14,7 @@ from pathlib import Path
 import nats
 from mediation_contracts.access import ADMIN
 from mediation_runtime.bus import BusCredentials
-from mediation_runtime.bus_access import PID_FILE, BusAccess
+from mediation_runtime.bus_access import PID_FILE, SERVER_CONF, BusAccess
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
@@ -73,7 +73,7 @@ def nats_command(store_dir: Path, port: int, bus: BusAccess) -> list[str]:
     store_dir.mkdir(parents=True, exist_ok=True)
     return [
         str(nats_server_path()),
-        *("-c", str(bus.write_server_conf()), "-P", str(bus.directory / PID_FILE)),
+        *("-c", str(bus.directory / SERVER_CONF), "-P", str(bus.directory / PID_FILE)),
         *("-js", "-a", LOOPBACK, "-p", str(port), "-sd", str(store_dir)),
     ]
 

@@ -5,7 +5,7 @@ Idempotent per (event, recipient, channel): a redelivered event finds its delive
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast, get_args
@@ -206,55 +206,53 @@ async def _deliver(delivery: dict[str, Any], n: Notifications) -> None:
                 reason=code,
             )
         else:
-            sent = _answering(
-                NotificationSent,
-                delivery["tenant"],
-                UUID(delivery["case_id"]),
-                _data(delivery),
-                Deliveries.cause_of(delivery),
+            await _finish(
+                delivery,
+                attempts,
                 n,
-            )
-            await _until_recorded(
-                lambda: n.deliveries.finish(
-                    delivery["_id"],
-                    state="sent",
-                    attempts=attempts,
-                    event=sent,
-                    detail={"provider_reference": reference, "sent_at": n.clock()},
-                )
+                NotificationSent,
+                _data(delivery),
+                state="sent",
+                detail={"provider_reference": reference, "sent_at": n.clock()},
             )
             log.info("notification_sent")
 
 
 async def _failed(delivery: dict[str, Any], attempts: int, code: str, n: Notifications) -> None:
-    failed = _answering(
-        NotificationFailed,
-        delivery["tenant"],
-        UUID(delivery["case_id"]),
-        NotificationFailedData(**_data(delivery).model_dump(), reason_code=code),
-        Deliveries.cause_of(delivery),
-        n,
-    )
-    await _until_recorded(
-        lambda: n.deliveries.finish(
-            delivery["_id"],
-            state="failed",
-            attempts=attempts,
-            event=failed,
-            detail={"failure": code, "failed_at": n.clock()},
-        )
-    )
+    data = NotificationFailedData(**_data(delivery).model_dump(), reason_code=code)
+    detail = {"failure": code, "failed_at": n.clock()}
+    await _finish(delivery, attempts, n, NotificationFailed, data, state="failed", detail=detail)
     log.warning("notification_failed", reason=code)
 
 
-async def _until_recorded(write: Callable[[], Awaitable[None]]) -> None:
-    """A message that went out must be recorded, or it goes out again once its lease ends:
-    through a database outage, keep trying (the worker sends nothing else meanwhile). Only a
-    crash between sending and recording can still send it twice."""
+async def _finish(
+    delivery: dict[str, Any],
+    attempts: int,
+    n: Notifications,
+    outcome: type[NotificationSent] | type[NotificationFailed],
+    data: NotificationData,
+    *,
+    state: str,
+    detail: dict[str, Any],
+) -> None:
+    """Record the delivery's outcome with its event, in one write. A message that went out
+    must be recorded, or it goes out again once its lease ends: through a database outage,
+    keep trying (the worker sends nothing else meanwhile). Only a crash between sending and
+    recording can still send it twice."""
+    event = _answering(
+        outcome,
+        delivery["tenant"],
+        UUID(delivery["case_id"]),
+        data,
+        Deliveries.cause_of(delivery),
+        n,
+    )
     attempt = 0
     while True:
         try:
-            await write()
+            await n.deliveries.finish(
+                delivery["_id"], state=state, attempts=attempts, event=event, detail=detail
+            )
             return
         except Exception as error:
             if not is_outage(error):
