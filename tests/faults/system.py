@@ -11,6 +11,7 @@ import asyncio
 import base64
 import json
 import secrets
+import socket
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -59,11 +60,20 @@ class Figures:
 FIGURES: list[Figures] = []
 
 
-class System:
-    """NATS, FerretDB and the four services, each restartable."""
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
-    def __init__(self, base: Path) -> None:
+
+class System:
+    """NATS, FerretDB and the four services, each restartable; with ``replicas`` > 1 each
+    service runs that many processes (``services["intake"]``, ``services["intake#2"]``, ...)
+    against the same database and consumers."""
+
+    def __init__(self, base: Path, replicas: int = 1) -> None:
         self.base = base
+        self.replicas = replicas
         self.access = BusAccess(base / "bus")
         self.nats: Server | None = None
         self.database: Server | None = None
@@ -89,10 +99,19 @@ class System:
         await self.start_database()
         assert self.database is not None
         for name in SERVICES:
-            self.services[name] = ServiceProcess(
-                name, self.bus, self.database.url, self.base / f"{name}.log", **self._env(name)
-            )
-            self.services[name].start()
+            for replica in range(1, self.replicas + 1):
+                key = name if replica == 1 else f"{name}#{replica}"
+                # Probes on, as in a container: the replica test asks each for readiness.
+                health = f"127.0.0.1:{free_port()}"
+                self.services[key] = ServiceProcess(
+                    name,
+                    self.bus,
+                    self.database.url,
+                    self.base / f"{key}.log",
+                    **self._env(name),
+                    HEALTH_ADDRESS=health,
+                )
+                self.services[key].start()
 
     def _env(self, name: str) -> dict[str, str]:
         common = {

@@ -1,10 +1,11 @@
-"""The outbox: state change and outgoing events are one single-document write.
+"""The outbox relay: events committed with a document change go out to JetStream, in order.
 
-A service appends the events it causes to the ``outbox`` array of the aggregate document in
-the same update that changes the aggregate. The relay publishes them to JetStream in order,
-with ``Nats-Msg-Id`` = the event id (the server drops a duplicate within its window; consumers
-are idempotent beyond it), then pulls them from the document. No transactions, no change
-streams: it works on FerretDB and on a MongoDB without replica set.
+A change record (:mod:`mediation_runtime.documents`) carries the events its change causes, and
+a marker says they are not published yet. The relay publishes a record's events in order, with
+``Nats-Msg-Id`` = the event id (the server drops a duplicate within its window; consumers are
+idempotent beyond it), then marks the record published and drops its marker. A document's
+earlier records go first. Replicas may relay the same record at once: that only publishes a
+duplicate the server drops. No transactions, no change streams.
 """
 
 import asyncio
@@ -13,44 +14,33 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
-from mediation_contracts.envelope import CloudEvent
-from pymongo.asynchronous.collection import AsyncCollection
 
-from mediation_runtime.locks import KeyedLock
+from mediation_runtime.documents import VersionedDocuments, change_id
 
 log = structlog.get_logger("mediation.outbox")
 
 Publish = Callable[[str, bytes, dict[str, str]], Awaitable[None]]
 
 
-def outbox_entry(event: CloudEvent) -> dict[str, Any]:
-    return {"id": str(event.id), "subject": event.nats_subject(), "payload": event.to_json()}
-
-
 class OutboxRelay:
     def __init__(
-        self,
-        collection: AsyncCollection[dict[str, Any]],
-        publish: Publish,
-        locks: KeyedLock,
-        poll_seconds: float = 1.0,
+        self, documents: VersionedDocuments, publish: Publish, poll_seconds: float = 1.0
     ) -> None:
-        self._collection = collection
+        self.documents = documents
         self._publish = publish
-        self._locks = locks
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
-        self._written: set[Any] = set()
+        self._written: set[str] = set()
+        documents.on_outbox_written = self.wake
 
-    def wake(self, document_id: Any) -> None:
-        """Called after a write that added events to ``document_id``: they go out at once."""
-        self._written.add(document_id)
+    def wake(self, record_id: str) -> None:
+        """Called after a commit with events: they go out at once."""
+        self._written.add(record_id)
         self._wake.set()
 
     async def run_forever(self) -> None:
-        """Relays the documents just written; every ``poll_seconds`` also scans for anything
-        left behind (a crash between a write and its relay, a replica's write). The scan reads
-        every document, which is why it is the backstop and not the path."""
+        """Relays the records just committed; every ``poll_seconds`` also reads the markers
+        for anything left behind (a crash, a replica's commit, NATS away)."""
         loop = asyncio.get_running_loop()
         next_scan = loop.time()
         while True:
@@ -61,12 +51,12 @@ class OutboxRelay:
                     next_scan = loop.time() + self._poll_seconds
                 while self._written:
                     written, self._written = self._written, set()
-                    for document_id in sorted(written, key=str):
-                        await self.relay_document(document_id)
+                    for record_id in sorted(written):
+                        await self.relay_record(record_id)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                # Database or NATS away: keep the events in the outbox, try again next round.
+                # Database or NATS away: the markers stay, try again next round.
                 log.warning("outbox_relay_failed", error_type=type(error).__name__)
                 next_scan = loop.time() + self._poll_seconds
             with contextlib.suppress(TimeoutError):
@@ -81,36 +71,42 @@ class OutboxRelay:
             log.warning("outbox_flush_incomplete", error_type=type(error).__name__)
 
     async def relay_pending(self) -> int:
-        """Publish the pending events of every document; returns how many were published.
-
-        A full scan: FerretDB uses its ``_id`` index only for a filter on ``_id`` alone.
-        """
+        """Publish the events of every marked record; returns how many were published."""
         published = 0
-        cursor = self._collection.find({"outbox.0": {"$exists": True}}, {"outbox": 1})
-        async for document in cursor:
-            published += await self._relay(document)
+        marked = [m["_id"] async for m in self.documents.markers.find({}, {"_id": 1})]
+        for record_id in sorted(marked):
+            published += await self.relay_record(record_id)
         return published
 
-    async def relay_document(self, document_id: Any) -> int:
-        """Publish the pending events of one document (looked up by ``_id`` alone)."""
-        document = await self._collection.find_one({"_id": document_id}, {"outbox": 1})
-        return 0 if document is None else await self._relay(document)
+    async def relay_record(self, record_id: str) -> int:
+        """Publish one record's events, after those of the same document's earlier records."""
+        key, _, version = record_id.rpartition("@")
+        due = [record_id]
+        earlier = int(version) - 1
+        while earlier > 0 and await self.documents.markers.find_one(
+            {"_id": change_id(key, earlier)}, {"_id": 1}
+        ):
+            due.insert(0, change_id(key, earlier))
+            earlier -= 1
+        published = 0
+        for record in due:
+            published += await self._relay(record)
+        return published
 
-    async def _relay(self, document: dict[str, Any]) -> int:
-        sent: list[dict[str, Any]] = []
-        try:
-            for entry in document.get("outbox", []):
+    async def _relay(self, record_id: str) -> int:
+        documents = self.documents
+        record: dict[str, Any] | None = await documents.changes.find_one(
+            {"_id": record_id}, {"outbox": 1, "pending": 1}
+        )
+        published = 0
+        if record is not None and record["pending"]:
+            for entry in record["outbox"]:
                 await self._publish(
                     entry["subject"], entry["payload"], {"Nats-Msg-Id": entry["id"]}
                 )
-                sent.append(entry)
-        finally:
-            if sent:
-                # $pullAll with the entries exactly as read: FerretDB ignores $pull
-                # conditions, and exact matching also keeps entries added meanwhile.
-                async with self._locks.hold(str(document["_id"])):
-                    await self._collection.update_one(
-                        {"_id": document["_id"]}, {"$pullAll": {"outbox": sent}}
-                    )
-                log.debug("outbox_relayed", count=len(sent), document_id=str(document["_id"]))
-        return len(sent)
+                published += 1
+            # Only relays write this flag, and only ever to False: no update is lost.
+            await documents.changes.update_one({"_id": record_id}, {"$set": {"pending": False}})
+            log.debug("outbox_relayed", count=published, record_id=record_id)
+        await documents.markers.delete_one({"_id": record_id})
+        return published

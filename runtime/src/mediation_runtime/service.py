@@ -38,8 +38,8 @@ from mediation_runtime.delivery import (
     create_broker,
     event_subscriber,
 )
+from mediation_runtime.documents import VersionedDocuments
 from mediation_runtime.health import Health
-from mediation_runtime.locks import KeyedLock
 from mediation_runtime.logging import configure_logging
 from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.outbox import OutboxRelay, Publish
@@ -195,16 +195,39 @@ def periodically(
     return loop
 
 
+SWEEP_SECONDS = 3600.0
+
+
 @dataclass(frozen=True)
 class Parts:
-    """What every service is built from: the broker, its database, the per-document locks
-    and the outbox relay of the collection whose documents carry outgoing events."""
+    """What every service is built from: the broker, its database, the outbox relay of the
+    documents whose changes carry outgoing events, and every versioned collection it made
+    (:meth:`documents`), which the service sweeps at start and hourly."""
 
     broker: NatsBroker
     mongo: AsyncMongoClient[dict[str, Any]]
     database: AsyncDatabase[dict[str, Any]]
-    locks: KeyedLock
     relay: OutboxRelay
+    versioned: list[VersionedDocuments]
+
+    @property
+    def outbox(self) -> VersionedDocuments:
+        """The versioned collection whose changes carry the service's events."""
+        return self.relay.documents
+
+    def documents(self, name: str) -> VersionedDocuments:
+        """Another versioned collection of the service's database (events go through
+        :attr:`outbox` only)."""
+        for documents in self.versioned:
+            if documents.name == name:
+                return documents
+        documents = VersionedDocuments(self.database, name)
+        self.versioned.append(documents)
+        return documents
+
+    async def sweep(self) -> None:
+        for documents in self.versioned:
+            await documents.sweep()
 
 
 def service_parts(
@@ -220,14 +243,13 @@ def service_parts(
     broker.context.set_global("stop_timeout", settings.stop_timeout_seconds)
     mongo = create_mongo_client(settings.mongodb_url)
     database = mongo[settings.database]
-    locks = KeyedLock()
+    outbox = VersionedDocuments(database, outbox_collection)
     relay = OutboxRelay(
-        database[outbox_collection],
+        outbox,
         declare_publishers(broker, service, publishes, errors),
-        locks,
         settings.outbox_poll_seconds,
     )
-    return Parts(broker, mongo, database, locks, relay)
+    return Parts(broker, mongo, database, relay, [outbox])
 
 
 def service_app(
@@ -235,14 +257,14 @@ def service_app(
     service: str,
     description: str,
     settings: ServiceSettings,
-    broker: NatsBroker,
-    mongo: AsyncMongoClient[dict[str, Any]],
-    relays: Sequence[OutboxRelay],
+    parts: Parts,
     prepare: Callable[[], Awaitable[None]],
     background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
 ) -> FastStream:
     """The FastStream app of a service, with the shared lifecycle around it. ``background``
     coroutines run while the service runs (periodic work such as retention)."""
+    broker, mongo, relay = parts.broker, parts.mongo, parts.relay
+    background = [*background, periodically(SWEEP_SECONDS, parts.sweep)]
     register_max_deliveries_handler(broker, service)
     app = FastStream(
         broker,
@@ -269,7 +291,7 @@ def service_app(
 
     @app.after_startup
     async def start_background_work() -> None:
-        tasks.extend(asyncio.create_task(relay.run_forever()) for relay in relays)
+        tasks.append(asyncio.create_task(relay.run_forever()))
         tasks.extend(asyncio.create_task(work()) for work in background)
         health.started = True
 
@@ -283,8 +305,7 @@ def service_app(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for relay in relays:
-            await relay.flush(timeout=5.0)
+        await relay.flush(timeout=5.0)
 
     @app.after_shutdown
     async def close_database() -> None:

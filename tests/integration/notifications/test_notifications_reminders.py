@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from aiosmtpd.controller import Controller
 from mediation_contracts.events import MeetingCancelled, MeetingCancelledData
-from mediation_runtime.locks import KeyedLock
+from mediation_runtime.documents import VersionedDocuments
 from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.views import ViewStore
 from notifications import handlers
@@ -55,13 +55,13 @@ async def service(
     )
     client = create_mongo_client(mongodb_url)
     database = client[settings.database]
-    locks = KeyedLock()
+    notifications = VersionedDocuments(database, "notifications")
     yield (
         Notifications(
             settings=settings,
-            contacts=ViewStore(database["contacts"], CaseContacts, locks),
-            deliveries=Deliveries(database["notifications"], on_outbox_written=lambda _: None),
-            reminders=Reminders(database["notifications"]),
+            contacts=ViewStore(VersionedDocuments(database, "contacts"), CaseContacts),
+            deliveries=Deliveries(notifications),
+            reminders=Reminders(notifications),
             senders=senders_from_settings(settings.channels()),
             wake=lambda: None,
             clock=clock,
@@ -114,8 +114,10 @@ async def test_a_reminder_is_sent_once_two_days_before_and_never_for_a_cancelled
     assert "kl. 10.00" in reminders[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     # Each NotificationSent of a reminder answers the booking it reminds of.
     client = create_mongo_client(mongodb_url)
-    deliveries = client[n.settings.database]["notifications"].find({"trigger": "reminder"})
-    sent = [json.loads(entry["payload"]) async for d in deliveries for entry in d["outbox"]]
+    # The events committed with the deliveries' changes (what the relay publishes).
+    changes = client[n.settings.database]["notifications_changes"]
+    records = changes.find({"document.trigger": "reminder"})
+    sent = [json.loads(entry["payload"]) async for r in records for entry in r["outbox"]]
     await client.close()
     assert len(sent) == 3
     assert all(answers(event, kept) for event in sent)

@@ -129,19 +129,14 @@ async def test_moving_a_meeting_onto_part_of_its_own_time_and_releasing_it(
 async def test_reservations_left_by_a_crashed_booking_are_released_after_a_while(
     collection: AsyncCollection[dict[str, Any]], mongodb_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mediation_runtime.locks import KeyedLock
+    from mediation_runtime.documents import VersionedDocuments
     from scheduling import handlers
     from scheduling.adapters.meetings import Meetings
     from scheduling.handlers import Scheduling
     from scheduling.settings import SchedulingSettings
 
-    locks = KeyedLock()
-    meeting_documents = collection.database[f"meetings_{secrets.token_hex(4)}"]
-    meetings = Meetings(
-        meeting_documents,
-        locks,
-        on_outbox_written=lambda _: None,
-    )
+    meeting_documents = VersionedDocuments(collection.database, f"m{secrets.token_hex(4)}")
+    meetings = Meetings(meeting_documents)
     reservations = Reservations(collection, GRANULE)
     scheduling = Scheduling(
         settings=SchedulingSettings(mongodb_url=mongodb_url),
@@ -152,7 +147,7 @@ async def test_reservations_left_by_a_crashed_booking_are_released_after_a_while
     # A crash after reserving, before the meeting was saved; a booking that did get saved.
     await reservations.reserve("kk", "crashed", [staff("m")], NINE, NINE + GRANULE)
     await reservations.reserve("kk", "saved", [staff("n")], NINE, NINE + GRANULE)
-    await meeting_documents.insert_one({"_id": "saved", "tenant": "kk"})
+    await meeting_documents.heads.insert_one({"_id": "saved", "tenant": "kk", "version": 1})
     # Half an hour later, with a booking in progress right then.
     later = datetime.now(UTC) + timedelta(minutes=30)
     monkeypatch.setattr(handlers, "now", lambda: later)

@@ -10,7 +10,7 @@ from intake.settings import SERVICE, IntakeSettings
 
 def create_app(settings: IntakeSettings) -> FastStream:
     parts = service_parts(settings, SERVICE, outbox_collection="cases", publishes=PUBLISHES)
-    cases = CaseRepository(parts.database["cases"], parts.locks, on_outbox_written=parts.relay.wake)
+    cases = CaseRepository(parts.outbox)
     register_subscribers(parts.broker, cases, settings)
     register_commands(parts.broker, cases, settings)
     return service_app(
@@ -18,8 +18,6 @@ def create_app(settings: IntakeSettings) -> FastStream:
         description="The mediation case lifecycle: request, suitability, consent, readiness, "
         "withdrawal, close; and the cases a mediator may see.",
         settings=settings,
-        broker=parts.broker,
-        mongo=parts.mongo,
-        relays=[parts.relay],
+        parts=parts,
         prepare=cases.create_indexes,
     )

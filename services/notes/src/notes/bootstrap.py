@@ -17,13 +17,13 @@ from notes.settings import SERVICE, NotesSettings
 
 def create_app(settings: NotesSettings) -> FastStream:
     parts = service_parts(settings, SERVICE, outbox_collection="cases", publishes=PUBLISHES)
-    broker, database, locks, relay = parts.broker, parts.database, parts.locks, parts.relay
+    broker, database = parts.broker, parts.database
     verifier = verifier_from_settings(
         settings.jwks_file, settings.jwks_url, settings.token_audience, settings.token_issuer
     )
     notes = Notes(
         settings=settings,
-        cases=NotesCases(database["cases"], locks, on_outbox_written=relay.wake),
+        cases=NotesCases(parts.outbox),
         audit=AuditTrail(database["audit"]),
         keyring=Keyring.from_base64(settings.master_key),
         verifier=verifier,
@@ -45,9 +45,7 @@ def create_app(settings: NotesSettings) -> FastStream:
         "the right people, encrypted at rest, destroyed by crypto-shredding, every access "
         "audited. Content never leaves this service except in a reply to an allowed reader.",
         settings=settings,
-        broker=broker,
-        mongo=parts.mongo,
-        relays=[relay],
+        parts=parts,
         prepare=prepare,
         background=[periodically(settings.retention_sweep_seconds, enforce_retention)],
     )

@@ -38,9 +38,10 @@ from mediation_contracts.events import (
     SummarySharedData,
 )
 from mediation_runtime.delivery import Rejected
+from mediation_runtime.documents import Decision
 
 from notes.adapters.audit import AuditTrail
-from notes.adapters.cases import ConcurrentUpdate, NotesCases, StoredCase, StoredSummary
+from notes.adapters.cases import NotesCases, StoredCase, StoredSummary
 from notes.assignment_proof import AssignmentProofs, ProofRefused
 from notes.crypto import DecryptionFailed, Keyring
 from notes.domain.access import (
@@ -59,8 +60,6 @@ from notes.refusals import refused
 from notes.settings import NotesSettings
 
 log = structlog.get_logger("notes")
-
-MAX_CONCURRENT_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -81,28 +80,24 @@ class Notes:
 
 async def when_case_event_update_view(event: CloudEvent, n: Notes) -> None:
     """Keep notes' view of the case; destroy the key as soon as a rule says so."""
-    async with n.cases.exclusive(event.tenant, event.subject):
-        for _ in range(MAX_CONCURRENT_RETRIES):
-            stored = await n.cases.load(event.tenant, event.subject)
-            stored = stored or StoredCase(view=NotesCase.for_event(event))  # type: ignore[arg-type]
-            if str(event.id) in stored.applied:
-                log.info("duplicate_ignored")
-                return
-            if isinstance(event, MediatorAssigned):
-                await require_proven_assignment(event, stored.view, n)
-            stored.view.apply(event)  # type: ignore[arg-type]
-            # Fail safe: a withdrawal of consent destroys the key even when it arrives after a
-            # later re-consent (events of one case come on different consumers, in any order).
-            forced: ShredReason | None = (
-                "consent_withdrawn" if isinstance(event, SummaryConsentWithdrawn) else None
-            )
-            outgoing = shred_if_due(stored, n, cause=event, reason=forced)
-            try:
-                await n.cases.store(stored, cause=event, outgoing=outgoing)
-                return
-            except ConcurrentUpdate:
-                continue
-        raise ConcurrentUpdate(f"{event.tenant}:{event.subject}")
+
+    async def decide(stored: StoredCase | None) -> Decision[bool]:
+        stored = stored or StoredCase(view=NotesCase.for_event(event))  # type: ignore[arg-type]
+        if str(event.id) in stored.applied:
+            return Decision(False)
+        if isinstance(event, MediatorAssigned):
+            await require_proven_assignment(event, stored.view, n)
+        stored.view.apply(event)  # type: ignore[arg-type]
+        # Fail safe: a withdrawal of consent destroys the key even when it arrives after a
+        # later re-consent (events of one case come on different consumers, in any order).
+        forced: ShredReason | None = (
+            "consent_withdrawn" if isinstance(event, SummaryConsentWithdrawn) else None
+        )
+        outgoing = shred_if_due(stored, n, cause=event, reason=forced)
+        return Decision(True, n.cases.document(stored, cause=event), outgoing)
+
+    if not await n.cases.change(event.tenant, event.subject, decide):
+        log.info("duplicate_ignored")
 
 
 async def require_proven_assignment(event: MediatorAssigned, view: NotesCase, n: Notes) -> None:
@@ -161,14 +156,16 @@ async def destroy_expired(n: Notes) -> int:
     with its SummaryDestroyed. Commands refuse such a case already (:func:`gone`)."""
     destroyed = 0
     for tenant, case_id in await n.cases.due_for_retention(n.clock() - n.settings.retention):
-        async with n.cases.exclusive(tenant, case_id):
-            stored = await n.cases.load(tenant, case_id)
+
+        async def decide(stored: StoredCase | None) -> Decision[bool]:
             if stored is None:
-                continue
+                return Decision(False)
             outgoing = shred_if_due(stored, n, cause=None)
-            if outgoing:
-                await n.cases.store(stored, outgoing=outgoing)
-                destroyed += 1
+            return Decision(
+                bool(outgoing), n.cases.document(stored) if outgoing else None, outgoing
+            )
+
+        destroyed += await n.cases.change(tenant, case_id, decide)
     return destroyed
 
 
@@ -185,17 +182,17 @@ def gone(stored: StoredCase | None, n: Notes) -> bool:
 
 async def write_summary(command: WriteSummary, tenant: str, n: Notes) -> Reply:
     identity = await _identity(command.token, tenant, command.case_id, "write", n)
-    async with n.cases.exclusive(tenant, command.case_id):
-        stored = await n.cases.load(tenant, command.case_id)
+
+    async def decide(stored: StoredCase | None) -> Decision[Reply]:
         if stored is not None and str(command.command_id) in stored.commands:
             done = next(s for s in stored.summaries if s.command_id == str(command.command_id))
-            return Reply(ok=True, summary_id=done.summary_id)
+            return Decision(Reply(ok=True, summary_id=done.summary_id))
         await _require(identity, "write", stored, tenant, command.case_id, n)
         assert stored is not None
         try:
             text = validate_summary_text(command.text)
         except InvalidSummary as invalid:
-            return refused(invalid.code)
+            return Decision(refused(invalid.code))
         if stored.data_key is None:
             stored.data_key = n.keyring.new_data_key()
         summary_id = str(uuid4())
@@ -219,9 +216,11 @@ async def write_summary(command: WriteSummary, tenant: str, n: Notes) -> Reply:
             ),
             correlationid=stored.view.correlation_id,
         )
-        await n.cases.store(stored, command_id=command.command_id, outgoing=[recorded])
-    log.info("summary_recorded", summary_id=summary_id, case_id=str(command.case_id))
-    return Reply(ok=True, summary_id=summary_id)
+        log.info("summary_recorded", summary_id=summary_id, case_id=str(command.case_id))
+        document = n.cases.document(stored, command_id=command.command_id)
+        return Decision(Reply(ok=True, summary_id=summary_id), document, [recorded])
+
+    return await n.cases.change(tenant, command.case_id, decide)
 
 
 async def read_summaries(query: ReadSummaries, tenant: str, n: Notes) -> Reply:
@@ -261,10 +260,10 @@ def _decrypted(
 
 async def share_summary(command: ShareSummary, tenant: str, n: Notes) -> Reply:
     identity = await _identity(command.token, tenant, command.case_id, "share", n)
-    async with n.cases.exclusive(tenant, command.case_id):
-        stored = await n.cases.load(tenant, command.case_id)
+
+    async def decide(stored: StoredCase | None) -> Decision[int]:
         if stored is not None and str(command.command_id) in stored.commands:
-            return Reply(ok=True)
+            return Decision(0)
         await _require(identity, "share", stored, tenant, command.case_id, n)
         assert stored is not None
         outgoing: list[CloudEvent] = []
@@ -282,8 +281,11 @@ async def share_summary(command: ShareSummary, tenant: str, n: Notes) -> Reply:
                         correlationid=stored.view.correlation_id,
                     )
                 )
-        await n.cases.store(stored, command_id=command.command_id, outgoing=outgoing)
-    log.info("summary_shared", case_id=str(command.case_id), summaries=len(outgoing))
+        document = n.cases.document(stored, command_id=command.command_id)
+        return Decision(len(outgoing), document, outgoing)
+
+    shared = await n.cases.change(tenant, command.case_id, decide)
+    log.info("summary_shared", case_id=str(command.case_id), summaries=shared)
     return Reply(ok=True)
 
 

@@ -22,13 +22,13 @@ RETENTION_CHECK_SECONDS = 3600.0
 
 def create_app(settings: NotificationsSettings) -> FastStream:
     parts = service_parts(settings, SERVICE, outbox_collection="notifications", publishes=PUBLISHES)
-    broker, database, locks, relay = parts.broker, parts.database, parts.locks, parts.relay
+    broker = parts.broker
     due = asyncio.Event()
     notifications = Notifications(
         settings=settings,
-        contacts=ViewStore(database["contacts"], CaseContacts, locks),
-        deliveries=Deliveries(database["notifications"], on_outbox_written=relay.wake),
-        reminders=Reminders(database["notifications"]),
+        contacts=ViewStore(parts.documents("contacts"), CaseContacts),
+        deliveries=Deliveries(parts.outbox),
+        reminders=Reminders(parts.outbox),
         senders=senders_from_settings(settings.channels()),
         wake=due.set,
     )
@@ -50,9 +50,7 @@ def create_app(settings: NotificationsSettings) -> FastStream:
         "nothing confidential: consent requests, meetings (with .ics), reminders, the end of a "
         "mediation, the close and its follow-up contact, that a summary is available.",
         settings=settings,
-        broker=broker,
-        mongo=parts.mongo,
-        relays=[relay],
+        parts=parts,
         prepare=prepare,
         background=[
             periodically(settings.worker_poll_seconds, work(handlers.deliver_due), due),

@@ -15,11 +15,11 @@ from scheduling.settings import SERVICE, SchedulingSettings
 
 def create_app(settings: SchedulingSettings) -> FastStream:
     parts = service_parts(settings, SERVICE, outbox_collection="meetings", publishes=PUBLISHES)
-    broker, database, locks, relay = parts.broker, parts.database, parts.locks, parts.relay
+    broker, database = parts.broker, parts.database
     scheduling = Scheduling(
         settings=settings,
-        views=ViewStore(database["case_views"], CaseView, locks),
-        meetings=Meetings(database["meetings"], locks, on_outbox_written=relay.wake),
+        views=ViewStore(parts.documents("case_views"), CaseView),
+        meetings=Meetings(parts.outbox),
         reservations=Reservations(
             database["reservations"], settings.policy_for("default").granularity
         ),
@@ -39,9 +39,7 @@ def create_app(settings: SchedulingSettings) -> FastStream:
         description="Pre-meetings and mediation meetings: free slots, booking without double "
         "bookings, moving, cancelling, marking held.",
         settings=settings,
-        broker=broker,
-        mongo=parts.mongo,
-        relays=[relay],
+        parts=parts,
         prepare=prepare,
         background=[periodically(60, release_orphans)],
     )

@@ -7,7 +7,7 @@ again (same ``command_id``) gets the same answer.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import UUID, uuid5
 
 import structlog
 from mediation_contracts.commands import (
@@ -23,6 +23,7 @@ from mediation_contracts.commands import (
     SlotView,
     SuggestSlots,
 )
+from mediation_runtime.documents import Decision
 from mediation_runtime.views import ViewStore
 
 from scheduling.adapters.meetings import Meetings
@@ -36,6 +37,8 @@ from scheduling.refusals import refusal
 from scheduling.settings import SchedulingSettings
 
 log = structlog.get_logger("scheduling")
+BOOKINGS = UUID("e0fa3486-b028-47b6-a6e0-72f9d9481903")
+"""Namespace of the meeting ids derived from booking commands."""
 
 
 @dataclass(frozen=True)
@@ -63,24 +66,36 @@ async def when_case_event_update_view(event: CaseEvent, s: Scheduling) -> None:
         return
     if (reason := view.ended) is not None:
         for meeting in await s.meetings.of_case(event.tenant, event.subject):
-            async with s.meetings.exclusive(meeting.meeting_id):
-                current = await s.meetings.get(event.tenant, meeting.meeting_id)
+
+            async def decide(current: Meeting | None, commands: frozenset[str]) -> Decision[bool]:
                 if current is None:
-                    continue
+                    return Decision(False)
                 cancelled = cancel_future_meetings([current], reason, now(), event)
-                if cancelled:
-                    await s.meetings.save(current, cancelled)
-                    await s.reservations.release(current.meeting_id)
-                    log.info("meeting_cancelled", meeting_id=current.meeting_id, reason=reason)
+                if not cancelled:
+                    return Decision(False)
+                return Decision(True, s.meetings.document(current, commands), cancelled)
+
+            if await s.meetings.change(meeting.meeting_id, decide):
+                await s.reservations.release(meeting.meeting_id)
+                log.info("meeting_cancelled", meeting_id=meeting.meeting_id, reason=reason)
 
 
 # --- commands ----------------------------------------------------------------------------
 
 
+def meeting_id_of(tenant: str, command_id: UUID) -> str:
+    """The id of the meeting a booking command makes: the same for a repeated command, so two
+    replicas answering one command (a retry) book one meeting."""
+    return str(uuid5(BOOKINGS, f"{tenant}:{command_id}"))
+
+
 async def book_meeting(command: BookMeeting, tenant: str, s: Scheduling) -> Reply:
-    async with s.meetings.exclusive(f"command:{command.command_id}"):
-        if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
-            return answer(done, s)
+    if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
+        return answer(done, s)
+
+    async def decide(existing: Meeting | None, commands: frozenset[str]) -> Decision[Meeting]:
+        if existing is not None:
+            return Decision(existing)  # this command, done meanwhile by another replica
         view = await _view(tenant, command.case_id, s)
         policy = s.settings.policy_for(tenant)
         length = policy.length_of(command.kind)
@@ -88,7 +103,7 @@ async def book_meeting(command: BookMeeting, tenant: str, s: Scheduling) -> Repl
             tenant, command.starts_at, command.starts_at + length + policy.buffer
         )
         meeting, outgoing = Meeting.book(
-            meeting_id=str(uuid4()),
+            meeting_id=meeting_id_of(tenant, command.command_id),
             case=view,
             policy=policy,
             busy=busy_of(busy),
@@ -100,18 +115,20 @@ async def book_meeting(command: BookMeeting, tenant: str, s: Scheduling) -> Repl
             party_id=command.party_id,
             with_note_taker=command.with_note_taker,
         )
-        async with s.meetings.exclusive(meeting.meeting_id):
-            await _reserve(meeting, s)
-            await s.meetings.save(meeting, outgoing, command.command_id)
+        await _reserve(meeting, s)
+        document = s.meetings.document(meeting, {str(command.command_id)})
+        return Decision(meeting, document, outgoing)
+
+    meeting = await s.meetings.change(meeting_id_of(tenant, command.command_id), decide)
     log.info("meeting_booked", meeting_id=meeting.meeting_id, case_id=str(command.case_id))
     return answer(meeting, s)
 
 
 async def move_meeting(command: MoveMeeting, tenant: str, s: Scheduling) -> Reply:
-    async with s.meetings.exclusive(command.meeting_id):
-        meeting = await _meeting(tenant, command.case_id, command.meeting_id, s)
-        if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
-            return answer(done, s)
+    async def decide(meeting: Meeting | None, commands: frozenset[str]) -> Decision[Meeting]:
+        meeting = _found(meeting, tenant, command.case_id)
+        if str(command.command_id) in commands:
+            return Decision(meeting)
         view = await _view(tenant, command.case_id, s)
         policy = s.settings.policy_for(tenant)
         length = meeting.ends_at - meeting.starts_at
@@ -122,30 +139,39 @@ async def move_meeting(command: MoveMeeting, tenant: str, s: Scheduling) -> Repl
             case=view, policy=policy, busy=busy_of(busy), starts_at=command.starts_at, now=now()
         )
         await _reserve(meeting, s)
-        await s.meetings.save(meeting, outgoing, command.command_id)
+        document = s.meetings.document(meeting, commands | {str(command.command_id)})
+        return Decision(meeting, document, outgoing)
+
+    meeting = await s.meetings.change(command.meeting_id, decide)
     log.info("meeting_moved", meeting_id=meeting.meeting_id)
     return answer(meeting, s)
 
 
 async def cancel_meeting(command: CancelMeeting, tenant: str, s: Scheduling) -> Reply:
-    async with s.meetings.exclusive(command.meeting_id):
-        meeting = await _meeting(tenant, command.case_id, command.meeting_id, s)
-        if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
-            return answer(done, s)
+    async def decide(meeting: Meeting | None, commands: frozenset[str]) -> Decision[Meeting]:
+        meeting = _found(meeting, tenant, command.case_id)
+        if str(command.command_id) in commands:
+            return Decision(meeting)
         outgoing = meeting.cancel("requested", now())
-        await s.meetings.save(meeting, outgoing, command.command_id)
-        await s.reservations.release(meeting.meeting_id)
+        document = s.meetings.document(meeting, commands | {str(command.command_id)})
+        return Decision(meeting, document, outgoing)
+
+    meeting = await s.meetings.change(command.meeting_id, decide)
+    await s.reservations.release(meeting.meeting_id)
     log.info("meeting_cancelled", meeting_id=meeting.meeting_id, reason="requested")
     return answer(meeting, s)
 
 
 async def mark_meeting_held(command: MarkMeetingHeld, tenant: str, s: Scheduling) -> Reply:
-    async with s.meetings.exclusive(command.meeting_id):
-        meeting = await _meeting(tenant, command.case_id, command.meeting_id, s)
-        if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
-            return answer(done, s)
+    async def decide(meeting: Meeting | None, commands: frozenset[str]) -> Decision[Meeting]:
+        meeting = _found(meeting, tenant, command.case_id)
+        if str(command.command_id) in commands:
+            return Decision(meeting)
         outgoing = meeting.mark_held(command.marked_by, now())
-        await s.meetings.save(meeting, outgoing, command.command_id)
+        document = s.meetings.document(meeting, commands | {str(command.command_id)})
+        return Decision(meeting, document, outgoing)
+
+    meeting = await s.meetings.change(command.meeting_id, decide)
     log.info("meeting_held", meeting_id=meeting.meeting_id)
     return answer(meeting, s)
 
@@ -190,11 +216,13 @@ async def release_orphan_reservations(s: Scheduling) -> int:
     after a while (a booking takes milliseconds) they are released so the slot is free."""
     released = 0
     for meeting_id in await s.reservations.held_before(now() - ORPHAN_AGE):
-        async with s.meetings.exclusive(meeting_id):
-            if not await s.meetings.exists(meeting_id):
-                await s.reservations.release(meeting_id)
-                log.warning("orphan_reservations_released", meeting_id=meeting_id)
-                released += 1
+        # A booking in flight commits its meeting within milliseconds of reserving; five
+        # minutes on, a reservation without its meeting is a crash's leftover.
+        if await s.meetings.exists(meeting_id):
+            continue
+        await s.reservations.release(meeting_id)
+        log.warning("orphan_reservations_released", meeting_id=meeting_id)
+        released += 1
     return released
 
 
@@ -214,9 +242,8 @@ async def _view(tenant: str, case_id: UUID, s: Scheduling) -> CaseView:
     return view
 
 
-async def _meeting(tenant: str, case_id: UUID, meeting_id: str, s: Scheduling) -> Meeting:
-    meeting = await s.meetings.get(tenant, meeting_id)
-    if meeting is None or meeting.case_id != case_id:
+def _found(meeting: Meeting | None, tenant: str, case_id: UUID) -> Meeting:
+    if meeting is None or meeting.tenant != tenant or meeting.case_id != case_id:
         raise Refused(refusal("meeting_unknown"))
     return meeting
 

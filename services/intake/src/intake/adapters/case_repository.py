@@ -1,8 +1,8 @@
 """The only module that knows how a case is stored in ``mediation_intake.cases``.
 
-One document per case holds its state, the ids of the events already applied (so a redelivered
-event changes nothing), a version for optimistic concurrency, and the outbox of events to
-publish. Every change is a single-document write.
+One document per case holds its state and the ids of the events already applied (so a
+redelivered event changes nothing). Every change is the commit of a new version with the
+events it causes (:mod:`mediation_runtime.documents`), so replicas never lose an update.
 
 The state includes what the mediator's client is shown: the request's details (names and
 contacts of the parties: personal data, never logged), the assessment, the timeline and the
@@ -11,118 +11,67 @@ ISO 8601 text) and read back through the contract's models. Documents written be
 fields existed load with empty defaults.
 """
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from mediation_contracts.commands import Assessment, RejectedEvent, TimelineEntry
-from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import FollowUpContact, Party, Requester
-from mediation_runtime.locks import KeyedLock
+from mediation_runtime.documents import Decision, Document, VersionedDocuments
 from mediation_runtime.mongo import case_key
-from mediation_runtime.outbox import outbox_entry
 from pydantic import BaseModel
 from pymongo import ASCENDING
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
 
 from intake.domain.case import OPEN, Case, CaseKind, Status
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class CaseAlreadyExists(Exception):
-    pass
-
-
-class ConcurrentUpdate(Exception):
-    """Another delivery changed the case meanwhile; load it again and re-apply."""
+R = TypeVar("R")
 
 
 @dataclass
 class StoredCase:
     case: Case
-    version: int
     applied: frozenset[str]
+    created_at: datetime
 
 
 class CaseRepository:
-    def __init__(
-        self,
-        collection: AsyncCollection[dict[str, Any]],
-        locks: KeyedLock,
-        on_outbox_written: Callable[[str], None],
-    ) -> None:
-        self._collection = collection
-        self._locks = locks
-        self._on_outbox_written = on_outbox_written
-
-    def exclusive(self, tenant: str, case_id: UUID) -> AbstractAsyncContextManager[None]:
-        """Hold while loading, deciding and saving a case (see mediation_runtime.locks)."""
-        return self._locks.hold(case_key(tenant, case_id))
+    def __init__(self, documents: VersionedDocuments) -> None:
+        self._documents = documents
+        self._collection = documents.heads
 
     async def create_indexes(self) -> None:
         await self._collection.create_index([("tenant", ASCENDING), ("status", ASCENDING)])
 
     async def get(self, tenant: str, case_id: UUID) -> StoredCase | None:
-        document = await self._collection.find_one({"_id": case_key(tenant, case_id)})
-        if document is None:
-            return None
-        return StoredCase(
-            case=_case_from(document),
-            version=document["version"],
-            applied=frozenset(document["applied"]),
+        document = await self._documents.get(case_key(tenant, case_id))
+        return None if document is None else _stored(document)
+
+    async def change(
+        self,
+        tenant: str,
+        case_id: UUID,
+        decide: Callable[[StoredCase | None], Decision[R] | Awaitable[Decision[R]]],
+    ) -> R:
+        """Load the case, let ``decide`` say what changes (:meth:`document` builds the new
+        state), commit it with its events; again from the top when another replica committed
+        first (:meth:`VersionedDocuments.change`)."""
+        return await self._documents.change(
+            case_key(tenant, case_id),
+            lambda document: decide(None if document is None else _stored(document)),
         )
 
-    async def add(self, case: Case, cause: CloudEvent, outgoing: list[CloudEvent]) -> None:
-        now = datetime.now(UTC)
-        document = {
-            "_id": case_key(case.tenant, case.case_id),
+    @staticmethod
+    def document(case: Case, applied: Iterable[str], created_at: datetime) -> Document:
+        """The stored form of ``case``, for a :class:`Decision`."""
+        return {
             **_state_of(case),
-            "version": 1,
-            "applied": [str(cause.id)],
-            "outbox": [outbox_entry(event) for event in outgoing],
-            "created_at": now,
-            "updated_at": now,
+            "applied": sorted(applied),
+            "created_at": created_at,
+            "updated_at": datetime.now(UTC),
         }
-        try:
-            await self._collection.insert_one(document)
-        except DuplicateKeyError:
-            raise CaseAlreadyExists(str(case.case_id)) from None
-        self._written(document["_id"], outgoing)
-
-    async def save(self, stored: StoredCase, cause: CloudEvent, outgoing: list[CloudEvent]) -> None:
-        case = stored.case
-        result = await self._collection.update_one(
-            {"_id": case_key(case.tenant, case.case_id), "version": stored.version},
-            {
-                "$set": {**_state_of(case), "updated_at": datetime.now(UTC)},
-                "$inc": {"version": 1},
-                "$push": {
-                    "applied": str(cause.id),
-                    "outbox": {"$each": [outbox_entry(event) for event in outgoing]},
-                },
-            },
-        )
-        if result.matched_count == 0:
-            raise ConcurrentUpdate(str(case.case_id))
-        self._written(case_key(case.tenant, case.case_id), outgoing)
-
-    async def save_rejections(self, stored: StoredCase) -> None:
-        """Store the case's list of rejected events (and nothing else); same version check."""
-        case = stored.case
-        result = await self._collection.update_one(
-            {"_id": case_key(case.tenant, case.case_id), "version": stored.version},
-            {
-                "$set": {"rejected": _dumped(case.rejected), "updated_at": datetime.now(UTC)},
-                "$inc": {"version": 1},
-            },
-        )
-        if result.matched_count == 0:
-            raise ConcurrentUpdate(str(case.case_id))
 
     async def visible_to(self, tenant: str, viewer_id: str, status: Status | None) -> list[Case]:
         """The tenant's cases ``viewer_id`` may see (:meth:`Case.visible_to` decides; the
@@ -148,13 +97,17 @@ class CaseRepository:
                 found.append(case)
         return sorted(found, key=lambda case: case.requested_at, reverse=True)
 
-    def _written(self, key: str, outgoing: list[CloudEvent]) -> None:
-        if outgoing:
-            self._on_outbox_written(key)
+
+# What a list needs: not the ids of every applied event, not the timeline.
+LIST_PROJECTION = {"applied": 0, "timeline": 0, "rejected": 0}
 
 
-# What a list needs: not the outbox, not the ids of every applied event, not the timeline.
-LIST_PROJECTION = {"outbox": 0, "applied": 0, "timeline": 0, "rejected": 0}
+def _stored(document: Document) -> StoredCase:
+    return StoredCase(
+        case=_case_from(document),
+        applied=frozenset(document["applied"]),
+        created_at=document["created_at"],
+    )
 
 
 def _dumped(records: list[Any]) -> list[dict[str, Any]]:

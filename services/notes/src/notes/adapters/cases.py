@@ -2,33 +2,27 @@
 
 One document per case: notes' view of the case, the case's data key (wrapped by the master
 key), its summaries (ciphertext only), whether and why the key was destroyed, the ids of the
-events applied, a version for optimistic concurrency, and the outbox. Writing a summary and
-destroying the key are each one single-document write together with their event.
+events applied. Every change (writing a summary, destroying the key) is the commit of a new
+version together with its events (:mod:`mediation_runtime.documents`), so replicas never lose
+an update.
 """
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 from uuid import UUID
 
 from mediation_contracts.envelope import CloudEvent
-from mediation_runtime.locks import KeyedLock
+from mediation_runtime.documents import Decision, Document, VersionedDocuments
 from mediation_runtime.mongo import case_key
-from mediation_runtime.outbox import outbox_entry
 from pydantic import TypeAdapter
 from pymongo import ASCENDING
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
 
 from notes.domain.case_view import NotesCase
 
 _VIEW = TypeAdapter(NotesCase)
-
-
-class ConcurrentUpdate(Exception):
-    """Another replica changed the case meanwhile; load it again and re-apply."""
+R = TypeVar("R")
 
 
 @dataclass
@@ -45,7 +39,6 @@ class StoredSummary:
 @dataclass
 class StoredCase:
     view: NotesCase
-    version: int = 0
     data_key: bytes | None = None
     summaries: list[StoredSummary] = field(default_factory=list)
     destroyed_because: str | None = None
@@ -59,35 +52,29 @@ class StoredCase:
 
 
 class NotesCases:
-    def __init__(
-        self,
-        collection: AsyncCollection[dict[str, Any]],
-        locks: KeyedLock,
-        on_outbox_written: Callable[[str], None],
-    ) -> None:
-        self._collection = collection
-        self._locks = locks
-        self._on_outbox_written = on_outbox_written
+    def __init__(self, documents: VersionedDocuments) -> None:
+        self._documents = documents
+        self._collection = documents.heads
 
     async def create_indexes(self) -> None:
         await self._collection.create_index([("closed_at", ASCENDING)])
 
-    def exclusive(self, tenant: str, case_id: UUID) -> AbstractAsyncContextManager[None]:
-        return self._locks.hold(case_key(tenant, case_id))
-
     async def load(self, tenant: str, case_id: UUID) -> StoredCase | None:
-        document = await self._collection.find_one({"_id": case_key(tenant, case_id)})
-        if document is None:
-            return None
-        return StoredCase(
-            view=_VIEW.validate_json(document["view"]),
-            version=document["version"],
-            data_key=document.get("data_key"),
-            summaries=[StoredSummary(**s) for s in document.get("summaries", [])],
-            destroyed_because=document.get("destroyed_because"),
-            destroyed_at=document.get("destroyed_at"),
-            applied=set(document.get("applied", [])),
-            commands=set(document.get("commands", [])),
+        document = await self._documents.get(case_key(tenant, case_id))
+        return None if document is None else _stored(document)
+
+    async def change(
+        self,
+        tenant: str,
+        case_id: UUID,
+        decide: Callable[[StoredCase | None], Awaitable[Decision[R]]],
+    ) -> R:
+        """Load the case, let ``decide`` say what changes (:meth:`document` builds the new
+        state), commit it with its events; again from the top when another replica committed
+        first. ``decide`` may run more than once."""
+        return await self._documents.change(
+            case_key(tenant, case_id),
+            lambda document: decide(None if document is None else _stored(document)),
         )
 
     async def due_for_retention(self, closed_before: datetime) -> list[tuple[str, UUID]]:
@@ -102,21 +89,15 @@ class NotesCases:
         )
         return [(d["tenant"], UUID(d["case_id"])) async for d in cursor]
 
-    async def store(
-        self,
-        stored: StoredCase,
-        *,
-        cause: CloudEvent | None = None,
-        command_id: UUID | None = None,
-        outgoing: list[CloudEvent] | None = None,
-    ) -> None:
-        """Write the case if nobody changed it since it was loaded (else ConcurrentUpdate)."""
+    @staticmethod
+    def document(
+        stored: StoredCase, *, cause: CloudEvent | None = None, command_id: UUID | None = None
+    ) -> Document:
+        """The stored form of ``stored``, with ``cause`` applied or ``command_id`` done."""
         view = stored.view
-        if cause is not None:
-            stored.applied.add(str(cause.id))
-        if command_id is not None:
-            stored.commands.add(str(command_id))
-        fields = {
+        applied = stored.applied | ({str(cause.id)} if cause is not None else set())
+        commands = stored.commands | ({str(command_id)} if command_id is not None else set())
+        return {
             "tenant": view.tenant,
             "case_id": str(view.case_id),
             "view": _VIEW.dump_json(view).decode(),
@@ -125,25 +106,18 @@ class NotesCases:
             "summaries": [vars(summary) for summary in stored.summaries],
             "destroyed_because": stored.destroyed_because,
             "destroyed_at": stored.destroyed_at,
-            "applied": sorted(stored.applied),
-            "commands": sorted(stored.commands),
+            "applied": sorted(applied),
+            "commands": sorted(commands),
         }
-        entries = [outbox_entry(event) for event in outgoing or []]
-        key = case_key(view.tenant, view.case_id)
-        if stored.version == 0:
-            try:
-                await self._collection.insert_one(
-                    {"_id": key, **fields, "version": 1, "outbox": entries}
-                )
-            except DuplicateKeyError:
-                raise ConcurrentUpdate(key) from None
-        else:
-            result = await self._collection.update_one(
-                {"_id": key, "version": stored.version},
-                {"$set": fields, "$inc": {"version": 1}, "$push": {"outbox": {"$each": entries}}},
-            )
-            if result.matched_count == 0:
-                raise ConcurrentUpdate(key)
-        stored.version += 1
-        if entries:
-            self._on_outbox_written(key)
+
+
+def _stored(document: Document) -> StoredCase:
+    return StoredCase(
+        view=_VIEW.validate_json(document["view"]),
+        data_key=document.get("data_key"),
+        summaries=[StoredSummary(**s) for s in document.get("summaries", [])],
+        destroyed_because=document.get("destroyed_because"),
+        destroyed_at=document.get("destroyed_at"),
+        applied=set(document.get("applied", [])),
+        commands=set(document.get("commands", [])),
+    )

@@ -4,20 +4,18 @@ A delivery is one message to one person on one channel, keyed by what caused it,
 recipient and the channel: the same event delivered twice can never create a second
 delivery. Its state (pending, sent, failed), attempts and next attempt are kept with it, as
 are the correlation and causation ids its NotificationSent/Failed event carries; that event
-goes out through the document's outbox.
+is committed with the change that records the outcome (:mod:`mediation_runtime.documents`).
+Claiming a delivery is a commit too, so of two replicas exactly one sends it.
 """
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from mediation_contracts.envelope import CloudEvent
-from mediation_runtime.outbox import outbox_entry
+from mediation_runtime.documents import ConcurrentUpdate, Decision, Document, VersionedDocuments
 from pydantic import TypeAdapter
 from pymongo import ASCENDING
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
 
 from notifications.domain.message import Cause, Message
 
@@ -25,13 +23,9 @@ _MESSAGE = TypeAdapter(Message)
 
 
 class Deliveries:
-    def __init__(
-        self,
-        collection: AsyncCollection[dict[str, Any]],
-        on_outbox_written: Callable[[str], None],
-    ) -> None:
-        self._collection = collection
-        self._on_outbox_written = on_outbox_written
+    def __init__(self, documents: VersionedDocuments) -> None:
+        self._documents = documents
+        self._collection = documents.heads
 
     async def create_indexes(self) -> None:
         await self._collection.create_index(
@@ -51,30 +45,25 @@ class Deliveries:
     ) -> bool:
         """A new pending delivery; False when this one exists already (a redelivery)."""
         delivery_id = f"{trigger_id}:{message.recipient.person_id}:{message.channel}"
-        try:
-            await self._collection.insert_one(
-                {
-                    "_id": delivery_id,
-                    "kind": "delivery",
-                    "tenant": tenant,
-                    "case_id": case_id,
-                    "state": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "lease_until": now,
-                    "trigger": trigger,
-                    "trigger_id": trigger_id,
-                    "recipient_id": message.recipient.person_id,
-                    "channel": message.channel,
-                    "message": _MESSAGE.dump_json(message).decode(),
-                    "correlation_id": str(cause.correlation_id),
-                    "causation_id": str(cause.causation_id),
-                    "outbox": [],
-                }
-            )
-        except DuplicateKeyError:
-            return False
-        return True
+        return await self._create(
+            delivery_id,
+            {
+                "kind": "delivery",
+                "tenant": tenant,
+                "case_id": case_id,
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "lease_until": now,
+                "trigger": trigger,
+                "trigger_id": trigger_id,
+                "recipient_id": message.recipient.person_id,
+                "channel": message.channel,
+                "message": _MESSAGE.dump_json(message).decode(),
+                "correlation_id": str(cause.correlation_id),
+                "causation_id": str(cause.causation_id),
+            },
+        )
 
     async def add_unreachable(
         self,
@@ -89,27 +78,34 @@ class Deliveries:
         now: datetime,
     ) -> bool:
         """Nobody to send to: recorded as failed at once, with its event (staff call instead)."""
-        try:
-            await self._collection.insert_one(
-                {
-                    "_id": f"{trigger_id}:{person_id}:unreachable",
-                    "kind": "delivery",
-                    "tenant": tenant,
-                    "case_id": case_id,
-                    "state": "failed",
-                    "failure": "no_address",
-                    "failed_at": now,
-                    "trigger": trigger,
-                    "trigger_id": trigger_id,
-                    "recipient_id": person_id,
-                    "channel": channel,
-                    "outbox": [outbox_entry(event)],
-                }
-            )
-        except DuplicateKeyError:
-            return False
-        self._on_outbox_written(f"{trigger_id}:{person_id}:unreachable")
-        return True
+        return await self._create(
+            f"{trigger_id}:{person_id}:unreachable",
+            {
+                "kind": "delivery",
+                "tenant": tenant,
+                "case_id": case_id,
+                "state": "failed",
+                "failure": "no_address",
+                "failed_at": now,
+                "trigger": trigger,
+                "trigger_id": trigger_id,
+                "recipient_id": person_id,
+                "channel": channel,
+            },
+            [event],
+        )
+
+    async def _create(
+        self, delivery_id: str, document: Document, events: list[CloudEvent] | None = None
+    ) -> bool:
+        """False when the delivery exists already (a redelivered event)."""
+
+        def decide(head: Document | None) -> Decision[bool]:
+            if head is not None:
+                return Decision(False)
+            return Decision(True, document, events or [])
+
+        return await self._documents.change(delivery_id, decide)
 
     async def claim_due(
         self, now: datetime, lease: timedelta, limit: int = 20
@@ -125,16 +121,17 @@ class Deliveries:
         ).limit(limit)
         claimed = []
         async for delivery in cursor:
-            result = await self._collection.update_one(
-                {
-                    "_id": delivery["_id"],
-                    "state": "pending",
-                    "lease_until": delivery["lease_until"],
-                },
-                {"$set": {"lease_until": now + lease}},
-            )
-            if result.modified_count == 1:
-                claimed.append(delivery)
+            fields = _fields(delivery)
+            leased = {**fields, "lease_until": now + lease}
+            try:
+                await self._documents.commit(
+                    delivery["_id"], delivery["version"], Decision(None, leased)
+                )
+            except ConcurrentUpdate:
+                # Another replica claimed it, or the stored head is behind: catch it up.
+                await self._documents.latest(delivery["_id"])
+                continue
+            claimed.append({**leased, "_id": delivery["_id"]})
         return claimed
 
     @staticmethod
@@ -157,27 +154,31 @@ class Deliveries:
         event: CloudEvent,
         detail: dict[str, Any],
     ) -> None:
-        """Sent or failed for good, with its event, in one write."""
-        await self._collection.update_one(
-            {"_id": delivery_id},
-            {
-                "$set": {"state": state, "attempts": attempts, **detail},
-                "$push": {"outbox": outbox_entry(event)},
-            },
-        )
-        self._on_outbox_written(delivery_id)
+        """Sent or failed for good, with its event, in one commit."""
+        await self._update(delivery_id, {"state": state, "attempts": attempts, **detail}, [event])
 
     async def retry_later(
         self, delivery_id: str, *, attempts: int, at: datetime, reason: str
     ) -> None:
-        await self._collection.update_one(
-            {"_id": delivery_id},
+        await self._update(
+            delivery_id,
             {
-                "$set": {
-                    "attempts": attempts,
-                    "next_attempt_at": at,
-                    "lease_until": at,
-                    "last_failure": reason,
-                }
+                "attempts": attempts,
+                "next_attempt_at": at,
+                "lease_until": at,
+                "last_failure": reason,
             },
         )
+
+    async def _update(
+        self, delivery_id: str, changes: Document, events: list[CloudEvent] | None = None
+    ) -> None:
+        def decide(head: Document | None) -> Decision[None]:
+            assert head is not None, f"delivery {delivery_id} vanished"
+            return Decision(None, {**_fields(head), **changes}, events or [])
+
+        await self._documents.change(delivery_id, decide)
+
+
+def _fields(head: Document) -> Document:
+    return {k: v for k, v in head.items() if k not in ("_id", "version")}

@@ -7,8 +7,8 @@ is cancelled. A periodic task sends those that are due, once.
 from datetime import datetime
 from typing import Any
 
+from mediation_runtime.documents import Decision, Document, VersionedDocuments
 from pydantic import TypeAdapter
-from pymongo.asynchronous.collection import AsyncCollection
 
 from notifications.domain.reminders import ReminderPlan
 
@@ -20,27 +20,25 @@ def reminder_id(tenant: str, meeting_id: str) -> str:
 
 
 class Reminders:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
-        self._collection = collection
+    def __init__(self, documents: VersionedDocuments) -> None:
+        self._documents = documents
+        self._collection = documents.heads
 
     async def current(self, tenant: str, meeting_id: str) -> ReminderPlan | None:
-        document = await self._collection.find_one({"_id": reminder_id(tenant, meeting_id)})
+        document = await self._documents.latest(reminder_id(tenant, meeting_id))
         return None if document is None else _PLAN.validate_json(document["plan"])
 
     async def store(self, plan: ReminderPlan) -> None:
         reminder = plan.reminder
-        await self._collection.update_one(
-            {"_id": reminder_id(plan.tenant, plan.meeting_id)},
-            {
-                "$set": {
-                    "kind": "reminder",
-                    "tenant": plan.tenant,
-                    "state": "pending" if reminder is not None else "none",
-                    "due_at": reminder.due_at if reminder is not None else None,
-                    "plan": _PLAN.dump_json(plan).decode(),
-                }
-            },
-            upsert=True,
+        document = {
+            "kind": "reminder",
+            "tenant": plan.tenant,
+            "state": "pending" if reminder is not None else "none",
+            "due_at": reminder.due_at if reminder is not None else None,
+            "plan": _PLAN.dump_json(plan).decode(),
+        }
+        await self._documents.change(
+            reminder_id(plan.tenant, plan.meeting_id), lambda _: Decision(None, document)
         )
 
     async def due(self, now: datetime) -> list[tuple[dict[str, Any], ReminderPlan]]:
@@ -51,7 +49,11 @@ class Reminders:
 
     async def sent(self, document: dict[str, Any]) -> None:
         """Marks exactly the plan that was sent: a reminder moved meanwhile stays pending."""
-        await self._collection.update_one(
-            {"_id": document["_id"], "plan": document["plan"], "state": "pending"},
-            {"$set": {"state": "sent"}},
-        )
+
+        def decide(head: Document | None) -> Decision[None]:
+            if head is None or head["plan"] != document["plan"] or head["state"] != "pending":
+                return Decision(None)
+            fields = {k: v for k, v in head.items() if k not in ("_id", "version")}
+            return Decision(None, {**fields, "state": "sent"})
+
+        await self._documents.change(document["_id"], decide)

@@ -1,46 +1,64 @@
 """The only module that knows how meetings are stored in ``mediation_scheduling.meetings``.
 
 One document per meeting: the fields queries need, the whole meeting as JSON, the ids of the
-commands already carried out on it (a repeated command gives the same answer), and the outbox
-of events the relay publishes.
+commands already carried out on it (a repeated command gives the same answer). Every change
+is the commit of a new version with its events (:mod:`mediation_runtime.documents`), so
+replicas never lose an update.
 """
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar
 from uuid import UUID
 
-from mediation_contracts.envelope import CloudEvent
-from mediation_runtime.locks import KeyedLock
-from mediation_runtime.outbox import outbox_entry
+from mediation_runtime.documents import Decision, Document, VersionedDocuments
 from pydantic import TypeAdapter
 from pymongo import ASCENDING
-from pymongo.asynchronous.collection import AsyncCollection
 
 from scheduling.domain.meeting import Meeting, MeetingStatus
 
 _MEETING = TypeAdapter(Meeting)
+R = TypeVar("R")
 
 
 class Meetings:
-    def __init__(
-        self,
-        collection: AsyncCollection[dict[str, Any]],
-        locks: KeyedLock,
-        on_outbox_written: Callable[[str], None],
-    ) -> None:
-        self._collection = collection
-        self._locks = locks
-        self._on_outbox_written = on_outbox_written
+    def __init__(self, documents: VersionedDocuments) -> None:
+        self._documents = documents
+        self._collection = documents.heads
 
     async def create_indexes(self) -> None:
         await self._collection.create_index([("tenant", ASCENDING), ("case_id", ASCENDING)])
         await self._collection.create_index([("tenant", ASCENDING), ("starts_at", ASCENDING)])
         await self._collection.create_index([("commands", ASCENDING)])
 
-    def exclusive(self, meeting_id: str) -> AbstractAsyncContextManager[None]:
-        return self._locks.hold(meeting_id)
+    async def change(
+        self,
+        meeting_id: str,
+        decide: Callable[[Meeting | None, frozenset[str]], Awaitable[Decision[R]]],
+    ) -> R:
+        """Load the meeting and the commands done on it, let ``decide`` say what changes
+        (:meth:`document`), commit it with its events; again from the top when another replica
+        committed first. ``decide`` may run more than once."""
+
+        def loaded(document: Document | None) -> Awaitable[Decision[R]]:
+            if document is None:
+                return decide(None, frozenset())
+            return decide(
+                _MEETING.validate_json(document["meeting"]), frozenset(document.get("commands", []))
+            )
+
+        return await self._documents.change(meeting_id, loaded)
+
+    @staticmethod
+    def document(meeting: Meeting, commands: Iterable[str]) -> Document:
+        return {
+            "tenant": meeting.tenant,
+            "case_id": str(meeting.case_id),
+            "status": meeting.status.value,
+            "starts_at": meeting.starts_at,
+            "meeting": _MEETING.dump_json(meeting).decode(),
+            "commands": sorted(commands),
+        }
 
     async def get(self, tenant: str, meeting_id: str) -> Meeting | None:
         document = await self._collection.find_one({"_id": meeting_id, "tenant": tenant})
@@ -70,23 +88,3 @@ class Meetings:
             }
         )
         return [_MEETING.validate_json(document["meeting"]) async for document in cursor]
-
-    async def save(
-        self, meeting: Meeting, outgoing: list[CloudEvent], command_id: UUID | None = None
-    ) -> None:
-        """Insert or update the meeting with its events, in one single-document write."""
-        update: dict[str, Any] = {
-            "$set": {
-                "tenant": meeting.tenant,
-                "case_id": str(meeting.case_id),
-                "status": meeting.status.value,
-                "starts_at": meeting.starts_at,
-                "meeting": _MEETING.dump_json(meeting).decode(),
-            },
-            "$push": {"outbox": {"$each": [outbox_entry(event) for event in outgoing]}},
-        }
-        if command_id is not None:
-            update["$push"]["commands"] = str(command_id)
-        await self._collection.update_one({"_id": meeting.meeting_id}, update, upsert=True)
-        if outgoing:
-            self._on_outbox_written(meeting.meeting_id)

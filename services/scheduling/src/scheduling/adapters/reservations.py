@@ -3,7 +3,7 @@
 A booking inserts a document for every (mediator, note-taker, room) and every granule of the
 meeting plus its trailing buffer, keyed ``<tenant>|<resource>|<granule start>``. The database
 rejects a second document with the same key, atomically, on FerretDB as on MongoDB (unlike a
-conditional update, see mediation_runtime.locks), so no two bookings ever hold one key.
+conditional update, see mediation_runtime.documents), so no two bookings ever hold one key.
 
 Of racing bookings exactly one wins because every booking takes its keys one at a time, in
 one order shared by all (the sorted keys), and stops at the first key another holds. A
@@ -88,6 +88,9 @@ class Reservations:
                     }
                 )
             except DuplicateKeyError:
+                holder = await self._collection.find_one({"_id": key}, {"meeting_id": 1})
+                if holder is not None and holder["meeting_id"] == meeting_id:
+                    continue  # another replica booking the same meeting (a repeated command)
                 await self._remove(meeting_id, taken)
                 raise SlotTaken(resource, at) from None
             taken.append(key)

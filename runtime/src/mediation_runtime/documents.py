@@ -1,0 +1,202 @@
+"""Documents that several replicas of a service may change at once, on FerretDB as on MongoDB.
+
+FerretDB applies even a version-filtered ``update_one`` as read-then-write, so two replicas can
+both "win" it and one update is lost (measured on both of its backends). A unique insert, on
+the other hand, has exactly one winner on every MongoDB-wire server. So every change of a
+document is the insert of its next version:
+
+- ``<name>_changes`` holds one record per version, ``_id`` ``<key>@<version>``: the whole new
+  document and the events it causes. Inserting it *is* the commit; the loser of a race gets a
+  duplicate key, reads again and decides again (:meth:`VersionedDocuments.change`).
+- ``<name>`` holds each document's newest version (the *head*), for reads and queries. It is
+  installed after the commit, by the committer or by whoever finds a newer record first, so a
+  crash between the two loses nothing: readers look one version ahead (:meth:`latest`).
+- ``<name>_outbox`` holds a small marker per record whose events are not published yet. The
+  relay (:mod:`mediation_runtime.outbox`) publishes them in version order and then drops the
+  marker. A crash between commit and marker is caught by :meth:`sweep`, which also installs
+  any head left behind and deletes records older than the retention (they only guard versions
+  that no writer still holds).
+
+No transactions, no change streams, no in-process locks: any number of replicas is safe.
+"""
+
+import asyncio
+import contextlib
+import inspect
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+import structlog
+from mediation_contracts.envelope import CloudEvent
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+log = structlog.get_logger("mediation.documents")
+
+R = TypeVar("R")
+Document = dict[str, Any]
+
+MAX_ATTEMPTS = 8
+RECORD_RETENTION = timedelta(days=1)
+"""How long a published change record is kept: far longer than any writer holds a version
+between reading it and committing the next (milliseconds, or an outage's retries)."""
+
+
+class ConcurrentUpdate(Exception):
+    """Others kept changing the document while this writer tried; the message is retried."""
+
+
+@dataclass
+class Decision(Generic[R]):
+    """What a writer decided on a document: its new fields (``None``: leave it as it is), the
+    events this causes (published through the outbox) and what to return to the caller."""
+
+    result: R
+    document: Document | None = None
+    events: Sequence[CloudEvent] = field(default_factory=tuple)
+
+
+def change_id(key: str, version: int) -> str:
+    # Zero-padded so that the text order of a document's records is their version order.
+    return f"{key}@{version:010d}"
+
+
+def outbox_entry(event: CloudEvent) -> Document:
+    return {"id": str(event.id), "subject": event.nats_subject(), "payload": event.to_json()}
+
+
+class VersionedDocuments:
+    def __init__(self, database: AsyncDatabase[Document], name: str) -> None:
+        self.name = name
+        self.heads: AsyncCollection[Document] = database[name]
+        self.changes: AsyncCollection[Document] = database[f"{name}_changes"]
+        self.markers: AsyncCollection[Document] = database[f"{name}_outbox"]
+        self.on_outbox_written: Callable[[str], None] = lambda _: None
+
+    async def get(self, key: str) -> Document | None:
+        """The head as stored: the newest version but for a commit in flight (or one whose
+        writer died before installing it). Right for reads; writers use :meth:`change`."""
+        return await self.heads.find_one({"_id": key})
+
+    async def latest(self, key: str) -> Document | None:
+        """The newest committed version, installing as head any version found ahead of it."""
+        head = await self.get(key)
+        version = 0 if head is None else int(head["version"])
+        while (
+            record := await self.changes.find_one({"_id": change_id(key, version + 1)})
+        ) is not None:
+            await self._install(record)
+            head = self._head_of(record)
+            version += 1
+        return head
+
+    async def change(
+        self, key: str, decide: Callable[[Document | None], Decision[R] | Awaitable[Decision[R]]]
+    ) -> R:
+        """The one optimistic-concurrency loop: read the newest version, let ``decide`` look
+        at it (``None``: no such document yet), commit what it decided as the next version;
+        when another writer committed that version first, read again and decide again.
+
+        ``decide`` may raise to refuse (nothing is written then) and must not have side
+        effects besides its :class:`Decision`: it may run more than once."""
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                # Racing writers back off by a random moment, so one of them gets through.
+                await asyncio.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))  # noqa: S311
+            head = await self.latest(key)
+            decision = decide(head)
+            if inspect.isawaitable(decision):
+                decision = await decision
+            if decision.document is None:
+                return decision.result
+            try:
+                await self.commit(key, 0 if head is None else int(head["version"]), decision)
+            except ConcurrentUpdate:
+                continue
+            return decision.result
+        raise ConcurrentUpdate(f"{self.name}:{key}")
+
+    async def commit(self, key: str, base_version: int, decision: Decision[Any]) -> None:
+        """Commit ``decision.document`` as version ``base_version + 1``, or raise
+        :class:`ConcurrentUpdate` when that version exists already."""
+        assert decision.document is not None
+        version = base_version + 1
+        entries = [outbox_entry(event) for event in decision.events]
+        record = {
+            "_id": change_id(key, version),
+            "key": key,
+            "version": version,
+            "document": decision.document,
+            "outbox": entries,
+            "pending": bool(entries),
+            "at": datetime.now(UTC),
+        }
+        try:
+            await self.changes.insert_one(record)
+        except DuplicateKeyError:
+            raise ConcurrentUpdate(f"{self.name}:{key}") from None
+        await self._install(record)
+
+    async def sweep(self, retention: timedelta = RECORD_RETENTION) -> int:
+        """Finish what crashed writers left (a head not installed, events without a marker)
+        and delete records older than ``retention`` whose head has moved past them. Reads
+        every record: run it at start and now and then, not per message. Returns how many
+        records it finished."""
+        finished = 0
+        newest: dict[str, int] = {}
+        cursor = self.changes.find({}, {"document": 0, "outbox": 0}).sort("_id", 1)
+        old: list[str] = []
+        cutoff = datetime.now(UTC) - retention
+        async for record in cursor:
+            key, version = record["key"], int(record["version"])
+            if key not in newest:
+                head = await self.heads.find_one({"_id": key}, {"version": 1})
+                newest[key] = 0 if head is None else int(head["version"])
+            if version > newest[key] or record["pending"]:
+                full = await self.changes.find_one({"_id": record["_id"]})
+                if full is not None:
+                    await self._install(full)
+                    newest[key] = max(newest[key], version)
+                    finished += 1
+            elif _aware(record["at"]) < cutoff and version < newest[key]:
+                old.append(record["_id"])
+        if old:
+            await self.changes.delete_many({"_id": {"$in": old}, "pending": False})
+        if finished:
+            log.info("documents_finished", collection=self.name, count=finished)
+        return finished
+
+    async def _install(self, record: Document) -> None:
+        """Make ``record`` the head unless a newer version is there; then mark its events due
+        (in this order, so whoever hears an event reads a head that includes its cause)."""
+        head = self._head_of(record)
+        installed = False
+        if record["version"] == 1:
+            try:
+                await self.heads.insert_one(head)
+                installed = True
+            except DuplicateKeyError:
+                pass
+        if not installed:
+            await self.heads.replace_one(
+                {"_id": record["key"], "version": {"$lt": record["version"]}}, head
+            )
+        if record["pending"]:
+            with contextlib.suppress(DuplicateKeyError):
+                await self.markers.insert_one(
+                    {"_id": record["_id"], "key": record["key"], "at": record["at"]}
+                )
+            self.on_outbox_written(record["_id"])
+
+    @staticmethod
+    def _head_of(record: Document) -> Document:
+        return {**record["document"], "_id": record["key"], "version": record["version"]}
+
+
+def _aware(moment: datetime) -> datetime:
+    """PyMongo returns naive UTC datetimes unless the client is tz-aware."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,0 +1,142 @@
+"""Versioned documents on the real database server (FerretDB here, MongoDB in production):
+racing writers never lose an update, and what a crashed writer left is finished."""
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from mediation_contracts.events import CaseAssessed, CaseAssessedData
+from mediation_runtime.documents import (
+    ConcurrentUpdate,
+    Decision,
+    VersionedDocuments,
+    change_id,
+)
+from mediation_runtime.mongo import create_mongo_client
+from mediation_runtime.outbox import OutboxRelay
+
+
+@pytest.fixture
+async def documents(mongodb_url: str) -> AsyncIterator[VersionedDocuments]:
+    client = create_mongo_client(mongodb_url)
+    database = client[f"versioned_{secrets.token_hex(4)}"]
+    yield VersionedDocuments(database, "things")
+    await client.drop_database(database.name)
+    await client.close()
+
+
+def add_one(head: dict[str, Any] | None) -> Decision[None]:
+    count = 0 if head is None else head["count"]
+    return Decision(None, {"count": count + 1})
+
+
+async def test_racing_writers_lose_no_update(documents: VersionedDocuments) -> None:
+    # Six writers, ten increments each, all on one document at once. A writer that keeps
+    # losing gives up with ConcurrentUpdate (its message would be redelivered): it tries again.
+    async def writer() -> None:
+        done = 0
+        while done < 10:
+            try:
+                await documents.change("counter", add_one)
+            except ConcurrentUpdate:
+                continue
+            done += 1
+
+    await asyncio.gather(*(writer() for _ in range(6)))
+    head = await documents.get("counter")
+    assert head is not None
+    assert (head["count"], head["version"]) == (60, 60)
+
+
+async def test_a_commit_on_an_old_version_is_refused(documents: VersionedDocuments) -> None:
+    await documents.change("doc", add_one)
+    with pytest.raises(ConcurrentUpdate):
+        await documents.commit("doc", 0, Decision(None, {"count": 99}))
+    assert (await documents.get("doc") or {})["count"] == 1
+
+
+async def test_a_version_whose_writer_died_before_installing_it_is_found(
+    documents: VersionedDocuments,
+) -> None:
+    await documents.change("doc", add_one)
+    # A writer committed version 2 and died before installing it as the head.
+    await documents.changes.insert_one(
+        {
+            "_id": change_id("doc", 2),
+            "key": "doc",
+            "version": 2,
+            "document": {"count": 2},
+            "outbox": [],
+            "pending": False,
+            "at": datetime.now(UTC),
+        }
+    )
+    assert (await documents.get("doc") or {})["count"] == 1, "the head is behind"
+    assert (await documents.latest("doc") or {})["count"] == 2
+    await documents.change("doc", add_one)  # builds on version 2, not on the stale head
+    assert (await documents.get("doc") or {})["version"] == 3
+    assert (await documents.get("doc") or {})["count"] == 3
+
+
+async def test_the_sweep_finishes_crashed_commits_and_forgets_old_versions(
+    documents: VersionedDocuments,
+) -> None:
+    event = CaseAssessed.create(
+        tenant="kk",
+        case_id=uuid4(),
+        source="/test",
+        data=CaseAssessedData(decision="accepted", assessed_by="m-1"),
+    )
+    for _ in range(3):
+        await documents.change("old", add_one)
+    # A commit with an event whose writer died before its head and marker.
+    await documents.changes.insert_one(
+        {
+            "_id": change_id("new", 1),
+            "key": "new",
+            "version": 1,
+            "document": {"count": 1},
+            "outbox": [{"id": str(event.id), "subject": event.nats_subject(), "payload": "{}"}],
+            "pending": True,
+            "at": datetime.now(UTC),
+        }
+    )
+    assert await documents.sweep(retention=timedelta(days=1)) == 1
+    assert (await documents.get("new") or {})["count"] == 1
+    assert await documents.markers.find_one({"_id": change_id("new", 1)}) is not None
+
+    # Past the retention, only each document's newest record stays (it guards the version).
+    await documents.sweep(retention=timedelta(0))
+    kept = sorted([r["_id"] async for r in documents.changes.find({}, {"_id": 1})])
+    assert kept == [change_id("new", 1), change_id("old", 3)]
+
+
+async def test_the_relay_publishes_in_version_order_once_and_drops_the_markers(
+    documents: VersionedDocuments,
+) -> None:
+    published: list[tuple[str, str]] = []
+
+    async def publish(subject: str, payload: bytes, headers: dict[str, str]) -> None:
+        published.append((subject, headers["Nats-Msg-Id"]))
+
+    relay = OutboxRelay(documents, publish)
+    events = [
+        CaseAssessed.create(
+            tenant="kk",
+            case_id=uuid4(),
+            source="/test",
+            data=CaseAssessedData(decision="accepted", assessed_by="m-1"),
+        )
+        for _ in range(3)
+    ]
+    for event in events:
+        await documents.change("doc", lambda head, e=event: Decision(None, {"n": 1}, [e]))
+    # The newest record first: the relay still goes through the earlier ones before it.
+    assert await relay.relay_record(change_id("doc", 3)) == 3
+    assert [msg_id for _, msg_id in published] == [str(e.id) for e in events]
+    assert await documents.markers.count_documents({}) == 0
+    assert await relay.relay_pending() == 0, "published once"
