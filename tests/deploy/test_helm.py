@@ -64,6 +64,11 @@ def external(helm: Path) -> list[Manifest]:
     return render(helm, "--values", str(EXTERNAL_VALUES))
 
 
+@pytest.fixture(scope="module")
+def manifests_by_values(bundled: list[Manifest], external: list[Manifest]) -> Any:
+    return lambda values: external if values == EXTERNAL_VALUES else bundled
+
+
 @pytest.fixture(params=["bundled", "external"])
 def manifests(request: pytest.FixtureRequest) -> list[Manifest]:
     docs: list[Manifest] = request.getfixturevalue(request.param)
@@ -431,3 +436,44 @@ def test_external_servers_replace_the_bundled_ones(external: list[Manifest]) -> 
                 "name": "mediation-mongodb-url",
                 "key": "url",
             }
+
+
+@pytest.mark.parametrize("values", [None, EXTERNAL_VALUES], ids=["bundled", "external"])
+def test_the_install_notes_render_and_name_every_secret(
+    helm: Path, values: Path | None, tmp_path: Path, manifests_by_values: Any
+) -> None:
+    """NOTES.txt is rendered only at install time; render it here through a copy of the chart
+    that wraps it in a ConfigMap, so a template error in it cannot wait for an operator."""
+    chart = tmp_path / "chart"
+    shutil.copytree(CHART, chart)
+    (chart / "templates" / "NOTES.txt").rename(chart / "files" / "notes.txt")
+    (chart / "templates" / "notes.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\n"
+        'data:\n  notes: {{ tpl (.Files.Get "files/notes.txt") . | toJson }}\n'
+    )
+    options = ["--values", str(values)] if values else []
+    result = run_helm(
+        helm,
+        "template",
+        RELEASE,
+        str(chart),
+        "-n",
+        NAMESPACE,
+        "-s",
+        "templates/notes.yaml",
+        *options,
+    )
+    assert result.returncode == 0, result.stderr
+    notes = yaml.safe_load(result.stdout)["data"]["notes"]
+    referenced = set()
+    for _, spec in pod_specs(manifests_by_values(values)):
+        referenced |= {v["secret"]["secretName"] for v in spec.get("volumes", []) if "secret" in v}
+        for container in spec["containers"]:
+            referenced |= {
+                item["valueFrom"]["secretKeyRef"]["name"]
+                for item in container.get("env", [])
+                if "secretKeyRef" in item.get("valueFrom", {})
+            }
+    assert referenced
+    for secret in referenced:
+        assert f"  {secret}  (" in notes, f"NOTES.txt does not name Secret {secret}"
