@@ -55,7 +55,7 @@ async def test_racing_writers_lose_no_update(documents: VersionedDocuments) -> N
 async def test_a_commit_on_an_old_version_is_refused(documents: VersionedDocuments) -> None:
     await documents.change("doc", add_one)
     with pytest.raises(ConcurrentUpdate):
-        await documents.commit("doc", 0, Decision(None, {"count": 99}))
+        await documents.commit("doc", None, Decision(None, {"count": 99}))
     assert (await documents.get("doc") or {})["count"] == 1
 
 
@@ -140,3 +140,33 @@ async def test_the_relay_publishes_in_version_order_once_and_drops_the_markers(
     assert [msg_id for _, msg_id in published] == [str(e.id) for e in events]
     assert await documents.markers.count_documents({}) == 0
     assert await relay.relay_pending() == 0, "published once"
+
+
+async def test_events_left_in_an_old_style_outbox_are_published(
+    documents: VersionedDocuments,
+) -> None:
+    published: list[str] = []
+
+    async def publish(subject: str, payload: bytes, headers: dict[str, str]) -> None:
+        published.append(headers["Nats-Msg-Id"])
+
+    relay = OutboxRelay(documents, publish)
+    old = [
+        {"id": f"e-{n}", "subject": "mediation.v1.kk.case.assessed", "payload": "{}"}
+        for n in (1, 2, 3)
+    ]
+    # Written before versioned changes: the events waited in the document itself.
+    await documents.heads.insert_many(
+        [
+            {"_id": "swept", "version": 4, "count": 4, "outbox": old[:2]},
+            {"_id": "written", "version": 2, "count": 2, "outbox": old[2:]},
+        ]
+    )
+    await documents.change("written", add_one)  # a writer carries them along
+    assert await documents.sweep() >= 1  # the sweep adopts the rest
+    await relay.relay_pending()
+    assert sorted(published) == ["e-1", "e-2", "e-3"]
+    for key, count in (("swept", 4), ("written", 3)):
+        head = await documents.get(key)
+        assert head is not None
+        assert (head["count"], "outbox" in head) == (count, False)

@@ -60,6 +60,11 @@ class Decision(Generic[R]):
     events: Sequence[CloudEvent] = field(default_factory=tuple)
 
 
+def fields_of(head: Document) -> Document:
+    """A head's own fields, to build the next version from (without ``_id`` and version)."""
+    return {k: v for k, v in head.items() if k not in ("_id", "version", "outbox")}
+
+
 def change_id(key: str, version: int) -> str:
     # Zero-padded so that the text order of a document's records is their version order.
     return f"{key}@{version:010d}"
@@ -114,23 +119,31 @@ class VersionedDocuments:
             if decision.document is None:
                 return decision.result
             try:
-                await self.commit(key, 0 if head is None else int(head["version"]), decision)
+                await self.commit(key, head, decision)
             except ConcurrentUpdate:
                 continue
             return decision.result
         raise ConcurrentUpdate(f"{self.name}:{key}")
 
-    async def commit(self, key: str, base_version: int, decision: Decision[Any]) -> None:
-        """Commit ``decision.document`` as version ``base_version + 1``, or raise
-        :class:`ConcurrentUpdate` when that version exists already."""
+    async def commit(self, key: str, base: Document | None, decision: Decision[Any]) -> None:
+        """Commit ``decision.document`` as the version after ``base`` (the head it was decided
+        on; None: the first), or raise :class:`ConcurrentUpdate` when that version exists.
+
+        Events a document kept in an ``outbox`` array before versioned changes (see
+        :meth:`sweep`) go out with this version, ahead of its own."""
         assert decision.document is not None
-        version = base_version + 1
-        entries = [outbox_entry(event) for event in decision.events]
+        version = 1 if base is None else int(base["version"]) + 1
+        legacy = [] if base is None else list(base.get("outbox") or [])
+        entries = legacy + [outbox_entry(event) for event in decision.events]
+        document = {k: v for k, v in decision.document.items() if k != "outbox"}
+        await self._commit(key, version, document, entries)
+
+    async def _commit(self, key: str, version: int, document: Document, entries: list[Any]) -> None:
         record = {
             "_id": change_id(key, version),
             "key": key,
             "version": version,
-            "document": decision.document,
+            "document": document,
             "outbox": entries,
             "pending": bool(entries),
             "at": datetime.now(UTC),
@@ -166,9 +179,22 @@ class VersionedDocuments:
                 old.append(record["_id"])
         if old:
             await self.changes.delete_many({"_id": {"$in": old}, "pending": False})
+        finished += await self._adopt_legacy_outboxes()
         if finished:
             log.info("documents_finished", collection=self.name, count=finished)
         return finished
+
+    async def _adopt_legacy_outboxes(self) -> int:
+        """Documents written before versioned changes kept unpublished events in an
+        ``outbox`` array: each becomes a new version carrying them, which the relay publishes."""
+        adopted = 0
+        async for head in self.heads.find({"outbox.0": {"$exists": True}}):
+            try:
+                await self.commit(head["_id"], head, Decision(None, fields_of(head)))
+            except ConcurrentUpdate:
+                continue  # a replica adopted it, or a writer moved on: the next sweep looks again
+            adopted += 1
+        return adopted
 
     async def _install(self, record: Document) -> None:
         """Make ``record`` the head unless a newer version is there; then mark its events due

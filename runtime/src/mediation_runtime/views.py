@@ -13,7 +13,7 @@ from uuid import UUID
 from mediation_contracts.envelope import CloudEvent
 from pydantic import TypeAdapter
 
-from mediation_runtime.documents import Decision, Document, VersionedDocuments
+from mediation_runtime.documents import Decision, Document, VersionedDocuments, fields_of
 from mediation_runtime.mongo import case_key
 
 V = TypeVar("V")
@@ -66,7 +66,7 @@ class ViewStore(Generic[V]):
                 return Decision(None)
             view = self._adapter.validate_json(head["view"])
             change(view)
-            document = {k: v for k, v in head.items() if k not in ("_id", "version")}
+            document = fields_of(head)
             return Decision(
                 None, {**document, "view": self._adapter.dump_json(view).decode(), **fields}
             )

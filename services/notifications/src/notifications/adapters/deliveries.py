@@ -13,7 +13,13 @@ from typing import Any
 from uuid import UUID
 
 from mediation_contracts.envelope import CloudEvent
-from mediation_runtime.documents import ConcurrentUpdate, Decision, Document, VersionedDocuments
+from mediation_runtime.documents import (
+    ConcurrentUpdate,
+    Decision,
+    Document,
+    VersionedDocuments,
+    fields_of,
+)
 from pydantic import TypeAdapter
 from pymongo import ASCENDING
 
@@ -121,7 +127,7 @@ class Deliveries:
         ).limit(limit)
         claimed = []
         async for delivery in cursor:
-            fields = _fields(delivery)
+            fields = fields_of(delivery)
             leased = {**fields, "lease_until": now + lease}
             try:
                 await self._documents.commit(
@@ -175,10 +181,6 @@ class Deliveries:
     ) -> None:
         def decide(head: Document | None) -> Decision[None]:
             assert head is not None, f"delivery {delivery_id} vanished"
-            return Decision(None, {**_fields(head), **changes}, events or [])
+            return Decision(None, {**fields_of(head), **changes}, events or [])
 
         await self._documents.change(delivery_id, decide)
-
-
-def _fields(head: Document) -> Document:
-    return {k: v for k, v in head.items() if k not in ("_id", "version")}

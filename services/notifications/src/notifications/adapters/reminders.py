@@ -7,7 +7,7 @@ is cancelled. A periodic task sends those that are due, once.
 from datetime import datetime
 from typing import Any
 
-from mediation_runtime.documents import Decision, Document, VersionedDocuments
+from mediation_runtime.documents import Decision, Document, VersionedDocuments, fields_of
 from pydantic import TypeAdapter
 
 from notifications.domain.reminders import ReminderPlan
@@ -53,7 +53,6 @@ class Reminders:
         def decide(head: Document | None) -> Decision[None]:
             if head is None or head["plan"] != document["plan"] or head["state"] != "pending":
                 return Decision(None)
-            fields = {k: v for k, v in head.items() if k not in ("_id", "version")}
-            return Decision(None, {**fields, "state": "sent"})
+            return Decision(None, {**fields_of(head), "state": "sent"})
 
         await self._documents.change(document["_id"], decide)
