@@ -130,9 +130,7 @@ class Deliveries:
             fields = fields_of(delivery)
             leased = {**fields, "lease_until": now + lease}
             try:
-                await self._documents.commit(
-                    delivery["_id"], delivery["version"], Decision(None, leased)
-                )
+                await self._documents.commit(delivery["_id"], delivery, Decision(None, leased))
             except ConcurrentUpdate:
                 # Another replica claimed it, or the stored head is behind: catch it up.
                 await self._documents.latest(delivery["_id"])
