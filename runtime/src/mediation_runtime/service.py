@@ -7,6 +7,7 @@ service means knowing all of them.
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -37,6 +38,7 @@ from mediation_runtime.delivery import (
     create_broker,
     event_subscriber,
 )
+from mediation_runtime.health import Health
 from mediation_runtime.locks import KeyedLock
 from mediation_runtime.logging import configure_logging
 from mediation_runtime.mongo import create_mongo_client
@@ -251,8 +253,15 @@ def service_app(
     )
     tasks: list[asyncio.Task[None]] = []
 
+    async def database_answers() -> bool:
+        return bool((await mongo.admin.command("ping")).get("ok"))
+
+    health = Health({"nats": functools.partial(broker.ping, 1.0), "database": database_answers})
+
     @app.on_startup
     async def start() -> None:
+        if settings.health_address:
+            await health.serve(settings.health_address)
         await ensure_streams(settings.bus_credentials(), settings.stream_replicas)
         await broker.connect()
         await apply_consumer_configs(broker)
@@ -262,11 +271,13 @@ def service_app(
     async def start_background_work() -> None:
         tasks.extend(asyncio.create_task(relay.run_forever()) for relay in relays)
         tasks.extend(asyncio.create_task(work()) for work in background)
+        health.started = True
 
     @app.on_shutdown
     async def stop_background_work() -> None:
         lifeline: Lifeline = broker.context.get("lifeline")
         lifeline.stopping = True
+        health.stopping = True
         policy: DeliveryPolicy = broker.context.get("delivery_policy")
         policy.stopping.set()  # messages held through an outage are let go
         for task in tasks:
@@ -278,6 +289,7 @@ def service_app(
     @app.after_shutdown
     async def close_database() -> None:
         await mongo.close()
+        await health.close()
 
     lifeline: Lifeline = broker.context.get("lifeline")
     lifeline.exit = app.exit

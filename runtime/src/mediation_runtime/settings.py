@@ -52,6 +52,12 @@ class ServiceSettings(NatsSettings):
         validation_alias=AliasChoices("NATS_RECONNECT_WAIT_SECONDS", "nats_reconnect_wait_seconds"),
         description="Pause between attempts to reach NATS again; there is no limit on them.",
     )
+    health_address: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("HEALTH_ADDRESS", "health_address"),
+        description="host:port for the liveness (/healthz) and readiness (/readyz) probes; "
+        "unset, no listener (see mediation_runtime.health).",
+    )
     stop_timeout_seconds: float = Field(
         default=20.0,
         gt=0,

@@ -110,6 +110,9 @@ class FakeBus:
         reply: Reply = answer(body)
         return reply.model_dump_json().encode()
 
+    def connected(self) -> bool:
+        return not self.down
+
     async def publish(self, subject: str, payload: bytes, msg_id: str) -> None:
         if self.down:
             raise BusUnavailable("down")

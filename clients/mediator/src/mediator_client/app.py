@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mediator_client.assignment_proof import ProofSealer
@@ -62,6 +62,7 @@ def create_app(
             timeout=settings.request_timeout_seconds,
             wait_seconds=settings.wait_seconds,
         )
+        app.state.bus = bus or own_bus
         app.state.client = Client(
             settings=settings, gateway=gateway, identity=identity, proofs=proofs
         )
@@ -78,6 +79,7 @@ def create_app(
         if hasattr(module, "pages"):
             app.include_router(module.pages)
         app.include_router(module.posts)
+    _probes(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     _error_pages(app)
     # Outermost last: headers on everything, then the session, then our error page.
@@ -92,6 +94,24 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _probes(app: FastAPI) -> None:
+    """Container probes: ``/healthz`` while the process answers, ``/readyz`` while it can
+    reach NATS (every page needs it). Plain JSON; SecurityHeaders adds ``no-store``."""
+
+    @app.get("/healthz", include_in_schema=False)
+    async def alive() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def ready(request: Request) -> Response:
+        bus: Bus | None = getattr(request.app.state, "bus", None)
+        ready = bus is not None and bus.connected()
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "nats": ready},
+            status_code=200 if ready else 503,
+        )
 
 
 def _error_pages(app: FastAPI) -> None:

@@ -25,6 +25,9 @@ class Bus(Protocol):
     async def publish(self, subject: str, payload: bytes, msg_id: str) -> None:
         """Publish to JetStream (deduplicated by ``msg_id``) and wait for its ack."""
 
+    def connected(self) -> bool:
+        """Whether NATS is reachable right now (the readiness probe)."""
+
 
 class NatsBus:
     def __init__(self, connection: Client, errors: BusErrors) -> None:
@@ -60,6 +63,9 @@ class NatsBus:
 
     async def close(self) -> None:
         await self._nc.drain()
+
+    def connected(self) -> bool:
+        return bool(self._nc.is_connected)
 
     async def request(self, subject: str, payload: bytes, timeout: float) -> bytes:
         try:

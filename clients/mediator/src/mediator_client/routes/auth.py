@@ -110,8 +110,3 @@ async def choose_language(request: Request) -> Response:
     if chosen in LANGUAGES:
         request.session["lang"] = chosen
     return redirect(safe_next(form.get("next"), "/cases"))
-
-
-@pages.get("/healthz")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}

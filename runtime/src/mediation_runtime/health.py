@@ -1,0 +1,99 @@
+"""Liveness and readiness over HTTP, for container probes (compose, Kubernetes).
+
+``HEALTH_ADDRESS`` (``host:port``) turns it on; the images set ``0.0.0.0:8080``. Unset (the
+local stack) there is no listener.
+
+- ``GET /healthz``: 200 while the process's event loop answers. A liveness probe restarts a
+  process that stops answering.
+- ``GET /readyz``: 200 once the service's consumers are bound and while both NATS and the
+  database answer a ping; 503 otherwise, with the failing checks named in a small JSON body
+  (names only, never connection strings). Not ready while stopping, either.
+
+The server speaks just enough HTTP/1.1 for probes (one request per connection, GET only): a
+web framework would add a dependency and its own signal handling to every service for two
+fixed answers.
+"""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Mapping
+
+import structlog
+
+log = structlog.get_logger("mediation.health")
+
+Check = Callable[[], Awaitable[bool]]
+CHECK_TIMEOUT_SECONDS = 2.0
+_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """``host:port`` (``[::]:8080`` for IPv6); raises ValueError naming the expected form."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise ValueError(f"HEALTH_ADDRESS must be host:port, e.g. 0.0.0.0:8080, not {address!r}")
+    return host.strip("[]"), int(port)
+
+
+class Health:
+    """The probes' answers. ``checks`` are awaited on each readiness probe, each bounded by
+    :data:`CHECK_TIMEOUT_SECONDS`; an exception or a timeout counts as not ready."""
+
+    def __init__(self, checks: Mapping[str, Check]) -> None:
+        self._checks = dict(checks)
+        self.started = False
+        self.stopping = False
+        self._server: asyncio.Server | None = None
+
+    async def readiness(self) -> tuple[bool, dict[str, bool]]:
+        async def run(check: Check) -> bool:
+            try:
+                return await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
+            except Exception:
+                return False
+
+        results = await asyncio.gather(*(run(check) for check in self._checks.values()))
+        status = dict(zip(self._checks, results, strict=True))
+        status["started"] = self.started
+        status["not_stopping"] = not self.stopping
+        return all(status.values()), status
+
+    async def serve(self, address: str) -> None:
+        host, port = parse_address(address)
+        self._server = await asyncio.start_server(self._answer, host, port)
+        log.info("health_listening", port=port)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request_line = await asyncio.wait_for(reader.readline(), CHECK_TIMEOUT_SECONDS)
+            method, _, rest = request_line.decode("latin-1").partition(" ")
+            path = rest.split(" ", 1)[0].split("?", 1)[0]
+            status, body = await self._route(method, path)
+            payload = json.dumps(body).encode()
+            writer.write(
+                f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
+                "Content-Type: application/json\r\n"
+                f"Content-Length: {len(payload)}\r\n"
+                "Cache-Control: no-store\r\nConnection: close\r\n\r\n".encode()
+                + (payload if method != "HEAD" else b"")
+            )
+            await writer.drain()
+        except (TimeoutError, ConnectionError, UnicodeDecodeError):
+            pass  # a half-open or garbled probe gets nothing; the next one will
+        finally:
+            writer.close()
+
+    async def _route(self, method: str, path: str) -> tuple[int, dict[str, object]]:
+        if method not in ("GET", "HEAD"):
+            return 405, {"error": "method_not_allowed"}
+        if path == "/healthz":
+            return 200, {"status": "alive"}
+        if path == "/readyz":
+            ready, checks = await self.readiness()
+            return (200 if ready else 503), {"status": "ready" if ready else "not_ready", **checks}
+        return 404, {"error": "not_found"}
