@@ -59,4 +59,6 @@ fi
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml | head -n 1)
 docker build --pull=false --build-arg "BASE_IMAGE=$base" --build-arg "VERSION=$version" \
     --tag "$image" --file deploy/images/Dockerfile deploy/images
-echo "image: $image ($(docker image inspect --format '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1 / 1e6}'))"
+docker image prune --force --filter label=mediation.stage=build >/dev/null
+size=$(docker image inspect --format '{{.Size}}' "$image")
+echo "image: $image ($((size / 1000000)) MB)"
