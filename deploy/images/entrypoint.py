@@ -22,7 +22,9 @@ SECRET_SETTINGS = (
     "NOTIFICATIONS_SMS_TOKEN",
     "NOTIFICATIONS_DIGITAL_POST_TOKEN",
 )
-USAGE = "choose what to run: python -m intake | scheduling | notes | notifications | mediator_client"
+USAGE = (
+    "choose what to run: python -m intake | scheduling | notes | notifications | mediator_client"
+)
 
 
 def main() -> None:
@@ -39,7 +41,7 @@ def main() -> None:
     if not command:
         sys.exit(USAGE)
     try:
-        os.execvp(command[0], command)
+        os.execvp(command[0], command)  # noqa: S606 - the container's command, as given
     except OSError as error:
         sys.exit(f"{command[0]}: {error.strerror or error}")
 

@@ -68,8 +68,10 @@ class Cluster:
         self.outbox = base / "outbox"
         self.ports = {
             name: free_port()
-            for name in ("NATS_PORT_1", "NATS_PORT_2", "NATS_PORT_3", "MONGO_PORT")
-            + ("CLIENT_PORT_1", "CLIENT_PORT_2")
+            for name in (
+                *("NATS_PORT_1", "NATS_PORT_2", "NATS_PORT_3"),
+                *("MONGO_PORT", "CLIENT_PORT_1", "CLIENT_PORT_2"),
+            )
         }
         self.env = os.environ | {
             "COMPOSE_PROJECT_NAME": self.project,
@@ -149,8 +151,9 @@ class Cluster:
                 lambda: not self.healthy(services), timeout=timeout, what="every replica is healthy"
             )
         except AssertionError as error:
+            unhealthy = self.healthy(services)
             raise AssertionError(
-                f"{error}; not healthy: {self.healthy(services)}\n{self.logs(*self.healthy(services))}"
+                f"{error}; not healthy: {unhealthy}\n{self.logs(*unhealthy)}"
             ) from None
 
     def kill(self, *services: str) -> None:

@@ -7,7 +7,7 @@ replica of each service are killed, and nothing is lost, duplicated or dead-lett
 import asyncio
 import re
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -31,13 +31,13 @@ def tenant() -> str:
 
 
 @pytest.fixture(scope="module")
-def running(cluster: Cluster, tenant: str) -> Iterator[Cluster]:
+def running(cluster: Cluster, tenant: str) -> Cluster:
     """Up as README, Deploy says: init, a mediator added with the tools, up; then healthy."""
     cluster.init()
     cluster.add_mediator("mediator1", "mediator-1", tenant, PASSWORD)
     cluster.up()
     cluster.wait_healthy()
-    yield cluster
+    return cluster
 
 
 async def test_every_replica_becomes_healthy_and_the_streams_have_three_replicas(
@@ -46,7 +46,8 @@ async def test_every_replica_becomes_healthy_and_the_streams_have_three_replicas
     assert running.healthy() == []
     for job in JOBS:
         state = running.state(job)
-        assert state.get("Status") == "exited" and state.get("ExitCode") == 0, (job, state)
+        assert state.get("Status") == "exited", (job, state)
+        assert state.get("ExitCode") == 0, (job, state)
     connection = await running.bus.connect()
     try:
         info = await connection.jetstream().stream_info("MEDIATION")
@@ -59,7 +60,7 @@ async def test_every_replica_becomes_healthy_and_the_streams_have_three_replicas
 
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
+    if not CHROMIUM.exists():  # noqa: ASYNC240 - once per module
         pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")
     playwright = await async_playwright().start()
     launched = await playwright.chromium.launch(

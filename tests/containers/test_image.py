@@ -30,7 +30,8 @@ def test_it_holds_no_compiler_installer_or_secret(mediation_image: str) -> None:
         "for tool in gcc cc c++ make go pip pip3 uv; do command -v $tool; done;"
         " python -m pip --version 2>/dev/null; python -m ensurepip --version 2>/dev/null;"
         " ls -d /wheelhouse 2>/dev/null;"
-        " grep -rlI -e 'PRIVATE KEY-----' /opt /var/lib/mediation /etc /root 2>/dev/null;"
+        " grep -rlIE '^-----BEGIN ([A-Z0-9]+ )?PRIVATE KEY-----$' /opt /var /etc /root /home"
+        " 2>/dev/null;"
         " true",
     )
     assert found.split() == []
@@ -58,9 +59,19 @@ def test_secrets_come_from_mounted_files(mediation_image: str) -> None:
         " python -c 'import os; print(os.environ[\"NOTES_MASTER_KEY\"])'",
     )
     assert out.strip() == "not-a-real-key"
+    secret_file = "MEDIATOR_SESSION_SECRET_FILE=/nowhere"
     missing = run(
-        ["docker", "run", "--rm", "-e", "MEDIATOR_SESSION_SECRET_FILE=/nowhere", mediation_image]
-        + ["python", "-m", "mediator_client"],
+        [
+            "docker",
+            "run",
+            "--rm",
+            "-e",
+            secret_file,
+            mediation_image,
+            "python",
+            "-m",
+            "mediator_client",
+        ],
         check=False,
     )
     assert missing.returncode != 0

@@ -22,7 +22,6 @@ clients/mediator/README.md); everything here is for this deployment alone.
 import base64
 import datetime
 import ipaddress
-import json
 import os
 import secrets
 import shutil
