@@ -15,8 +15,8 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.browser.test_journey import ADMINISTRATION, CITIZEN, flash, record_consent
 from tests.browser.test_journey import register_case as fill_in_request
-from tests.containers.cluster import JOBS, REPLICAS, Cluster
-from tests.faults.system import Figures, Workload, check
+from tests.containers.cluster import JOBS, Cluster
+from tests.faults.system import EXPECTED_PER_CASE, Figures, Workload, _outputs, check
 from tests.integration.bus import read_stream
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(900)]
@@ -148,10 +148,9 @@ async def test_nothing_is_lost_when_a_nats_node_and_a_replica_of_each_service_di
         if not publishing.done():
             publishing.cancel()
     assert result.events == 100
-    assert (result.lost, result.duplicated, result.dead_lettered) == (0, 0, 0), (
-        result,
-        running.logs(*[r for r in REPLICAS if r not in KILLED], lines=20),
-    )
+    if (result.lost, result.duplicated, result.dead_lettered) != (0, 0, 0):
+        cases = [str(s.case_id) for s in workload.scenarios]
+        raise AssertionError(f"{result}\n{await _off_by_case(running, workload.tenant, cases)}")
     assert "all services running and answering" in result.notes
 
     # The killed ones come back and rejoin: NATS catches up its replicas, all are healthy.
@@ -165,6 +164,23 @@ async def test_nothing_is_lost_when_a_nats_node_and_a_replica_of_each_service_di
         assert len(events) == 20
     finally:
         await connection.close()
+
+
+async def _off_by_case(cluster: Cluster, tenant: str, cases: list[str]) -> str:
+    """Which outputs of which cases are missing or repeated, for the failure message."""
+    connection = await cluster.bus.connect()
+    try:
+        outputs = await _outputs(connection, tenant)
+    finally:
+        await connection.close()
+    off = [
+        f"{kind} x{count} for case {case}"
+        for kind, expected in EXPECTED_PER_CASE.items()
+        for case in cases
+        if (count := outputs[kind][case]) != expected
+    ]
+    off += [f"notification x{n} for {key}" for key, n in outputs["notification"].items() if n > 1]
+    return "\n".join(off) or "every case's events once; the difference is in mails or cases"
 
 
 async def _until(condition: object, *, timeout: float, what: str) -> None:
