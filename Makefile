@@ -12,7 +12,7 @@ DEVSTACK := $(UV) run python -m mediation_devstack
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run lint typecheck test test-unit test-integration test-faults contract bench fmt reset clean
+.PHONY: help setup run lint typecheck test test-unit test-integration test-faults test-containers containers contract bench fmt reset clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,6 +43,13 @@ test-integration: setup ## tests against real NATS and FerretDB (free ports), br
 
 test-faults: setup ## the fault suite alone: kills and outages under load, with figures
 	$(UV) run pytest tests/faults $(PYTEST_ARGS)
+
+test-containers: setup ## the image and the clustered compose deployment alone (needs Docker)
+	$(UV) run pytest tests/containers $(PYTEST_ARGS)
+
+containers: ## wheelhouse (built here) + image mediation:latest; BASE_IMAGE=, MEDIATION_IMAGE= to change
+	@$(UV) --version >/dev/null 2>&1 || $(INSTALL_UV)
+	@UV="$(UV)" deploy/images/build.sh
 
 contract: ## regenerate the JSON Schemas, event catalog and AsyncAPI documents
 	$(UV) run python -m mediation_contracts.schemas

@@ -1,0 +1,204 @@
+"""One-shot: everything the clustered deployment needs that is secret or generated, made once
+in ``/secrets`` (the compose file's ``MEDIATION_SECRETS`` directory), never overwritten.
+
+Runs as root in the mediation image (``docker-compose run --rm init``; ``up`` runs it too),
+then hands the directory to the image's user (10001), which every process runs as:
+
+    bus/                 the bus: CA, principals, authorization (python -m
+                         mediation_runtime.bus_access works on it, e.g. add-integration)
+    cluster/             a CA of the NATS routes alone, and the routes' certificate
+    nats/                what the NATS nodes mount: server and route TLS, authorization.conf
+                         (copied from bus/ and cluster/ at every run: after a bus change, run
+                         init again and reload the nodes)
+    notes/               master-key, notes-proof-key.json (private), jwks.json (the identity
+                         provider's public keys)
+    mediator-client/     session-secret, users.json, notes-proof-key.public.json and
+                         identity/ (the development identity provider that signs notes tokens)
+
+Replace the development identity provider with the municipality's in production (see
+clients/mediator/README.md); everything here is for this deployment alone.
+"""
+
+import base64
+import datetime
+import ipaddress
+import os
+import secrets
+import shutil
+import sys
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from mediation_runtime.bus_access import BusAccess
+from mediator_client.users import save_users
+from notes.dev_identity import DevIdentity
+from notes.proof_keys import make_key_pair
+
+ROOT = Path(os.environ.get("SECRETS_DIR", "/secrets"))
+OWNER = int(os.environ.get("SECRETS_UID", "10001"))
+NODES = [name for name in os.environ.get("NATS_NODES", "nats-1 nats-2 nats-3").split() if name]
+# Names clients reach NATS by: the alias every node answers to, each node, and the ports
+# published on this machine; add the public name of the bus in NATS_SERVER_NAMES.
+SERVER_NAMES = ["nats", *NODES, "localhost", "127.0.0.1"]
+SERVER_NAMES += os.environ.get("NATS_SERVER_NAMES", "").split()
+YEAR = datetime.timedelta(days=397)
+
+
+def main() -> int:
+    ROOT.mkdir(parents=True, exist_ok=True)
+    made: list[str] = []
+    bus = BusAccess(ROOT / "bus")
+    if bus.init(server_names=SERVER_NAMES):
+        made.append("bus CA, server and principals' certificates")
+    if route_certificates(ROOT / "cluster"):
+        made.append("NATS route CA and certificate")
+    nats_files(ROOT / "nats")
+    notes = ROOT / "notes"
+    client = ROOT / "mediator-client"
+    notes.mkdir(mode=0o700, exist_ok=True)
+    client.mkdir(mode=0o700, exist_ok=True)
+    if random_key(notes / "master-key"):
+        made.append("notes master key")
+    if not (notes / "notes-proof-key.json").exists():
+        made.append("notes proof key pair")
+    _, public_key = make_key_pair(notes)
+    shutil.copyfile(public_key, client / "notes-proof-key.public.json")
+    identity = DevIdentity.create(client / "identity")
+    shutil.copyfile(identity.jwks_path, notes / "jwks.json")
+    (notes / "token-issuer").write_text(identity.issuer + "\n")
+    if random_key(client / "session-secret", size=48):
+        made.append("mediator client session secret")
+    if not (client / "users.json").exists():
+        save_users(client / "users.json", [])
+        made.append("an empty users file (add mediators with mediator_client.users add)")
+    hand_over(ROOT)
+    print("made: " + "; ".join(made) if made else f"{ROOT}: everything exists, nothing made")
+    return 0
+
+
+def random_key(path: Path, size: int = 32) -> bool:
+    if path.exists():
+        return False
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(base64.b64encode(secrets.token_bytes(size)).decode() + "\n")
+    return True
+
+
+def route_certificates(directory: Path) -> bool:
+    """The routes between NATS nodes: TLS both ways with certificates of a CA used for nothing
+    else, so no client certificate of the bus can pose as a node."""
+    if (directory / "cert.pem").exists():
+        return False
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mediation NATS routes CA")])
+    ca = (
+        _builder(ca_name, ca_name, ca_key.public_key(), now, 3650)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_usage(cert_sign=True), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    names: list[x509.GeneralName] = []
+    for name in NODES:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            names.append(x509.DNSName(name))
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mediation NATS route")])
+    certificate = (
+        _builder(subject, ca_name, key.public_key(), now, YEAR.days)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        # A node is the server of the routes it accepts and the client of those it opens.
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
+        .add_extension(_usage(), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    _write_key(directory / "ca.key", ca_key)
+    (directory / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    _write_key(directory / "key.pem", key)
+    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return True
+
+
+def nats_files(directory: Path) -> None:
+    """Only what a node needs, never the CA keys or the principals' keys."""
+    directory.mkdir(mode=0o700, exist_ok=True)
+    copies = {
+        "ca.pem": ROOT / "bus" / "ca.pem",
+        "server-cert.pem": ROOT / "bus" / "server" / "cert.pem",
+        "server-key.pem": ROOT / "bus" / "server" / "key.pem",
+        "authorization.conf": ROOT / "bus" / "authorization.conf",
+        "route-ca.pem": ROOT / "cluster" / "ca.pem",
+        "route-cert.pem": ROOT / "cluster" / "cert.pem",
+        "route-key.pem": ROOT / "cluster" / "key.pem",
+    }
+    for name, source in copies.items():
+        temporary = directory / f".{name}.tmp"
+        shutil.copyfile(source, temporary)
+        temporary.chmod(0o600 if name.endswith("key.pem") else 0o644)
+        temporary.replace(directory / name)  # nodes see the new file, never half of it
+
+
+def hand_over(root: Path) -> None:
+    """Everything to the image's user; keys stay readable by it alone."""
+    root.chmod(0o700)
+    for path in [root, *root.rglob("*")]:
+        os.chown(path, OWNER, OWNER, follow_symlinks=False)
+
+
+def _builder(
+    subject: x509.Name,
+    issuer: x509.Name,
+    public_key: ec.EllipticCurvePublicKey,
+    now: datetime.datetime,
+    days: int,
+) -> x509.CertificateBuilder:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=days))
+    )
+
+
+def _usage(cert_sign: bool = False) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=not cert_sign,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+    data = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
