@@ -175,7 +175,8 @@ def test_topology_two_replicas_of_each_service_and_the_client(bundled: list[Mani
         assert doc["spec"]["replicas"] == 2, deployable
         (container,) = doc["spec"]["template"]["spec"]["containers"]
         module = "mediator_client" if deployable == "mediator-client" else deployable
-        assert container["command"] == ["python", "-m", module]
+        assert "command" not in container, "the image's entrypoint must run"
+        assert container["args"] == ["python", "-m", module]
         images.add(container["image"])
     assert images == {"mediation:0.1.0"}, "one application image for every deployable"
 
