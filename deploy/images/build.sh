@@ -47,8 +47,9 @@ if [ "${SKIP_WHEELHOUSE:-0}" != 1 ]; then
         platforms="$platforms --platform manylinux_2_${glibc_minor}_$arch"
         glibc_minor=$((glibc_minor + 1))
     done
+    # pip through uv: whatever Python runs this script (a venv without pip, under `uv run`).
     # shellcheck disable=SC2086
-    python3 -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes \
+    $uv tool run --from pip pip download --quiet --disable-pip-version-check --no-deps --require-hashes \
         --only-binary :all: --implementation cp --python-version "$python_version" $platforms \
         --dest "$wheelhouse/third-party" -r "$wheelhouse/requirements.txt"
     echo "wheelhouse: $(ls "$wheelhouse/project" | wc -l) project wheels," \
