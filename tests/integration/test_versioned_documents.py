@@ -170,3 +170,30 @@ async def test_events_left_in_an_old_style_outbox_are_published(
         head = await documents.get(key)
         assert head is not None
         assert (head["count"], "outbox" in head) == (count, False)
+
+
+async def test_a_refusal_on_a_stale_head_is_checked_against_the_newest(
+    documents: VersionedDocuments,
+) -> None:
+    # Version 1 committed by a writer that died before installing it: no head at all.
+    await documents.changes.insert_one(
+        {
+            "_id": change_id("late", 1),
+            "key": "late",
+            "version": 1,
+            "document": {"count": 1},
+            "outbox": [],
+            "pending": False,
+            "at": datetime.now(UTC),
+        }
+    )
+
+    def needs_the_document(head: dict[str, Any] | None) -> Decision[None]:
+        if head is None:
+            raise LookupError("unknown")  # a handler's "not yet" on a head that is behind
+        return add_one(head)
+
+    await documents.change("late", needs_the_document)
+    assert (await documents.get("late") or {})["count"] == 2
+    with pytest.raises(LookupError):
+        await documents.change("never", needs_the_document)  # truly unknown: refused

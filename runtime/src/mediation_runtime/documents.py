@@ -80,7 +80,7 @@ class VersionedDocuments:
         self.heads: AsyncCollection[Document] = database[name]
         self.changes: AsyncCollection[Document] = database[f"{name}_changes"]
         self.markers: AsyncCollection[Document] = database[f"{name}_outbox"]
-        self.on_outbox_written: Callable[[str], None] = lambda _: None
+        self.on_outbox_written: Callable[[Document], None] = lambda _: None
 
     async def get(self, key: str) -> Document | None:
         """The head as stored: the newest version but for a commit in flight (or one whose
@@ -107,16 +107,27 @@ class VersionedDocuments:
         when another writer committed that version first, read again and decide again.
 
         ``decide`` may raise to refuse (nothing is written then) and must not have side
-        effects besides its :class:`Decision`: it may run more than once."""
+        effects besides its :class:`Decision`: it may run more than once.
+
+        The first attempt decides on the stored head, one read fewer than :meth:`latest`: a
+        newer version, if a writer died before installing it, makes the commit fail, and a
+        refusal or a no-change on such a stale head is checked against the newest first."""
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 # Racing writers back off by a random moment, so one of them gets through.
                 await asyncio.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))  # noqa: S311
-            head = await self.latest(key)
-            decision = decide(head)
-            if inspect.isawaitable(decision):
-                decision = await decision
+            head = await (self.get(key) if attempt == 0 else self.latest(key))
+            try:
+                decision = decide(head)
+                if inspect.isawaitable(decision):
+                    decision = await decision
+            except Exception:
+                if attempt == 0 and await self._behind(key, head):
+                    continue
+                raise
             if decision.document is None:
+                if attempt == 0 and await self._behind(key, head):
+                    continue
                 return decision.result
             try:
                 await self.commit(key, head, decision)
@@ -124,6 +135,14 @@ class VersionedDocuments:
                 continue
             return decision.result
         raise ConcurrentUpdate(f"{self.name}:{key}")
+
+    async def _behind(self, key: str, head: Document | None) -> bool:
+        """Whether a version after ``head`` was committed (and not yet installed)."""
+        version = 0 if head is None else int(head["version"])
+        return (
+            await self.changes.find_one({"_id": change_id(key, version + 1)}, {"_id": 1})
+            is not None
+        )
 
     async def commit(self, key: str, base: Document | None, decision: Decision[Any]) -> None:
         """Commit ``decision.document`` as the version after ``base`` (the head it was decided
@@ -216,7 +235,7 @@ class VersionedDocuments:
                 await self.markers.insert_one(
                     {"_id": record["_id"], "key": record["key"], "at": record["at"]}
                 )
-            self.on_outbox_written(record["_id"])
+            self.on_outbox_written(record)
 
     @staticmethod
     def _head_of(record: Document) -> Document:

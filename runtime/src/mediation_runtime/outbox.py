@@ -10,6 +10,7 @@ duplicate the server drops. No transactions, no change streams.
 
 import asyncio
 import contextlib
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +21,9 @@ from mediation_runtime.documents import VersionedDocuments, change_id
 log = structlog.get_logger("mediation.outbox")
 
 Publish = Callable[[str, bytes, dict[str, str]], Awaitable[None]]
+REMEMBERED = 10_000
+"""How many records this relay remembers having published: a document's next record then
+needs no look-up of its predecessor's marker."""
 
 
 class OutboxRelay:
@@ -30,12 +34,13 @@ class OutboxRelay:
         self._publish = publish
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
-        self._written: set[str] = set()
+        self._written: dict[str, dict[str, Any]] = {}
+        self._published: OrderedDict[str, None] = OrderedDict()
         documents.on_outbox_written = self.wake
 
-    def wake(self, record_id: str) -> None:
-        """Called after a commit with events: they go out at once."""
-        self._written.add(record_id)
+    def wake(self, record: dict[str, Any]) -> None:
+        """Called after a commit with events, with its record: they go out at once."""
+        self._written[record["_id"]] = record
         self._wake.set()
 
     async def run_forever(self) -> None:
@@ -50,9 +55,9 @@ class OutboxRelay:
                     await self.relay_pending()
                     next_scan = loop.time() + self._poll_seconds
                 while self._written:
-                    written, self._written = self._written, set()
+                    written, self._written = self._written, {}
                     for record_id in sorted(written):
-                        await self.relay_record(record_id)
+                        await self.relay_record(record_id, written[record_id])
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -78,26 +83,32 @@ class OutboxRelay:
             published += await self.relay_record(record_id)
         return published
 
-    async def relay_record(self, record_id: str) -> int:
-        """Publish one record's events, after those of the same document's earlier records."""
+    async def relay_record(self, record_id: str, record: dict[str, Any] | None = None) -> int:
+        """Publish one record's events (``record``: as just committed, saves reading it),
+        after those of the same document's earlier records."""
         key, _, version = record_id.rpartition("@")
         due = [record_id]
         earlier = int(version) - 1
-        while earlier > 0 and await self.documents.markers.find_one(
-            {"_id": change_id(key, earlier)}, {"_id": 1}
+        while (
+            earlier > 0
+            and change_id(key, earlier) not in self._published
+            and await self.documents.markers.find_one({"_id": change_id(key, earlier)}, {"_id": 1})
         ):
             due.insert(0, change_id(key, earlier))
             earlier -= 1
         published = 0
-        for record in due:
-            published += await self._relay(record)
+        for record_id_due in due:
+            published += await self._relay(
+                record_id_due, record if record_id_due == record_id else None
+            )
         return published
 
-    async def _relay(self, record_id: str) -> int:
+    async def _relay(self, record_id: str, record: dict[str, Any] | None) -> int:
         documents = self.documents
-        record: dict[str, Any] | None = await documents.changes.find_one(
-            {"_id": record_id}, {"outbox": 1, "pending": 1}
-        )
+        if record is None:
+            record = await documents.changes.find_one(
+                {"_id": record_id}, {"outbox": 1, "pending": 1}
+            )
         published = 0
         if record is not None and record["pending"]:
             for entry in record["outbox"]:
@@ -109,4 +120,7 @@ class OutboxRelay:
             await documents.changes.update_one({"_id": record_id}, {"$set": {"pending": False}})
             log.debug("outbox_relayed", count=published, record_id=record_id)
         await documents.markers.delete_one({"_id": record_id})
+        self._published[record_id] = None
+        while len(self._published) > REMEMBERED:
+            self._published.popitem(last=False)
         return published
