@@ -216,8 +216,19 @@ class VersionedDocuments:
         return adopted
 
     async def _install(self, record: Document) -> None:
-        """Make ``record`` the head unless a newer version is there; then mark its events due
-        (in this order, so whoever hears an event reads a head that includes its cause)."""
+        """Mark ``record``'s events due, make it the head unless a newer version is there,
+        then wake the relay.
+
+        In this order: a writer that fails half-way (crash, outage) has its message
+        redelivered, finds its own record by the failed commit and installs it again, marker
+        included; had the head come first, the redelivery would see the event applied and
+        leave the marker missing. The relay is woken only once the head is in, so whoever
+        hears an event reads a head that includes its cause."""
+        if record["pending"]:
+            with contextlib.suppress(DuplicateKeyError):
+                await self.markers.insert_one(
+                    {"_id": record["_id"], "key": record["key"], "at": record["at"]}
+                )
         head = self._head_of(record)
         installed = False
         if record["version"] == 1:
@@ -231,10 +242,6 @@ class VersionedDocuments:
                 {"_id": record["key"], "version": {"$lt": record["version"]}}, head
             )
         if record["pending"]:
-            with contextlib.suppress(DuplicateKeyError):
-                await self.markers.insert_one(
-                    {"_id": record["_id"], "key": record["key"], "at": record["at"]}
-                )
             self.on_outbox_written(record)
 
     @staticmethod
