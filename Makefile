@@ -10,6 +10,7 @@ INSTALL_UV := python3 -m pip install --quiet --user uv \
 	|| python3 -m pip install --quiet --user --break-system-packages uv
 DEVSTACK := $(UV) run python -m mediation_devstack
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup run lint typecheck test test-unit test-integration test-faults test-containers containers contract bench fmt reset clean
@@ -58,8 +59,8 @@ contract: ## regenerate the JSON Schemas, event catalog and AsyncAPI documents
 	$(UV) run python -m notes.asyncapi
 	$(UV) run python -m notifications.asyncapi
 
-bench: setup ## throughput benchmark against a same-run baseline; JSON in var/bench/
-	$(UV) run python -m benchmarks.intake_throughput
+bench: setup ## the whole system against same-work baselines; JSON in var/bench/system.json
+	$(UV) run python -m benchmarks.system $(BENCH_ARGS)
 
 fmt: ## fix lint findings and format the code
 	$(UV) run ruff check --fix .

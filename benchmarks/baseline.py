@@ -1,0 +1,625 @@
+"""The same-work baselines of ``make bench``: per service, a plain nats-py + PyMongo program
+doing the **same database operations and publishes per event** as the service, so that the
+service's throughput divided by its baseline's measures our overhead (FastStream, pydantic,
+the delivery middleware, logging, the domain code, one-message fetches), not the database's.
+
+``python -m benchmarks.baseline <service>`` runs as that service's principal (its
+certificate in ``NATS_*``, ``MONGODB_URL``), with the same durable consumers (names, filters,
+settings) as the service, one pull loop per event type, each handling its messages one at a
+time like the service's subscribers. It differs only where a plain program would: it fetches
+up to 64 messages at once when they are waiting, decodes JSON into dicts (no models),
+publishes events it builds as JSON, and relays a commit's events right after the commit
+(the service's relay task does the same steps a moment later).
+
+**The operations mirror the runtime step for step. When one of these modules changes its
+database operations, change the matching function here in the same commit:**
+
+- :mod:`mediation_runtime.documents` -> :class:`Versioned`:
+  ``latest()`` = find the head by ``_id`` + probe-find the next change record by ``_id``
+  (installing it when found); ``commit()`` = insert the change record (a duplicate key means
+  another writer won: read and decide again, as ``change()`` does), then install it: insert
+  the head (version 1) or replace it (filter ``_id`` and ``version < v``), and insert the
+  outbox marker when the record has events.
+- :mod:`mediation_runtime.outbox` -> :meth:`Versioned.relay`: find the previous version's
+  marker (per earlier version still marked), find the change record (outbox, pending),
+  publish each event with ``Nats-Msg-Id`` = event id, update the record ``pending: false``,
+  delete the marker.
+- the services' handlers, for the events of the benchmark's workload (request, assessment,
+  assignment, both parties' consent, and what intake answers):
+
+  - intake (``intake.handlers``): every event is ``change()`` of the case in ``cases``;
+    a request commits two ``ConsentRequested``, the last missing piece (here the second
+    consent) commits ``CaseReadyForScheduling``; an event whose case is not there yet is
+    redelivered after the first retry delay (0.25 s).
+  - scheduling (``scheduling.handlers.when_case_event_update_view``,
+    ``mediation_runtime.views.ViewStore.apply``): ``change()`` of the case view in
+    ``case_views``, no events.
+  - notes (``notes.handlers.when_case_event_update_view``): ``change()`` of the case in
+    ``cases``, no events (the assignment's proof is not checked: that is notes' own work).
+  - notifications (``notifications.handlers.when_event_notify``): ``change()`` of the
+    contacts view in ``contacts``; for a consent request to a reachable person a new
+    delivery (``change()`` in ``notifications``), then what ``deliver_due`` does: the
+    ``claim_due`` query (same filter, limit 20), a commit of each claimed delivery's lease,
+    one SMTP connection per mail (aiosmtplib), and ``finish``: ``change()`` with
+    ``NotificationSent``, relayed; for an unreachable person ``add_unreachable``:
+    ``change()`` of a failed delivery with ``NotificationFailed``, relayed.
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import aiosmtplib
+from mediation_contracts.streams import EVENTS_STREAM, consumer_name
+from mediation_contracts.subjects import subscription_subject
+from mediation_runtime.bus import NatsSettings, connect
+from mediation_runtime.mongo import create_mongo_client
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import FetchTimeoutError
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+Document = dict[str, Any]
+READY_MARKER = "baseline consuming"
+
+# The (aggregate, event) pairs each service consumes in the benchmark's workload.
+CONSUMES: dict[str, tuple[tuple[str, str], ...]] = {
+    "intake": (
+        ("case", "requested"),
+        ("case", "assessed"),
+        ("mediator", "assigned"),
+        ("consent", "given"),
+    ),
+    "scheduling": (
+        ("case", "requested"),
+        ("case", "assessed"),
+        ("mediator", "assigned"),
+        ("consent", "given"),
+        ("case", "ready_for_scheduling"),
+    ),
+    "notes": (("case", "requested"), ("mediator", "assigned")),
+    "notifications": (("case", "requested"), ("consent", "requested")),
+}
+DATABASES = {
+    "intake": ("mediation_intake", "cases"),
+    "scheduling": ("mediation_scheduling", "case_views"),
+    "notes": ("mediation_notes", "cases"),
+    "notifications": ("mediation_notifications", "notifications"),
+}
+FIRST_RETRY_DELAY = 0.25  # ServiceSettings.retry_delays[0]
+MAX_ATTEMPTS = 8  # documents.MAX_ATTEMPTS
+MAX_DELIVER = 8 + 10  # ServiceSettings.max_deliveries + delivery.SERVER_DELIVERY_SLACK
+
+
+class NotYet(Exception):
+    """The event's case is not there yet: redeliver it later."""
+
+
+class Conflict(Exception):
+    """Another writer committed this version first."""
+
+
+def change_id(key: str, version: int) -> str:
+    return f"{key}@{version:010d}"  # documents.change_id
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Versioned:
+    """``mediation_runtime.documents.VersionedDocuments`` and the relay of
+    ``mediation_runtime.outbox``, as the plain sequence of PyMongo calls they make."""
+
+    def __init__(self, database: AsyncDatabase[Document], name: str, js: JetStreamContext):
+        self.heads = database[name]
+        self.changes = database[f"{name}_changes"]
+        self.markers = database[f"{name}_outbox"]
+        self.js = js
+
+    async def latest(self, key: str) -> Document | None:
+        head = await self.heads.find_one({"_id": key})
+        version = 0 if head is None else int(head["version"])
+        while (
+            record := await self.changes.find_one({"_id": change_id(key, version + 1)})
+        ) is not None:
+            await self.install(record)
+            head = {**record["document"], "_id": key, "version": record["version"]}
+            version += 1
+        return head
+
+    async def commit(
+        self, key: str, head: Document | None, document: Document, events: list[Document]
+    ) -> str | None:
+        version = 1 if head is None else int(head["version"]) + 1
+        entries = [
+            {"id": e["id"], "subject": subject_of(e), "payload": json.dumps(e).encode()}
+            for e in events
+        ]
+        record = {
+            "_id": change_id(key, version),
+            "key": key,
+            "version": version,
+            "document": document,
+            "outbox": entries,
+            "pending": bool(entries),
+            "at": now(),
+        }
+        try:
+            await self.changes.insert_one(record)
+        except DuplicateKeyError:
+            raise Conflict(key) from None
+        await self.install(record)
+        return record["_id"] if entries else None
+
+    async def install(self, record: Document) -> None:
+        head = {**record["document"], "_id": record["key"], "version": record["version"]}
+        installed = False
+        if record["version"] == 1:
+            try:
+                await self.heads.insert_one(head)
+                installed = True
+            except DuplicateKeyError:
+                pass
+        if not installed:
+            await self.heads.replace_one(
+                {"_id": record["key"], "version": {"$lt": record["version"]}}, head
+            )
+        if record["pending"]:
+            with contextlib.suppress(DuplicateKeyError):
+                await self.markers.insert_one(
+                    {"_id": record["_id"], "key": record["key"], "at": record["at"]}
+                )
+
+    async def change(
+        self,
+        key: str,
+        decide: Callable[[Document | None], Awaitable[tuple[Any, Document | None, list[Document]]]],
+    ) -> Any:
+        """``documents.VersionedDocuments.change``: read, decide, commit; again on a conflict.
+        Relays the commit's events at once."""
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))  # noqa: S311
+            head = await self.latest(key)
+            result, document, events = await decide(head)
+            if document is None:
+                return result
+            try:
+                record_id = await self.commit(key, head, document, events)
+            except Conflict:
+                continue
+            if record_id is not None:
+                await self.relay(record_id)
+            return result
+        raise Conflict(key)
+
+    async def relay(self, record_id: str) -> None:
+        """``outbox.OutboxRelay.relay_record``."""
+        key, _, version = record_id.rpartition("@")
+        due = [record_id]
+        earlier = int(version) - 1
+        while earlier > 0 and await self.markers.find_one(
+            {"_id": change_id(key, earlier)}, {"_id": 1}
+        ):
+            due.insert(0, change_id(key, earlier))
+            earlier -= 1
+        for rid in due:
+            record = await self.changes.find_one({"_id": rid}, {"outbox": 1, "pending": 1})
+            if record is not None and record["pending"]:
+                for entry in record["outbox"]:
+                    await self.js.publish(
+                        entry["subject"], entry["payload"], headers={"Nats-Msg-Id": entry["id"]}
+                    )
+                await self.changes.update_one({"_id": rid}, {"$set": {"pending": False}})
+            await self.markers.delete_one({"_id": rid})
+
+
+# --- events as plain JSON ---------------------------------------------------------------
+
+
+def subject_of(event: Document) -> str:
+    return f"mediation.v1.{event['tenant']}.{kind_of(event)}"
+
+
+def answer(cause: Document, aggregate: str, name: str, source: str, data: Document) -> Document:
+    """A CloudEvent answering ``cause``: its conversation, caused by it."""
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": source,
+        "type": f"dk.mediation.{aggregate}.{name}.v1",
+        "time": now().isoformat(),
+        "subject": cause["subject"],
+        "datacontenttype": "application/json",
+        "tenant": cause["tenant"],
+        "correlationid": cause.get("correlationid") or cause["id"],
+        "causationid": cause["id"],
+        "data": data,
+    }
+
+
+def kind_of(event: Document) -> str:
+    """``case.requested`` from ``dk.mediation.case.requested.v1``."""
+    return ".".join(event["type"].split(".")[2:4])
+
+
+# --- what each service does per event -------------------------------------------------------
+
+
+Handler = Callable[[Document], Awaitable[None]]
+
+
+def intake(docs: Versioned) -> Handler:
+    source = "/mediation/intake"
+
+    async def handle(event: Document) -> None:
+        kind, eid = kind_of(event), event["id"]
+
+        async def decide(head: Document | None) -> tuple[Any, Document | None, list[Document]]:
+            if kind == "case.requested":
+                if head is not None:
+                    return None, None, []
+                data = event["data"]
+                parties = [{"party_id": p["party_id"], "kind": p["kind"]} for p in data["parties"]]
+                consented = [data["requester"]["party_id"]] if data["requester"]["consents"] else []
+                outgoing = [
+                    answer(
+                        event,
+                        "consent",
+                        "requested",
+                        source,
+                        {"party_id": p["party_id"], "party_kind": p["kind"]},
+                    )
+                    for p in parties
+                    if p["party_id"] not in consented
+                ]
+                document = {
+                    "tenant": event["tenant"],
+                    "case_id": event["subject"],
+                    "status": "requested",
+                    "parties": parties,
+                    "consented": consented,
+                    "mediator_id": None,
+                    "requested_at": event["time"],
+                    "requester": data["requester"],
+                    "party_details": data["parties"],
+                    "conflict_description": data.get("conflict_description"),
+                    "matter_reference": data.get("matter_reference"),
+                    "timeline": [{"event_id": eid, "type": event["type"], "at": event["time"]}]
+                    + [{"event_id": e["id"], "type": e["type"], "at": e["time"]} for e in outgoing],
+                    "applied": [eid],
+                    "created_at": now(),
+                    "updated_at": now(),
+                }
+                return None, document, outgoing
+            if head is None:
+                raise NotYet(event["subject"])
+            if eid in head["applied"]:
+                return None, None, []
+            document = {k: v for k, v in head.items() if k not in ("_id", "version")}
+            data = event["data"]
+            if kind == "case.assessed":
+                document["status"] = data["decision"]
+                document["assessment"] = data
+            elif kind == "mediator.assigned":
+                document["mediator_id"] = data["mediator_id"]
+            elif kind == "consent.given":
+                document["consented"] = sorted({*document["consented"], data["party_id"]})
+            outgoing = []
+            if (
+                document["status"] == "accepted"
+                and document["mediator_id"] is not None
+                and set(document["consented"]) == {p["party_id"] for p in document["parties"]}
+            ):
+                document["status"] = "ready_for_scheduling"
+                outgoing.append(
+                    answer(
+                        event,
+                        "case",
+                        "ready_for_scheduling",
+                        source,
+                        {
+                            "party_ids": sorted(p["party_id"] for p in document["parties"]),
+                            "mediator_id": document["mediator_id"],
+                        },
+                    )
+                )
+            document["timeline"] = [
+                *document["timeline"],
+                {"event_id": eid, "type": event["type"], "at": event["time"]},
+            ]
+            document["applied"] = [*document["applied"], eid]
+            document["updated_at"] = now()
+            return None, document, outgoing
+
+        await docs.change(f"{event['tenant']}:{event['subject']}", decide)
+
+    return handle
+
+
+def view_of(docs: Versioned, extra: Callable[[Document], Document]) -> Handler:
+    """A case view built from events (scheduling's ``case_views``, notes' ``cases``)."""
+
+    async def handle(event: Document) -> None:
+        async def decide(head: Document | None) -> tuple[Any, Document | None, list[Document]]:
+            if head is not None and event["id"] in head["applied"]:
+                return None, None, []
+            view = {} if head is None else json.loads(head["view"])
+            view.setdefault("events", []).append({"type": event["type"], "data": event["data"]})
+            document = {
+                "tenant": event["tenant"],
+                "case_id": event["subject"],
+                "view": json.dumps(view),
+                "applied": [*(head["applied"] if head else []), event["id"]],
+                **extra(view),
+            }
+            return None, document, []
+
+        await docs.change(f"{event['tenant']}:{event['subject']}", decide)
+
+    return handle
+
+
+def notes_fields(view: Document) -> Document:
+    return {
+        "closed_at": None,
+        "data_key": None,
+        "summaries": [],
+        "destroyed_because": None,
+        "destroyed_at": None,
+        "commands": [],
+    }
+
+
+def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Handler:
+    source = "/mediation/notifications"
+    contacts = Versioned(database, "contacts", js)
+    deliveries = Versioned(database, "notifications", js)
+    smtp_port = int(os.environ["BENCH_SMTP_PORT"])
+
+    async def created(delivery_id: str, document: Document, events: list[Document]) -> bool:
+        async def decide(head: Document | None) -> tuple[Any, Document | None, list[Document]]:
+            if head is not None:
+                return False, None, []
+            return True, document, events
+
+        return bool(await deliveries.change(delivery_id, decide))
+
+    async def deliver_due() -> None:
+        moment = now()
+        cursor = deliveries.heads.find(
+            {
+                "kind": "delivery",
+                "state": "pending",
+                "next_attempt_at": {"$lte": moment},
+                "lease_until": {"$lte": moment},
+            }
+        ).limit(20)
+        claimed = []
+        async for delivery in cursor:
+            fields = {k: v for k, v in delivery.items() if k not in ("_id", "version")}
+            leased = {**fields, "lease_until": moment + timedelta(minutes=2)}
+            try:
+                await deliveries.commit(delivery["_id"], delivery, leased, [])
+            except Conflict:
+                await deliveries.latest(delivery["_id"])
+                continue
+            claimed.append({**leased, "_id": delivery["_id"]})
+        for delivery in claimed:
+            message = EmailMessage()
+            message["From"] = "borgerraadgiveren@kk.example.dk"
+            message["To"] = delivery["address"]
+            message["Subject"] = "Vil du deltage i konfliktmægling?"
+            message.set_content(delivery["message"])
+            await aiosmtplib.send(message, hostname="127.0.0.1", port=smtp_port, timeout=10)
+            cause = {
+                "id": delivery["causation_id"],
+                "correlationid": delivery["correlation_id"],
+                "subject": delivery["case_id"],
+                "tenant": delivery["tenant"],
+            }
+            sent = answer(
+                cause,
+                "notification",
+                "sent",
+                source,
+                {
+                    "notification_id": delivery["_id"],
+                    "recipient_id": delivery["recipient_id"],
+                    "channel": "email",
+                    "trigger": delivery["trigger"],
+                    "trigger_event_id": delivery["trigger_id"],
+                },
+            )
+
+            async def finish(
+                head: Document | None, sent: Document = sent
+            ) -> tuple[Any, Document | None, list[Document]]:
+                assert head is not None
+                fields = {k: v for k, v in head.items() if k not in ("_id", "version")}
+                return None, {**fields, "state": "sent", "attempts": 1, "sent_at": now()}, [sent]
+
+            await deliveries.change(delivery["_id"], finish)
+
+    async def handle(event: Document) -> None:
+        kind, key = kind_of(event), f"{event['tenant']}:{event['subject']}"
+
+        async def apply(head: Document | None) -> tuple[Any, Document | None, list[Document]]:
+            view = {"people": {}, "requested": False} if head is None else json.loads(head["view"])
+            if head is not None and event["id"] in head["applied"]:
+                return view, None, []
+            if kind == "case.requested":
+                view["requested"] = True
+                for party in event["data"]["parties"]:
+                    view["people"][party["party_id"]] = {
+                        "kind": party["kind"],
+                        "name": party["name"],
+                        "email": (party.get("contact") or {}).get("email"),
+                    }
+            else:
+                view.setdefault("consent_asked", []).append(event["data"]["party_id"])
+            document = {
+                "tenant": event["tenant"],
+                "view": json.dumps(view),
+                "applied": [*(head["applied"] if head else []), event["id"]],
+                "retain_until": None,
+                "forgotten": False,
+            }
+            return view, document, []
+
+        view = await contacts.change(key, apply)
+        if not view["requested"]:
+            raise NotYet(event["subject"])
+        if kind != "consent.requested":
+            return
+        person_id = event["data"]["party_id"]
+        person = view["people"].get(person_id)
+        moment = now()
+        base = {
+            "kind": "delivery",
+            "tenant": event["tenant"],
+            "case_id": event["subject"],
+            "trigger": event["type"],
+            "trigger_id": event["id"],
+            "recipient_id": person_id,
+        }
+        if person is None or person["email"] is None:
+            failed = answer(
+                event,
+                "notification",
+                "failed",
+                source,
+                {
+                    "notification_id": f"{event['id']}:{person_id}:unreachable",
+                    "recipient_id": person_id,
+                    "channel": "email",
+                    "trigger": event["type"],
+                    "trigger_event_id": event["id"],
+                    "reason_code": "no_address",
+                },
+            )
+            document = {**base, "state": "failed", "failure": "no_address", "failed_at": moment}
+            await created(f"{event['id']}:{person_id}:unreachable", document, [failed])
+            return
+        text = (
+            f"Kære {person['name']}\n\nDu er blevet bedt om at deltage i konfliktmægling. "
+            "Deltagelse er frivillig. Svar venligst Borgerrådgiveren.\n\nMed venlig hilsen\n"
+            "Borgerrådgiveren, Rådhuspladsen 1, 1550 København V, +45 33 66 33 66\n"
+        )
+        document = {
+            **base,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": moment,
+            "lease_until": moment,
+            "channel": "email",
+            "address": person["email"],
+            "message": text,
+            "correlation_id": event.get("correlationid") or event["id"],
+            "causation_id": event["id"],
+        }
+        if await created(f"{event['id']}:{person_id}:email", document, []):
+            await deliver_due()
+
+    return handle
+
+
+# --- the consumers ------------------------------------------------------------------------
+
+
+async def subscribe(
+    js: JetStreamContext, service: str, aggregate: str, event: str, inbox: str
+) -> JetStreamContext.PullSubscription:
+    """One durable pull consumer, as the service's (``delivery.event_subscriber``)."""
+    name = consumer_name(service, aggregate, event)
+    subject = subscription_subject(aggregate, event)
+    config = ConsumerConfig(
+        name=name,
+        durable_name=name,
+        filter_subject=subject,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        max_deliver=MAX_DELIVER,
+        ack_wait=30,
+    )
+    await js.add_consumer(EVENTS_STREAM, config)
+    return await js.pull_subscribe_bind(
+        durable=name, stream=EVENTS_STREAM, inbox_prefix=f"{inbox}.".encode()
+    )
+
+
+async def consume(subscription: JetStreamContext.PullSubscription, handle: Handler) -> None:
+    """Each message handled to its end before the next, as a service's subscriber does."""
+    batch = 1
+    while True:
+        try:
+            # Idle: wait for one. Busy: take what is waiting, up to 64 (never held back).
+            messages = await subscription.fetch(batch, timeout=5 if batch == 1 else 0.005)
+        except (TimeoutError, FetchTimeoutError):
+            batch = 1
+            continue
+        for message in messages:
+            await handle_one(message, handle)
+        batch = 64
+
+
+async def handle_one(message: Msg, handle: Handler) -> None:
+    try:
+        await handle(json.loads(message.data))
+    except NotYet:
+        await message.nak(delay=FIRST_RETRY_DELAY)
+        return
+    await message.ack()
+
+
+async def run(service: str) -> None:
+    credentials = NatsSettings().bus_credentials()
+    connection: Client = await connect(credentials, f"{service}-baseline")
+    js = connection.jetstream()
+    mongo = create_mongo_client(os.environ["MONGODB_URL"])
+    database_name, collection = DATABASES[service]
+    database = mongo[database_name]
+    docs = Versioned(database, collection, js)
+    makers: dict[str, Callable[[], Handler]] = {
+        "intake": lambda: intake(docs),
+        "scheduling": lambda: view_of(docs, lambda _: {}),
+        "notes": lambda: view_of(docs, notes_fields),
+        "notifications": lambda: notifications(database, js),
+    }
+    handle = makers[service]()
+    inbox = credentials.connect_options(service).get("inbox_prefix", "_INBOX")
+    subscriptions = [
+        await subscribe(js, service, aggregate, event, inbox)
+        for aggregate, event in CONSUMES[service]
+    ]
+    tasks = [asyncio.create_task(consume(s, handle)) for s in subscriptions]
+    print(READY_MARKER, flush=True)
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        await mongo.close()
+        await connection.close()
+
+
+def main() -> None:
+    service = sys.argv[1]
+    if service not in CONSUMES:
+        raise SystemExit(f"usage: python -m benchmarks.baseline {{{','.join(CONSUMES)}}}")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(service))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,863 @@
+"""``make bench``: the whole system's throughput, latency, memory and case list, each beside a
+same-work baseline measured in the same run.
+
+What it measures, each on fresh servers (nats-server with TLS and the contract's permissions,
+FerretDB with SQLite, or ``$MONGODB_URL``), with the real service processes at their shipped
+defaults (``python -m <service>``, JSON logs at INFO, notifications mailing a local SMTP sink):
+
+1. **Backlog throughput, per service:** the events that service consumes for ``--cases``
+   cases (the fault suite's case: request, assessment, proven assignment, both consents;
+   for a service measured alone, what intake would have answered is in the backlog too) are
+   published while nothing runs; then the service starts, and the clock runs from its
+   readiness until every one of its consumers has acknowledged everything and its answers
+   for every case are on the stream. Events it handled before it said it was ready are
+   taken off the count. The same for its baseline (:mod:`benchmarks.baseline`: a plain
+   nats-py + PyMongo program doing the same database operations and publishes per event).
+   **Whole flow:** the external events only, all four services (or all four baselines)
+   started together, until every case's ``NotificationSent`` and ``NotificationFailed``.
+2. **Latency at a fixed offered rate** (``--rate`` cases/s for ``--seconds``): each case's
+   request, then its assessment, assignment and consents 1 s apart, into the running
+   system. Per hop, from the stream timestamp of an event to that of the event it caused
+   (``causationid``), or, for scheduling and notes, which answer nothing here, to the
+   commit of the change record that applied it (its ``at``); whole flow: ``CaseRequested``
+   to the citizen's ``NotificationSent``. The same with the baselines.
+3. **Peak RSS** of every process (``VmHWM`` in ``/proc/<pid>/status``), the largest over
+   the phases it ran in.
+4. **``list_cases`` with ``--list-cases`` cases in one tenant:** case heads inserted in
+   intake's collection in the shape intake stores them (built with intake's own
+   ``CaseRepository.document``), intake started, and a mediator's list asked over NATS as
+   the mediator client asks it; beside it the same query straight to the database.
+
+Result: one JSON (``var/bench/system.json`` or ``--out``) with the inputs (cases, rate,
+versions, commit), every figure, the targets and whether each is met; a table on stdout.
+Seconds differ between machines: compare ratios, and runs on the same machine.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from intake.adapters.case_repository import LIST_PROJECTION, CaseRepository
+from intake.domain.case import OPEN, Case, Status
+from mediation_contracts.access import MEDIATOR_CLIENT
+from mediation_contracts.commands import ListCases, command_subject
+from mediation_contracts.envelope import CloudEvent
+from mediation_contracts.streams import EVENTS_STREAM
+from mediation_devstack.paths import state_dir
+from mediation_devstack.servers import Server, start_ferretdb, start_nats
+from mediation_devstack.tools import nats_server_path, require_ferretdb
+from mediation_runtime.bus_access import BusAccess
+from mediation_runtime.mongo import create_mongo_client
+from mediation_runtime.settings import ServiceSettings
+from mediation_runtime.streams import ensure_streams
+from nats.aio.client import Client
+from nats.js.api import DeliverPolicy
+
+from benchmarks import baseline, workload
+from tests.integration.notifications.conftest import live_channels
+from tests.integration.service_process import ServiceProcess
+from tests.secure_bus import LiveBus
+
+SERVICES = ("intake", "scheduling", "notes", "notifications")
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {
+    "throughput_ratio": 0.70,
+    "flow_p99_ms": 250.0,
+    "hop_p99_ms": 50.0,
+    "rss_mb": 150.0,
+    "list_cases_p95_ms": 150.0,
+}
+DRAIN_TIMEOUT = 120.0
+"""Longest a drain is timed (``--drain-timeout``); one that does not finish reports the rate
+of what it handled meanwhile, marked ``completed: false``."""
+SETTLE_TIMEOUT = 60.0
+
+
+def production_defaults(service: str) -> dict[str, str]:
+    """ServiceProcess shortens retries and polling for tests; measure the shipped defaults."""
+    prefix = service.upper()
+    fields = ServiceSettings.model_fields
+    return {
+        f"{prefix}_RETRY_DELAYS": json.dumps(fields["retry_delays"].default),
+        f"{prefix}_ACK_WAIT_SECONDS": str(fields["ack_wait_seconds"].default),
+        f"{prefix}_OUTBOX_POLL_SECONDS": str(fields["outbox_poll_seconds"].default),
+    }
+
+
+class BaselineProcess(ServiceProcess):
+    """``python -m benchmarks.baseline <service>``, as the service's principal."""
+
+    ready_marker = baseline.READY_MARKER.encode()
+
+    def start(self, timeout: float = 30.0) -> None:
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.baseline", self.service],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"baseline {self.service} exited: {self.tail()}")
+            if self.ready_marker in self.log_path.read_bytes()[offset:]:
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"baseline {self.service} did not start within {timeout}s")
+
+
+def peak_rss_mb(process: ServiceProcess) -> float | None:
+    """VmHWM: the process's resident set at its highest so far."""
+    if process.process is None or process.process.poll() is not None:
+        return None
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def percentiles(values: Iterable[float]) -> dict[str, float | int | None]:
+    ordered = sorted(values)
+    if not ordered:
+        return {"count": 0, "p50": None, "p95": None, "p99": None, "max": None}
+
+    def at(q: float) -> float:
+        # nearest rank: the smallest value with at least q of the values at or below it
+        return round(ordered[max(0, math.ceil(len(ordered) * q) - 1)], 1)
+
+    return {
+        "count": len(ordered),
+        "p50": at(0.50),
+        "p95": at(0.95),
+        "p99": at(0.99),
+        "max": round(ordered[-1], 1),
+    }
+
+
+# --- servers and processes --------------------------------------------------------------------
+
+
+@dataclass
+class Servers:
+    nats: Server
+    database: Server | None
+    bus: LiveBus
+    mongodb_url: str
+
+    async def stop(self) -> None:
+        for server in (self.database, self.nats):
+            if server is not None:
+                await server.stop()
+
+
+class Bench:
+    def __init__(self, base: Path, smtp_port: int, secrets: workload.Secrets) -> None:
+        self.base = base
+        self.smtp_port = smtp_port
+        self.secrets = secrets
+        self.rss: dict[str, float] = {}
+        self.drain_timeout = DRAIN_TIMEOUT
+        self._count = 0
+
+    async def servers(self, name: str) -> Servers:
+        """Fresh NATS and database for one phase (``$MONGODB_URL``: its mediation databases
+        dropped instead)."""
+        self._count += 1
+        base = self.base / f"{self._count:02d}-{name}"
+        access = BusAccess(self.base / "bus")
+        nats_server = await start_nats(base / "nats", base / "nats.log", access)
+        bus = LiveBus(nats_server.url, access)
+        await ensure_streams(bus.credentials())
+        if url := os.environ.get("MONGODB_URL"):
+            client = create_mongo_client(url)
+            try:
+                for database in await client.list_database_names():
+                    if database.startswith("mediation_"):
+                        await client.drop_database(database)
+            finally:
+                await client.close()
+            return Servers(nats_server, None, bus, url)
+        database = await start_ferretdb(base / "ferretdb", base / "ferretdb.log")
+        return Servers(nats_server, database, bus, database.url)
+
+    def process(self, service: str, servers: Servers, kind: str) -> ServiceProcess:
+        env = {"LOG_FORMAT": "json", **production_defaults(service)}
+        if service == "notes":
+            env |= self.secrets.notes_env()
+        if service == "notifications":
+            channels = live_channels(self.smtp_port)
+            env |= {f"NOTIFICATIONS_{key.upper()}": value for key, value in channels.items()}
+            env["BENCH_SMTP_PORT"] = str(self.smtp_port)
+        log = self.base / f"{self._count:02d}-{kind}-{service}.log"
+        cls = BaselineProcess if kind == "baseline" else ServiceProcess
+        return cls(service, servers.bus, servers.mongodb_url, log, **env)
+
+    def note_rss(self, kind: str, processes: dict[str, ServiceProcess]) -> None:
+        for service, process in processes.items():
+            rss = peak_rss_mb(process)
+            if rss is not None:
+                key = f"{kind}:{service}"
+                self.rss[key] = max(self.rss.get(key, 0.0), rss)
+
+
+async def start_all(processes: dict[str, ServiceProcess]) -> None:
+    """Start them together (each waits for its readiness line in a thread)."""
+    await asyncio.gather(*(asyncio.to_thread(p.start, 60.0) for p in processes.values()))
+
+
+def stop_all(processes: dict[str, ServiceProcess]) -> None:
+    for process in processes.values():
+        process.stop()
+
+
+async def publish(connection: Client, events: list[CloudEvent], chunk: int = 500) -> None:
+    js = connection.jetstream()
+    for start in range(0, len(events), chunk):
+        await asyncio.gather(
+            *(
+                js.publish(e.nats_subject(), e.to_json(), headers={"Nats-Msg-Id": str(e.id)})
+                for e in events[start : start + chunk]
+            )
+        )
+
+
+async def remaining(connection: Client, services: Iterable[str]) -> int:
+    """Messages the services' consumers have not acknowledged yet (pending or in flight)."""
+    js = connection.jetstream()
+    prefixes = tuple(f"{s}-" for s in services)
+    total = 0
+    for info in await js.consumers_info(EVENTS_STREAM):
+        if info.name.startswith(prefixes):
+            total += (info.num_pending or 0) + (info.num_ack_pending or 0)
+    return total
+
+
+async def redelivered(connection: Client, services: Iterable[str]) -> int:
+    js = connection.jetstream()
+    prefixes = tuple(f"{s}-" for s in services)
+    return sum(
+        info.num_redelivered or 0
+        for info in await js.consumers_info(EVENTS_STREAM)
+        if info.name.startswith(prefixes)
+    )
+
+
+async def on_stream(connection: Client, tenant: str) -> Counter[str]:
+    """Events on the stream per kind (``consent.requested``), for one tenant."""
+    info = await connection.jetstream().stream_info(
+        EVENTS_STREAM, subjects_filter=f"mediation.v1.{tenant}.>"
+    )
+    counts: Counter[str] = Counter()
+    for subject, count in (info.state.subjects or {}).items():
+        counts[".".join(subject.split(".")[3:5])] += count
+    return counts
+
+
+async def wait_done(
+    connection: Client,
+    services: Iterable[str],
+    tenant: str,
+    expected: dict[str, int],
+    timeout: float,
+) -> bool:
+    services = list(services)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        counts = await on_stream(connection, tenant)
+        if all(counts[k] >= n for k, n in expected.items()) and not await remaining(
+            connection, services
+        ):
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+# --- 1. backlog throughput ----------------------------------------------------------------------
+
+
+async def drain(
+    bench: Bench, made: list[workload.Case], service: str | None, kind: str
+) -> dict[str, Any]:
+    """One drain: ``service`` alone (None: the whole flow), as the service or its baseline."""
+    services = SERVICES if service is None else (service,)
+    tenant = made[0].scenario.tenant
+    events = workload.backlog(made, service)
+    outputs = workload.FLOW_OUTPUTS if service is None else workload.OUTPUTS[service]
+    expected = {k: n * len(made) for k, n in outputs.items()}
+    servers = await bench.servers(f"{kind}-{service or 'flow'}")
+    processes = {s: bench.process(s, servers, kind) for s in services}
+    connection = await servers.bus.connect()
+    try:
+        await publish(connection, events)
+        await start_all(processes)
+        started = time.perf_counter()
+        # What the processes took before they said they were ready is not timed: off the count.
+        at_start = await remaining(connection, services)
+        before = len(events) - at_start if service else 0
+        done = await wait_done(connection, services, tenant, expected, bench.drain_timeout)
+        seconds = time.perf_counter() - started
+        left = await remaining(connection, services)
+        bench.note_rss(kind, processes)
+        retried = await redelivered(connection, services)
+    finally:
+        stop_all(processes)
+        await connection.close()
+        await servers.stop()
+    # Not finished in time: the rate of what its consumers acknowledged meanwhile.
+    handled = len(events) - before if done else at_start - left
+    return {
+        "events": len(events),
+        "handled_before_ready": before,
+        "handled_in_time": handled,
+        "seconds": round(seconds, 2),
+        "events_per_second": round(handled / seconds, 1),
+        "cases_per_second": round(len(made) / seconds, 1) if done and service is None else None,
+        "redeliveries": retried,
+        "completed": done,
+    }
+
+
+# --- 2. latency at a fixed rate -----------------------------------------------------------------
+
+
+FOLLOW_UP_SECONDS = 1.0
+HOPS = {
+    # (cause kind, effect kind) -> name
+    ("case.requested", "consent.requested"): "intake: CaseRequested → ConsentRequested",
+    ("consent.given", "case.ready_for_scheduling"): "intake: ConsentGiven → CaseReadyForScheduling",
+    (
+        "consent.requested",
+        "notification.sent",
+    ): "notifications: ConsentRequested → NotificationSent",
+    (
+        "consent.requested",
+        "notification.failed",
+    ): "notifications: ConsentRequested → NotificationFailed",
+}
+FLOW = "whole flow: CaseRequested → NotificationSent"
+COMMITTED = {
+    "scheduling": ("mediation_scheduling", "case_views", "scheduling: event → view committed"),
+    "notes": ("mediation_notes", "cases", "notes: event → case committed"),
+}
+
+
+async def offered(
+    bench: Bench, made: list[workload.Case], rate: float, kind: str
+) -> dict[str, Any]:
+    tenant = made[0].scenario.tenant
+    servers = await bench.servers(f"{kind}-latency")
+    processes = {s: bench.process(s, servers, kind) for s in SERVICES}
+    connection = await servers.bus.connect()
+    try:
+        await start_all(processes)
+        schedule = sorted(
+            (
+                (i / rate + j * FOLLOW_UP_SECONDS, j, event)
+                for i, case in enumerate(made)
+                for j, event in enumerate(case.external)
+            ),
+            key=lambda item: (item[0], item[1]),
+        )
+        js = connection.jetstream()
+        late: list[float] = []
+        t0 = time.perf_counter()
+        for due, _, event in schedule:
+            wait = due - (time.perf_counter() - t0)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            else:
+                late.append(-wait)
+            await js.publish(
+                event.nats_subject(), event.to_json(), headers={"Nats-Msg-Id": str(event.id)}
+            )
+        publishing = time.perf_counter() - t0
+        expected = {k: n * len(made) for k, n in workload.FLOW_OUTPUTS.items()}
+        settled = await wait_done(connection, SERVICES, tenant, expected, SETTLE_TIMEOUT)
+        bench.note_rss(kind, processes)
+        stored = await read_events(connection, tenant)
+        committed = await commit_times(servers.mongodb_url, tenant)
+    finally:
+        stop_all(processes)
+        await connection.close()
+        await servers.stop()
+    hops = hop_latencies(stored, committed)
+    return {
+        "cases": len(made),
+        "published_seconds": round(publishing, 2),
+        "publisher_late_p99_ms": percentiles(x * 1000 for x in late)["p99"] if late else 0.0,
+        "settled": settled,
+        "hops": {name: percentiles(values) for name, values in hops.items()},
+    }
+
+
+@dataclass
+class Stored:
+    kind: str
+    time: datetime
+    causation: str | None
+
+
+async def read_events(connection: Client, tenant: str) -> dict[str, Stored]:
+    """Every event of the tenant with its stream timestamp, by id."""
+    js = connection.jetstream()
+    subject = f"mediation.v1.{tenant}.>"
+    info = await js.stream_info(EVENTS_STREAM, subjects_filter=subject)
+    count = sum((info.state.subjects or {}).values())
+    subscription = await js.subscribe(
+        subject, stream=EVENTS_STREAM, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
+    )
+    found: dict[str, Stored] = {}
+    try:
+        for _ in range(count):
+            message = await subscription.next_msg(timeout=10)
+            document = json.loads(message.data)
+            found[document["id"]] = Stored(
+                ".".join(message.subject.split(".")[3:5]),
+                message.metadata.timestamp,
+                document.get("causationid"),
+            )
+    finally:
+        await subscription.unsubscribe()
+    return found
+
+
+async def commit_times(mongodb_url: str, tenant: str) -> dict[str, dict[str, datetime]]:
+    """Per service without answers: event id -> when the change record applying it was
+    committed (its ``at``)."""
+    client = create_mongo_client(mongodb_url)
+    result: dict[str, dict[str, datetime]] = {}
+    try:
+        for service, (database, collection, _) in COMMITTED.items():
+            records = [
+                r
+                async for r in client[database][f"{collection}_changes"].find(
+                    {"key": {"$regex": f"^{tenant}:"}}
+                )
+            ]
+            records.sort(key=lambda r: (r["key"], r["version"]))
+            applied: dict[str, set[str]] = defaultdict(set)
+            times: dict[str, datetime] = {}
+            for record in records:
+                now = set(record["document"].get("applied", []))
+                for event_id in now - applied[record["key"]]:
+                    times[event_id] = record["at"]
+                applied[record["key"]] = now
+            result[service] = times
+    finally:
+        await client.close()
+    return result
+
+
+def hop_latencies(
+    stored: dict[str, Stored], committed: dict[str, dict[str, datetime]]
+) -> dict[str, list[float]]:
+    def ms(later: datetime, earlier: datetime) -> float:
+        return (later - earlier) / timedelta(milliseconds=1)
+
+    hops: dict[str, list[float]] = {name: [] for name in [*HOPS.values(), FLOW]}
+    for event in stored.values():
+        cause = stored.get(event.causation or "")
+        if cause is None:
+            continue
+        name = HOPS.get((cause.kind, event.kind))
+        if name is not None:
+            hops[name].append(ms(event.time, cause.time))
+        if event.kind == "notification.sent" and cause.kind == "consent.requested":
+            request = stored.get(cause.causation or "")
+            if request is not None and request.kind == "case.requested":
+                hops[FLOW].append(ms(event.time, request.time))
+    external = {
+        "scheduling": set(workload.INPUTS["scheduling"]),
+        "notes": set(workload.INPUTS["notes"]),
+    }
+    for service, times in committed.items():
+        name = COMMITTED[service][2]
+        hops[name] = [
+            ms(at, stored[event_id].time)
+            for event_id, at in times.items()
+            if event_id in stored and stored[event_id].kind in external[service]
+        ]
+    return hops
+
+
+# --- 4. list_cases at scale ---------------------------------------------------------------------
+
+
+VIEWER = "mediator-7"
+
+
+def case_heads(tenant: str, count: int, mediators: int) -> Iterable[dict[str, Any]]:
+    """Heads as intake stores them (``CaseRepository.document``): a real case opened from a
+    request, varied per copy. Most cases closed, each mediator's share assigned to them,
+    0.2 % open and not taken yet."""
+    from tests.integration.scenario import Scenario
+
+    scenario = Scenario(tenant=tenant)
+    template_case, _ = Case.open(scenario.request(requester_consents=False), "/bench")
+    applied = [str(uuid4()) for _ in range(6)]
+    template = CaseRepository.document(template_case, applied, datetime.now(UTC))
+    open_statuses = sorted(s.value for s in OPEN)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    for i in range(count):
+        case_id = str(uuid4())
+        unassigned = i % 500 == 0
+        if unassigned:
+            status = Status.REQUESTED.value
+        elif i % 50 < 47:
+            status = "closed"
+        else:
+            status = open_statuses[i % len(open_statuses)]
+        requested_at = start + timedelta(minutes=30 * i)
+        yield {
+            **template,
+            "_id": f"{tenant}:{case_id}",
+            "version": 7,
+            "case_id": case_id,
+            "status": status,
+            "mediator_id": None if unassigned else f"mediator-{i % mediators}",
+            "outcome": "agreement" if status == "closed" else None,
+            "closed_because": "outcome_recorded" if status == "closed" else None,
+            "requested_at": requested_at.isoformat(),
+            "created_at": requested_at,
+            "updated_at": requested_at,
+        }
+
+
+async def list_cases(
+    bench: Bench, count: int, mediators: int, requests: int, budget: float
+) -> dict[str, Any]:
+    tenant = f"l-{uuid4().hex[:8]}"
+    servers = await bench.servers("list-cases")
+    client = create_mongo_client(servers.mongodb_url)
+    processes: dict[str, ServiceProcess] = {}
+    connection: Client | None = None
+    try:
+        heads = client["mediation_intake"]["cases"]
+        started = time.perf_counter()
+        batch: list[dict[str, Any]] = []
+        for head in case_heads(tenant, count, mediators):
+            batch.append(head)
+            if len(batch) == 1000:
+                await heads.insert_many(batch, ordered=False)
+                batch = []
+        if batch:
+            await heads.insert_many(batch, ordered=False)
+        inserted = time.perf_counter() - started
+        processes = {"intake": bench.process("intake", servers, "service")}
+        await start_all(processes)
+        connection = await servers.bus.connect(MEDIATOR_CLIENT)
+        subject = command_subject(tenant, "intake", "list_cases")
+        body = ListCases(viewer_id=VIEWER).model_dump_json().encode()
+        service_ms: list[float] = []
+        size = visible = 0
+        deadline = time.perf_counter() + budget
+        for i in range(requests + 2):
+            t = time.perf_counter()
+            reply = await connection.request(subject, body, timeout=300)
+            elapsed = (time.perf_counter() - t) * 1000
+            document = json.loads(reply.data)
+            if not document.get("ok"):
+                raise RuntimeError(f"list_cases refused: {document.get('error')}")
+            size, visible = len(reply.data), len(document["cases"])
+            if i >= 2:  # two to warm up
+                service_ms.append(elapsed)
+            if time.perf_counter() > deadline and len(service_ms) >= 3:
+                break
+        bench.note_rss("service", processes)
+        # The same query straight to the database: its share of the time.
+        query = {
+            "tenant": tenant,
+            "$or": [
+                {"mediator_id": VIEWER},
+                {"mediator_id": None, "status": {"$in": sorted(s.value for s in OPEN)}},
+            ],
+        }
+        database_ms: list[float] = []
+        deadline = time.perf_counter() + budget
+        for _ in range(len(service_ms)):
+            t = time.perf_counter()
+            found = await heads.find(query, LIST_PROJECTION).to_list()
+            database_ms.append((time.perf_counter() - t) * 1000)
+            if time.perf_counter() > deadline and len(database_ms) >= 3:
+                break
+        database_found = len(found)
+    finally:
+        stop_all(processes)
+        if connection is not None:
+            await connection.close()
+        await client.close()
+        await servers.stop()
+    return {
+        "cases": count,
+        "mediators": mediators,
+        "insert_seconds": round(inserted, 1),
+        "visible_to_viewer": visible,
+        "database_matched": database_found,
+        "reply_bytes": size,
+        "service_ms": percentiles(service_ms),
+        "database_alone_ms": percentiles(database_ms),
+    }
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def versions() -> dict[str, str]:
+    def run(*argv: str) -> str:
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=20, cwd=ROOT)
+        except (OSError, subprocess.TimeoutExpired):
+            return "unknown"
+        return (out.stdout or out.stderr).strip()
+
+    ferretdb = (
+        "MONGODB_URL"
+        if os.environ.get("MONGODB_URL")
+        else run(str(require_ferretdb()), "--version").splitlines()[0].removeprefix("version: ")
+    )
+    commit = run("git", "rev-parse", "HEAD")
+    dirty = run("git", "status", "--porcelain", "--untracked-files=no")
+    return {
+        "python": platform.python_version(),
+        "nats-server": run(str(nats_server_path()), "--version").removeprefix("nats-server: "),
+        "database": f"FerretDB {ferretdb} (SQLite)" if ferretdb != "MONGODB_URL" else "MONGODB_URL",
+        "git_commit": commit + ("-dirty" if dirty else ""),
+        **{
+            package: importlib.metadata.version(package)
+            for package in ("faststream", "nats-py", "pymongo", "pydantic")
+        },
+    }
+
+
+def start_smtp_sink(port: int, log: Path) -> subprocess.Popen[bytes]:
+    """A local SMTP server that accepts and drops every mail (aiosmtpd's Sink), in a process
+    of its own so it takes no time from the measuring one."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            *("-m", "aiosmtpd", "-n", "-u"),
+            *("-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{port}"),
+        ],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return process
+        time.sleep(0.1)
+    process.kill()
+    raise TimeoutError("the SMTP sink did not start")
+
+
+async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
+    smtp_port = free_port()
+    smtp = start_smtp_sink(smtp_port, base / "smtp.log")
+    secrets = workload.Secrets(base / "secrets")
+    bench = Bench(base, smtp_port, secrets)
+    bench.drain_timeout = args.drain_timeout
+    result: dict[str, Any] = {}
+    began = time.perf_counter()
+    try:
+        made = workload.cases(args.cases, secrets.prove)
+        throughput: dict[str, Any] = {}
+        for service in [*SERVICES, None]:
+            name = service or "flow"
+            print(f"throughput: {name} ...", flush=True)
+            figures = {
+                kind: await drain(bench, made, service, kind) for kind in ("baseline", "service")
+            }
+            service_rate = figures["service"]["events_per_second"]
+            baseline_rate = figures["baseline"]["events_per_second"]
+            ratio = (
+                round(service_rate / baseline_rate, 3) if service_rate and baseline_rate else None
+            )
+            throughput[name] = {**figures, "ratio": ratio}
+        result["throughput"] = throughput
+
+        latency_cases = max(1, round(args.rate * args.seconds))
+        paced = workload.cases(latency_cases, secrets.prove)
+        latency: dict[str, Any] = {}
+        for kind in ("baseline", "service"):
+            print(f"latency: {kind} at {args.rate} cases/s ...", flush=True)
+            latency[kind] = await offered(bench, paced, args.rate, kind)
+        result["latency"] = latency
+
+        print(f"list_cases: {args.list_cases} cases ...", flush=True)
+        result["list_cases"] = await list_cases(
+            bench, args.list_cases, args.mediators, args.list_requests, budget=120.0
+        )
+        result["rss_mb"] = dict(sorted(bench.rss.items()))
+    finally:
+        smtp.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            smtp.wait(timeout=5)
+    result["seconds"] = round(time.perf_counter() - began, 1)
+    return result
+
+
+def judged(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every target with its figure and whether it is met."""
+    rows: list[dict[str, Any]] = []
+
+    def row(figure: str, value: Any, target: str, met: bool | None) -> None:
+        rows.append({"figure": figure, "value": value, "target": target, "met": met})
+
+    for service in SERVICES:
+        ratio = result["throughput"][service]["ratio"]
+        row(
+            f"{service} backlog throughput / baseline",
+            ratio,
+            f">= {TARGETS['throughput_ratio']}",
+            None if ratio is None else ratio >= TARGETS["throughput_ratio"],
+        )
+    hops = result["latency"]["service"]["hops"]
+    for name, figures in hops.items():
+        limit = TARGETS["flow_p99_ms"] if name == FLOW else TARGETS["hop_p99_ms"]
+        p99 = figures["p99"]
+        row(f"p99 {name}", p99, f"<= {limit:g} ms", None if p99 is None else p99 <= limit)
+    for key, mb in result["rss_mb"].items():
+        kind, service = key.split(":")
+        if kind == "service":
+            row(f"{service} peak RSS MB", mb, f"<= {TARGETS['rss_mb']:g}", mb <= TARGETS["rss_mb"])
+    p95 = result["list_cases"]["service_ms"]["p95"]
+    row(
+        f"list_cases p95 ms at {result['list_cases']['cases']:,} cases",
+        p95,
+        f"< {TARGETS['list_cases_p95_ms']:g}",
+        None if p95 is None else p95 < TARGETS["list_cases_p95_ms"],
+    )
+    return rows
+
+
+def table(report: dict[str, Any]) -> str:
+    lines = []
+    inputs = report["inputs"]
+    lines.append(
+        f"make bench: {inputs['cases']} cases backlog, {inputs['rate']} cases/s for "
+        f"{inputs['seconds']} s, list_cases at {inputs['list_cases']:,} cases; "
+        f"{inputs['versions']['database']}, {inputs['cpus']} CPUs, {report['seconds']} s"
+    )
+    lines.append("")
+    lines.append(
+        f"{'backlog throughput':<16}{'events':>8}{'service ev/s':>14}{'baseline ev/s':>15}"
+        f"{'ratio':>7}{'redelivered':>13}"
+    )
+    for name, figures in report["throughput"].items():
+        s, b = figures["service"], figures["baseline"]
+        lines.append(
+            f"{name:<16}{s['events']:>8}{s['events_per_second'] or '-':>14}"
+            f"{b['events_per_second'] or '-':>15}{figures['ratio'] or '-':>7}"
+            f"{s['redeliveries']:>13}{'' if s['completed'] and b['completed'] else '  (timed out)'}"
+        )
+    lines.append("")
+    lines.append(
+        f"{'latency ms at ' + str(inputs['rate']) + ' cases/s':<56}"
+        f"{'p50':>10}{'p95':>10}{'p99':>10}   baseline p50/p95/p99"
+    )
+    service_hops = report["latency"]["service"]["hops"]
+    baseline_hops = report["latency"]["baseline"]["hops"]
+    for name, s in service_hops.items():
+        b = baseline_hops.get(name, {})
+        lines.append(
+            f"{name:<56}{s['p50'] or '-':>10}{s['p95'] or '-':>10}{s['p99'] or '-':>10}   "
+            f"{b.get('p50') or '-'}/{b.get('p95') or '-'}/{b.get('p99') or '-'}"
+        )
+    lines.append("")
+    rss = report["rss_mb"]
+    lines.append(
+        "peak RSS MB: "
+        + ", ".join(
+            f"{s} {rss.get('service:' + s, '-')} (baseline {rss.get('baseline:' + s, '-')})"
+            for s in SERVICES
+        )
+    )
+    lc = report["list_cases"]
+    lines.append(
+        f"list_cases ({lc['cases']:,} cases, {lc['visible_to_viewer']} shown, "
+        f"{lc['reply_bytes']:,} bytes): p50 {lc['service_ms']['p50']} ms, p95 "
+        f"{lc['service_ms']['p95']} ms; the query alone p95 {lc['database_alone_ms']['p95']} ms"
+    )
+    lines.append("")
+    for target in report["targets"]:
+        mark = {True: "met", False: "NOT MET", None: "no figure"}[target["met"]]
+        lines.append(f"  [{mark:>9}] {target['figure']}: {target['value']} ({target['target']})")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="a small run, about two minutes")
+    parser.add_argument("--cases", type=int, help="cases in each backlog (default 2000; quick 60)")
+    parser.add_argument("--rate", type=float, default=50.0, help="offered cases per second")
+    parser.add_argument("--seconds", type=float, help="how long the rate is offered (40; quick 4)")
+    parser.add_argument("--list-cases", type=int, help="cases in the tenant (100000; quick 2000)")
+    parser.add_argument("--mediators", type=int, default=100)
+    parser.add_argument(
+        "--drain-timeout", type=float, default=DRAIN_TIMEOUT, help="seconds per backlog drain"
+    )
+    parser.add_argument("--list-requests", type=int, help="requests timed (50; quick 12)")
+    parser.add_argument("--out", type=Path, default=state_dir() / "bench" / "system.json")
+    args = parser.parse_args()
+    quick = args.quick
+    args.cases = args.cases or (60 if quick else 2000)
+    args.seconds = args.seconds or (4.0 if quick else 40.0)
+    args.list_cases = args.list_cases or (2000 if quick else 100_000)
+    args.list_requests = args.list_requests or (12 if quick else 50)
+    with tempfile.TemporaryDirectory(prefix="mediation-bench-") as scratch:
+        result = asyncio.run(measure(args, Path(scratch)))
+    report = {
+        "benchmark": "system",
+        "measured_at": datetime.now(UTC).isoformat(),
+        "quick": quick,
+        "inputs": {
+            "cases": args.cases,
+            "events_per_case": workload.EXTERNAL_PER_CASE,
+            "rate": args.rate,
+            "seconds": args.seconds,
+            "follow_up_seconds": FOLLOW_UP_SECONDS,
+            "list_cases": args.list_cases,
+            "mediators": args.mediators,
+            "list_requests": args.list_requests,
+            "cpus": os.cpu_count(),
+            "machine": platform.machine(),
+            "versions": versions(),
+        },
+        **result,
+    }
+    report["targets"] = judged(report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
+    print(table(report))
+    print(f"\nwritten to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
