@@ -14,16 +14,17 @@ publishes events it builds as JSON, and relays a commit's events right after the
 **The operations mirror the runtime step for step. When one of these modules changes its
 database operations, change the matching function here in the same commit:**
 
-- :mod:`mediation_runtime.documents` -> :class:`Versioned`:
-  ``latest()`` = find the head by ``_id`` + probe-find the next change record by ``_id``
-  (installing it when found); ``commit()`` = insert the change record (a duplicate key means
-  another writer won: read and decide again, as ``change()`` does), then install it: insert
-  the head (version 1) or replace it (filter ``_id`` and ``version < v``), and insert the
-  outbox marker when the record has events.
-- :mod:`mediation_runtime.outbox` -> :meth:`Versioned.relay`: find the previous version's
-  marker (per earlier version still marked), find the change record (outbox, pending),
-  publish each event with ``Nats-Msg-Id`` = event id, update the record ``pending: false``,
-  delete the marker.
+- :mod:`mediation_runtime.documents` -> :class:`Versioned`: ``change()`` decides first on
+  the head found by ``_id``; after a conflict on ``latest()`` = find the head by ``_id`` +
+  probe-find the next change record by ``_id`` (installing it when found). A no-change
+  decision on the first read probes once for a newer version. ``commit()`` = insert the
+  change record (a duplicate key means another writer won: read and decide again), then
+  install it: insert the outbox marker when the record has events, then insert the head
+  (version 1) or replace it (filter ``_id`` and ``version < v``).
+- :mod:`mediation_runtime.outbox` -> :meth:`Versioned.relay`: the record just committed
+  comes from memory; the previous version's marker is looked up only when this relay did
+  not publish that version itself; publish each event with ``Nats-Msg-Id`` = event id,
+  update the record ``pending: false``, delete the marker.
 - the services' handlers, for the events of the benchmark's workload (request, assessment,
   assignment, both parties' consent, and what intake answers):
 
@@ -127,6 +128,7 @@ class Versioned:
         self.changes = database[f"{name}_changes"]
         self.markers = database[f"{name}_outbox"]
         self.js = js
+        self.published: set[str] = set()
 
     async def latest(self, key: str) -> Document | None:
         head = await self.heads.find_one({"_id": key})
@@ -141,7 +143,7 @@ class Versioned:
 
     async def commit(
         self, key: str, head: Document | None, document: Document, events: list[Document]
-    ) -> str | None:
+    ) -> Document | None:
         version = 1 if head is None else int(head["version"]) + 1
         entries = [
             {"id": e["id"], "subject": subject_of(e), "payload": json.dumps(e).encode()}
@@ -161,9 +163,19 @@ class Versioned:
         except DuplicateKeyError:
             raise Conflict(key) from None
         await self.install(record)
-        return record["_id"] if entries else None
+        return record if entries else None
+
+    async def behind(self, key: str, head: Document | None) -> bool:
+        version = 0 if head is None else int(head["version"])
+        found = await self.changes.find_one({"_id": change_id(key, version + 1)}, {"_id": 1})
+        return found is not None
 
     async def install(self, record: Document) -> None:
+        if record["pending"]:
+            with contextlib.suppress(DuplicateKeyError):
+                await self.markers.insert_one(
+                    {"_id": record["_id"], "key": record["key"], "at": record["at"]}
+                )
         head = {**record["document"], "_id": record["key"], "version": record["version"]}
         installed = False
         if record["version"] == 1:
@@ -176,11 +188,6 @@ class Versioned:
             await self.heads.replace_one(
                 {"_id": record["key"], "version": {"$lt": record["version"]}}, head
             )
-        if record["pending"]:
-            with contextlib.suppress(DuplicateKeyError):
-                await self.markers.insert_one(
-                    {"_id": record["_id"], "key": record["key"], "at": record["at"]}
-                )
 
     async def change(
         self,
@@ -192,38 +199,48 @@ class Versioned:
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 await asyncio.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))  # noqa: S311
-            head = await self.latest(key)
+            head = await (self.heads.find_one({"_id": key}) if attempt == 0 else self.latest(key))
             result, document, events = await decide(head)
             if document is None:
+                if attempt == 0 and await self.behind(key, head):
+                    continue
                 return result
             try:
-                record_id = await self.commit(key, head, document, events)
+                record = await self.commit(key, head, document, events)
             except Conflict:
                 continue
-            if record_id is not None:
-                await self.relay(record_id)
+            if record is not None:
+                await self.relay(record)
             return result
         raise Conflict(key)
 
-    async def relay(self, record_id: str) -> None:
-        """``outbox.OutboxRelay.relay_record``."""
-        key, _, version = record_id.rpartition("@")
-        due = [record_id]
+    async def relay(self, record: Document) -> None:
+        """``outbox.OutboxRelay.relay_record`` with the record from memory."""
+        key, _, version = record["_id"].rpartition("@")
+        due: list[Document | str] = [record]
         earlier = int(version) - 1
-        while earlier > 0 and await self.markers.find_one(
-            {"_id": change_id(key, earlier)}, {"_id": 1}
+        while (
+            earlier > 0
+            and change_id(key, earlier) not in self.published
+            and await self.markers.find_one({"_id": change_id(key, earlier)}, {"_id": 1})
         ):
             due.insert(0, change_id(key, earlier))
             earlier -= 1
-        for rid in due:
-            record = await self.changes.find_one({"_id": rid}, {"outbox": 1, "pending": 1})
-            if record is not None and record["pending"]:
-                for entry in record["outbox"]:
+        for item in due:
+            found = (
+                item
+                if isinstance(item, dict)
+                else await self.changes.find_one({"_id": item}, {"outbox": 1, "pending": 1})
+            )
+            rid = item["_id"] if isinstance(item, dict) else item
+            if found is not None and found["pending"]:
+                for entry in found["outbox"]:
                     await self.js.publish(
                         entry["subject"], entry["payload"], headers={"Nats-Msg-Id": entry["id"]}
                     )
                 await self.changes.update_one({"_id": rid}, {"$set": {"pending": False}})
             await self.markers.delete_one({"_id": rid})
+            self.published.add(rid)
 
 
 # --- events as plain JSON ---------------------------------------------------------------
