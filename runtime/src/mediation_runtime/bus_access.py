@@ -147,12 +147,7 @@ class BusAccess:
     def _issue_server(self, names: Sequence[str]) -> None:
         ca_key, ca = self._ca()
         key = _new_key()
-        alt: list[x509.GeneralName] = []
-        for name in names:
-            try:
-                alt.append(x509.IPAddress(ipaddress.ip_address(name)))
-            except ValueError:
-                alt.append(x509.DNSName(name))
+        alt = _general_names(names)
         subject = _name(("nats-server",))
         certificate = (
             _builder(subject, ca.subject, key.public_key(), DEFAULT_DAYS)
@@ -314,6 +309,55 @@ def _existing(entries: dict[str, Entry], name: str) -> Entry:
     return entries[name]
 
 
+def issue_route_certificates(
+    directory: Path, names: Sequence[str], days: int = DEFAULT_DAYS
+) -> bool:
+    """The routes between the nodes of a NATS cluster: a CA of their own, used for nothing
+    else (with the bus CA, any client's certificate would pass a route's ``verify``), and
+    one certificate naming every node, for server and client use (a node accepts some
+    routes and opens others). Writes ``ca.pem``, ``ca.key``, ``cert.pem`` and ``key.pem``
+    in ``directory``; False when they exist already (nothing is overwritten)."""
+    if (directory / "cert.pem").exists():
+        return False
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    ca_key = _new_key()
+    ca_name = _name(("nats-routes-ca",))
+    ca = (
+        _builder(ca_name, ca_name, ca_key.public_key(), 3650)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(cert_sign=True), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = _new_key()
+    certificate = (
+        _builder(_name(("nats-route",)), ca_name, key.public_key(), days)
+        .add_extension(x509.SubjectAlternativeName(_general_names(names)), critical=False)
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
+        .add_extension(_key_usage(), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    _write_key(directory / "ca.key", ca_key)
+    _write(directory / "ca.pem", _pem(ca))
+    _write_key(directory / "key.pem", key)
+    _write(directory / "cert.pem", _pem(certificate))
+    return True
+
+
+def _general_names(names: Sequence[str]) -> list[x509.GeneralName]:
+    alt: list[x509.GeneralName] = []
+    for name in names:
+        try:
+            alt.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            alt.append(x509.DNSName(name))
+    return alt
+
+
 def _name(parts: tuple[str, ...]) -> x509.Name:
     """``CN=<name>[,OU=<id>],O=mediation`` (nats-server prints it in this order)."""
     attributes = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION)]
@@ -414,12 +458,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     remove = commands.add_parser("remove", help="an integration and all its certificates")
     remove.add_argument("dir", type=Path)
     remove.add_argument("name")
+    routes = commands.add_parser(
+        "routes", help="a CA and certificate of a NATS cluster's routes (in a directory of its own)"
+    )
+    routes.add_argument("dir", type=Path)
+    routes.add_argument("--name", action="append", required=True, help="each node's host name")
     for name, text in (("list", "every principal"), ("show", "one principal's permissions")):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("dir", type=Path)
         if name == "show":
             sub.add_argument("name")
     args = parser.parse_args(argv)
+    if args.command == "routes":
+        made = issue_route_certificates(args.dir, args.name)
+        print(f"route certificates in {args.dir}" + ("" if made else " (unchanged)"))
+        return 0
     access = BusAccess(args.dir)
     try:
         changed = _run(access, args)
