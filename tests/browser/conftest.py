@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page
 
+from tests.browser.chromium import launched_chromium, require_chromium
 from tests.browser.stack import PASSWORD, Stack, start_stack
 from tests.secure_bus import LiveBus
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "browser"
 
 
@@ -29,27 +29,14 @@ def stack(
 @pytest.fixture(scope="package")
 def chromium() -> Path:
     """Debian's Chromium; never a browser Playwright downloads. Missing is a failure."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium "
-            "(apt-get install chromium; .ci/run installs it)",
-            pytrace=False,
-        )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture(scope="package")
 async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    playwright = await async_playwright().start()
-    launched = await playwright.chromium.launch(
-        executable_path=str(chromium),
-        headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-    )
-    yield launched
-    await launched.close()
-    await playwright.stop()
+    async with launched_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

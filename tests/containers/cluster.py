@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
-from mediation_contracts.access import ADMIN, MEDIATOR_CLIENT
-from mediation_contracts.commands import ListCases, Reply, command_subject
+from mediation_contracts.access import ADMIN
 from mediation_devstack.ports import LOOPBACK, free_port
 from mediation_runtime.bus import BusCredentials, BusErrors
 from mediation_runtime.bus_access import BusAccess
@@ -26,6 +25,7 @@ from nats.aio.client import Client
 from notes.dev_identity import DevIdentity
 
 from tests.containers.docker import COMPOSE_DIR, run, wait_until
+from tests.faults.system import intake_answers
 from tests.integration.scenario import CITIZEN_EMAIL
 from tests.proofs import Prover
 
@@ -195,17 +195,4 @@ class Cluster:
         return all(self.state(s).get("Running") for s in REPLICAS if s not in self.stopped)
 
     async def answers(self) -> bool:
-        try:
-            connection = await self.bus.connect(MEDIATOR_CLIENT)
-        except Exception:
-            return False
-        try:
-            request = ListCases(viewer_id="container-test").model_dump_json().encode()
-            answer = await connection.request(
-                command_subject("kk", "intake", "list_cases"), request, timeout=5
-            )
-            return Reply.model_validate_json(answer.data).ok
-        except Exception:
-            return False
-        finally:
-            await connection.close()
+        return await intake_answers(self.bus, "container-test")

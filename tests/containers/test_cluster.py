@@ -8,11 +8,11 @@ import asyncio
 import re
 import secrets
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
+from tests.browser.chromium import launched_chromium
 from tests.browser.test_journey import ADMINISTRATION, CITIZEN, flash, record_consent
 from tests.browser.test_journey import register_case as fill_in_request
 from tests.containers.cluster import JOBS, Cluster
@@ -21,7 +21,6 @@ from tests.integration.bus import read_stream
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(900)]
 
-CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "container-test-password"
 
 
@@ -60,17 +59,8 @@ async def test_every_replica_becomes_healthy_and_the_streams_have_three_replicas
 
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():  # noqa: ASYNC240 - once per module
-        pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")
-    playwright = await async_playwright().start()
-    launched = await playwright.chromium.launch(
-        executable_path=str(CHROMIUM),
-        headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-    )
-    yield launched
-    await launched.close()
-    await playwright.stop()
+    async with launched_chromium() as launched:
+        yield launched
 
 
 async def test_a_mediator_takes_a_case_from_request_to_close_on_either_client_replica(

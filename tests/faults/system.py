@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aiosmtpd.controller import Controller
 from mediation_contracts.access import MEDIATOR_CLIENT
@@ -186,20 +186,29 @@ class System:
 
     async def answers(self) -> bool:
         """A command is answered (intake's, as the mediator client asks it)."""
-        try:
-            connection = await self.bus.connect(MEDIATOR_CLIENT)
-        except Exception:
-            return False
-        try:
-            request = ListCases(viewer_id="fault-suite").model_dump_json().encode()
-            answer = await connection.request(
-                command_subject("kk", "intake", "list_cases"), request, timeout=5
-            )
-            return Reply.model_validate_json(answer.data).ok
-        except Exception:
-            return False
-        finally:
-            await connection.close()
+        return await intake_answers(self.bus, "fault-suite")
+
+
+class Connects(Protocol):
+    async def connect(self, principal: str = ..., **options: Any) -> Client: ...
+
+
+async def intake_answers(bus: Connects, viewer: str) -> bool:
+    """Intake answers ``list_cases`` as the mediator client asks it: the system serves."""
+    try:
+        connection = await bus.connect(MEDIATOR_CLIENT)
+    except Exception:
+        return False
+    try:
+        request = ListCases(viewer_id=viewer).model_dump_json().encode()
+        answer = await connection.request(
+            command_subject("kk", "intake", "list_cases"), request, timeout=5
+        )
+        return Reply.model_validate_json(answer.data).ok
+    except Exception:
+        return False
+    finally:
+        await connection.close()
 
 
 class Workload:
