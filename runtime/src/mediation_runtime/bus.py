@@ -67,7 +67,10 @@ class NatsSettings(BaseSettings):
     """``NATS_URL`` and the credentials; shared by every service and the mediator client."""
 
     nats_url: str = Field(
-        default="tls://127.0.0.1:4222", validation_alias=AliasChoices("NATS_URL", "nats_url")
+        default="tls://127.0.0.1:4222",
+        validation_alias=AliasChoices("NATS_URL", "nats_url"),
+        description="One URL, or the nodes of a cluster separated by commas "
+        "(tls://nats-1:4222,tls://nats-2:4222); either way the client learns the others.",
     )
     nats_ca_file: Path | None = Field(
         default=None,
@@ -134,7 +137,8 @@ class BusCredentials:
 
     def connect_options(self, name: str) -> dict[str, Any]:
         """Keyword arguments for ``nats.connect`` and FastStream's ``NatsBroker``."""
-        options: dict[str, Any] = {"servers": self.url, "name": name}
+        servers = [url.strip() for url in self.url.split(",") if url.strip()]
+        options: dict[str, Any] = {"servers": servers, "name": name}
         if (context := self.ssl_context()) is not None:
             options["tls"] = context
         if (principal := self.principal()) is not None:

@@ -15,6 +15,7 @@ services (``NOTES_RETENTION``, ``NOTIFICATIONS_CONTACT_RETENTION``), are refused
 """
 
 import asyncio
+import os
 from datetime import timedelta
 from typing import Self
 
@@ -156,8 +157,11 @@ async def ensure_streams(
 
 if __name__ == "__main__":
     # NATS_URL and the admin's NATS_CA_FILE / NATS_CERT_FILE / NATS_KEY_FILE, or the local
-    # stack's admin certificate.
+    # stack's admin certificate; MEDIATION_STREAM_REPLICAS (1) for a cluster's 3.
+    replicas = os.environ.get("MEDIATION_STREAM_REPLICAS", "1")
+    if not replicas.isdigit() or not 1 <= int(replicas) <= 5:
+        raise SystemExit(f"error: MEDIATION_STREAM_REPLICAS must be 1 to 5, not {replicas!r}")
     try:
-        asyncio.run(ensure_streams(tool_credentials()))
+        asyncio.run(ensure_streams(tool_credentials(), int(replicas)))
     except (BusConfigError, StreamConfigError) as error:
         raise SystemExit(f"error: {error}") from None
