@@ -183,16 +183,17 @@ def gone(stored: StoredCase | None, n: Notes) -> bool:
 async def write_summary(command: WriteSummary, tenant: str, n: Notes) -> Reply:
     identity = await _identity(command.token, tenant, command.case_id, "write", n)
 
-    async def decide(stored: StoredCase | None) -> Decision[Reply]:
+    async def decide(stored: StoredCase | None) -> Decision[tuple[Reply, bool]]:
+        """The reply, and whether this decision records a new summary."""
         if stored is not None and str(command.command_id) in stored.commands:
             done = next(s for s in stored.summaries if s.command_id == str(command.command_id))
-            return Decision(Reply(ok=True, summary_id=done.summary_id))
+            return Decision((Reply(ok=True, summary_id=done.summary_id), False))
         await _require(identity, "write", stored, tenant, command.case_id, n)
         assert stored is not None
         try:
             text = validate_summary_text(command.text)
         except InvalidSummary as invalid:
-            return Decision(refused(invalid.code))
+            return Decision((refused(invalid.code), False))
         if stored.data_key is None:
             stored.data_key = n.keyring.new_data_key()
         summary_id = str(uuid4())
@@ -216,11 +217,14 @@ async def write_summary(command: WriteSummary, tenant: str, n: Notes) -> Reply:
             ),
             correlationid=stored.view.correlation_id,
         )
-        log.info("summary_recorded", summary_id=summary_id, case_id=str(command.case_id))
         document = n.cases.document(stored, command_id=command.command_id)
-        return Decision(Reply(ok=True, summary_id=summary_id), document, [recorded])
+        return Decision((Reply(ok=True, summary_id=summary_id), True), document, [recorded])
 
-    return await n.cases.change(tenant, command.case_id, decide)
+    # Logged once committed: ``decide`` may run again after another writer's commit.
+    reply, recorded = await n.cases.change(tenant, command.case_id, decide)
+    if recorded:
+        log.info("summary_recorded", summary_id=reply.summary_id, case_id=str(command.case_id))
+    return reply
 
 
 async def read_summaries(query: ReadSummaries, tenant: str, n: Notes) -> Reply:
