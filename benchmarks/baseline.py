@@ -16,11 +16,12 @@ database operations, change the matching function here in the same commit:**
 
 - :mod:`mediation_runtime.documents` -> :class:`Versioned`: ``change()`` decides first on
   the head found by ``_id``; after a conflict on ``latest()`` = find the head by ``_id`` +
-  probe-find the next change record by ``_id`` (installing it when found). A no-change
-  decision on the first read probes once for a newer version. ``commit()`` = insert the
-  change record (a duplicate key means another writer won: read and decide again), then
-  install it: insert the outbox marker when the record has events, then insert the head
-  (version 1) or replace it (filter ``_id`` and ``version < v``).
+  probe-find the next change record by ``_id`` (installing it, and any after it, when
+  found). A no-change decision on the first read probes once for a newer version.
+  ``commit()`` = insert the change record (a duplicate key means another writer won: read
+  and decide again), then install it: insert the outbox marker when the record has events,
+  then insert the head (version 1) or replace it (filter ``_id`` and ``version < v``), then
+  probe-find the next change record by ``_id`` (installing it the same way when found).
 - :mod:`mediation_runtime.outbox` -> :meth:`Versioned.relay`: the record just committed
   comes from memory; the previous version's marker is looked up only when this relay did
   not publish that version itself; publish each event with ``Nats-Msg-Id`` = event id,
@@ -133,13 +134,8 @@ class Versioned:
     async def latest(self, key: str) -> Document | None:
         head = await self.heads.find_one({"_id": key})
         version = 0 if head is None else int(head["version"])
-        while (
-            record := await self.changes.find_one({"_id": change_id(key, version + 1)})
-        ) is not None:
-            await self.install(record)
-            head = {**record["document"], "_id": key, "version": record["version"]}
-            version += 1
-        return head
+        ahead = await self.changes.find_one({"_id": change_id(key, version + 1)})
+        return head if ahead is None else await self.install(ahead)
 
     async def commit(
         self, key: str, head: Document | None, document: Document, events: list[Document]
@@ -170,7 +166,18 @@ class Versioned:
         found = await self.changes.find_one({"_id": change_id(key, version + 1)}, {"_id": 1})
         return found is not None
 
-    async def install(self, record: Document) -> None:
+    async def install(self, record: Document) -> Document:
+        await self.write_head(record)
+        while (
+            ahead := await self.changes.find_one(
+                {"_id": change_id(record["key"], int(record["version"]) + 1)}
+            )
+        ) is not None:
+            record = ahead
+            await self.write_head(record)
+        return {**record["document"], "_id": record["key"], "version": record["version"]}
+
+    async def write_head(self, record: Document) -> None:
         if record["pending"]:
             with contextlib.suppress(DuplicateKeyError):
                 await self.markers.insert_one(

@@ -197,3 +197,51 @@ async def test_a_refusal_on_a_stale_head_is_checked_against_the_newest(
     assert (await documents.get("late") or {})["count"] == 2
     with pytest.raises(LookupError):
         await documents.change("never", needs_the_document)  # truly unknown: refused
+
+
+async def test_a_writer_that_overwrote_a_newer_head_puts_the_newest_back(
+    documents: VersionedDocuments,
+) -> None:
+    # FerretDB's `version < v` replace reads, then writes: the writer of version 2 read the
+    # head at version 1, the writer of version 3 installed it, then version 2 landed on top.
+    for _ in range(3):
+        await documents.change("doc", add_one)
+    second = await documents.changes.find_one({"_id": change_id("doc", 2)})
+    assert second is not None
+    await documents.heads.replace_one({"_id": "doc"}, {**second["document"], "version": 2})
+    # What that writer does after its write: look past it, install what is newer.
+    assert (await documents.settle(second))["version"] == 3
+    assert (await documents.get("doc") or {})["count"] == 3
+
+
+async def test_the_relay_scan_installs_the_head_before_publishing(
+    documents: VersionedDocuments,
+) -> None:
+    heads_seen: list[int] = []
+
+    async def publish(subject: str, payload: bytes, headers: dict[str, str]) -> None:
+        heads_seen.append((await documents.get("doc") or {}).get("version", 0))
+
+    relay = OutboxRelay(documents, publish)
+    event = CaseAssessed.create(
+        tenant="kk",
+        case_id=uuid4(),
+        source="/test",
+        data=CaseAssessedData(decision="accepted", assessed_by="m-1"),
+    )
+    await documents.change("doc", add_one)
+    # Another replica committed version 2 and wrote its marker; its head is not in yet.
+    await documents.changes.insert_one(
+        {
+            "_id": change_id("doc", 2),
+            "key": "doc",
+            "version": 2,
+            "document": {"count": 2},
+            "outbox": [{"id": str(event.id), "subject": event.nats_subject(), "payload": "{}"}],
+            "pending": True,
+            "at": datetime.now(UTC),
+        }
+    )
+    await documents.markers.insert_one({"_id": change_id("doc", 2), "key": "doc"})
+    assert await relay.relay_pending() == 1
+    assert heads_seen == [2], "whoever hears the event reads a head with its cause"

@@ -91,13 +91,8 @@ class VersionedDocuments:
         """The newest committed version, installing as head any version found ahead of it."""
         head = await self.get(key)
         version = 0 if head is None else int(head["version"])
-        while (
-            record := await self.changes.find_one({"_id": change_id(key, version + 1)})
-        ) is not None:
-            await self._install(record)
-            head = self._head_of(record)
-            version += 1
-        return head
+        ahead = await self.changes.find_one({"_id": change_id(key, version + 1)})
+        return head if ahead is None else await self.settle(ahead)
 
     async def change(
         self, key: str, decide: Callable[[Document | None], Decision[R] | Awaitable[Decision[R]]]
@@ -171,7 +166,7 @@ class VersionedDocuments:
             await self.changes.insert_one(record)
         except DuplicateKeyError:
             raise ConcurrentUpdate(f"{self.name}:{key}") from None
-        await self._install(record)
+        await self.install(record)
 
     async def sweep(self, retention: timedelta = RECORD_RETENTION) -> int:
         """Finish what crashed writers left (a head not installed, events without a marker)
@@ -191,7 +186,7 @@ class VersionedDocuments:
             if version > newest[key] or record["pending"]:
                 full = await self.changes.find_one({"_id": record["_id"]})
                 if full is not None:
-                    await self._install(full)
+                    await self.install(full)
                     newest[key] = max(newest[key], version)
                     finished += 1
             elif _aware(record["at"]) < cutoff and version < newest[key]:
@@ -215,15 +210,37 @@ class VersionedDocuments:
             adopted += 1
         return adopted
 
-    async def _install(self, record: Document) -> None:
-        """Mark ``record``'s events due, make it the head unless a newer version is there,
-        then wake the relay.
+    async def install(self, record: Document) -> None:
+        """Make a just committed ``record`` the head (:meth:`settle`), then wake the relay:
+        only once the head is in, so whoever hears an event reads a head with its cause."""
+        await self.settle(record)
+        if record["pending"]:
+            self.on_outbox_written(record)
+
+    async def settle(self, record: Document) -> Document:
+        """Mark ``record``'s events due and make it the head unless a newer version is
+        there; returns the newest head written.
 
         In this order: a writer that fails half-way (crash, outage) has its message
         redelivered, finds its own record by the failed commit and installs it again, marker
         included; had the head come first, the redelivery would see the event applied and
-        leave the marker missing. The relay is woken only once the head is in, so whoever
-        hears an event reads a head that includes its cause."""
+        leave the marker missing.
+
+        FerretDB's ``version < v`` replace is read-then-write too, so a writer installing an
+        older version can overwrite a newer head it read just before. Hence every writer of
+        a head then looks one version past what it wrote and installs what it finds: the
+        last write to a head is always followed by a look that finds nothing newer."""
+        await self._write_head(record)
+        while (
+            ahead := await self.changes.find_one(
+                {"_id": change_id(record["key"], int(record["version"]) + 1)}
+            )
+        ) is not None:
+            record = ahead
+            await self._write_head(record)
+        return self._head_of(record)
+
+    async def _write_head(self, record: Document) -> None:
         if record["pending"]:
             with contextlib.suppress(DuplicateKeyError):
                 await self.markers.insert_one(
@@ -241,8 +258,6 @@ class VersionedDocuments:
             await self.heads.replace_one(
                 {"_id": record["key"], "version": {"$lt": record["version"]}}, head
             )
-        if record["pending"]:
-            self.on_outbox_written(record)
 
     @staticmethod
     def _head_of(record: Document) -> Document:

@@ -87,6 +87,14 @@ class OutboxRelay:
         """Publish one record's events (``record``: as just committed, saves reading it),
         after those of the same document's earlier records."""
         key, _, version = record_id.rpartition("@")
+        if record is None:
+            # Found by the scan: its writer may not have installed the head yet (or died).
+            # Install it first, so that whoever hears the events reads a head with their cause.
+            record = await self.documents.changes.find_one({"_id": record_id})
+            if record is None:
+                await self.documents.markers.delete_one({"_id": record_id})
+                return 0
+            await self.documents.settle(record)
         due = [record_id]
         earlier = int(version) - 1
         while (
