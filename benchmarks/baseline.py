@@ -5,11 +5,12 @@ the delivery middleware, logging, the domain code, one-message fetches), not the
 
 ``python -m benchmarks.baseline <service>`` runs as that service's principal (its
 certificate in ``NATS_*``, ``MONGODB_URL``), with the same durable consumers (names, filters,
-settings) as the service, one pull loop per event type, each handling its messages one at a
-time like the service's subscribers. It differs only where a plain program would: it fetches
-up to 64 messages at once when they are waiting, decodes JSON into dicts (no models),
-publishes events it builds as JSON, and relays a commit's events right after the commit
-(the service's relay task does the same steps a moment later).
+settings) as the service, one pull loop per event type, each handling up to
+``event_workers`` messages at once, one case's one at a time, like the service's
+subscribers. It differs only where a plain program would: it fetches up to 64 messages at
+once when they are waiting, decodes JSON into dicts (no models), publishes events it builds
+as JSON, and relays a commit's events right after the commit (the service's relay task does
+the same steps a moment later).
 
 **The operations mirror the runtime step for step. When one of these modules changes its
 database operations, change the matching function here in the same commit:**
@@ -32,7 +33,8 @@ database operations, change the matching function here in the same commit:**
   - intake (``intake.handlers``): every event is ``change()`` of the case in ``cases``;
     a request commits two ``ConsentRequested``, the last missing piece (here the second
     consent) commits ``CaseReadyForScheduling``; an event whose case is not there yet is
-    redelivered after the first retry delay (0.25 s).
+    redelivered after the service's retry delays (0.25 s, 0.5 s, 1 s, ...; the service also
+    holds it while its request consumer is behind, which this leaves out).
   - scheduling (``scheduling.handlers.when_case_event_update_view``,
     ``mediation_runtime.views.ViewStore.apply``): ``change()`` of the case view in
     ``case_views``, no events.
@@ -64,6 +66,7 @@ from mediation_contracts.streams import EVENTS_STREAM, consumer_name
 from mediation_contracts.subjects import subscription_subject
 from mediation_runtime.bus import NatsSettings, connect
 from mediation_runtime.mongo import create_mongo_client
+from mediation_runtime.settings import ServiceSettings
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -99,7 +102,10 @@ DATABASES = {
     "notes": ("mediation_notes", "cases"),
     "notifications": ("mediation_notifications", "notifications"),
 }
-FIRST_RETRY_DELAY = 0.25  # ServiceSettings.retry_delays[0]
+RETRY_DELAYS: list[float] = ServiceSettings.model_fields["retry_delays"].default
+WORKERS = int(
+    os.environ.get("BENCH_EVENT_WORKERS", ServiceSettings.model_fields["event_workers"].default)
+)
 MAX_ATTEMPTS = 8  # documents.MAX_ATTEMPTS
 MAX_DELIVER = 8 + 10  # ServiceSettings.max_deliveries + delivery.SERVER_DELIVERY_SLACK
 
@@ -584,9 +590,30 @@ async def subscribe(
     )
 
 
+LANES: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+"""One case's lock and how many hold or await it, shared by the consumers like the
+service's ``DeliveryPolicy.lanes``."""
+
+
 async def consume(subscription: JetStreamContext.PullSubscription, handle: Handler) -> None:
-    """Each message handled to its end before the next, as a service's subscriber does."""
+    """Up to ``WORKERS`` messages at once, one case's one at a time in arrival order, as a
+    service's subscriber does (``event_workers``, ``delivery.Lanes``)."""
     batch = 1
+    workers = asyncio.Semaphore(WORKERS)
+    lanes = LANES
+    running: set[asyncio.Task[None]] = set()
+
+    async def in_lane(message: Msg, key: str) -> None:
+        lock, holders = lanes[key]
+        try:
+            async with lock:
+                await handle_one(message, handle)
+        finally:
+            workers.release()
+            holders[0] -= 1
+            if not holders[0]:
+                del lanes[key]
+
     while True:
         try:
             # Idle: wait for one. Busy: take what is waiting, up to 64 (never held back).
@@ -595,7 +622,13 @@ async def consume(subscription: JetStreamContext.PullSubscription, handle: Handl
             batch = 1
             continue
         for message in messages:
-            await handle_one(message, handle)
+            await workers.acquire()
+            event = json.loads(message.data)
+            key = f"{event.get('tenant')}:{event.get('subject')}"
+            lanes.setdefault(key, (asyncio.Lock(), [0]))[1][0] += 1
+            task = asyncio.create_task(in_lane(message, key))
+            running.add(task)
+            task.add_done_callback(running.discard)
         batch = 64
 
 
@@ -603,7 +636,8 @@ async def handle_one(message: Msg, handle: Handler) -> None:
     try:
         await handle(json.loads(message.data))
     except NotYet:
-        await message.nak(delay=FIRST_RETRY_DELAY)
+        deliveries = message.metadata.num_delivered or 1
+        await message.nak(delay=RETRY_DELAYS[min(deliveries, len(RETRY_DELAYS)) - 1])
         return
     await message.ack()
 

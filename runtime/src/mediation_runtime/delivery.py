@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
@@ -37,7 +37,7 @@ from faststream.message import StreamMessage
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.publisher.usecase import LogicPublisher
 from faststream.nats.security import NatsSecurity
-from faststream.nats.subscriber.usecases.stream_pull_subscriber import PullStreamSubscriber
+from faststream.nats.subscriber.usecases.basic import LogicSubscriber
 from mediation_contracts.commands import Refusal, Reply
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import (
@@ -150,6 +150,35 @@ def describe_validation_error(error: ValidationError) -> str:
     )
 
 
+class Lanes:
+    """One case's events one at a time, in the order they reached this process, while
+    other cases' events run alongside (a consumer hands over ``event_workers`` at once).
+
+    Without it two events of one case (both parties' consents, say) would race for the same
+    document and one would lose and retry; :class:`asyncio.Lock` is first come, first served,
+    so the lane keeps their arrival order. Replicas share nothing here: across them,
+    :mod:`mediation_runtime.documents` keeps every change."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._holders: dict[str, int] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._holders[key] = self._holders.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._holders[key] -= 1
+            if not self._holders[key]:
+                del self._holders[key], self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
 @dataclass(frozen=True)
 class DeliveryPolicy:
     service: str
@@ -161,6 +190,7 @@ class DeliveryPolicy:
     requests: RequestBacklog = field(default_factory=lambda: RequestBacklog("", lambda: None))
     ack_wait: float = 30.0
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    lanes: Lanes = field(default_factory=Lanes)
 
     @property
     def deliver_prefix(self) -> bytes:
@@ -447,7 +477,8 @@ def event_subscriber(
     *,
     max_deliveries: int,
     ack_wait: float,
-) -> PullStreamSubscriber:
+    workers: int = 1,
+) -> LogicSubscriber[Any]:
     """Durable pull consumer ``<service>-<aggregate>-<event>`` for one event type, all tenants."""
     name = consumer_name(service, event.aggregate, event.event)
     subject = subscription_subject(event.aggregate, event.event)
@@ -463,12 +494,15 @@ def event_subscriber(
     policy: DeliveryPolicy = broker.context.get("delivery_policy")
     policy.consumers.append(config)
     # Batch size 1: nats-py's fetch, once a first message arrived, waits for the rest of the
-    # batch until the timeout, so a larger batch would hold a lone event for seconds.
+    # batch until the timeout, so a larger batch would hold a lone event for seconds. With
+    # ``workers`` > 1 the next fetch does not wait for the handler: up to that many messages
+    # are handled at once (see :class:`Lanes` for one case's order).
     return broker.subscriber(
         subject,
         stream=JStream(EVENTS_STREAM, declare=False),
         durable=name,
         pull_sub=PullSub(batch_size=1, timeout=5.0),
+        max_workers=workers,
         ack_policy=AckPolicy.MANUAL,
         config=config,
         inbox_prefix=policy.deliver_prefix,
@@ -491,6 +525,7 @@ async def apply_consumer_configs(broker: NatsBroker) -> None:
 
 __all__ = [
     "DeliveryPolicy",
+    "Lanes",
     "NatsMessage",
     "NotYet",
     "Rejected",

@@ -103,12 +103,15 @@ def subscribe_events(
     events: Sequence[type[CloudEvent]],
     handle: Callable[[Any], Awaitable[None]],
 ) -> None:
-    """One durable consumer per event type, each checking the envelope and handing over."""
+    """One durable consumer per event type, each checking the envelope and handing over:
+    ``settings.event_workers`` events at once, one case's (one subject's) in arrival order."""
+    policy: DeliveryPolicy = broker.context.get("delivery_policy")
     for event_type in events:
 
         async def on_event(event: Any, msg: NatsMessage) -> None:
             check_envelope(event, msg)
-            await handle(event)
+            async with policy.lanes.hold(f"{event.tenant}:{event.subject}"):
+                await handle(event)
 
         on_event.__annotations__["event"] = event_type
         on_event.__name__ = f"on_{event_type.aggregate}_{event_type.event}"
@@ -118,6 +121,7 @@ def subscribe_events(
             event_type,
             max_deliveries=settings.max_deliveries,
             ack_wait=settings.ack_wait_seconds,
+            workers=settings.event_workers,
         )(on_event)
 
 

@@ -40,6 +40,12 @@ class ServiceSettings(NatsSettings):
         "after the last one the message is dead-lettered.",
     )
     ack_wait_seconds: float = 30.0
+    event_workers: int = Field(
+        default=8,
+        ge=1,
+        description="Events each consumer handles at once: different cases in parallel, one "
+        "case's events one at a time in the order they arrived.",
+    )
     outbox_poll_seconds: float = Field(
         default=10.0,
         description="How often the relay also scans for events a crash left behind; events "

@@ -84,7 +84,11 @@ def ferretdb_command(data_dir: Path, port: int) -> list[str]:
     return [
         str(binary),
         "--handler=sqlite",
-        f"--sqlite-url=file:{data_dir}/",  # FerretDB requires the trailing slash
+        # FerretDB requires the trailing slash. It runs SQLite in WAL mode; synchronous=NORMAL
+        # (SQLite's advice for WAL) syncs at checkpoints instead of every commit: a killed
+        # FerretDB loses nothing, a power cut may lose the last commits. Measured here: 110
+        # -> 180 operations/s.
+        f"--sqlite-url=file:{data_dir}/?_pragma=synchronous(normal)",
         f"--state-dir={data_dir}",  # for its state.json; the default is the working directory
         "--telemetry=disable",
         "--debug-addr=-",
