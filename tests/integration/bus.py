@@ -17,11 +17,16 @@ T = TypeVar("T")
 
 def documented_reply(service: str, command: str, raw: bytes) -> Reply:
     """A reply as the contract publishes it: it fits the command's reply schema and carries
-    ``ok`` with exactly its result fields (or ``error``), never an unrelated key as null."""
+    ``ok`` with exactly its result fields, and its optional ones when they apply (or
+    ``error``), never an unrelated key as null."""
     document = json.loads(raw)
     reply_adapter(service, command).validate_python(document)
-    expected = set(COMMANDS[service][command].result) if document["ok"] else {"error"}
-    assert set(document) == {"ok", *expected}, f"{service}.{command} replied {sorted(document)}"
+    spec = COMMANDS[service][command]
+    expected = set(spec.result) if document["ok"] else {"error"}
+    allowed = set(spec.optional) if document["ok"] else set()
+    assert {"ok", *expected} <= set(document) <= {"ok", *expected, *allowed}, (
+        f"{service}.{command} replied {sorted(document)}"
+    )
     return Reply.model_validate(document)
 
 

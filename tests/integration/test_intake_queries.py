@@ -230,6 +230,47 @@ async def test_the_list_is_newest_request_first_and_hides_what_a_mediator_may_no
     ]
 
 
+async def test_the_list_comes_in_pages_that_a_new_case_does_not_shift(
+    intake: ServiceProcess, js: JetStreamContext, nc: Client
+) -> None:
+    first = Scenario.new()
+    scenarios = [first, *(Scenario(tenant=first.tenant) for _ in range(4))]
+    for scenario in scenarios:
+        await publish(js, scenario.request())
+    await wait_for(all_opened_with(nc, first.tenant, 5), what="the five requests")
+
+    async def page(after: str | None) -> tuple[list[UUID], str | None]:
+        query = ListCases(viewer_id=MEDIATOR_A, limit=2, after=after)
+        reply = await ask(nc, first.tenant, "list_cases", query)
+        assert reply.ok, reply.error
+        return [c.case_id for c in reply.cases or []], reply.next_page
+
+    one, after = await page(None)
+    late = Scenario(tenant=first.tenant)  # arrives while the mediator pages
+    await publish(js, late.request())
+    await wait_for(all_opened_with(nc, first.tenant, 6), what="the late request")
+    two, after_two = await page(after)
+    three, end = await page(after_two)
+    newest_first = [s.case_id for s in reversed(scenarios)]
+    assert (one, two, three) == (newest_first[:2], newest_first[2:4], newest_first[4:])
+    assert end is None, "the last page says there is no next"
+    assert (await page(None))[0] == [late.case_id, newest_first[0]]
+
+    # A token that is not one of ours is refused as invalid, not searched with.
+    mangled = b'{"viewer_id": "mediator-7", "after": "2026-01-01T00:00:00+00:00~x"}'
+    refused = await ask(nc, first.tenant, "list_cases", mangled)
+    assert not refused.ok
+    assert refused.error is not None
+    assert refused.error.code == "invalid_request"
+
+
+def all_opened_with(nc: Client, tenant: str, count: int) -> Any:
+    async def opened() -> bool:
+        return len(await listed(nc, tenant, MEDIATOR_A)) == count
+
+    return opened
+
+
 async def test_a_case_stored_by_the_previous_version_is_answered_and_keeps_working(
     intake: ServiceProcess, js: JetStreamContext, nc: Client, cases: Cases
 ) -> None:

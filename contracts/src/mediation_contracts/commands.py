@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
+    StringConstraints,
     TypeAdapter,
     create_model,
     model_serializer,
@@ -128,12 +129,26 @@ KEPT_SINCE_QUERIES = (
 )
 
 
+PageToken = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9T:.+-]{19,40}~[0-9a-f-]{36}$"),
+    Field(description="Where a page of cases ended; pass it back as it is."),
+]
+
+
 class ListCases(Payload):
     """The cases ``viewer_id`` may see: those assigned to them, and the open unassigned ones
     they may take. Never another tenant's (the tenant is the subject's)."""
 
     viewer_id: OpaqueId = Field(description="Staff id of the mediator asking.")
     status: CaseStatus | None = Field(default=None, description="Only cases in this status.")
+    limit: int = Field(
+        default=50, ge=1, le=200, description="At most this many cases (newest request first)."
+    )
+    after: PageToken | None = Field(
+        default=None,
+        description="The `next_page` of the previous answer: the cases after its last one.",
+    )
 
 
 class GetCase(Payload):
@@ -325,6 +340,7 @@ class Reply(Payload):
     summary_id: OpaqueId | None = None
     audit: list[AuditEntry] | None = None
     cases: list[CaseListItem] | None = None
+    next_page: PageToken | None = None
     case: CaseDetail | None = None
     summary_state: SummaryState | None = None
     error: Refusal | None = None
@@ -354,6 +370,7 @@ RESULT_TYPES: Mapping[str, Any] = {
     "summary_id": OpaqueId,
     "audit": list[AuditEntry],
     "cases": list[CaseListItem],
+    "next_page": PageToken,
     "case": CaseDetail,
     "summary_state": SummaryState,
 }
@@ -372,6 +389,8 @@ class CommandSpec:
     result: tuple[str, ...]
     description: str
     callers: tuple[str, ...] = ("mediator client",)
+    optional: tuple[str, ...] = ()
+    """Result fields the reply carries only sometimes (absent otherwise)."""
 
 
 COMMANDS: Mapping[str, Mapping[str, CommandSpec]] = {
@@ -380,7 +399,9 @@ COMMANDS: Mapping[str, Mapping[str, CommandSpec]] = {
             ListCases,
             ("cases",),
             "The cases a mediator may see: their own and the open ones no one has taken; "
-            "newest request first.",
+            "newest request first, `limit` at a time. `next_page`, present when there are "
+            "more, asks for the next page as `after`.",
+            optional=("next_page",),
         ),
         "get_case": CommandSpec(
             GetCase,
@@ -449,6 +470,7 @@ def reply_model(service: str, command: str) -> type[Payload]:
     """The reply of an accepted ``command``: ``ok`` true and exactly its result fields."""
     spec = COMMANDS[service][command]
     fields: dict[str, Any] = {name: (RESULT_TYPES[name], ...) for name in spec.result}
+    fields.update({name: (RESULT_TYPES[name] | None, None) for name in spec.optional})
     model: type[Payload] = create_model(
         f"{_camel(command)}Accepted",
         __base__=Payload,

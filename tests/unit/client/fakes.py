@@ -153,7 +153,23 @@ class FakeBus:
             for case in self.cases.values()
             if self._visible(case, body["viewer_id"]) and body.get("status") in {None, case.status}
         ]
-        return Reply(ok=True, cases=items)
+        # Intake's paging: newest request first, keyed on (request time, case id).
+        items.sort(key=lambda item: (item.requested_at.isoformat(), str(item.case_id)))
+        items.reverse()
+        if after := body.get("after"):
+            at, _, case_id = after.partition("~")
+            items = [
+                i for i in items if (i.requested_at.isoformat(), str(i.case_id)) < (at, case_id)
+            ]
+        limit = body.get("limit", 50)
+        if len(items) <= limit:
+            return Reply(ok=True, cases=items)
+        last = items[limit - 1]
+        return Reply(
+            ok=True,
+            cases=items[:limit],
+            next_page=f"{last.requested_at.isoformat()}~{last.case_id}",
+        )
 
     def _get_case(self, body: dict[str, Any]) -> Reply:
         case = self.cases.get(UUID(body["case_id"]))

@@ -1,9 +1,10 @@
 """The pages as a mediator meets them, against a fake bus: what is shown, what is offered,
 what is sent, and the plain-Danish errors."""
 
+import html
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -92,6 +93,30 @@ def test_case_list_filters_by_status(signed_in: Browser, bus: FakeBus) -> None:
     assert "DONE-1" in page
     assert "OPEN-1" not in page
     assert bus.commands("list_cases")[-1]["status"] == "closed"
+
+
+def test_a_long_case_list_comes_in_pages_of_fifty(signed_in: Browser, bus: FakeBus) -> None:
+    browser, _ = signed_in
+    start = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    for n in range(55):  # SAG-00 oldest ... SAG-54 newest
+        bus.add(
+            case_detail(matter_reference=f"SAG-{n:02d}", requested_at=start + timedelta(hours=n))
+        )
+    first = browser.get("/cases").text
+    assert "SAG-54" in first
+    assert "SAG-05" in first
+    assert "SAG-04" not in first
+    older = re.search(r'<a rel="next" href="([^"]+)">Ældre sager', first)
+    assert older is not None, "a link to the older cases"
+    assert bus.commands("list_cases")[-1]["limit"] == 50
+    second = browser.get(html.unescape(older.group(1))).text
+    assert "SAG-04" in second
+    assert "SAG-00" in second
+    assert "SAG-05" not in second
+    assert 'rel="next"' not in second, "the last page has no next"
+    assert 'href="/cases">Nyeste sager' in second
+    # A mangled token in the address shows the first page, not an error.
+    assert "SAG-54" in browser.get("/cases?after=not-a-page").text
 
 
 def test_another_mediators_case_is_a_danish_no_access_page_without_its_data(

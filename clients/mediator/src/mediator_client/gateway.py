@@ -38,6 +38,9 @@ from pydantic import ValidationError
 
 from mediator_client.bus import Bus, BusUnavailable
 
+CASES_PER_PAGE = 50
+"""Cases on one page of the case list; a link leads to the next."""
+
 log = structlog.get_logger(__name__)
 
 Service = Literal["intake", "scheduling", "notes"]
@@ -89,10 +92,11 @@ class Gateway:
 
     # --- intake ---------------------------------------------------------------------------
 
-    async def list_cases(self, tenant: str, viewer: str, status: CaseStatus | None) -> Reply:
-        return await self.ask(
-            tenant, "intake", "list_cases", ListCases(viewer_id=viewer, status=status)
-        )
+    async def list_cases(
+        self, tenant: str, viewer: str, status: CaseStatus | None, after: str | None = None
+    ) -> Reply:
+        query = ListCases(viewer_id=viewer, status=status, limit=CASES_PER_PAGE, after=after)
+        return await self.ask(tenant, "intake", "list_cases", query)
 
     async def get_case(self, tenant: str, case_id: UUID, viewer: str) -> Reply:
         return await self.ask(

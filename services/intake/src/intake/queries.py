@@ -18,9 +18,17 @@ log = structlog.get_logger("intake")
 
 async def list_cases(query: ListCases, tenant: str, cases: CaseRepository) -> Reply:
     status = Status(query.status) if query.status is not None else None
-    found = await cases.visible_to(tenant, query.viewer_id, status)
+    after = None
+    if query.after is not None:
+        at, _, case_id = query.after.partition("~")
+        after = (at, case_id)
+    found, next_page = await cases.visible_to(tenant, query.viewer_id, status, query.limit, after)
     log.debug("cases_listed", tenant=tenant, viewer_id=query.viewer_id, count=len(found))
-    return Reply(ok=True, cases=[list_item(case) for case in found])
+    return Reply(
+        ok=True,
+        cases=[list_item(case) for case in found],
+        next_page=None if next_page is None else "~".join(next_page),
+    )
 
 
 async def get_case(query: GetCase, tenant: str, cases: CaseRepository) -> Reply:

@@ -7,8 +7,9 @@ from uuid import UUID, uuid4
 
 import structlog
 from fastapi import APIRouter, Depends
-from mediation_contracts.commands import CaseListItem, CaseStatus, MeetingView
+from mediation_contracts.commands import CaseListItem, CaseStatus, MeetingView, PageToken
 from mediation_contracts.events import CaseRequested
+from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -40,10 +41,16 @@ class CaseRow:
 
 
 @pages.get("/cases")
-async def case_list(request: Request, user: SignedIn, status: str | None = None) -> Response:
+async def case_list(
+    request: Request, user: SignedIn, status: str | None = None, after: str | None = None
+) -> Response:
     chosen = next((s for s in STATUSES if s == status), None)
     gateway = client(request).gateway
-    reply = await gateway.list_cases(user.tenant, user.staff_id, chosen)
+    try:
+        page = None if after is None else TypeAdapter(PageToken).validate_python(after)
+    except ValidationError:
+        page = None  # a mangled link shows the first page
+    reply = await gateway.list_cases(user.tenant, user.staff_id, chosen, page)
     if not reply.ok:
         return render(
             request,
@@ -65,6 +72,8 @@ async def case_list(request: Request, user: SignedIn, status: str | None = None)
             "free": [row for row in rows if row.case.mediator_id is None],
             "statuses": STATUSES,
             "status": chosen,
+            "next_page": reply.next_page,
+            "later_page": page is not None,
         },
     )
 

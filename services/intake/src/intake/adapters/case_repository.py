@@ -22,7 +22,7 @@ from mediation_contracts.events import FollowUpContact, Party, Requester
 from mediation_runtime.documents import Decision, Document, VersionedDocuments
 from mediation_runtime.mongo import case_key
 from pydantic import BaseModel
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 
 from intake.domain.case import OPEN, Case, CaseKind, Status
 
@@ -43,7 +43,9 @@ class CaseRepository:
         self._collection = documents.heads
 
     async def create_indexes(self) -> None:
-        await self._collection.create_index([("tenant", ASCENDING), ("status", ASCENDING)])
+        await self._collection.create_index(
+            [("tenant", ASCENDING), ("mediator_id", ASCENDING), *PAGE_ORDER]
+        )
 
     async def get(self, tenant: str, case_id: UUID) -> StoredCase | None:
         document = await self._documents.get(case_key(tenant, case_id))
@@ -73,31 +75,63 @@ class CaseRepository:
             "updated_at": datetime.now(UTC),
         }
 
-    async def visible_to(self, tenant: str, viewer_id: str, status: Status | None) -> list[Case]:
-        """The tenant's cases ``viewer_id`` may see (:meth:`Case.visible_to` decides; the
-        filter only narrows what is read), newest request first, without their timelines.
+    async def visible_to(
+        self,
+        tenant: str,
+        viewer_id: str,
+        status: Status | None,
+        limit: int,
+        after: tuple[str, str] | None = None,
+    ) -> tuple[list[Case], tuple[str, str] | None]:
+        """A page of the tenant's cases ``viewer_id`` may see (:meth:`Case.visible_to`
+        decides; the filters only narrow what is read), newest request first, without their
+        timelines; and where the next page starts (``None``: this was the last).
 
-        FerretDB uses an index only for a filter on ``_id`` alone, so there this reads every
-        case of every tenant: fine for an office's few thousand cases. On MongoDB the
-        ``(tenant, status)`` index serves it.
-        """
-        query: dict[str, Any] = {
-            "tenant": tenant,
-            "$or": [
-                {"mediator_id": viewer_id},
-                {"mediator_id": None, "status": {"$in": sorted(s.value for s in OPEN)}},
-            ],
-        }
+        Pages are keyed on (request time, case id), so a case that arrives meanwhile does
+        not shift them. Two queries, the viewer's cases and the free ones, each served by
+        the ``(tenant, mediator_id, requested_at, case_id)`` index on MongoDB and cut at
+        ``limit``. FerretDB (SQLite) uses an index only for a filter on ``_id`` alone and
+        scans the collection here: the benchmark shows what that costs."""
+        page: dict[str, Any] = {}
+        if after is not None:
+            at, case_id = after
+            page = {
+                "$or": [
+                    {"requested_at": {"$lt": at}},
+                    {"requested_at": at, "case_id": {"$lt": case_id}},
+                ]
+            }
+        open_statuses = sorted(s.value for s in OPEN)
         if status is not None:
-            query["status"] = status.value
+            open_statuses = [s for s in open_statuses if s == status.value]
+        mine: dict[str, Any] = {"tenant": tenant, "mediator_id": viewer_id}
+        if status is not None:
+            mine["status"] = status.value
+        free = {"tenant": tenant, "mediator_id": None, "status": {"$in": open_statuses}}
         found: list[Case] = []
-        async for document in self._collection.find(query, LIST_PROJECTION):
-            case = _case_from(document)
-            if case.tenant == tenant and case.visible_to(viewer_id):
-                found.append(case)
-        return sorted(found, key=lambda case: case.requested_at, reverse=True)
+        for query in (mine, free):
+            cursor = (
+                self._collection.find({**query, **page}, LIST_PROJECTION)
+                .sort(PAGE_ORDER)
+                .limit(limit + 1)
+            )
+            async for document in cursor:
+                case = _case_from(document)
+                if case.tenant == tenant and case.visible_to(viewer_id):
+                    found.append(case)
+        found.sort(key=_page_key, reverse=True)
+        if len(found) <= limit:
+            return found, None
+        shown = found[:limit]
+        return shown, _page_key(shown[-1])
 
 
+def _page_key(case: Case) -> tuple[str, str]:
+    """A case's place in the list: as stored, so that the database compares the same."""
+    return case.requested_at.isoformat(), str(case.case_id)
+
+
+PAGE_ORDER = [("requested_at", DESCENDING), ("case_id", DESCENDING)]
 # What a list needs: not the ids of every applied event, not the timeline.
 LIST_PROJECTION = {"applied": 0, "timeline": 0, "rejected": 0}
 
