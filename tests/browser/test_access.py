@@ -41,9 +41,9 @@ async def ask_intake(stack: Stack, case_id: UUID, viewer: str) -> Reply:
     return Reply.model_validate_json(answer.data)
 
 
-async def mediator1_case(stack: Stack) -> tuple[UUID, str]:
-    """A case that mediator1 has taken (with the proof notes needs), sent the way another
-    municipal system would."""
+async def mediator1_case(stack: Stack, mediator: str = "mediator-1") -> tuple[UUID, str]:
+    """A case that mediator1 (or ``mediator``) has taken (with the proof notes needs), sent
+    the way another municipal system would."""
     case_id, reference = uuid4(), f"SAG-{secrets.token_hex(3).upper()}"
     request = CaseRequestedData(
         requester=Requester(kind="citizen", party_id="citizen-1", consents=True),
@@ -62,7 +62,7 @@ async def mediator1_case(stack: Stack) -> tuple[UUID, str]:
                 tenant=stack.tenant,
                 case_id=case_id,
                 source="/test",
-                data=MediatorAssignedData(mediator_id="mediator-1"),
+                data=MediatorAssignedData(mediator_id=mediator),
             )
         ),
     ]
@@ -75,13 +75,30 @@ async def mediator1_case(stack: Stack) -> tuple[UUID, str]:
             )
     finally:
         await connection.close()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while True:  # until intake has applied both
-        reply = await ask_intake(stack, case_id, "mediator-1")
-        if reply.case is not None and reply.case.mediator_id == "mediator-1":
+        reply = await ask_intake(stack, case_id, mediator)
+        if reply.case is not None and reply.case.mediator_id == mediator:
             return case_id, reference
         assert time.monotonic() < deadline, reply
         await asyncio.sleep(0.1)
+
+
+async def test_a_long_case_list_leads_on_to_the_older_cases(browser: Browser, stack: Stack) -> None:
+    # 51 cases of mediator2's: one more than a page.
+    references = [(await mediator1_case(stack, "mediator-2"))[1] for _ in range(51)]
+    context = await browser.new_context(base_url=stack.url, locale="da-DK")
+    page = await context.new_page()
+    await sign_in(page, "mediator2")
+    mine = page.locator("#mine-heading + table")
+    await expect(mine).to_contain_text(references[-1])
+    await expect(mine).not_to_contain_text(references[0])
+    await page.get_by_role("link", name="Ældre sager").click()
+    await expect(page.locator("main")).to_contain_text(references[0])
+    await expect(page.locator("main")).not_to_contain_text(references[-1])
+    await page.get_by_role("link", name="Nyeste sager").click()
+    await expect(mine).to_contain_text(references[-1])
+    await context.close()
 
 
 async def test_another_mediator_cannot_see_or_touch_the_case(
