@@ -29,6 +29,26 @@ async def documents(mongodb_url: str) -> AsyncIterator[VersionedDocuments]:
     await client.close()
 
 
+async def committed_without_head(
+    documents: VersionedDocuments, key: str, version: int, event: CaseAssessed | None = None
+) -> None:
+    """What a writer leaves that committed version ``version`` (count = version) with
+    ``event`` and died before installing it (no head, no marker)."""
+    await documents.changes.insert_one(
+        {
+            "_id": change_id(key, version),
+            "key": key,
+            "version": version,
+            "document": {"count": version},
+            "outbox": []
+            if event is None
+            else [{"id": str(event.id), "subject": event.nats_subject(), "payload": "{}"}],
+            "pending": event is not None,
+            "at": datetime.now(UTC),
+        }
+    )
+
+
 def add_one(head: dict[str, Any] | None) -> Decision[None]:
     count = 0 if head is None else head["count"]
     return Decision(None, {"count": count + 1})
@@ -64,17 +84,7 @@ async def test_a_version_whose_writer_died_before_installing_it_is_found(
 ) -> None:
     await documents.change("doc", add_one)
     # A writer committed version 2 and died before installing it as the head.
-    await documents.changes.insert_one(
-        {
-            "_id": change_id("doc", 2),
-            "key": "doc",
-            "version": 2,
-            "document": {"count": 2},
-            "outbox": [],
-            "pending": False,
-            "at": datetime.now(UTC),
-        }
-    )
+    await committed_without_head(documents, "doc", 2)
     assert (await documents.get("doc") or {})["count"] == 1, "the head is behind"
     assert (await documents.latest("doc") or {})["count"] == 2
     await documents.change("doc", add_one)  # builds on version 2, not on the stale head
@@ -94,17 +104,7 @@ async def test_the_sweep_finishes_crashed_commits_and_forgets_old_versions(
     for _ in range(3):
         await documents.change("old", add_one)
     # A commit with an event whose writer died before its head and marker.
-    await documents.changes.insert_one(
-        {
-            "_id": change_id("new", 1),
-            "key": "new",
-            "version": 1,
-            "document": {"count": 1},
-            "outbox": [{"id": str(event.id), "subject": event.nats_subject(), "payload": "{}"}],
-            "pending": True,
-            "at": datetime.now(UTC),
-        }
-    )
+    await committed_without_head(documents, "new", 1, event)
     assert await documents.sweep(retention=timedelta(days=1)) == 1
     assert (await documents.get("new") or {})["count"] == 1
     assert await documents.markers.find_one({"_id": change_id("new", 1)}) is not None
@@ -176,17 +176,7 @@ async def test_a_refusal_on_a_stale_head_is_checked_against_the_newest(
     documents: VersionedDocuments,
 ) -> None:
     # Version 1 committed by a writer that died before installing it: no head at all.
-    await documents.changes.insert_one(
-        {
-            "_id": change_id("late", 1),
-            "key": "late",
-            "version": 1,
-            "document": {"count": 1},
-            "outbox": [],
-            "pending": False,
-            "at": datetime.now(UTC),
-        }
-    )
+    await committed_without_head(documents, "late", 1)
 
     def needs_the_document(head: dict[str, Any] | None) -> Decision[None]:
         if head is None:
@@ -231,17 +221,7 @@ async def test_the_relay_scan_installs_the_head_before_publishing(
     )
     await documents.change("doc", add_one)
     # Another replica committed version 2 and wrote its marker; its head is not in yet.
-    await documents.changes.insert_one(
-        {
-            "_id": change_id("doc", 2),
-            "key": "doc",
-            "version": 2,
-            "document": {"count": 2},
-            "outbox": [{"id": str(event.id), "subject": event.nats_subject(), "payload": "{}"}],
-            "pending": True,
-            "at": datetime.now(UTC),
-        }
-    )
+    await committed_without_head(documents, "doc", 2, event)
     await documents.markers.insert_one({"_id": change_id("doc", 2), "key": "doc"})
     assert await relay.relay_pending() == 1
     assert heads_seen == [2], "whoever hears the event reads a head with its cause"
