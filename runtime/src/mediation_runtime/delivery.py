@@ -137,9 +137,16 @@ class Rejected(Exception):
         self.reason = reason
 
 
-class NotYet(Rejected):
+class NotYet(Exception):
     """Input that may become processable soon (its case is still being opened on another
-    consumer): retried with delay, dead-lettered with the reason when deliveries run out."""
+    consumer): retried with delay, dead-lettered with the reason when deliveries run out.
+
+    Not a kind of :class:`Rejected`: one is retried, the other never is.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -32,10 +32,15 @@ from notifications.channels import (
     classify_smtp_error,
     senders_from_settings,
 )
-from notifications.channels.base import classify_http_status, parse_retry_after
+from notifications.channels.base import (
+    classify_http_status,
+    classify_network_error,
+    parse_retry_after,
+)
 from notifications.channels.email import normalise_address
 from notifications.channels.sms import normalise_phone
 from notifications.domain.message import Attachment, Channel, Message, Recipient
+from notifications.handlers import RETRY_AFTER_CAP_SECONDS, retry_delay
 from pydantic import SecretStr
 
 INVITE = Attachment(
@@ -549,3 +554,36 @@ def test_live_mode_rejects_unusable_settings_without_echoing_secrets() -> None:
     assert "sms-token" not in str(error.value)
     with pytest.raises(ChannelConfigurationError, match="NOTIFICATIONS_SMTP_PASSWORD"):
         senders_from_settings(live_settings(smtp_password=None))
+
+
+@pytest.mark.parametrize(
+    ("failure", "attempt", "expected"),
+    [
+        (TransientFailure("http_503"), 2, 120.0),  # no hint: our delay for attempt 2
+        (TransientFailure("http_429", retry_after=900.0), 1, 900.0),  # the provider's longer wait
+        (TransientFailure("http_429", retry_after=5.0), 2, 120.0),  # never shorter than ours
+        (TransientFailure("http_429", retry_after=9e9), 1, RETRY_AFTER_CAP_SECONDS),
+        (TimeoutError(), 3, 600.0),
+    ],
+)
+def test_a_retry_waits_for_the_providers_retry_after_within_a_cap(
+    failure: BaseException, attempt: int, expected: float
+) -> None:
+    assert retry_delay(failure, attempt, [30.0, 120.0, 600.0, 1800.0]) == expected
+
+
+@pytest.mark.parametrize(
+    ("cause", "code"),
+    [
+        (ConnectionRefusedError(), "connection_refused"),
+        (TimeoutError(), "timeout"),
+        (None, "connection_failed"),
+    ],
+)
+def test_an_smtp_connection_failure_is_named_like_an_http_one(
+    cause: BaseException | None, code: str
+) -> None:
+    error = aiosmtplib.SMTPConnectError("cannot connect")
+    error.__cause__ = cause
+    for failure in (classify_smtp_error(error), classify_network_error(cause)):
+        assert (type(failure), failure.code) == (TransientFailure, code)

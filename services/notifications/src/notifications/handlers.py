@@ -198,11 +198,12 @@ async def _deliver(delivery: dict[str, Any], n: Notifications) -> None:
             if attempts > len(delays):
                 await _failed(delivery, attempts, f"gave_up_after_retries:{code}", n)
                 return
-            log.info("notification_will_retry", reason=code, delay_seconds=delays[attempts - 1])
+            delay = retry_delay(failure, attempts, delays)
+            log.info("notification_will_retry", reason=code, delay_seconds=delay)
             await n.deliveries.retry_later(
                 delivery["_id"],
                 attempts=attempts,
-                at=n.clock() + timedelta(seconds=delays[attempts - 1]),
+                at=n.clock() + timedelta(seconds=delay),
                 reason=code,
             )
         else:
@@ -216,6 +217,19 @@ async def _deliver(delivery: dict[str, Any], n: Notifications) -> None:
                 detail={"provider_reference": reference, "sent_at": n.clock()},
             )
             log.info("notification_sent")
+
+
+RETRY_AFTER_CAP_SECONDS = 6 * 3600.0
+"""A provider's ``Retry-After`` is honoured up to this; beyond, our own delays decide."""
+
+
+def retry_delay(failure: BaseException, attempts: int, delays: list[float]) -> float:
+    """Seconds before the next attempt: ours for this attempt, or longer when the provider
+    asked for more (HTTP 429/503 ``Retry-After``), capped so a wild hint cannot park a
+    notification for days."""
+    ours = delays[attempts - 1]
+    hint = failure.retry_after if isinstance(failure, TransientFailure) else None
+    return ours if hint is None else max(ours, min(hint, RETRY_AFTER_CAP_SECONDS))
 
 
 async def _failed(delivery: dict[str, Any], attempts: int, code: str, n: Notifications) -> None:

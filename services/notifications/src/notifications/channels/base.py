@@ -112,8 +112,9 @@ def classify_http_status(status: int, retry_after: float | None = None) -> Deliv
     return PermanentFailure(code)
 
 
-def classify_network_error(exc: BaseException) -> TransientFailure:
-    """Connection-level problems (before or instead of an HTTP status) are all transient."""
+def classify_network_error(exc: BaseException | None) -> TransientFailure:
+    """Connection-level problems (before or instead of an HTTP or SMTP reply) are all
+    transient; the code says which (``None``: the cause is unknown)."""
     reason: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
     if isinstance(reason, ConnectionRefusedError):
         return TransientFailure("connection_refused")

@@ -31,8 +31,6 @@ as ``xn--blbr-roa0a.dk``); non-ASCII local parts (SMTPUTF8) are refused as
 """
 
 import re
-import socket
-import ssl
 from datetime import UTC, datetime
 from email.headerregistry import Address, Group
 from email.message import EmailMessage
@@ -40,7 +38,12 @@ from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
 
-from notifications.channels.base import DeliveryFailure, PermanentFailure, TransientFailure
+from notifications.channels.base import (
+    DeliveryFailure,
+    PermanentFailure,
+    TransientFailure,
+    classify_network_error,
+)
 from notifications.domain.message import Attachment, Channel, Message
 
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -138,18 +141,6 @@ def _by_reply_code(prefix: str, code: int) -> DeliveryFailure:
     return TransientFailure(f"{prefix}_unexpected_reply")
 
 
-def _network_failure(exc: BaseException | None) -> TransientFailure:
-    if isinstance(exc, ConnectionRefusedError):
-        return TransientFailure("connection_refused")
-    if isinstance(exc, TimeoutError):
-        return TransientFailure("timeout")
-    if isinstance(exc, ssl.SSLError):
-        return TransientFailure("tls_error")
-    if isinstance(exc, socket.gaierror):
-        return TransientFailure("dns_failure")
-    return TransientFailure("connection_failed")
-
-
 def classify_smtp_error(exc: BaseException) -> DeliveryFailure:
     """Map an aiosmtplib (or network) exception to a transient or permanent failure."""
     match exc:
@@ -174,7 +165,7 @@ def classify_smtp_error(exc: BaseException) -> DeliveryFailure:
         case aiosmtplib.SMTPTimeoutError():  # connect and read timeouts alike
             return TransientFailure("timeout")
         case aiosmtplib.SMTPConnectError():
-            return _network_failure(exc.__cause__)
+            return classify_network_error(exc.__cause__)
         case aiosmtplib.SMTPServerDisconnected():
             return TransientFailure("disconnected")
         case aiosmtplib.SMTPNotSupported():
@@ -184,7 +175,7 @@ def classify_smtp_error(exc: BaseException) -> DeliveryFailure:
         case InvalidAddress():
             return PermanentFailure("invalid_address")
         case _:
-            return _network_failure(exc)
+            return classify_network_error(exc)
 
 
 class SmtpSender:
