@@ -36,6 +36,7 @@ language is ``en``. See ``templates/README.md`` for the conventions.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -143,33 +144,28 @@ class _FollowUp:
 ComposeEvent = CloudEvent | Reminder
 
 
-# --- who -----------------------------------------------------------------------------------
+# --- per event: who is told, with which template, and what else it says -----------------
+
+Calendar = tuple[Method, int, datetime, datetime | None]
+"""An .ics entry: its method, SEQUENCE, start and end (None: unknown)."""
 
 
-def audience(event: ComposeEvent, contacts: CaseContacts) -> list[str]:
-    """The ids of the people ``event`` is told to, in a stable order (see the module text)."""
-    if isinstance(event, ConsentRequested):
-        return [event.data.party_id]
-    if isinstance(event, MeetingScheduled | MeetingRescheduled):
-        return _attending(event.data.participants)
-    if isinstance(event, Reminder):
-        return [] if contacts.ended else _attending(event.participants)
-    if isinstance(event, MeetingCancelled):
-        booking = contacts.meetings.get(event.data.meeting_id)
-        return list(booking.person_ids) if booking is not None else []
-    if isinstance(event, PartyWithdrew):
-        return _told_of_withdrawal(event, contacts)
-    if isinstance(event, CaseClosed):
-        because = event.data.closed_because
-        if because == "outcome_recorded":
-            return list(contacts.party_ids)
-        if because == "withdrawn":
-            return list(contacts.party_ids) if event.data.follow_up_contact else []
-        knows = {contacts.requester_id, *contacts.consent_asked}
-        return [p for p in contacts.party_ids if p in knows]
-    if isinstance(event, SummaryShared):
-        return list(contacts.party_ids)
-    return []
+@dataclass(frozen=True)
+class _Told:
+    """What one person's message needs besides the common context."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    calendar: Calendar | None = None
+
+
+@dataclass(frozen=True)
+class _Composition:
+    """How one kind of event becomes messages: whom it concerns (see the module text) and,
+    per recipient's language, what it tells them."""
+
+    audience: Callable[[Any, CaseContacts], list[str]]
+    told: Callable[[Any, Language, Office, CaseContacts], _Told]
 
 
 def _attending(participants: list[Participant] | tuple[Participant, ...]) -> list[str]:
@@ -202,6 +198,95 @@ def _told_of_withdrawal(event: PartyWithdrew, contacts: CaseContacts) -> list[st
     return told
 
 
+def _told_of_cancellation(event: MeetingCancelled, contacts: CaseContacts) -> list[str]:
+    booking = contacts.meetings.get(event.data.meeting_id)
+    return list(booking.person_ids) if booking is not None else []
+
+
+def _told_of_closing(event: CaseClosed, contacts: CaseContacts) -> list[str]:
+    because = event.data.closed_because
+    if because == "outcome_recorded":
+        return list(contacts.party_ids)
+    if because == "withdrawn":
+        return list(contacts.party_ids) if event.data.follow_up_contact else []
+    knows = {contacts.requester_id, *contacts.consent_asked}
+    return [p for p in contacts.party_ids if p in knows]
+
+
+def _plain(template: str) -> Callable[[Any, Language, Office, CaseContacts], _Told]:
+    return lambda event, lang, office, contacts: _Told(template)
+
+
+def _booked(
+    event: MeetingScheduled | MeetingRescheduled, lang: Language, office: Office, _: CaseContacts
+) -> _Told:
+    data = event.data
+    meeting = _meeting(
+        lang, office, data.kind, data.format, data.location, data.starts_at, data.ends_at
+    )
+    if isinstance(event, MeetingScheduled):
+        calendar: Calendar = ("REQUEST", 0, data.starts_at, data.ends_at)
+        return _Told("meeting_scheduled", {"m": meeting}, calendar)
+    meeting = _with_previous(
+        meeting, lang, office.timezone, event.data.previous_starts_at, event.data.previous_ends_at
+    )
+    calendar = ("REQUEST", _sequence(event.time), data.starts_at, data.ends_at)
+    return _Told("meeting_rescheduled", {"m": meeting}, calendar)
+
+
+def _reminded(event: Reminder, lang: Language, office: Office, _: CaseContacts) -> _Told:
+    meeting = _meeting(
+        lang, office, event.kind, event.format, event.location, event.starts_at, event.ends_at
+    )
+    return _Told("meeting_reminder", {"m": meeting})
+
+
+def _cancelled(
+    event: MeetingCancelled, lang: Language, office: Office, contacts: CaseContacts
+) -> _Told:
+    booking = contacts.meetings.get(event.data.meeting_id)
+    ends_at = None
+    if booking is not None and booking.starts_at == event.data.starts_at:
+        ends_at = booking.ends_at
+    kind = booking.kind if booking is not None else None
+    meeting = _meeting(lang, office, kind, None, None, event.data.starts_at, None)
+    calendar: Calendar = ("CANCEL", _sequence(event.time), event.data.starts_at, ends_at)
+    return _Told("meeting_cancelled", {"m": meeting, "reason": event.data.reason_code}, calendar)
+
+
+def _closed(event: CaseClosed, lang: Language, office: Office, _: CaseContacts) -> _Told:
+    because = event.data.closed_because
+    ended = because in ("outcome_recorded", "withdrawn")
+    context = {"closed_because": because, "follow_up": _follow_up(event.data.follow_up_contact)}
+    return _Told("case_closed" if ended else "case_declined", context)
+
+
+_COMPOSITIONS: dict[type, _Composition] = {
+    ConsentRequested: _Composition(
+        lambda event, _: [event.data.party_id], _plain("consent_requested")
+    ),
+    MeetingScheduled: _Composition(lambda event, _: _attending(event.data.participants), _booked),
+    MeetingRescheduled: _Composition(lambda event, _: _attending(event.data.participants), _booked),
+    Reminder: _Composition(
+        lambda event, contacts: [] if contacts.ended else _attending(event.participants),
+        _reminded,
+    ),
+    MeetingCancelled: _Composition(_told_of_cancellation, _cancelled),
+    PartyWithdrew: _Composition(_told_of_withdrawal, _plain("mediation_ended")),
+    CaseClosed: _Composition(_told_of_closing, _closed),
+    SummaryShared: _Composition(
+        lambda _, contacts: list(contacts.party_ids), _plain("summary_shared")
+    ),
+}
+"""Every event that tells people something; any other event tells nobody."""
+
+
+def audience(event: ComposeEvent, contacts: CaseContacts) -> list[str]:
+    """The ids of the people ``event`` is told to, in a stable order (see the module text)."""
+    composition = _COMPOSITIONS.get(type(event))
+    return [] if composition is None else composition.audience(event, contacts)
+
+
 # --- what ----------------------------------------------------------------------------------
 
 
@@ -222,6 +307,8 @@ def _message(
     person = contacts.people[recipient.person_id]
     supported = contacts.supported_by(recipient.person_id)
     supported_person = contacts.people.get(supported) if supported is not None else None
+    told = _COMPOSITIONS[type(event)].told(event, lang, office, contacts)
+    template = told.template
     context: dict[str, Any] = {
         "name": recipient.name,
         "office": office,
@@ -229,57 +316,8 @@ def _message(
         "p": _PRONOUNS[person.kind == "administration"],
         "companion_for": supported_person.name if supported_person is not None else None,
         "invitation": False,
+        **told.context,
     }
-    calendar: tuple[Method, int, datetime, datetime | None] | None = None
-    stamp = event.time if isinstance(event, CloudEvent) else event.due_at
-    tz = office.timezone
-
-    if isinstance(event, ConsentRequested):
-        template = "consent_requested"
-    elif isinstance(event, MeetingScheduled | MeetingRescheduled):
-        data = event.data
-        meeting = _meeting(
-            lang, office, data.kind, data.format, data.location, data.starts_at, data.ends_at
-        )
-        if isinstance(event, MeetingRescheduled):
-            template = "meeting_rescheduled"
-            meeting = _with_previous(
-                meeting, lang, tz, event.data.previous_starts_at, event.data.previous_ends_at
-            )
-            sequence = _sequence(event.time)
-        else:
-            template = "meeting_scheduled"
-            sequence = 0
-        context["m"] = meeting
-        calendar = ("REQUEST", sequence, data.starts_at, data.ends_at)
-    elif isinstance(event, Reminder):
-        template = "meeting_reminder"
-        context["m"] = _meeting(
-            lang, office, event.kind, event.format, event.location, event.starts_at, event.ends_at
-        )
-    elif isinstance(event, MeetingCancelled):
-        template = "meeting_cancelled"
-        booking = contacts.meetings.get(event.data.meeting_id)
-        ends_at = None
-        if booking is not None and booking.starts_at == event.data.starts_at:
-            ends_at = booking.ends_at
-        kind = booking.kind if booking is not None else None
-        context["m"] = _meeting(lang, office, kind, None, None, event.data.starts_at, None)
-        context["reason"] = event.data.reason_code
-        calendar = ("CANCEL", _sequence(event.time), event.data.starts_at, ends_at)
-    elif isinstance(event, PartyWithdrew):
-        template = "mediation_ended"
-    elif isinstance(event, CaseClosed):
-        because = event.data.closed_because
-        template = (
-            "case_closed" if because in ("outcome_recorded", "withdrawn") else "case_declined"
-        )
-        context["closed_because"] = because
-        context["follow_up"] = _follow_up(event.data.follow_up_contact)
-    elif isinstance(event, SummaryShared):
-        template = "summary_shared"
-    else:  # audience() is empty for every other event
-        raise ValueError(f"no message for {type(event).__name__}")
 
     if recipient.channel == "sms":
         subject, _ = _render_text(lang, template, context)
@@ -289,34 +327,44 @@ def _message(
         return Message(recipient=recipient, subject=subject, text=text)
 
     attachments: tuple[Attachment, ...] = ()
-    if calendar is not None and recipient.channel == "email" and recipient.email is not None:
-        method, sequence, starts_at, ends_at = calendar
+    if told.calendar is not None and recipient.channel == "email" and recipient.email is not None:
         context["invitation"] = True
-        summary, location, description = _render_calendar(lang, context, method == "CANCEL")
-        ics = invitation(
-            meeting_id=_meeting_id(event),
-            starts_at=starts_at,
-            ends_at=ends_at,
-            summary=summary,
-            location=location,
-            description=description,
-            method=method,
-            sequence=sequence,
-            organizer_email=office.organizer_email,
-            attendee=recipient,
-            tz=tz,
-            stamp=stamp,
-            organizer_name=office.name,
-        )
-        attachments = (
-            Attachment(
-                filename="invitation.ics" if method == "REQUEST" else "cancellation.ics",
-                content_type=f'text/calendar; method={method}; charset="utf-8"',
-                data=ics,
-            ),
-        )
+        attachments = (_calendar_entry(event, told.calendar, recipient, context, office),)
     subject, text = _render_text(lang, template, context)
     return Message(recipient=recipient, subject=subject, text=text, attachments=attachments)
+
+
+def _calendar_entry(
+    event: ComposeEvent,
+    calendar: Calendar,
+    recipient: Recipient,
+    context: dict[str, Any],
+    office: Office,
+) -> Attachment:
+    method, sequence, starts_at, ends_at = calendar
+    summary, location, description = _render_calendar(
+        recipient.language, context, method == "CANCEL"
+    )
+    ics = invitation(
+        meeting_id=_meeting_id(event),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        summary=summary,
+        location=location,
+        description=description,
+        method=method,
+        sequence=sequence,
+        organizer_email=office.organizer_email,
+        attendee=recipient,
+        tz=office.timezone,
+        stamp=event.time if isinstance(event, CloudEvent) else event.due_at,
+        organizer_name=office.name,
+    )
+    return Attachment(
+        filename="invitation.ics" if method == "REQUEST" else "cancellation.ics",
+        content_type=f'text/calendar; method={method}; charset="utf-8"',
+        data=ics,
+    )
 
 
 def _meeting_id(event: ComposeEvent) -> str:
