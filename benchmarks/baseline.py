@@ -4,13 +4,12 @@ service's throughput divided by its baseline's measures our overhead (FastStream
 the delivery middleware, logging, the domain code, one-message fetches), not the database's.
 
 ``python -m benchmarks.baseline <service>`` runs as that service's principal (its
-certificate in ``NATS_*``, ``MONGODB_URL``), with the same durable consumers (names, filters,
-settings) as the service, one pull loop per event type, each handling up to
-``event_workers`` messages at once, one case's one at a time, like the service's
-subscribers. It differs only where a plain program would: it fetches up to 64 messages at
-once when they are waiting, decodes JSON into dicts (no models), publishes events it builds
-as JSON, and relays a commit's events right after the commit (the service's relay task does
-the same steps a moment later).
+certificate in ``NATS_*``, ``MONGODB_URL``), with the same durable consumer (name, filters,
+settings) as the service: one pull loop handling up to ``event_workers`` messages at once,
+one case's one at a time, like the service's subscriber. It differs only where a plain
+program would: it fetches up to 64 messages at once when they are waiting, decodes JSON
+into dicts (no models), publishes events it builds as JSON, and relays a commit's events
+right after the commit (the service's relay task does the same steps a moment later).
 
 **The operations mirror the runtime step for step. When one of these modules changes its
 database operations, change the matching function here in the same commit:**
@@ -62,7 +61,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import aiosmtplib
-from mediation_contracts.streams import EVENTS_STREAM, consumer_name
+from mediation_contracts.streams import EVENTS_STREAM, events_consumer
 from mediation_contracts.subjects import subscription_subject
 from mediation_runtime.bus import NatsSettings, connect
 from mediation_runtime.mongo import create_mongo_client
@@ -570,15 +569,14 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
 
 
 async def subscribe(
-    js: JetStreamContext, service: str, aggregate: str, event: str, inbox: str
+    js: JetStreamContext, service: str, consumed: tuple[tuple[str, str], ...], inbox: str
 ) -> JetStreamContext.PullSubscription:
-    """One durable pull consumer, as the service's (``delivery.event_subscriber``)."""
-    name = consumer_name(service, aggregate, event)
-    subject = subscription_subject(aggregate, event)
+    """The service's one durable pull consumer (``delivery.event_subscriber``)."""
+    name = events_consumer(service)
     config = ConsumerConfig(
         name=name,
         durable_name=name,
-        filter_subject=subject,
+        filter_subjects=[subscription_subject(aggregate, event) for aggregate, event in consumed],
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         max_deliver=MAX_DELIVER,
@@ -591,8 +589,8 @@ async def subscribe(
 
 
 LANES: dict[str, tuple[asyncio.Lock, list[int]]] = {}
-"""One case's lock and how many hold or await it, shared by the consumers like the
-service's ``DeliveryPolicy.lanes``."""
+"""One case's lock and how many hold or await it, like the service's
+``DeliveryPolicy.lanes``."""
 
 
 async def consume(subscription: JetStreamContext.PullSubscription, handle: Handler) -> None:
@@ -658,11 +656,8 @@ async def run(service: str) -> None:
     }
     handle = makers[service]()
     inbox = credentials.connect_options(service).get("inbox_prefix", "_INBOX")
-    subscriptions = [
-        await subscribe(js, service, aggregate, event, inbox)
-        for aggregate, event in CONSUMES[service]
-    ]
-    tasks = [asyncio.create_task(consume(s, handle)) for s in subscriptions]
+    subscription = await subscribe(js, service, CONSUMES[service], inbox)
+    tasks = [asyncio.create_task(consume(subscription, handle))]
     print(READY_MARKER, flush=True)
     try:
         await asyncio.gather(*tasks)

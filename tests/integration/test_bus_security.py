@@ -239,7 +239,7 @@ async def test_an_integration_hears_only_its_own_municipalitys_events_it_may_hea
                 )
         # Nor may it pull from a service's consumer (that would steal intake's events).
         stolen = await js.pull_subscribe_bind(
-            "intake-case-requested", EVENTS_STREAM, inbox_prefix=f"_INBOX.{integration}.".encode()
+            "intake-events", EVENTS_STREAM, inbox_prefix=f"_INBOX.{integration}.".encode()
         )
         with pytest.raises(NOT_ALLOWED):
             await stolen.fetch(1, timeout=2)

@@ -192,7 +192,7 @@ async def test_a_service_that_never_consumes_fails_start_up_naming_it(
         await impostor.stop()
     message = str(refused.value)
     assert "service 'intake' did not become ready within 1 s" in message
-    assert "intake-case-requested" in message
+    assert "intake-events" in message
     assert "does not answer its commands" in message
 
 

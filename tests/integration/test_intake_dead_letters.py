@@ -35,10 +35,12 @@ async def test_each_kind_of_invalid_input_is_dead_lettered_while_valid_traffic_c
         (b"[1, 2, 3]", subject, "not an object"),
         (json.dumps(schema_invalid).encode(), subject, "data.parties: Field required"),
         (json.dumps(wrong_tenant).encode(), subject, "does not match subject tenant"),
+        # A valid event of another type on this subject: its producer's permission to
+        # publish requests does not make it a producer of assignments.
         (
             case.assign().to_json(),
             subject,
-            "type: Input should be 'dk.mediation.case.requested.v1'",
+            "event type 'dk.mediation.mediator.assigned.v1' does not belong on case.requested",
         ),
     ]
     for body, on_subject, _ in bad_inputs:

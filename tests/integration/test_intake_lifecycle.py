@@ -87,6 +87,42 @@ async def test_same_events_twice_give_one_case_and_no_duplicate_events(
     assert await dead_letters(js, case.tenant) == []
 
 
+async def test_one_cases_events_are_applied_in_stream_order_in_a_burst(
+    intake: ServiceProcess, js: JetStreamContext, cases: Cases
+) -> None:
+    # Ten cases, each's events published back to back with the others': a withdrawal
+    # applied before the consent published ahead of it would refuse that consent (the case
+    # would be closed). One consumer per service keeps each case's events in order.
+    first = Scenario.new()
+    burst = [first, *(Scenario(tenant=first.tenant) for _ in range(9))]
+    steps = [
+        lambda c: c.request(requester_consents=False),
+        lambda c: c.assess("accepted"),
+        lambda c: c.assign(),
+        lambda c: c.consent(c.citizen),
+        lambda c: c.consent(c.administration),
+        lambda c: c.withdraw(c.citizen, by="party"),
+    ]
+    published: dict[str, list[str]] = {str(c.case_id): [] for c in burst}
+    for step in steps:
+        for case in burst:
+            event = step(case)
+            published[str(case.case_id)].append(str(event.id))
+            await publish(js, event)
+
+    async def all_closed() -> bool:
+        return all([await has_status(cases, case, "closed") for case in burst])
+
+    await wait_for(all_closed, what="every case closed by its withdrawal")
+    assert await dead_letters(js, first.tenant) == []
+    for case in burst:
+        document = await cases.find_one({"tenant": case.tenant, "case_id": str(case.case_id)})
+        assert document is not None
+        applied = [e["event_id"] for e in document["timeline"]]
+        sent = published[str(case.case_id)]
+        assert [event_id for event_id in applied if event_id in sent] == sent
+
+
 async def intake_caught_up(js: JetStreamContext) -> bool:
     names = [name async for name in consumer_names(js)]
     for name in names:

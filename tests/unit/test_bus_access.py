@@ -14,7 +14,7 @@ from mediation_contracts.access import (
     Principal,
     permissions_for,
 )
-from mediation_contracts.streams import consumer_name
+from mediation_contracts.streams import consumer_name, events_consumer
 from mediation_runtime.bus_access import AUTHORIZATION, BusAccess
 from nats.nuid import NUID
 from notes.entrypoints import subscribers as notes
@@ -50,10 +50,16 @@ def test_each_service_may_publish_and_consume_exactly_what_it_declares(service: 
     permissions = permissions_for(Principal(service, "service"))
     for event in module.PUBLISHES:
         assert may(permissions.publish, f"mediation.v1.kk.{event.aggregate}.{event.event}")
+    name = events_consumer(service)
+    assert may(permissions.publish, f"$JS.API.CONSUMER.CREATE.MEDIATION.{name}")
+    assert may(permissions.publish, f"$JS.API.CONSUMER.MSG.NEXT.MEDIATION.{name}")
+    assert may(permissions.publish, f"$JS.ACK.MEDIATION.{name}.1.2.3.4.5")
     for event in module.CONSUMES:
-        name = consumer_name(service, event.aggregate, event.event)
-        assert may(permissions.publish, f"$JS.API.CONSUMER.MSG.NEXT.MEDIATION.{name}")
-        assert may(permissions.publish, f"$JS.ACK.MEDIATION.{name}.1.2.3.4.5")
+        # The per-type consumers of earlier versions: read where they stood, then delete.
+        legacy = consumer_name(service, event.aggregate, event.event)
+        assert may(permissions.publish, f"$JS.API.CONSUMER.DELETE.MEDIATION.{legacy}")
+        assert not may(permissions.publish, f"$JS.API.CONSUMER.MSG.NEXT.MEDIATION.{legacy}")
+    assert not may(permissions.publish, "$JS.API.CONSUMER.DELETE.MEDIATION.notes-events")
     served = set(getattr(module, "COMMANDS", {}))
     assert served == set(COMMAND_CALLERS[service])
     for command in served:

@@ -27,8 +27,9 @@ from mediation_contracts.streams import (
     STREAMS,
     consumer_name,
     dlq_subject,
+    events_consumer,
 )
-from mediation_contracts.subjects import MAJOR, PREFIX, subscription_subject
+from mediation_contracts.subjects import MAJOR, PREFIX
 
 SERVICES = ("intake", "scheduling", "notes", "notifications")
 MEDIATOR_CLIENT_ROLE = "mediator client"
@@ -138,10 +139,12 @@ def _event_subject(tenant: str, event: type[CloudEvent]) -> str:
     return f"{PREFIX}.{MAJOR}.{tenant}.{event.aggregate}.{event.event}"
 
 
-def _durable_consumer(stream: str, name: str, filter_subject: str) -> list[str]:
-    """What a client needs to create, bind to, pull from and ack one durable consumer."""
+def _durable_consumer(stream: str, name: str, filter_subject: str | None) -> list[str]:
+    """What a client needs to create, bind to, pull from and ack one durable consumer (with
+    one filter subject, the server holds it to that subject; None: several filters)."""
+    create = f"{JS_API}.CONSUMER.CREATE.{stream}.{name}"
     return [
-        f"{JS_API}.CONSUMER.CREATE.{stream}.{name}.{filter_subject}",
+        create if filter_subject is None else f"{create}.{filter_subject}",
         f"{JS_API}.CONSUMER.INFO.{stream}.{name}",
         f"{JS_API}.CONSUMER.MSG.NEXT.{stream}.{name}",
         f"$JS.ACK.{stream}.{name}.>",
@@ -152,11 +155,16 @@ def service_permissions(service: str) -> Permissions:
     """Publish its own events, dead letters and replies; consume what the catalog lists."""
     publish = [_event_subject("*", event) for event in produced_by([service])]
     publish.append(dlq_subject(service))
-    for event in consumed_by([service]):
-        name = consumer_name(service, event.aggregate, event.event)
-        publish += _durable_consumer(
-            EVENTS_STREAM, name, subscription_subject(event.aggregate, event.event)
-        )
+    if consumed := consumed_by([service]):
+        # One consumer over several subjects: NATS cannot hold its filters to a list, so
+        # the service's own code sets them (the catalog's, see delivery.event_subscriber).
+        publish += _durable_consumer(EVENTS_STREAM, events_consumer(service), None)
+    for event in consumed:
+        # The per-event-type consumers of earlier versions: where they got to, then gone.
+        legacy = consumer_name(service, event.aggregate, event.event)
+        publish += [
+            f"{JS_API}.CONSUMER.{verb}.{EVENTS_STREAM}.{legacy}" for verb in ("INFO", "DELETE")
+        ]
     advisories = f"{service}-max-deliveries"
     publish += _durable_consumer(ADVISORIES_STREAM, advisories, ADVISORIES_SUBJECTS[0])
     # Streams: services create or update them at start; read one event to dead-letter it.

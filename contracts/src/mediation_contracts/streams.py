@@ -124,6 +124,11 @@ def dlq_subject(service: str) -> str:
     return f"{DLQ_SUBJECT_PREFIX}.{service}"
 
 
+def events_consumer(service: str) -> str:
+    """A service's one durable consumer of its events, ``<service>-events``."""
+    return f"{service}-events"
+
+
 def consumer_name(service: str, aggregate: str, event: str) -> str:
     """Durable consumer name ``<service>-<aggregate>-<event>``, e.g. ``intake-consent-given``."""
     return f"{service}-{aggregate}-{event}"

@@ -5,9 +5,11 @@ import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote as _quote
+from urllib.parse import unquote
 
 from faststream import FastStream
 from mediation_contracts.commands import COMMAND_PREFIX, COMMANDS, reply_adapter
+from mediation_contracts.events import ALL_EVENTS
 
 SCHEMAS = "#/components/schemas/"
 
@@ -19,8 +21,50 @@ def quote(name: str) -> str:
 
 def render(app: FastStream) -> str:
     document = json.loads(app.schema.to_specification().to_json())
+    name_event_channels(document)
     add_replies(document)
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+EVENTS_CHANNEL = ": events:"
+"""What FastStream names a channel of a consumer with several filter subjects:
+``<title>:<subject>`` (the service's consumer is titled ``<service>: events``)."""
+
+
+def name_event_channels(document: dict[str, Any]) -> None:
+    """FastStream describes each filter subject of the service's one consumer as a channel
+    carrying any of its events; the contract says exactly one event type per subject. So
+    each such channel gets its event's name, description and schema, as a publisher's has."""
+    by_subject = {(e.aggregate, e.event): e for e in ALL_EVENTS}
+    channels: dict[str, Any] = document.get("channels", {})
+    messages: dict[str, Any] = document.get("components", {}).get("messages", {})
+    schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+    operations: dict[str, Any] = document.get("operations", {})
+    for old in [name for name in channels if EVENTS_CHANNEL in name]:
+        service = old.split(EVENTS_CHANNEL)[0]
+        channel = channels.pop(old)
+        *_, aggregate, event = channel["address"].split(".")
+        cls = by_subject[(aggregate, event)]
+        new = f"{service}: {cls.__name__}"
+        message = f"{new}:SubscribeMessage"
+        for stale in channel["messages"].values():
+            messages.pop(unquote(stale["$ref"].rsplit("/", 1)[1]), None)
+        messages[message] = {
+            "title": message,
+            "correlationId": {"location": "$message.header#/correlation_id"},
+            "payload": {"$ref": SCHEMAS + cls.__name__},
+        }
+        channel["description"] = (cls.__doc__ or "").strip()
+        channel["messages"] = {
+            "SubscribeMessage": {"$ref": f"#/components/messages/{quote(message)}"}
+        }
+        channels[new] = channel
+        operation = operations.pop(f"{old}Subscribe")
+        operation["channel"] = {"$ref": f"#/channels/{quote(new)}"}
+        operation["messages"] = [{"$ref": f"#/channels/{quote(new)}/messages/SubscribeMessage"}]
+        operations[new] = operation
+    for name in [n for n in schemas if n.endswith(": events:Message:Payload")]:
+        del schemas[name]
 
 
 def add_replies(document: dict[str, Any]) -> None:

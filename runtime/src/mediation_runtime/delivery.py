@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
@@ -52,13 +52,16 @@ from mediation_contracts.streams import (
     EVENTS_STREAM,
     consumer_name,
     dlq_subject,
+    events_consumer,
 )
 from mediation_contracts.subjects import subscription_subject
 from nats import errors as nats_errors
 from nats.aio.msg import Msg
 from nats.errors import NotJSMessageError
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as ConsumerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
@@ -74,34 +77,6 @@ OUTAGE_BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 # outage (the service stopping, the bus gone) comes back that often more before JetStream
 # gives up on it; our own limit counts only the message's own failures.
 SERVER_DELIVERY_SLACK = 10
-# An event whose case is not known yet is held (not counted) while this service's consumer of
-# case requests is behind, at most this many 30 s rounds after the backoff (about 10 min);
-# a request that is not in that backlog is not coming, and the usual retries decide.
-BACKLOG_PATIENCE = 18
-
-
-class RequestBacklog:
-    """Whether this service's consumer of ``CaseRequested`` still has requests to work off
-    (pending, or delivered and not yet acknowledged). After an outage or a replay, the other
-    consumers race ahead of the requests; their events must wait, not become dead letters."""
-
-    def __init__(self, service: str, jetstream: Callable[[], Any]) -> None:
-        self.name = consumer_name(service, "case", "requested")
-        self._jetstream = jetstream
-        self._checked = -1.0
-        self._behind = False
-
-    async def behind(self) -> bool:
-        now = asyncio.get_running_loop().time()
-        if now - self._checked < 0.5:
-            return self._behind
-        try:
-            info = await self._jetstream().consumer_info(EVENTS_STREAM, self.name, timeout=2)
-        except Exception:
-            return False  # no such consumer (the service takes no requests) or no answer
-        self._checked = now
-        self._behind = (info.num_pending or 0) + (info.num_ack_pending or 0) > 0
-        return self._behind
 
 
 class Outage(Exception):
@@ -194,10 +169,10 @@ class DeliveryPolicy:
     consumers: list[ConsumerConfig] = field(default_factory=list)
     inbox_prefix: str = "_INBOX"
     max_payload: Callable[[], int] = lambda: 1024 * 1024
-    requests: RequestBacklog = field(default_factory=lambda: RequestBacklog("", lambda: None))
     ack_wait: float = 30.0
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     lanes: Lanes = field(default_factory=Lanes)
+    legacy_consumers: list[str] = field(default_factory=list)
 
     @property
     def deliver_prefix(self) -> bytes:
@@ -264,11 +239,6 @@ class DeliveryMiddleware(BaseMiddleware[Any, Any]):
                 except ValidationError as error:
                     await self._give_up(msg, describe_validation_error(error))
                 except NotYet as error:
-                    if await self.policy.requests.behind() and await self._hold(
-                        msg, "case_request_backlog", waited
-                    ):
-                        waited += 1
-                        continue
                     await self._retry_or_give_up(msg, error.reason)
                 except Rejected as error:
                     await self._give_up(msg, error.reason)
@@ -276,7 +246,7 @@ class DeliveryMiddleware(BaseMiddleware[Any, Any]):
                     if not is_outage(error):
                         log.exception("handler_failed", error_type=type(error).__name__)
                         await self._retry_or_give_up(msg, f"failed with {type(error).__name__}")
-                    elif await self._hold(msg, f"outage:{type(error).__name__}", waited):
+                    elif await self._hold(msg, type(error).__name__, waited):
                         waited += 1
                         continue
                     else:  # stopping, or the bus is gone: let it come back, never a dead letter
@@ -289,15 +259,11 @@ class DeliveryMiddleware(BaseMiddleware[Any, Any]):
                 return None
 
     async def _hold(self, msg: NatsMessage, why: str, waited: int) -> bool:
-        """Keep the message and try again after a pause, without a redelivery (so without
-        counting a delivery): through an outage, or while the requests this message's case
-        may still be waiting in are being worked off. False when the service is stopping, the
-        bus itself is gone (JetStream redelivers it later), or a backlog wait ran too long."""
-        if not why.startswith("outage") and waited >= len(OUTAGE_BACKOFF) + BACKLOG_PATIENCE:
-            return False
+        """Keep the message through an outage and try again after a pause, without a
+        redelivery (so without counting a delivery). False when the service is stopping or
+        the bus itself is gone (JetStream redelivers it later)."""
         delay = OUTAGE_BACKOFF[min(waited, len(OUTAGE_BACKOFF) - 1)]
-        event = "outage_waiting" if why.startswith("outage") else "waiting_for_backlog"
-        log.warning(event, why=why, attempt=waited + 1, delay=delay)
+        log.warning("outage_waiting", why=why, attempt=waited + 1, delay=delay)
         deadline = asyncio.get_running_loop().time() + delay
         while (left := deadline - asyncio.get_running_loop().time()) > 0:
             try:
@@ -470,7 +436,6 @@ def create_broker(
         inbox_prefix=options.get("inbox_prefix", "_INBOX"),
         max_payload=max_payload,
         ack_wait=settings.ack_wait_seconds,
-        requests=RequestBacklog(service, lambda: broker.connection.jetstream()),
     )
     broker.add_middleware(partial(DeliveryMiddleware, policy=policy))
     broker.context.set_global("delivery_policy", policy)
@@ -480,19 +445,20 @@ def create_broker(
 def event_subscriber(
     broker: NatsBroker,
     service: str,
-    event: type[CloudEvent],
+    events: Sequence[type[CloudEvent]],
     *,
     max_deliveries: int,
     ack_wait: float,
     workers: int = 1,
 ) -> LogicSubscriber[Any]:
-    """Durable pull consumer ``<service>-<aggregate>-<event>`` for one event type, all tenants."""
-    name = consumer_name(service, event.aggregate, event.event)
-    subject = subscription_subject(event.aggregate, event.event)
+    """The service's one durable pull consumer ``<service>-events``, filtered on the subjects
+    of ``events`` (all tenants). One consumer, so one case's events reach the service in
+    stream order; ``workers`` at once, one case's one at a time (:class:`Lanes`)."""
+    name = events_consumer(service)
     config = ConsumerConfig(
         name=name,
         durable_name=name,
-        filter_subject=subject,
+        filter_subjects=[subscription_subject(e.aggregate, e.event) for e in events],
         ack_policy=ConsumerAckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         max_deliver=max_deliveries + SERVER_DELIVERY_SLACK,
@@ -500,12 +466,11 @@ def event_subscriber(
     )
     policy: DeliveryPolicy = broker.context.get("delivery_policy")
     policy.consumers.append(config)
+    policy.legacy_consumers.extend(consumer_name(service, e.aggregate, e.event) for e in events)
     # Batch size 1: nats-py's fetch, once a first message arrived, waits for the rest of the
     # batch until the timeout, so a larger batch would hold a lone event for seconds. With
-    # ``workers`` > 1 the next fetch does not wait for the handler: up to that many messages
-    # are handled at once (see :class:`Lanes` for one case's order).
+    # ``workers`` > 1 the next fetch does not wait for the handler.
     return broker.subscriber(
-        subject,
         stream=JStream(EVENTS_STREAM, declare=False),
         durable=name,
         pull_sub=PullSub(batch_size=1, timeout=5.0),
@@ -513,21 +478,53 @@ def event_subscriber(
         ack_policy=AckPolicy.MANUAL,
         config=config,
         inbox_prefix=policy.deliver_prefix,
-        title=f"{service}: {event.__name__}",
-        description=(event.__doc__ or "").strip(),
+        title=f"{service}: events",
+        description=f"The events {service} consumes, in stream order.",
     )
 
 
-async def apply_consumer_configs(broker: NatsBroker) -> None:
+async def apply_consumer_configs(js: JetStreamContext, policy: DeliveryPolicy) -> None:
     """Create or update every durable consumer before the broker binds to them.
 
     FastStream reuses an existing durable consumer as it is, so a changed retry setting
-    would otherwise never reach the server.
+    would otherwise never reach the server. A consumer created for the first time starts
+    where the service's former per-event-type consumers (``<service>-<aggregate>-<event>``)
+    had all got to, and those are deleted: an upgrade neither skips an event nor replays
+    the stream (what one of them had acknowledged beyond the others comes again, and
+    handlers are idempotent).
     """
-    policy: DeliveryPolicy = broker.context.get("delivery_policy")
-    js = broker.connection.jetstream()
     for config in policy.consumers:
+        assert config.name is not None
+        try:
+            current = await js.consumer_info(EVENTS_STREAM, config.name)
+        except NotFoundError:
+            start = await _legacy_floor(js, policy.legacy_consumers)
+            if start is not None:
+                config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
+                config.opt_start_seq = start + 1
+                log.info("consumer_takes_over", consumer=config.name, from_stream_seq=start + 1)
+        else:  # where a consumer starts cannot change
+            config.deliver_policy = current.config.deliver_policy
+            config.opt_start_seq = current.config.opt_start_seq
         await js.add_consumer(EVENTS_STREAM, config)
+    for legacy in policy.legacy_consumers:
+        with contextlib.suppress(NotFoundError):
+            await js.delete_consumer(EVENTS_STREAM, legacy)
+            log.info("legacy_consumer_deleted", consumer=legacy)
+
+
+async def _legacy_floor(js: JetStreamContext, names: Sequence[str]) -> int | None:
+    """The stream sequence up to which every one of ``names`` that exists has acknowledged
+    all its messages (None: none exists). A consumer with nothing pending is done up to the
+    stream's end, whatever its own floor says (it may never have had a message)."""
+    last = (await js.stream_info(EVENTS_STREAM)).state.last_seq
+    floors = []
+    for name in names:
+        with contextlib.suppress(NotFoundError):
+            info = await js.consumer_info(EVENTS_STREAM, name)
+            done = not (info.num_pending or info.num_ack_pending)
+            floors.append(last if done else info.ack_floor.stream_seq if info.ack_floor else 0)
+    return min(floors) if floors else None
 
 
 __all__ = [

@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Union
 
 import structlog
 from faststream import FastStream, Path
@@ -25,6 +25,7 @@ from mediation_contracts.commands import COMMANDS, Reply, command_subscription
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import EVENTS_STREAM
 from mediation_contracts.subjects import parse_subject
+from pydantic import Field
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -51,12 +52,18 @@ EXIT_STOP_TIMED_OUT = 70
 
 
 def check_envelope(event: CloudEvent, msg: NatsMessage) -> None:
-    """A tenant may only speak on its own subjects (subject permissions rely on it); binds the
-    event's ids to every log line about this message."""
-    subject_tenant = parse_subject(msg.raw_message.subject).tenant
-    if event.tenant != subject_tenant:
+    """A tenant may only speak on its own subjects, and an event only on its type's subject
+    (subject permissions rely on both); binds the event's ids to every log line about this
+    message."""
+    subject = parse_subject(msg.raw_message.subject)
+    if event.tenant != subject.tenant:
         raise Rejected(
-            f"event tenant {event.tenant!r} does not match subject tenant {subject_tenant!r}"
+            f"event tenant {event.tenant!r} does not match subject tenant {subject.tenant!r}"
+        )
+    if (event.aggregate, event.event) != (subject.aggregate, subject.event):
+        # Permissions are per subject: a type from another subject would get round them.
+        raise Rejected(
+            f"event type {event.type!r} does not belong on {subject.aggregate}.{subject.event}"
         )
     structlog.contextvars.bind_contextvars(
         event_id=str(event.id),
@@ -100,29 +107,31 @@ def subscribe_events(
     broker: NatsBroker,
     service: str,
     settings: ServiceSettings,
-    events: Sequence[type[CloudEvent]],
-    handle: Callable[[Any], Awaitable[None]],
+    handlers: Mapping[type[CloudEvent], Callable[[Any], Awaitable[None]]],
 ) -> None:
-    """One durable consumer per event type, each checking the envelope and handing over:
-    ``settings.event_workers`` events at once, one case's (one subject's) in arrival order."""
+    """The service's one durable consumer of the events in ``handlers``, each checked
+    (envelope, and a type that belongs to its subject) and handed to its handler:
+    ``settings.event_workers`` at once, one case's (one subject's) in stream order."""
     policy: DeliveryPolicy = broker.context.get("delivery_policy")
-    for event_type in events:
+    types = tuple(handlers)
 
-        async def on_event(event: Any, msg: NatsMessage) -> None:
-            check_envelope(event, msg)
-            async with policy.lanes.hold(f"{event.tenant}:{event.subject}"):
-                await handle(event)
+    async def on_event(event: Any, msg: NatsMessage) -> None:
+        check_envelope(event, msg)
+        async with policy.lanes.hold(f"{event.tenant}:{event.subject}"):
+            await handlers[type(event)](event)
 
-        on_event.__annotations__["event"] = event_type
-        on_event.__name__ = f"on_{event_type.aggregate}_{event_type.event}"
-        event_subscriber(
-            broker,
-            service,
-            event_type,
-            max_deliveries=settings.max_deliveries,
-            ack_wait=settings.ack_wait_seconds,
-            workers=settings.event_workers,
-        )(on_event)
+    # One model per type, told apart by the ``type`` field (a Literal in each).
+    on_event.__annotations__["event"] = (
+        types[0] if len(types) == 1 else Annotated[Union[types], Field(discriminator="type")]  # noqa: UP007
+    )
+    event_subscriber(
+        broker,
+        service,
+        types,
+        max_deliveries=settings.max_deliveries,
+        ack_wait=settings.ack_wait_seconds,
+        workers=settings.event_workers,
+    )(on_event)
 
 
 def serve_commands(
@@ -290,7 +299,9 @@ def service_app(
             await health.serve(settings.health_address)
         await ensure_streams(settings.bus_credentials(), settings.stream_replicas)
         await broker.connect()
-        await apply_consumer_configs(broker)
+        await apply_consumer_configs(
+            broker.connection.jetstream(), broker.context.get("delivery_policy")
+        )
         await prepare()
 
     @app.after_startup

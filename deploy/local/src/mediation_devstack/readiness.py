@@ -4,8 +4,8 @@ after the table appears is handled at once instead of waiting for a consumer to 
 
 Seen from the bus, as any operator could check, so nothing in the services has to cooperate:
 
-- each of its durable consumers (``<service>-<aggregate>-<event>`` for the event types the
-  catalog lists it as consumer of, and ``<service>-max-deliveries``) exists on the server and
+- each of its durable consumers (``<service>-events`` for the event types the catalog lists
+  it as consumer of, and ``<service>-max-deliveries``) exists on the server and
   has had a pull request waiting, i.e. the service is pulling from it;
 - a service that serves commands answers one: a request with an empty object gets its
   ``invalid_request`` reply (no responders means it does not listen yet).
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from mediation_contracts.access import SERVICES, consumed_by
 from mediation_contracts.commands import COMMANDS, command_subject
-from mediation_contracts.streams import ADVISORIES_STREAM, EVENTS_STREAM, consumer_name
+from mediation_contracts.streams import ADVISORIES_STREAM, EVENTS_STREAM, events_consumer
 from mediation_runtime.bus import BusCredentials, connect
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
@@ -33,10 +33,7 @@ PROBE_TIMEOUT = 2.0
 
 def consumers_of(service: str) -> list[tuple[str, str]]:
     """(stream, durable consumer) the service pulls from, by the contract."""
-    events = [
-        (EVENTS_STREAM, consumer_name(service, event.aggregate, event.event))
-        for event in consumed_by([service])
-    ]
+    events = [(EVENTS_STREAM, events_consumer(service))] if consumed_by([service]) else []
     return [*events, (ADVISORIES_STREAM, f"{service}-max-deliveries")]
 
 

@@ -61,9 +61,9 @@ def register_subscribers(
     async def apply_to_case(event: CloudEvent) -> None:
         await handlers.when_case_event_apply_it(event, cases)
 
-    subscribe_events(broker, SERVICE, settings, CONSUMES[:1], open_case)
-    # One subscriber per event type (one durable consumer each); the case decides the rule.
-    subscribe_events(broker, SERVICE, settings, CONSUMES[1:], apply_to_case)
+    # A request opens a case; for every other event the case decides the rule.
+    handling = {CONSUMES[0]: open_case, **dict.fromkeys(CONSUMES[1:], apply_to_case)}
+    subscribe_events(broker, SERVICE, settings, handling)
 
 
 def register_commands(broker: NatsBroker, cases: CaseRepository, settings: IntakeSettings) -> None:

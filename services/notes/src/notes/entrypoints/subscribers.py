@@ -51,7 +51,7 @@ def register_subscribers(broker: NatsBroker, notes: Notes) -> None:
     async def update_view(event: CloudEvent) -> None:
         await handlers.when_case_event_update_view(event, notes)
 
-    subscribe_events(broker, SERVICE, notes.settings, CONSUMES, update_view)
+    subscribe_events(broker, SERVICE, notes.settings, dict.fromkeys(CONSUMES, update_view))
 
 
 def register_commands(broker: NatsBroker, notes: Notes) -> None:

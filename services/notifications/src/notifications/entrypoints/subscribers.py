@@ -37,4 +37,4 @@ def register_subscribers(broker: NatsBroker, notifications: Notifications) -> No
     async def notify(event: CloudEvent) -> None:
         await handlers.when_event_notify(event, notifications)
 
-    subscribe_events(broker, SERVICE, notifications.settings, CONSUMES, notify)
+    subscribe_events(broker, SERVICE, notifications.settings, dict.fromkeys(CONSUMES, notify))

@@ -59,7 +59,7 @@ def register_subscribers(broker: NatsBroker, scheduling: Scheduling) -> None:
     async def update_view(event: Any) -> None:
         await handlers.when_case_event_update_view(event, scheduling)
 
-    subscribe_events(broker, SERVICE, scheduling.settings, CONSUMES, update_view)
+    subscribe_events(broker, SERVICE, scheduling.settings, dict.fromkeys(CONSUMES, update_view))
 
 
 def register_commands(broker: NatsBroker, scheduling: Scheduling) -> None:
