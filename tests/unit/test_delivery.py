@@ -1,6 +1,9 @@
 """What the delivery middleware decides about input of any shape, and about outages."""
 
+from typing import Annotated
+
 import pytest
+from mediation_contracts.events import CaseRequested, ConsentGiven
 from mediation_contracts.streams import DLQ_OMITTED_HEADER as OMITTED_HEADER
 from mediation_contracts.streams import DLQ_REASON_HEADER as REASON_HEADER
 from mediation_runtime.delivery import (
@@ -9,9 +12,11 @@ from mediation_runtime.delivery import (
     Outage,
     Rejected,
     _require_json_object,
+    describe_validation_error,
     is_outage,
 )
 from nats import errors as nats_errors
+from pydantic import Field, TypeAdapter, ValidationError
 from pymongo.errors import AutoReconnect, DuplicateKeyError, ServerSelectionTimeoutError
 
 
@@ -105,3 +110,18 @@ async def test_a_connection_closed_for_good_ends_the_service_but_not_a_requested
     await stopping.closed()  # closing is what a stop does: not a failure
     assert exits == ["exit"]
     assert stopping.failure is None
+
+
+def test_an_unknown_event_type_is_described_without_quoting_it() -> None:
+    # One consumer takes several types, told apart by `type`: pydantic's own message for a
+    # type it does not know would quote it, and whatever a sender puts there (a name) with it.
+    adapter = TypeAdapter(Annotated[CaseRequested | ConsentGiven, Field(discriminator="type")])
+    with pytest.raises(ValidationError) as invalid:
+        adapter.validate_python({"type": "Birte Borger, 12 34 56 78"})
+    reason = describe_validation_error(invalid.value)
+    assert reason == "invalid event: type: not one of the event types this service consumes"
+    with pytest.raises(ValidationError) as incomplete:
+        adapter.validate_python({"type": "dk.mediation.case.requested.v1"})
+    assert "invalid event: specversion: Field required" in describe_validation_error(
+        incomplete.value
+    )

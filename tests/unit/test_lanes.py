@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 
-from mediation_runtime.delivery import Lanes
+from mediation_runtime.delivery import Backlog, Lanes
 
 
 async def test_one_cases_events_run_one_at_a_time_in_arrival_order() -> None:
@@ -46,3 +46,12 @@ async def test_a_failing_event_frees_its_lane() -> None:
     async with asyncio.timeout(5), lanes.hold("kk:case-1"):
         pass
     assert len(lanes) == 0
+
+
+def test_at_most_all_workers_but_one_wait_for_the_backlog() -> None:
+    # The waiting events hold workers; one always stays free to bring the request in.
+    backlog = Backlog("intake-events", lambda: None, places=2)
+    assert [backlog.take() for _ in range(3)] == [True, True, False]
+    backlog.give_back()
+    assert backlog.take()
+    assert not Backlog("intake-events", lambda: None, places=0).take(), "one worker: no waiting"

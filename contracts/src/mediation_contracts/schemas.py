@@ -212,7 +212,9 @@ def catalog() -> str:
         f"- CloudEvents type: `dk.mediation.<aggregate>.<event>.{MAJOR}`.",
         f"- NATS subject: `{PREFIX}.{MAJOR}.<tenant>.<aggregate>.<event>`; the tenant is the "
         "municipality's slug (`[a-z0-9-]+`) and equals the envelope's `tenant`.",
-        "- Durable consumers: `<service>-<aggregate>-<event>`. `Nats-Msg-Id` is the event `id`.",
+        "- Durable consumers: a service's is `<service>-events` (all it consumes, in stream "
+        "order); an integration's `<integration>-<aggregate>-<event>`. `Nats-Msg-Id` is the "
+        "event `id`.",
         "",
         "## Compatibility",
         "",

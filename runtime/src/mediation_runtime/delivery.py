@@ -79,6 +79,48 @@ OUTAGE_BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 SERVER_DELIVERY_SLACK = 10
 
 
+# An event whose case is not known yet waits (not counted) while the consumer has messages
+# it has not delivered yet, at most this many 30 s rounds after the backoff (about 10 min).
+BACKLOG_PATIENCE = 18
+
+
+class Backlog:
+    """Whether the service's consumer still has messages it has not delivered: an event whose
+    case is unknown may find its request among them (published after it, or behind a burst
+    or an outage's backlog), so it waits instead of using up its deliveries.
+
+    At most ``places`` messages wait at once (one less than the workers): the others keep
+    the consumer moving, so the request can arrive. With one worker nothing waits."""
+
+    def __init__(self, name: str, jetstream: Callable[[], Any], places: int) -> None:
+        self.name = name
+        self._jetstream = jetstream
+        self._free = places
+        self._checked = -1.0
+        self._pending = False
+
+    def take(self) -> bool:
+        if self._free <= 0:
+            return False
+        self._free -= 1
+        return True
+
+    def give_back(self) -> None:
+        self._free += 1
+
+    async def pending(self) -> bool:
+        now = asyncio.get_running_loop().time()
+        if now - self._checked < 0.5:
+            return self._pending
+        try:
+            info = await self._jetstream().consumer_info(EVENTS_STREAM, self.name, timeout=2)
+        except Exception:
+            return False
+        self._checked = now
+        self._pending = (info.num_pending or 0) > 0
+        return self._pending
+
+
 class Outage(Exception):
     """Something we depend on is unavailable (raise it, or subclass it, for a dependency
     besides the database and the bus): the message waits, it is not the message's fault."""
@@ -124,12 +166,30 @@ class NotYet(Exception):
         self.reason = reason
 
 
+# Messages of pydantic's that quote the input itself; said in our words instead.
+_QUOTING_INPUT = {
+    "union_tag_invalid": "not one of the event types this service consumes",
+    "union_tag_not_found": "missing",
+}
+
+
 def describe_validation_error(error: ValidationError) -> str:
-    """Field paths and rules only: pydantic's default text would echo the input (personal data)."""
+    """Field paths and rules only: pydantic's default text would echo the input (personal data).
+
+    A service's consumer takes several event types, told apart by ``type``: a path starts
+    with the type it was read as, which is left out (the subject says it)."""
     problems = error.errors(include_input=False, include_url=False, include_context=False)
-    return "invalid event: " + "; ".join(
-        f"{'.'.join(str(part) for part in p['loc']) or '<document>'}: {p['msg']}" for p in problems
-    )
+    described = []
+    for problem in problems:
+        loc = [str(part) for part in problem["loc"]]
+        if loc and loc[0].startswith("dk.mediation."):
+            loc = loc[1:]
+        if problem["type"] in _QUOTING_INPUT:
+            loc, text = ["type"], _QUOTING_INPUT[problem["type"]]
+        else:
+            text = problem["msg"]
+        described.append(f"{'.'.join(loc) or '<document>'}: {text}")
+    return "invalid event: " + "; ".join(described)
 
 
 class Lanes:
@@ -173,6 +233,7 @@ class DeliveryPolicy:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     lanes: Lanes = field(default_factory=Lanes)
     legacy_consumers: list[str] = field(default_factory=list)
+    backlog: Backlog = field(default_factory=lambda: Backlog("", lambda: None, 0))
 
     @property
     def deliver_prefix(self) -> bytes:
@@ -232,38 +293,54 @@ class DeliveryMiddleware(BaseMiddleware[Any, Any]):
             subject=raw.subject, stream_seq=sequence, delivery=deliveries
         ):
             waited = 0
-            while True:
-                try:
-                    _require_json_object(msg.body)
-                    await call_next(msg)
-                except ValidationError as error:
-                    await self._give_up(msg, describe_validation_error(error))
-                except NotYet as error:
-                    await self._retry_or_give_up(msg, error.reason)
-                except Rejected as error:
-                    await self._give_up(msg, error.reason)
-                except Exception as error:
-                    if not is_outage(error):
-                        log.exception("handler_failed", error_type=type(error).__name__)
-                        await self._retry_or_give_up(msg, f"failed with {type(error).__name__}")
-                    elif await self._hold(msg, type(error).__name__, waited):
-                        waited += 1
-                        continue
-                    else:  # stopping, or the bus is gone: let it come back, never a dead letter
-                        with contextlib.suppress(Exception):
-                            await msg.nack(delay=self.policy.delay_before(1))
-                else:
-                    await msg.ack()
-                if waited:
-                    log.info("outage_over", attempts=waited)
-                return None
+            holding = False  # one of the backlog's places to wait (see Backlog)
+            try:
+                while True:
+                    try:
+                        _require_json_object(msg.body)
+                        await call_next(msg)
+                    except ValidationError as error:
+                        await self._give_up(msg, describe_validation_error(error))
+                    except NotYet as error:
+                        holding = holding or self.policy.backlog.take()
+                        if (
+                            holding
+                            and waited < len(OUTAGE_BACKOFF) + BACKLOG_PATIENCE
+                            and await self.policy.backlog.pending()
+                            and await self._hold(msg, "backlog", waited)
+                        ):
+                            waited += 1
+                            continue
+                        await self._retry_or_give_up(msg, error.reason)
+                    except Rejected as error:
+                        await self._give_up(msg, error.reason)
+                    except Exception as error:
+                        if not is_outage(error):
+                            log.exception("handler_failed", error_type=type(error).__name__)
+                            await self._retry_or_give_up(msg, f"failed with {type(error).__name__}")
+                        elif await self._hold(msg, f"outage:{type(error).__name__}", waited):
+                            waited += 1
+                            continue
+                        else:  # stopping, or the bus is gone: let it come back, never a DLQ
+                            with contextlib.suppress(Exception):
+                                await msg.nack(delay=self.policy.delay_before(1))
+                    else:
+                        await msg.ack()
+                    if waited:
+                        log.info("wait_over", attempts=waited)
+                    return None
+            finally:
+                if holding:
+                    self.policy.backlog.give_back()
 
     async def _hold(self, msg: NatsMessage, why: str, waited: int) -> bool:
-        """Keep the message through an outage and try again after a pause, without a
-        redelivery (so without counting a delivery). False when the service is stopping or
-        the bus itself is gone (JetStream redelivers it later)."""
+        """Keep the message and try again after a pause, without a redelivery (so without
+        counting a delivery): through an outage, or while the consumer's backlog may still
+        hold the request this message's case waits for. False when the service is stopping
+        or the bus itself is gone (JetStream redelivers it later)."""
         delay = OUTAGE_BACKOFF[min(waited, len(OUTAGE_BACKOFF) - 1)]
-        log.warning("outage_waiting", why=why, attempt=waited + 1, delay=delay)
+        event = "outage_waiting" if why.startswith("outage") else "waiting_for_backlog"
+        log.warning(event, why=why, attempt=waited + 1, delay=delay)
         deadline = asyncio.get_running_loop().time() + delay
         while (left := deadline - asyncio.get_running_loop().time()) > 0:
             try:
@@ -436,6 +513,11 @@ def create_broker(
         inbox_prefix=options.get("inbox_prefix", "_INBOX"),
         max_payload=max_payload,
         ack_wait=settings.ack_wait_seconds,
+        backlog=Backlog(
+            events_consumer(service),
+            lambda: broker.connection.jetstream(),
+            settings.event_workers - 1,
+        ),
     )
     broker.add_middleware(partial(DeliveryMiddleware, policy=policy))
     broker.context.set_global("delivery_policy", policy)
