@@ -22,6 +22,7 @@ from mediator_client.web import SignedIn, client, flash, lang_of, redirect, rend
 
 log = structlog.get_logger(__name__)
 pages = APIRouter()
+PAGE_TOKEN: TypeAdapter[str] = TypeAdapter(PageToken)  # built once, not per request
 posts = APIRouter(dependencies=[Depends(check_post)])
 
 STATUSES: tuple[CaseStatus, ...] = (
@@ -47,7 +48,7 @@ async def case_list(
     chosen = next((s for s in STATUSES if s == status), None)
     gateway = client(request).gateway
     try:
-        page = None if after is None else TypeAdapter(PageToken).validate_python(after)
+        page = None if after is None else PAGE_TOKEN.validate_python(after)
     except ValidationError:
         page = None  # a mangled link shows the first page
     reply = await gateway.list_cases(user.tenant, user.staff_id, chosen, page)
