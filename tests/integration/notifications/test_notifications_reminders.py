@@ -128,3 +128,22 @@ async def test_a_reminder_is_sent_once_two_days_before_and_never_for_a_cancelled
     assert await handlers.send_due_reminders(n) == 0
     await handlers.deliver_due(n)
     assert len(mailbox.to(citizen)) == booking_mails + 1
+
+
+async def test_a_backlog_larger_than_one_claim_goes_out_in_one_round(
+    service: tuple[Notifications, Clock], mailbox: Recorder
+) -> None:
+    """After an outage the due messages go out at once, claim after claim, not one claim
+    (20) per poll."""
+    n, _ = service
+    citizens = []
+    for _ in range(8):  # a booking tells the citizen, the unit and the companion: 24 messages
+        case = Scenario.new()
+        citizens.append(f"karen-{case.tenant}@example.dk")
+        await handlers.when_event_notify(
+            people(case, citizens[-1], f"unit-{case.tenant}@example.dk"), n
+        )
+        await handlers.when_event_notify(meeting(case), n)
+    assert await handlers.deliver_due(n) > handlers.CLAIM_BATCH
+    assert all(mailbox.to(citizen) for citizen in citizens)
+    assert await handlers.deliver_due(n) == 0

@@ -38,6 +38,7 @@ log = structlog.get_logger("notifications")
 
 CONTACT_EVENTS = get_args(ContactsEvent)
 LEASE = timedelta(minutes=2)
+CLAIM_BATCH = 20
 E = TypeVar("E", bound=CloudEvent)
 
 
@@ -170,12 +171,18 @@ async def send_due_reminders(n: Notifications) -> int:
 
 
 async def deliver_due(n: Notifications) -> int:
-    """Send what is due. Each delivery on its own: one failing recipient blocks nobody."""
+    """Send what is due, ``delivery_concurrency`` at a time, claiming again at once while
+    the claims come back full (a backlog after an outage drains without waiting for the
+    next poll). Each delivery on its own: one failing recipient blocks nobody."""
     handled = 0
-    for delivery in await n.deliveries.claim_due(n.clock(), LEASE):
-        await _deliver(delivery, n)
-        handled += 1
-    return handled
+    while True:
+        claimed = await n.deliveries.claim_due(n.clock(), LEASE, CLAIM_BATCH)
+        for start in range(0, len(claimed), n.settings.delivery_concurrency):
+            batch = claimed[start : start + n.settings.delivery_concurrency]
+            await asyncio.gather(*(_deliver(delivery, n) for delivery in batch))
+        handled += len(claimed)
+        if len(claimed) < CLAIM_BATCH:
+            return handled
 
 
 async def _deliver(delivery: dict[str, Any], n: Notifications) -> None:

@@ -44,6 +44,13 @@ class NotificationsSettings(ServiceSettings, ChannelSettings):
         description="How long contact details are kept after the case closed.",
     )
     worker_poll_seconds: float = 1.0
+    delivery_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=20,
+        description="Messages sent at once (each to its own recipient); a provider's rate "
+        "limit answered with 429/Retry-After is honoured per message.",
+    )
 
     def office_for(self, tenant: str) -> Office:
         fields = self.office | self.tenant_offices.get(tenant, {})
