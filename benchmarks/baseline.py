@@ -41,11 +41,13 @@ database operations, change the matching function here in the same commit:**
     ``cases``, no events (the assignment's proof is not checked: that is notes' own work).
   - notifications (``notifications.handlers.when_event_notify``): ``change()`` of the
     contacts view in ``contacts``; for a consent request to a reachable person a new
-    delivery (``change()`` in ``notifications``), then what ``deliver_due`` does: the
-    ``claim_due`` query (same filter, limit 20), a commit of each claimed delivery's lease,
-    one SMTP connection per mail (aiosmtplib), and ``finish``: ``change()`` with
-    ``NotificationSent``, relayed; for an unreachable person ``add_unreachable``:
-    ``change()`` of a failed delivery with ``NotificationFailed``, relayed.
+    delivery (``change()`` in ``notifications``) that wakes the one delivery worker, which
+    does what ``deliver_due`` does: the ``claim_due`` query (same filter, limit 20), a
+    commit of each claimed delivery's lease, then ``NOTIFICATIONS_DELIVERY_CONCURRENCY``
+    (4) at a time one SMTP connection per mail (aiosmtplib) and ``finish``: ``change()``
+    with ``NotificationSent``, relayed; again at once while a claim comes back full; for
+    an unreachable person ``add_unreachable``: ``change()`` of a failed delivery with
+    ``NotificationFailed``, relayed.
 """
 
 import asyncio
@@ -288,6 +290,9 @@ def kind_of(event: Document) -> str:
 
 
 Handler = Callable[[Document], Awaitable[None]]
+CLAIM_BATCH = 20  # notifications.handlers.CLAIM_BATCH
+DELIVERY_CONCURRENCY = int(os.environ.get("NOTIFICATIONS_DELIVERY_CONCURRENCY", "4"))
+WORKERS_RUNNING: set[asyncio.Task[None]] = set()
 
 
 def intake(docs: Versioned) -> Handler:
@@ -426,7 +431,7 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
 
         return bool(await deliveries.change(delivery_id, decide))
 
-    async def deliver_due() -> None:
+    async def deliver_due() -> int:
         moment = now()
         cursor = deliveries.heads.find(
             {
@@ -435,7 +440,7 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
                 "next_attempt_at": {"$lte": moment},
                 "lease_until": {"$lte": moment},
             }
-        ).limit(20)
+        ).limit(CLAIM_BATCH)
         claimed = []
         async for delivery in cursor:
             fields = {k: v for k, v in delivery.items() if k not in ("_id", "version")}
@@ -446,41 +451,46 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
                 await deliveries.latest(delivery["_id"])
                 continue
             claimed.append({**leased, "_id": delivery["_id"]})
-        for delivery in claimed:
-            message = EmailMessage()
-            message["From"] = "borgerraadgiveren@kk.example.dk"
-            message["To"] = delivery["address"]
-            message["Subject"] = "Vil du deltage i konfliktmægling?"
-            message.set_content(delivery["message"])
-            await aiosmtplib.send(message, hostname="127.0.0.1", port=smtp_port, timeout=10)
-            cause = {
-                "id": delivery["causation_id"],
-                "correlationid": delivery["correlation_id"],
-                "subject": delivery["case_id"],
-                "tenant": delivery["tenant"],
-            }
-            sent = answer(
-                cause,
-                "notification",
-                "sent",
-                source,
-                {
-                    "notification_id": delivery["_id"],
-                    "recipient_id": delivery["recipient_id"],
-                    "channel": "email",
-                    "trigger": delivery["trigger"],
-                    "trigger_event_id": delivery["trigger_id"],
-                },
-            )
+        for start in range(0, len(claimed), DELIVERY_CONCURRENCY):
+            batch = claimed[start : start + DELIVERY_CONCURRENCY]
+            await asyncio.gather(*(send(delivery) for delivery in batch))
+        return len(claimed)
 
-            async def finish(
-                head: Document | None, sent: Document = sent
-            ) -> tuple[Any, Document | None, list[Document]]:
-                assert head is not None
-                fields = {k: v for k, v in head.items() if k not in ("_id", "version")}
-                return None, {**fields, "state": "sent", "attempts": 1, "sent_at": now()}, [sent]
+    async def send(delivery: Document) -> None:
+        message = EmailMessage()
+        message["From"] = "borgerraadgiveren@kk.example.dk"
+        message["To"] = delivery["address"]
+        message["Subject"] = "Vil du deltage i konfliktmægling?"
+        message.set_content(delivery["message"])
+        await aiosmtplib.send(message, hostname="127.0.0.1", port=smtp_port, timeout=10)
+        cause = {
+            "id": delivery["causation_id"],
+            "correlationid": delivery["correlation_id"],
+            "subject": delivery["case_id"],
+            "tenant": delivery["tenant"],
+        }
+        sent = answer(
+            cause,
+            "notification",
+            "sent",
+            source,
+            {
+                "notification_id": delivery["_id"],
+                "recipient_id": delivery["recipient_id"],
+                "channel": "email",
+                "trigger": delivery["trigger"],
+                "trigger_event_id": delivery["trigger_id"],
+            },
+        )
 
-            await deliveries.change(delivery["_id"], finish)
+        async def finish(
+            head: Document | None, sent: Document = sent
+        ) -> tuple[Any, Document | None, list[Document]]:
+            assert head is not None
+            fields = {k: v for k, v in head.items() if k not in ("_id", "version")}
+            return None, {**fields, "state": "sent", "attempts": 1, "sent_at": now()}, [sent]
+
+        await deliveries.change(delivery["_id"], finish)
 
     async def handle(event: Document) -> None:
         kind, key = kind_of(event), f"{event['tenant']}:{event['subject']}"
@@ -560,8 +570,20 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
             "causation_id": event["id"],
         }
         if await created(f"{event['id']}:{person_id}:email", document, []):
-            await deliver_due()
+            due.set()
 
+    async def deliverer() -> None:
+        """The service's delivery worker: woken by a new delivery (or each second), it
+        claims and sends until a claim comes back short."""
+        while True:
+            while await deliver_due() == CLAIM_BATCH:
+                pass
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(due.wait(), timeout=1.0)
+            due.clear()
+
+    due = asyncio.Event()
+    WORKERS_RUNNING.add(asyncio.create_task(deliverer()))
     return handle
 
 

@@ -41,6 +41,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -69,6 +70,8 @@ from mediation_runtime.settings import ServiceSettings
 from mediation_runtime.streams import ensure_streams
 from nats.aio.client import Client
 from nats.js.api import DeliverPolicy
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
 
 from benchmarks import baseline, workload
 from tests.integration.notifications.conftest import live_channels
@@ -84,10 +87,14 @@ TARGETS = {
     "rss_mb": 150.0,
     "list_cases_p95_ms": 150.0,
 }
-DRAIN_TIMEOUT = 120.0
+DRAIN_TIMEOUT = 900.0
 """Longest a drain is timed (``--drain-timeout``); one that does not finish reports the rate
 of what it handled meanwhile, marked ``completed: false``."""
 SETTLE_TIMEOUT = 60.0
+RATE = 1.0
+"""Offered cases per second for latency: below what the whole flow drains on this machine
+(about 2 cases/s on FerretDB with SQLite, 6 with PostgreSQL), so the hops measure the work,
+not a queue; still far above a municipality's load (hundreds of mediations a year)."""
 
 
 def production_defaults(service: str) -> dict[str, str]:
@@ -137,6 +144,18 @@ def peak_rss_mb(process: ServiceProcess) -> float | None:
     return None
 
 
+def cpu_seconds(process: ServiceProcess) -> float:
+    """User + system CPU the process has used so far (``/proc/<pid>/stat``)."""
+    if process.process is None or process.process.poll() is not None:
+        return 0.0
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{process.process.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        # after "pid (comm)": state is field 3, utime 14 and stime 15 (1-based)
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -164,6 +183,78 @@ def percentiles(values: Iterable[float]) -> dict[str, float | int | None]:
 # --- servers and processes --------------------------------------------------------------------
 
 
+POSTGRES_PACKAGE = "postgresql"
+
+
+def postgres_binary(name: str) -> Path:
+    """``initdb``/``pg_ctl``/``createdb`` of the newest PostgreSQL Debian installed (or on
+    ``PATH``)."""
+    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
+        return candidate
+    found = shutil.which(name)
+    if found is None:
+        raise SystemExit(
+            f"make bench: PostgreSQL's {name} not found (FerretDB's PostgreSQL backend needs "
+            f"it). Install it (Debian: apt-get install {POSTGRES_PACKAGE}) or run with "
+            "BENCH_ARGS='--database sqlite'."
+        )
+    return Path(found)
+
+
+class Postgres:
+    """One PostgreSQL cluster for the run, on loopback, at its defaults (``fsync`` and
+    ``synchronous_commit`` on); each phase's FerretDB gets a database of its own. As root
+    (PostgreSQL refuses to run as root) the cluster runs as the ``postgres`` user."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self._count = 0
+
+    def _run(self, *argv: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        done = subprocess.run([*prefix, *argv], capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            raise RuntimeError(f"{Path(argv[0]).name} failed: {done.stderr.strip()[-500:]}")
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres")
+            # the user postgres must reach its directory through the private scratch one
+            self.directory.parent.chmod(0o711)
+        data = self.directory / "data"
+        self._run(str(postgres_binary("initdb")), "-D", str(data), "-A", "trust", "-U", "postgres")
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
+        self._run(
+            *(str(postgres_binary("pg_ctl")), "-D", str(data), "-o", options),
+            *("-l", str(self.directory / "postgres.log"), "-w", "start"),
+        )
+
+    def database(self) -> str:
+        """A fresh database; its URL for FerretDB."""
+        self._count += 1
+        name = f"phase{self._count:02d}"
+        self._run(
+            str(postgres_binary("createdb")),
+            *("-h", str(self.directory), "-p", str(self.port), "-U", "postgres", name),
+        )
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            self._run(
+                str(postgres_binary("pg_ctl")),
+                *("-D", str(self.directory / "data"), "-m", "fast", "-w", "stop"),
+            )
+
+    def version(self) -> str:
+        out = subprocess.run(
+            [str(postgres_binary("pg_ctl")), "--version"], capture_output=True, text=True
+        )
+        return out.stdout.strip().removeprefix("pg_ctl (PostgreSQL) ")
+
+
 @dataclass
 class Servers:
     nats: Server
@@ -179,9 +270,15 @@ class Servers:
 
 class Bench:
     def __init__(
-        self, base: Path, smtp_port: int, secrets: workload.Secrets, event_workers: int | None
+        self,
+        base: Path,
+        smtp_port: int,
+        secrets: workload.Secrets,
+        event_workers: int | None,
+        postgres: Postgres | None,
     ) -> None:
         self.event_workers = event_workers
+        self.postgres = postgres
         self.base = base
         self.smtp_port = smtp_port
         self.secrets = secrets
@@ -207,8 +304,12 @@ class Bench:
             finally:
                 await client.close()
             return Servers(nats_server, None, bus, url)
-        database = await start_ferretdb(base / "ferretdb", base / "ferretdb.log")
-        return Servers(nats_server, database, bus, database.url)
+        ferretdb = await start_ferretdb(
+            base / "ferretdb",
+            base / "ferretdb.log",
+            postgresql_url=self.postgres.database() if self.postgres else None,
+        )
+        return Servers(nats_server, ferretdb, bus, ferretdb.url)
 
     def process(self, service: str, servers: Servers, kind: str) -> ServiceProcess:
         env = {"LOG_FORMAT": "json", **production_defaults(service)}
@@ -324,11 +425,13 @@ async def drain(
         await publish(connection, events)
         await start_all(processes)
         started = time.perf_counter()
+        cpu_at_start = sum(cpu_seconds(p) for p in processes.values())
         # What the processes took before they said they were ready is not timed: off the count.
         at_start = await remaining(connection, services)
         before = len(events) - at_start if service else 0
         done = await wait_done(connection, services, tenant, expected, bench.drain_timeout)
         seconds = time.perf_counter() - started
+        cpu = sum(cpu_seconds(p) for p in processes.values()) - cpu_at_start
         left = await remaining(connection, services)
         bench.note_rss(kind, processes)
         retried = await redelivered(connection, services)
@@ -339,11 +442,14 @@ async def drain(
     # Not finished in time: the rate of what its consumers acknowledged meanwhile.
     handled = len(events) - before if done else at_start - left
     return {
+        "cases": len(made),
         "events": len(events),
         "handled_before_ready": before,
         "handled_in_time": handled,
         "seconds": round(seconds, 2),
         "events_per_second": round(handled / seconds, 1),
+        # CPU the processes spent per event: the database's speed does not enter it
+        "cpu_ms_per_event": round(cpu * 1000 / handled, 2) if handled else None,
         "cases_per_second": round(len(made) / seconds, 1) if done and service is None else None,
         "redeliveries": retried,
         "completed": done,
@@ -620,6 +726,7 @@ async def list_cases(
             if time.perf_counter() > deadline and len(database_ms) >= 3:
                 break
         database_found = len(found)
+        plans = [await query_plan(client, heads.name, query) for query in queries]
     finally:
         stop_all(processes)
         if connection is not None:
@@ -635,13 +742,43 @@ async def list_cases(
         "reply_bytes": size,
         "service_ms": percentiles(service_ms),
         "database_alone_ms": percentiles(database_ms),
+        "query_plans": plans,
     }
+
+
+async def query_plan(
+    client: AsyncMongoClient[dict[str, Any]], collection: str, query: dict[str, Any]
+) -> dict[str, Any]:
+    """What the server says it does for one page query (``explain``): on MongoDB the winning
+    plan's stages (an index scan or a collection scan); on FerretDB what it pushes down to
+    its backend and the backend's plan nodes (a sequential scan, or an index)."""
+    command = {
+        "find": collection,
+        "filter": query,
+        "sort": dict(PAGE_ORDER),
+        "limit": ListCases(viewer_id=VIEWER).limit + 1,
+    }
+    try:
+        explained = await client["mediation_intake"].command("explain", command)
+    except PyMongoError as error:
+        return {"error": type(error).__name__}
+    planner = explained.get("queryPlanner", {})
+    text = json.dumps(planner, default=str)
+    summary: dict[str, Any] = {
+        key: explained[key]
+        for key in ("filterPushdown", "sortPushdown", "limitPushdown")
+        if key in explained
+    }
+    summary["stages"] = sorted(
+        {stage for stage in ("COLLSCAN", "IXSCAN", "Seq Scan", "Index Scan") if stage in text}
+    )
+    return summary
 
 
 # --- the run ------------------------------------------------------------------------------------
 
 
-def versions() -> dict[str, str]:
+def versions(database: str) -> dict[str, str]:
     def run(*argv: str) -> str:
         try:
             out = subprocess.run(argv, capture_output=True, text=True, timeout=20, cwd=ROOT)
@@ -649,17 +786,21 @@ def versions() -> dict[str, str]:
             return "unknown"
         return (out.stdout or out.stderr).strip()
 
-    ferretdb = (
-        "MONGODB_URL"
-        if os.environ.get("MONGODB_URL")
-        else run(str(require_ferretdb()), "--version").splitlines()[0].removeprefix("version: ")
-    )
+    if os.environ.get("MONGODB_URL"):
+        label = "MONGODB_URL"
+    else:
+        ferretdb = run(str(require_ferretdb()), "--version").splitlines()[0]
+        label = f"FerretDB {ferretdb.removeprefix('version: ')} " + (
+            f"(PostgreSQL {Postgres(ROOT).version()})"
+            if database == "postgresql"
+            else "(SQLite, synchronous=NORMAL)"
+        )
     commit = run("git", "rev-parse", "HEAD")
     dirty = run("git", "status", "--porcelain", "--untracked-files=no")
     return {
         "python": platform.python_version(),
         "nats-server": run(str(nats_server_path()), "--version").removeprefix("nats-server: "),
-        "database": f"FerretDB {ferretdb} (SQLite)" if ferretdb != "MONGODB_URL" else "MONGODB_URL",
+        "database": label,
         "git_commit": commit + ("-dirty" if dirty else ""),
         **{
             package: importlib.metadata.version(package)
@@ -693,18 +834,29 @@ async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
     smtp_port = free_port()
     smtp = start_smtp_sink(smtp_port, base / "smtp.log")
     secrets = workload.Secrets(base / "secrets")
-    bench = Bench(base, smtp_port, secrets, args.event_workers)
+    postgres = None
+    if args.database == "postgresql" and not os.environ.get("MONGODB_URL"):
+        postgres = Postgres(base / "postgres")
+        postgres.start()
+    bench = Bench(base, smtp_port, secrets, args.event_workers, postgres)
     bench.drain_timeout = args.drain_timeout
     result: dict[str, Any] = {}
     began = time.perf_counter()
     try:
-        made = workload.cases(args.cases, secrets.prove)
+        # Enough cases that every service's backlog holds at least --events events.
+        one = workload.cases(1, secrets.prove)
+        sizes = {
+            service: math.ceil(args.events / len(workload.backlog(one, service)))
+            for service in [*SERVICES, None]
+        }
+        made = workload.cases(max(sizes.values()), secrets.prove)
         throughput: dict[str, Any] = {}
         for service in [*SERVICES, None]:
             name = service or "flow"
-            print(f"throughput: {name} ...", flush=True)
+            print(f"throughput: {name} ({sizes[service]} cases) ...", flush=True)
+            backlog = made[: sizes[service]]
             figures = {
-                kind: await drain(bench, made, service, kind) for kind in ("baseline", "service")
+                kind: await drain(bench, backlog, service, kind) for kind in ("baseline", "service")
             }
             service_rate = figures["service"]["events_per_second"]
             baseline_rate = figures["baseline"]["events_per_second"]
@@ -731,6 +883,8 @@ async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
         smtp.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             smtp.wait(timeout=5)
+        if postgres is not None:
+            postgres.stop()
     result["seconds"] = round(time.perf_counter() - began, 1)
     return result
 
@@ -773,20 +927,22 @@ def table(report: dict[str, Any]) -> str:
     lines = []
     inputs = report["inputs"]
     lines.append(
-        f"make bench: {inputs['cases']} cases backlog, {inputs['rate']} cases/s for "
-        f"{inputs['seconds']} s, list_cases at {inputs['list_cases']:,} cases; "
+        f"make bench: backlogs of {inputs['backlog_events']:,}+ events, "
+        f"{inputs['rate']} cases/s for {inputs['seconds']} s, "
+        f"list_cases at {inputs['list_cases']:,} cases; "
         f"{inputs['versions']['database']}, {inputs['cpus']} CPUs, {report['seconds']} s"
     )
     lines.append("")
     lines.append(
         f"{'backlog throughput':<16}{'events':>8}{'service ev/s':>14}{'baseline ev/s':>15}"
-        f"{'ratio':>7}{'redelivered':>13}"
+        f"{'ratio':>7}{'CPU ms/ev':>11}{'baseline':>10}{'redelivered':>13}"
     )
     for name, figures in report["throughput"].items():
         s, b = figures["service"], figures["baseline"]
         lines.append(
             f"{name:<16}{s['events']:>8}{s['events_per_second'] or '-':>14}"
             f"{b['events_per_second'] or '-':>15}{figures['ratio'] or '-':>7}"
+            f"{s['cpu_ms_per_event'] or '-':>11}{b['cpu_ms_per_event'] or '-':>10}"
             f"{s['redeliveries']:>13}{'' if s['completed'] and b['completed'] else '  (timed out)'}"
         )
     lines.append("")
@@ -817,6 +973,12 @@ def table(report: dict[str, Any]) -> str:
         f"{lc['reply_bytes']:,} bytes): p50 {lc['service_ms']['p50']} ms, p95 "
         f"{lc['service_ms']['p95']} ms; the query alone p95 {lc['database_alone_ms']['p95']} ms"
     )
+    lines.append(
+        "  query plans (mine, free): "
+        + "; ".join(
+            ", ".join(f"{k}={v}" for k, v in plan.items()) for plan in lc.get("query_plans", [])
+        )
+    )
     lines.append("")
     for target in report["targets"]:
         mark = {True: "met", False: "NOT MET", None: "no figure"}[target["met"]]
@@ -827,9 +989,24 @@ def table(report: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="a small run, about two minutes")
-    parser.add_argument("--cases", type=int, help="cases in each backlog (default 2000; quick 60)")
-    parser.add_argument("--rate", type=float, default=50.0, help="offered cases per second")
-    parser.add_argument("--seconds", type=float, help="how long the rate is offered (40; quick 4)")
+    parser.add_argument(
+        "--events",
+        type=int,
+        help="at least this many events in each backlog (10000; quick 300)",
+    )
+    parser.add_argument(
+        "--database",
+        choices=("postgresql", "sqlite"),
+        default="postgresql",
+        help="FerretDB's backend (ignored with $MONGODB_URL): PostgreSQL, a cluster of its "
+        "own for the run (default), or SQLite as `make run` uses it",
+    )
+    parser.add_argument(
+        "--rate", type=float, default=RATE, help=f"offered cases per second ({RATE:g})"
+    )
+    parser.add_argument(
+        "--seconds", type=float, help="how long the rate is offered (100; quick 15)"
+    )
     parser.add_argument("--list-cases", type=int, help="cases in the tenant (100000; quick 2000)")
     parser.add_argument("--mediators", type=int, default=100)
     parser.add_argument(
@@ -844,8 +1021,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=state_dir() / "bench" / "system.json")
     args = parser.parse_args()
     quick = args.quick
-    args.cases = args.cases or (60 if quick else 2000)
-    args.seconds = args.seconds or (4.0 if quick else 40.0)
+    args.events = args.events or (300 if quick else 10_000)
+    args.seconds = args.seconds or (15.0 if quick else 100.0)
     args.list_cases = args.list_cases or (2000 if quick else 100_000)
     args.list_requests = args.list_requests or (12 if quick else 50)
     with tempfile.TemporaryDirectory(prefix="mediation-bench-") as scratch:
@@ -855,8 +1032,8 @@ def main() -> None:
         "measured_at": datetime.now(UTC).isoformat(),
         "quick": quick,
         "inputs": {
-            "cases": args.cases,
-            "events_per_case": workload.EXTERNAL_PER_CASE,
+            "backlog_events": args.events,
+            "database": args.database if not os.environ.get("MONGODB_URL") else "MONGODB_URL",
             "rate": args.rate,
             "seconds": args.seconds,
             "follow_up_seconds": FOLLOW_UP_SECONDS,
@@ -867,7 +1044,7 @@ def main() -> None:
             or ServiceSettings.model_fields["event_workers"].default,
             "cpus": os.cpu_count(),
             "machine": platform.machine(),
-            "versions": versions(),
+            "versions": versions(args.database),
         },
         **result,
     }
