@@ -165,13 +165,7 @@ async def show_case(
             row.meeting.kind == "mediation" and row.meeting.status == "held" for row in meetings
         ),
         "actions": set(case.actions),
-        "parties": _parties(case),
-        "party_options": [(party.party_id, party.name) for party in case.parties],
-        "consent_options": [
-            (party.party_id, party.name)
-            for party in case.parties
-            if party.party_id in case.consent_missing
-        ],
+        **_party_choices(case),
         "names": names,
         "mine": mine,
         "meetings": meetings,
@@ -194,6 +188,19 @@ async def show_case(
         "new_id": lambda: str(uuid4()),
     }
     return render(request, "case.html", context, status_code)
+
+
+def _party_choices(case: CaseDetail) -> dict[str, Any]:
+    """The parties as the page lists them, and as the forms offer them."""
+    return {
+        "parties": _parties(case),
+        "party_options": [(party.party_id, party.name) for party in case.parties],
+        "consent_options": [
+            (party.party_id, party.name)
+            for party in case.parties
+            if party.party_id in case.consent_missing
+        ],
+    }
 
 
 async def _quietly(asking: Awaitable[Reply]) -> Reply | None:
@@ -403,32 +410,7 @@ def timeline(
             return i18n.translate(lang, "actor_you")
         return names.get(actor, actor)
 
-    rows = [
-        TimelineRow(
-            at=entry.at,
-            text=i18n.label(lang, "event", event_key(entry.type)),
-            detail=" · ".join(
-                part
-                for part in (
-                    names.get(entry.party_id, entry.party_id) if entry.party_id else "",
-                    code_text(entry.code, lang),
-                )
-                if part
-            ),
-            actor=who(entry.actor_id),
-        )
-        for entry in case.timeline
-    ]
-    rows += [
-        TimelineRow(
-            at=rejected.at,
-            text=i18n.label(lang, "event", event_key(rejected.type)),
-            detail=i18n.translate(lang, "timeline_rejected"),
-            actor="",
-            rejected=True,
-        )
-        for rejected in case.rejected
-    ]
+    rows = _intake_rows(case, names, who, lang)
     rows += [
         TimelineRow(
             at=meeting.starts_at,
@@ -448,6 +430,38 @@ def timeline(
         for entry in (summary.history if summary is not None else [])
     ]
     return sorted(rows, key=lambda row: row.at)
+
+
+def _intake_rows(
+    case: CaseDetail, names: dict[str, str], who: Callable[[str | None], str], lang: i18n.Language
+) -> list[TimelineRow]:
+    """What intake applied (with who and why), and what it refused."""
+    rows = [
+        TimelineRow(
+            at=entry.at,
+            text=i18n.label(lang, "event", event_key(entry.type)),
+            detail=" · ".join(
+                part
+                for part in (
+                    names.get(entry.party_id, entry.party_id) if entry.party_id else "",
+                    code_text(entry.code, lang),
+                )
+                if part
+            ),
+            actor=who(entry.actor_id),
+        )
+        for entry in case.timeline
+    ]
+    return rows + [
+        TimelineRow(
+            at=rejected.at,
+            text=i18n.label(lang, "event", event_key(rejected.type)),
+            detail=i18n.translate(lang, "timeline_rejected"),
+            actor="",
+            rejected=True,
+        )
+        for rejected in case.rejected
+    ]
 
 
 def event_key(event_type: str) -> str:

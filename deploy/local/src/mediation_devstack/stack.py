@@ -103,6 +103,22 @@ async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
     bus = BusAccess(Path(os.environ.get(BUS_DIR_ENV, layout.bus_dir)))
     if bus.init():
         say(f"made the bus's development CA and certificates in {bus.directory}")
+    await _start_nats(stack, bus)
+    await _start_database(stack)
+    try:
+        await ensure_streams(
+            BusCredentials.in_directory(stack.nats_url, bus.credentials_dir(ADMIN))
+        )
+    except Exception as error:
+        raise StartupError(
+            f"cannot create the JetStream streams on {redact(stack.nats_url)}: {error!r}"
+        ) from error
+    await _start_services(stack, service_names, bus)
+
+
+async def _start_nats(stack: Stack, bus: BusAccess) -> None:
+    """``NATS_URL`` if it answers with the bus's certificates, else a local nats-server."""
+    layout = stack.layout
     if url := os.environ.get("NATS_URL"):
         admin = BusCredentials.in_directory(url, bus.credentials_dir(ADMIN))
         if not await jetstream_answers(admin, timeout=EXTERNAL_SERVER_TIMEOUT):
@@ -119,6 +135,10 @@ async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
         stack.servers.append(nats)
         stack.nats_url = nats.url
 
+
+async def _start_database(stack: Stack) -> None:
+    """``MONGODB_URL`` if it answers, else a local FerretDB."""
+    layout = stack.layout
     if url := os.environ.get("MONGODB_URL"):
         if not await mongodb_answers(url, timeout=EXTERNAL_SERVER_TIMEOUT):
             raise StartupError(f"MONGODB_URL={redact(url)} does not answer `ping`")
@@ -132,15 +152,10 @@ async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
         stack.servers.append(ferretdb)
         stack.mongodb_url = ferretdb.url
 
-    try:
-        await ensure_streams(
-            BusCredentials.in_directory(stack.nats_url, bus.credentials_dir(ADMIN))
-        )
-    except Exception as error:
-        raise StartupError(
-            f"cannot create the JetStream streams on {redact(stack.nats_url)}: {error!r}"
-        ) from error
 
+async def _start_services(stack: Stack, service_names: tuple[str, ...], bus: BusAccess) -> None:
+    """The services, then the client once every service consumes and answers."""
+    layout = stack.layout
     secrets = dev_secrets(layout.dev_identity_dir)
     if CLIENT in service_names:
         port = _configured_port(CLIENT_PORT_ENV, DEFAULT_CLIENT_PORT, "the mediator client")

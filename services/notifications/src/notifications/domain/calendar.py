@@ -72,7 +72,22 @@ def invitation(
         event.add("location", location)
     event.add("description", description)
     event.add("transp", "OPAQUE")
+    _add_people(event, organizer_email, organizer_name, attendee)
+    calendar.add_component(event)
 
+    # The VTIMEZONE covers the meeting's year and the next, both DST changes included; a
+    # narrow window keeps the file small (icalendar derives it from the zoneinfo database).
+    calendar.add_missing_timezones(
+        first_date=date(local_start.year, 1, 1), last_date=date(local_start.year + 2, 1, 1)
+    )
+    data: bytes = calendar.to_ical()
+    return data
+
+
+def _add_people(
+    event: Event, organizer_email: str, organizer_name: str | None, attendee: Recipient
+) -> None:
+    """The office organises; the one attendee is the recipient, if they have an address."""
     organizer = vCalAddress(f"mailto:{organizer_email}")
     if organizer_name:
         organizer.params["CN"] = vText(organizer_name)
@@ -85,12 +100,3 @@ def invitation(
         # Answers go to the office by phone or mail, not as calendar replies nobody reads.
         person.params["RSVP"] = vText("FALSE")
         event.add("attendee", person)
-    calendar.add_component(event)
-
-    # The VTIMEZONE covers the meeting's year and the next, both DST changes included; a
-    # narrow window keeps the file small (icalendar derives it from the zoneinfo database).
-    calendar.add_missing_timezones(
-        first_date=date(local_start.year, 1, 1), last_date=date(local_start.year + 2, 1, 1)
-    )
-    data: bytes = calendar.to_ical()
-    return data
