@@ -13,9 +13,9 @@ from mediation_runtime.documents import VersionedDocuments
 from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.views import ViewStore
 from notifications import handlers
+from notifications.adapters.channels.factory import senders_from_settings
 from notifications.adapters.deliveries import Deliveries
 from notifications.adapters.reminders import Reminders
-from notifications.channels.factory import senders_from_settings
 from notifications.domain.contacts import CaseContacts
 from notifications.handlers import Notifications
 from notifications.settings import NotificationsSettings

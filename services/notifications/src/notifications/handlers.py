@@ -1,5 +1,5 @@
 """What notifications does with events, due deliveries and due reminders. The words and who is
-told are in ``domain/``; how it is sent is in ``channels/``.
+told are in ``domain/``; how it is sent is in ``adapters/channels/``.
 
 Idempotent per (event, recipient, channel): a redelivered event finds its deliveries exist.
 """
@@ -25,9 +25,9 @@ from mediation_contracts.events import (
 from mediation_runtime.delivery import NotYet, is_outage
 from mediation_runtime.views import ViewStore
 
+from notifications.adapters.channels.base import PermanentFailure, Sender, TransientFailure
 from notifications.adapters.deliveries import Deliveries
 from notifications.adapters.reminders import Reminders
-from notifications.channels.base import PermanentFailure, Sender, TransientFailure
 from notifications.domain.compose import ComposeEvent, audience, compose
 from notifications.domain.contacts import CaseContacts, ContactsEvent
 from notifications.domain.message import Cause, Channel
