@@ -20,8 +20,8 @@ from mediation_contracts.events import (
     ConsentRequested,
     ConsentRequestedData,
 )
+from notes.adapters.proof_keys import make_key_pair
 from notes.dev_identity import DevIdentity
-from notes.proof_keys import make_key_pair
 
 from tests.integration.scenario import Scenario
 from tests.proofs import Prover

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mediator_client.users import add_user
+from notes.adapters.proof_keys import make_key_pair
 from notes.dev_identity import DevIdentity
-from notes.proof_keys import make_key_pair
 
 from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover

@@ -28,8 +28,8 @@ from mediation_runtime.bus_access import BusAccess
 from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.streams import ensure_streams
 from nats.aio.client import Client
+from notes.adapters.proof_keys import make_key_pair
 from notes.dev_identity import DevIdentity
-from notes.proof_keys import make_key_pair
 
 from tests.integration.bus import read_stream
 from tests.integration.notifications.conftest import live_channels

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from mediation_runtime.bus_access import BusAccess, issue_route_certificates
 from mediator_client.users import save_users
+from notes.adapters.proof_keys import make_key_pair
 from notes.dev_identity import DevIdentity
-from notes.proof_keys import make_key_pair
 
 ROOT = Path(os.environ.get("SECRETS_DIR", "/secrets"))
 OWNER = int(os.environ.get("SECRETS_UID", "10001"))

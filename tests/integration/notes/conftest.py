@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 from nats.aio.client import Client
+from notes.adapters.proof_keys import make_key_pair
 from notes.dev_identity import DevIdentity
-from notes.proof_keys import make_key_pair
 
 from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover

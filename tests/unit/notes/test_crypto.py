@@ -5,7 +5,7 @@ import base64
 import os
 
 import pytest
-from notes.crypto import DecryptionFailed, InvalidMasterKey, Keyring
+from notes.adapters.crypto import DecryptionFailed, InvalidMasterKey, Keyring
 
 TEXT = "Aftale: kommunen ringer borgeren op inden fredag. Næste møde 12. maj."
 AAD = b"mediation-notes|kk|case-1|summary-1"

@@ -1,7 +1,7 @@
 """A development identity provider for the local stack and the tests. FOR DEVELOPMENT ONLY.
 
 Notes never trusts who a caller says they are: every command carries a token signed by an
-identity provider (IdP), checked against the IdP's public keys (see :mod:`notes.identity`).
+identity provider (IdP), checked against the IdP's public keys (see :mod:`notes.adapters.identity`).
 On a developer machine there is no municipal IdP, so this module stands in for one:
 
 * ``python -m notes.dev_identity init [DIR]`` makes, once, an Ed25519 key pair in ``DIR``:

@@ -40,10 +40,11 @@ from mediation_contracts.events import (
 from mediation_runtime.delivery import Rejected
 from mediation_runtime.documents import Decision
 
+from notes.adapters.assignment_proof import AssignmentProofs, ProofRefused
 from notes.adapters.audit import AuditTrail
 from notes.adapters.cases import NotesCases, StoredCase, StoredSummary
-from notes.assignment_proof import AssignmentProofs, ProofRefused
-from notes.crypto import DecryptionFailed, Keyring
+from notes.adapters.crypto import DecryptionFailed, Keyring
+from notes.adapters.identity import InvalidToken, TokenVerifier
 from notes.domain.access import (
     Action,
     InvalidSummary,
@@ -55,7 +56,6 @@ from notes.domain.access import (
 from notes.domain.case_view import NotesCase, ShredReason
 from notes.domain.identity import Identity
 from notes.domain.status import summary_state
-from notes.identity import InvalidToken, TokenVerifier
 from notes.refusals import refused
 from notes.settings import NotesSettings
 
