@@ -20,8 +20,8 @@ from mediation_contracts.events import (
     ConsentRequested,
     ConsentRequestedData,
 )
+from mediation_devstack.dev_identity import DevIdentity
 from notes.adapters.proof_keys import make_key_pair
-from notes.dev_identity import DevIdentity
 
 from tests.integration.scenario import Scenario
 from tests.proofs import Prover

@@ -23,13 +23,13 @@ from mediation_contracts.access import MEDIATOR_CLIENT
 from mediation_contracts.commands import ListCases, Reply, command_subject
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import DLQ_STREAM, EVENTS_STREAM
+from mediation_devstack.dev_identity import DevIdentity
 from mediation_devstack.servers import Server, start_ferretdb, start_nats
 from mediation_runtime.bus_access import BusAccess
 from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.streams import ensure_streams
 from nats.aio.client import Client
 from notes.adapters.proof_keys import make_key_pair
-from notes.dev_identity import DevIdentity
 
 from tests.integration.bus import read_stream
 from tests.integration.notifications.conftest import live_channels

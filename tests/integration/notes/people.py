@@ -14,9 +14,9 @@ from mediation_contracts.commands import (
     WriteSummary,
     command_subject,
 )
+from mediation_devstack.dev_identity import DevIdentity
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from notes.dev_identity import DevIdentity
 from pydantic import BaseModel
 
 from tests.integration.bus import documented_reply, publish, wait_for

@@ -9,10 +9,10 @@ import pytest
 from mediation_contracts.commands import (
     Reply,
 )
+from mediation_devstack.dev_identity import DevIdentity
 from mediation_runtime.mongo import create_mongo_client
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from notes.dev_identity import DevIdentity
 
 from tests.integration.bus import events_of, publish, read_stream, wait_for
 from tests.integration.notes.people import NOTE_TAKER, SECRET, Caller

@@ -2,9 +2,9 @@
 every command at once, whenever the sweep that destroys the key comes round."""
 
 import pytest
+from mediation_devstack.dev_identity import DevIdentity
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from notes.dev_identity import DevIdentity
 
 from tests.integration.bus import publish, wait_for
 from tests.integration.notes.people import (

@@ -14,9 +14,9 @@ from mediation_contracts.events import (
     SummaryConsentData,
     SummaryConsentGiven,
 )
+from mediation_devstack.dev_identity import DevIdentity
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from notes.dev_identity import DevIdentity
 
 from tests.integration.bus import publish
 from tests.integration.notes.people import NOTE_TAKER, SECRET, Caller, case_with_summary, code

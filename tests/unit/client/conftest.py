@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from mediation_contracts.events import MediatorAssigned
+from mediation_devstack.dev_identity import DevIdentity
 from mediator_client.app import create_app
 from mediator_client.settings import MediatorSettings
 from mediator_client.users import add_user
 from notes.adapters.assignment_proof import AssignmentProofs
 from notes.adapters.identity import TokenVerifier
 from notes.adapters.proof_keys import load_private_keys, make_key_pair
-from notes.dev_identity import DevIdentity
 from notes.domain.identity import Identity
 
 from tests.unit.client.fakes import OTHER_STAFF_ID, STAFF_ID, TENANT, FakeBus

@@ -16,10 +16,10 @@ from uuid import uuid4
 import pytest
 from joserfc.jwk import ECKey, Key, OKPKey
 from mediation_contracts.events import MediatorAssigned
+from mediation_devstack.dev_identity import DevIdentity
 from notes.adapters.assignment_proof import AssignmentProofs, ProofRefused
 from notes.adapters.identity import KeysUnavailable, TokenVerifier
 from notes.adapters.proof_keys import load_private_keys, make_key_pair
-from notes.dev_identity import DevIdentity
 from notes.domain.identity import Identity
 
 from tests.factories import MEDIATOR, NOTE_TAKER, TENANT, mediator_assigned
