@@ -75,7 +75,7 @@ async def service(
 async def test_a_reminder_is_sent_once_two_days_before_and_never_for_a_cancelled_meeting(
     service: tuple[Notifications, Clock], mailbox: Recorder, mongodb_url: str
 ) -> None:
-    n, clock = service
+    notifications, clock = service
     case = Scenario.new()
     citizen = f"karen-{case.tenant}@example.dk"
     request = people(case, citizen, f"unit-{case.tenant}@example.dk")
@@ -97,25 +97,25 @@ async def test_a_reminder_is_sent_once_two_days_before_and_never_for_a_cancelled
         called_off,
         cancel,
     ):
-        await handlers.when_event_notify(event, n)
-    await handlers.deliver_due(n)
+        await handlers.when_event_notify(event, notifications)
+    await handlers.deliver_due(notifications)
     booking_mails = len(mailbox.to(citizen))
     # Two days before on the Copenhagen wall clock: 10:00 local on the 28th.
     due = (MEETING_START.astimezone(COPENHAGEN) - timedelta(days=2)).astimezone(COPENHAGEN)
 
     clock.now = due - timedelta(minutes=1)
-    assert await handlers.send_due_reminders(n) == 0
+    assert await handlers.send_due_reminders(notifications) == 0
 
     clock.now = due + timedelta(minutes=1)
-    assert await handlers.send_due_reminders(n) == 3  # citizen, unit and companion
-    await handlers.deliver_due(n)
+    assert await handlers.send_due_reminders(notifications) == 3  # citizen, unit and companion
+    await handlers.deliver_due(notifications)
     reminders = mailbox.to(citizen)[booking_mails:]
     assert len(reminders) == 1
     assert "kl. 10.00" in reminders[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     # Each NotificationSent of a reminder answers the booking it reminds of.
     client = create_mongo_client(mongodb_url)
     # The events committed with the deliveries' changes (what the relay publishes).
-    changes = client[n.settings.database]["notifications_changes"]
+    changes = client[notifications.settings.database]["notifications_changes"]
     records = changes.find({"document.trigger": "reminder"})
     sent = [json.loads(entry["payload"]) async for r in records for entry in r["outbox"]]
     await client.close()
@@ -123,8 +123,8 @@ async def test_a_reminder_is_sent_once_two_days_before_and_never_for_a_cancelled
     assert all(answers(event, kept) for event in sent)
 
     clock.now = due + timedelta(days=1)  # later rounds send nothing again
-    assert await handlers.send_due_reminders(n) == 0
+    assert await handlers.send_due_reminders(notifications) == 0
     clock.now = called_off.data.starts_at - timedelta(days=1)  # the cancelled one never comes
-    assert await handlers.send_due_reminders(n) == 0
-    await handlers.deliver_due(n)
+    assert await handlers.send_due_reminders(notifications) == 0
+    await handlers.deliver_due(notifications)
     assert len(mailbox.to(citizen)) == booking_mails + 1
