@@ -25,8 +25,8 @@ from mediation_runtime.bus_access import BusAccess
 from nats.aio.client import Client
 
 from tests.containers.docker import COMPOSE_DIR, run, wait_until
+from tests.data.scenario import CITIZEN_EMAIL
 from tests.faults.system import intake_answers
-from tests.integration.scenario import CITIZEN_EMAIL
 from tests.proofs import Prover
 
 NODES = ("nats-1", "nats-2", "nats-3")

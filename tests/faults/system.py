@@ -31,10 +31,10 @@ from mediation_runtime.streams import ensure_streams
 from nats.aio.client import Client
 from notes.adapters.proof_keys import make_key_pair
 
+from tests.data.scenario import CITIZEN_EMAIL, Scenario
 from tests.integration.bus import read_stream
 from tests.integration.notifications.conftest import live_channels
 from tests.integration.notifications.smtp_server import Recorder, start_server
-from tests.integration.scenario import CITIZEN_EMAIL, Scenario
 from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover
 from tests.secure_bus import LiveBus

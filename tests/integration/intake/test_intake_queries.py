@@ -22,8 +22,8 @@ from nats.js import JetStreamContext
 from pydantic import BaseModel
 from pymongo.asynchronous.collection import AsyncCollection
 
+from tests.data.scenario import PERSONAL_DATA, Scenario
 from tests.integration.bus import dead_letters, documented_reply, publish, wait_for
-from tests.integration.scenario import PERSONAL_DATA, Scenario
 from tests.integration.service_process import ServiceProcess
 from tests.secure_bus import LiveBus
 

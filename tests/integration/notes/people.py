@@ -19,8 +19,8 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from pydantic import BaseModel
 
+from tests.data.scenario import Scenario
 from tests.integration.bus import documented_reply, publish, wait_for
-from tests.integration.scenario import Scenario
 from tests.proofs import Prover
 
 SECRET = "Aftale: Jobcentret ringer til borgeren hver fredag kl. 10 om sagens fremdrift"

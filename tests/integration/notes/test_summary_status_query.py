@@ -18,9 +18,10 @@ from mediation_devstack.dev_identity import DevIdentity
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
+from tests.data.events import SOURCE
+from tests.data.scenario import Scenario
 from tests.integration.bus import publish
 from tests.integration.notes.people import NOTE_TAKER, SECRET, Caller, case_with_summary, code
-from tests.integration.scenario import SOURCE, Scenario
 from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover
 

@@ -20,6 +20,7 @@ from notifications.domain.contacts import CaseContacts
 from notifications.handlers import Notifications
 from notifications.settings import NotificationsSettings
 
+from tests.data.scenario import Scenario
 from tests.integration.notifications.conftest import live_channels
 from tests.integration.notifications.smtp_server import Recorder
 from tests.integration.notifications.test_notifications_flow import (
@@ -29,7 +30,6 @@ from tests.integration.notifications.test_notifications_flow import (
     meeting,
     people,
 )
-from tests.integration.scenario import Scenario
 
 pytestmark = pytest.mark.integration
 

@@ -22,7 +22,7 @@ from notes.adapters.identity import KeysUnavailable, TokenVerifier
 from notes.adapters.proof_keys import load_private_keys, make_key_pair
 from notes.domain.identity import Identity
 
-from tests.factories import MEDIATOR, NOTE_TAKER, TENANT, mediator_assigned
+from tests.data.events import MEDIATOR, NOTE_TAKER, TENANT, mediator_assigned
 from tests.proofs import Prover, plaintext, public_key_of, seal, with_proof
 
 AUDIENCE = "mediation-notes"

@@ -12,7 +12,7 @@ from scheduling.domain.case_view import CaseView
 from scheduling.handlers import ORPHAN_AGE, Scheduling
 from scheduling.settings import SchedulingSettings
 
-from tests.unit.scheduling.cases import ready_case
+from tests.data.scheduling import ready_case
 
 CPH = ZoneInfo("Europe/Copenhagen")
 # Monday 2 March 2026, 10:07 on the office's wall clock (09:07 UTC).
