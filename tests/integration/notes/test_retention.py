@@ -6,9 +6,9 @@ from mediation_devstack.dev_identity import DevIdentity
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
+from tests.data.events import NOTE_TAKER
 from tests.integration.bus import publish, wait_for
 from tests.integration.notes.people import (
-    NOTE_TAKER,
     SECRET,
     Caller,
     case_with_summary,
