@@ -1,5 +1,6 @@
-"""Encryption at rest (notes/crypto.py): a summary decrypts only with its own case's key, its
-own associated data and the right master key; nothing readable is left in what is stored."""
+"""Encryption at rest (notes/adapters/crypto.py): a summary decrypts only with its own case's
+key, its own associated data and the right master key; nothing readable is left in what is
+stored."""
 
 import base64
 import os
