@@ -629,7 +629,7 @@ def case_heads(tenant: str, count: int, mediators: int) -> Iterable[dict[str, An
     """Heads as intake stores them (``CaseRepository.document``): a real case opened from a
     request, varied per copy. Most cases closed, each mediator's share assigned to them,
     0.2 % open and not taken yet."""
-    from tests.integration.scenario import Scenario
+    from tests.data.scenario import Scenario
 
     scenario = Scenario(tenant=tenant)
     template_case, _ = Case.open(scenario.request(requester_consents=False), "/bench")

@@ -20,10 +20,10 @@ from mediation_contracts.events import (
     ConsentRequested,
     ConsentRequestedData,
 )
-from notes.dev_identity import DevIdentity
-from notes.proof_keys import make_key_pair
+from mediation_devstack.dev_identity import DevIdentity
+from notes.adapters.proof_keys import make_key_pair
 
-from tests.integration.scenario import Scenario
+from tests.data.scenario import Scenario
 from tests.proofs import Prover
 
 EXTERNAL_PER_CASE = 5

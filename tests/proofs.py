@@ -9,7 +9,7 @@ from typing import Any
 from joserfc import jwe
 from joserfc.jwk import Key, import_key
 from mediation_contracts.events import MediatorAssigned
-from notes.dev_identity import DevIdentity
+from mediation_devstack.dev_identity import DevIdentity
 from notes.domain.identity import Role
 
 ALGORITHM = "ECDH-ES+A256KW"

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mediation_devstack.dev_identity import DevIdentity
 from mediator_client.users import add_user
-from notes.dev_identity import DevIdentity
-from notes.proof_keys import make_key_pair
+from notes.adapters.proof_keys import make_key_pair
 
 from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover

@@ -18,15 +18,15 @@ from typing import Any
 
 import nats
 from mediation_contracts.access import ADMIN
+from mediation_devstack.dev_identity import DevIdentity
 from mediation_devstack.ports import LOOPBACK, free_port
 from mediation_runtime.bus import BusCredentials, BusErrors
 from mediation_runtime.bus_access import BusAccess
 from nats.aio.client import Client
-from notes.dev_identity import DevIdentity
 
 from tests.containers.docker import COMPOSE_DIR, run, wait_until
+from tests.data.scenario import CITIZEN_EMAIL
 from tests.faults.system import intake_answers
-from tests.integration.scenario import CITIZEN_EMAIL
 from tests.proofs import Prover
 
 NODES = ("nats-1", "nats-2", "nats-3")

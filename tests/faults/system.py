@@ -23,18 +23,18 @@ from mediation_contracts.access import MEDIATOR_CLIENT
 from mediation_contracts.commands import ListCases, Reply, command_subject
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import DLQ_STREAM, EVENTS_STREAM
+from mediation_devstack.dev_identity import DevIdentity
 from mediation_devstack.servers import Server, start_ferretdb, start_nats
 from mediation_runtime.bus_access import BusAccess
 from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.streams import ensure_streams
 from nats.aio.client import Client
-from notes.dev_identity import DevIdentity
-from notes.proof_keys import make_key_pair
+from notes.adapters.proof_keys import make_key_pair
 
+from tests.data.scenario import CITIZEN_EMAIL, Scenario
 from tests.integration.bus import read_stream
 from tests.integration.notifications.conftest import live_channels
 from tests.integration.notifications.smtp_server import Recorder, start_server
-from tests.integration.scenario import CITIZEN_EMAIL, Scenario
 from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover
 from tests.secure_bus import LiveBus

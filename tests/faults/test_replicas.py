@@ -15,7 +15,7 @@ from mediation_contracts.commands import ListMeetings, SuggestSlots
 from mediation_runtime.mongo import create_mongo_client
 
 from tests.faults.system import Figures, System, Workload, check
-from tests.integration.scheduling.commands import ask
+from tests.integration.bus import ask
 from tests.integration.scheduling.test_scheduling_flow import book
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]

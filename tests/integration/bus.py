@@ -6,11 +6,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from mediation_contracts.commands import COMMANDS, Reply, reply_adapter
+from mediation_contracts.commands import COMMANDS, Reply, command_subject, reply_adapter
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import DLQ_STREAM, EVENTS_STREAM
 from mediation_runtime import dead_letters as dead_letters_tool
+from nats.aio.client import Client
 from nats.js import JetStreamContext
+from pydantic import BaseModel
 
 T = TypeVar("T")
 
@@ -28,6 +30,26 @@ def documented_reply(service: str, command: str, raw: bytes) -> Reply:
         f"{service}.{command} replied {sorted(document)}"
     )
     return Reply.model_validate(document)
+
+
+def service_of(command: str) -> str:
+    """The service that answers ``command`` (command names are unique in the contract)."""
+    [service] = [service for service, commands in COMMANDS.items() if command in commands]
+    return service
+
+
+async def asked(nc: Client, tenant: str, command: str, request: BaseModel | bytes) -> bytes:
+    """The raw reply to one of the documented request-reply commands, sent as the client does
+    (``request`` as a model, or as bytes to try what the service does with them)."""
+    body = request if isinstance(request, bytes) else request.model_dump_json().encode()
+    subject = command_subject(tenant, service_of(command), command)
+    return (await nc.request(subject, body, timeout=10)).data
+
+
+async def ask(nc: Client, tenant: str, command: str, request: BaseModel | bytes) -> Reply:
+    """The reply to a documented command, checked against its documentation."""
+    raw = await asked(nc, tenant, command, request)
+    return documented_reply(service_of(command), command, raw)
 
 
 async def wait_for(

@@ -20,8 +20,8 @@ from mediation_runtime.bus_access import BusAccess, main
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import APIError
 
+from tests.data.scenario import Scenario
 from tests.integration.bus import events_of, wait_for
-from tests.integration.scenario import Scenario
 from tests.integration.service_process import ServiceProcess
 from tests.secure_bus import LiveBus
 

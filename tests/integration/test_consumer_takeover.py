@@ -11,7 +11,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from tests.integration.scenario import Scenario
+from tests.data.scenario import Scenario
 
 pytestmark = pytest.mark.integration
 

@@ -55,7 +55,7 @@ from mediation_contracts.subjects import (
 )
 from pydantic import ValidationError
 
-from tests.factories import (
+from tests.data.events import (
     ADMINISTRATION,
     CITIZEN,
     MEDIATOR,

@@ -22,7 +22,7 @@ from mediation_contracts.rules import Rule
 from mediation_contracts.schemas import data_model
 from pydantic import BaseModel, ValidationError
 
-from tests.factories import ADMINISTRATION, CITIZEN, assessed, case_requested
+from tests.data.events import ADMINISTRATION, CITIZEN, assessed, case_requested
 
 Change = Callable[[dict[str, Any]], None]
 

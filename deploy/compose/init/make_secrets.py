@@ -16,7 +16,10 @@ then hands the directory to the image's user (10001), which every process runs a
                          identity/ (the development identity provider that signs notes tokens)
 
 Replace the development identity provider with the municipality's in production (see
-clients/mediator/README.md); everything here is for this deployment alone.
+clients/mediator/README.md); everything here is for this deployment alone. That provider,
+``mediation_devstack.dev_identity``, is a local-stack tool and not in the image: the compose
+file mounts ``deploy/local/src/mediation_devstack`` into this job and puts it on
+``PYTHONPATH``.
 """
 
 import base64
@@ -26,10 +29,10 @@ import shutil
 import sys
 from pathlib import Path
 
+from mediation_devstack.dev_identity import DevIdentity
 from mediation_runtime.bus_access import BusAccess, issue_route_certificates
 from mediator_client.users import save_users
-from notes.dev_identity import DevIdentity
-from notes.proof_keys import make_key_pair
+from notes.adapters.proof_keys import make_key_pair
 
 ROOT = Path(os.environ.get("SECRETS_DIR", "/secrets"))
 OWNER = int(os.environ.get("SECRETS_UID", "10001"))

@@ -4,9 +4,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from mediation_devstack.dev_identity import DevIdentity
 from nats.aio.client import Client
-from notes.dev_identity import DevIdentity
-from notes.proof_keys import make_key_pair
+from notes.adapters.proof_keys import make_key_pair
 
 from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover

@@ -12,19 +12,18 @@ from mediation_contracts.commands import (
     SummaryState,
     SummaryStatus,
     WriteSummary,
-    command_subject,
 )
+from mediation_devstack.dev_identity import DevIdentity
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from notes.dev_identity import DevIdentity
 from pydantic import BaseModel
 
-from tests.integration.bus import documented_reply, publish, wait_for
-from tests.integration.scenario import Scenario
+from tests.data.events import NOTE_TAKER
+from tests.data.scenario import Scenario
+from tests.integration.bus import asked, documented_reply, publish, wait_for
 from tests.proofs import Prover
 
 SECRET = "Aftale: Jobcentret ringer til borgeren hver fredag kl. 10 om sagens fremdrift"
-NOTE_TAKER = "notetaker-3"
 
 
 class Caller:
@@ -35,11 +34,10 @@ class Caller:
         self.raw_status_replies: list[bytes] = []
 
     async def ask(self, command: str, request: BaseModel) -> Reply:
-        subject = command_subject(self.case.tenant, "notes", command)
-        response = await self.nc.request(subject, request.model_dump_json().encode(), timeout=10)
+        raw = await asked(self.nc, self.case.tenant, command, request)
         if command == "summary_status":
-            self.raw_status_replies.append(response.data)
-        return documented_reply("notes", command, response.data)
+            self.raw_status_replies.append(raw)
+        return documented_reply("notes", command, raw)
 
     async def status(self) -> Reply:
         return await self.ask(

@@ -9,9 +9,9 @@ import pytest
 from mediation_contracts.commands import Reply
 from mediation_contracts.events import MediatorAssigned
 from mediation_contracts.streams import DLQ_STREAM
+from mediation_devstack.dev_identity import DevIdentity
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from notes.dev_identity import DevIdentity
 
 from tests.integration.bus import StoredMessage, events_of, publish, read_stream, wait_for
 from tests.integration.notes.people import SECRET, Caller, case_with_summary

@@ -9,14 +9,15 @@ import pytest
 from mediation_contracts.commands import (
     Reply,
 )
+from mediation_devstack.dev_identity import DevIdentity
 from mediation_runtime.mongo import create_mongo_client
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from notes.dev_identity import DevIdentity
 
+from tests.data.events import NOTE_TAKER
+from tests.data.scenario import Scenario
 from tests.integration.bus import events_of, publish, read_stream, wait_for
-from tests.integration.notes.people import NOTE_TAKER, SECRET, Caller
-from tests.integration.scenario import Scenario
+from tests.integration.notes.people import SECRET, Caller
 from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover
 from tests.secure_bus import LiveBus

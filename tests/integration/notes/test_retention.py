@@ -2,13 +2,13 @@
 every command at once, whenever the sweep that destroys the key comes round."""
 
 import pytest
+from mediation_devstack.dev_identity import DevIdentity
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from notes.dev_identity import DevIdentity
 
+from tests.data.events import NOTE_TAKER
 from tests.integration.bus import publish, wait_for
 from tests.integration.notes.people import (
-    NOTE_TAKER,
     SECRET,
     Caller,
     case_with_summary,

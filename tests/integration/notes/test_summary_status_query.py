@@ -7,20 +7,21 @@ from mediation_contracts.commands import (
     SummaryState,
 )
 from mediation_contracts.events import (
-    CaseRequested,
-    CaseRequestedData,
-    Party,
-    Requester,
-    SummaryConsentData,
     SummaryConsentGiven,
 )
+from mediation_devstack.dev_identity import DevIdentity
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from notes.dev_identity import DevIdentity
 
+from tests.data.events import (
+    NOTE_TAKER,
+    SECOND_CITIZEN,
+    case_requested,
+    summary_consent_given,
+)
+from tests.data.scenario import Scenario
 from tests.integration.bus import publish
-from tests.integration.notes.people import NOTE_TAKER, SECRET, Caller, case_with_summary, code
-from tests.integration.scenario import SOURCE, Scenario
+from tests.integration.notes.people import SECRET, Caller, case_with_summary, code
 from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover
 
@@ -164,28 +165,12 @@ async def test_a_family_case_lists_the_citizen_whose_wish_is_still_missing(
     prove: Prover,
 ) -> None:
     case = Scenario.new()
-    second = "citizen-2"
-    request = CaseRequested.create(
-        tenant=case.tenant,
-        case_id=case.case_id,
-        source=SOURCE,
-        data=CaseRequestedData(
-            case_kind="family",
-            requester=Requester(kind="citizen", party_id=case.citizen, consents=True),
-            parties=[
-                Party(party_id=case.citizen, kind="citizen", name="Anna Jensen"),
-                Party(party_id=second, kind="citizen", name="Bo Jensen"),
-            ],
-            conflict_description="Samvær med børnene",
-            matter_reference="SAG-2026-0107",
-            in_complaint_handling=False,
-        ),
-    )
+    second = SECOND_CITIZEN
+    request = case_requested(case.tenant, case.case_id, case_kind="family")
 
     def wish(party_id: str) -> SummaryConsentGiven:
-        data = SummaryConsentData(party_id=party_id, recorded_by=case.mediator)
-        return SummaryConsentGiven.create(
-            tenant=case.tenant, case_id=case.case_id, source=SOURCE, data=data
+        return summary_consent_given(
+            case.case_id, party_id, recorded_by=case.mediator, tenant=case.tenant
         )
 
     mediator = Caller(nc, case, identity_provider.mint(case.mediator, "mediator", case.tenant))

@@ -25,10 +25,10 @@ from mediation_contracts.events import (
 )
 from nats.js import JetStreamContext
 
+from tests.data.scenario import DESCRIPTION, Scenario
 from tests.integration.bus import events_of, publish, wait_for
 from tests.integration.notifications.conftest import BOUNCES, GREYLISTED
 from tests.integration.notifications.smtp_server import Recorder
-from tests.integration.scenario import DESCRIPTION, Scenario
 from tests.integration.service_process import ServiceProcess
 
 pytestmark = pytest.mark.integration

@@ -13,13 +13,14 @@ from mediation_runtime.documents import VersionedDocuments
 from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.views import ViewStore
 from notifications import handlers
+from notifications.adapters.channels.factory import senders_from_settings
 from notifications.adapters.deliveries import Deliveries
 from notifications.adapters.reminders import Reminders
-from notifications.channels.factory import senders_from_settings
 from notifications.domain.contacts import CaseContacts
 from notifications.handlers import Notifications
 from notifications.settings import NotificationsSettings
 
+from tests.data.scenario import Scenario
 from tests.integration.notifications.conftest import live_channels
 from tests.integration.notifications.smtp_server import Recorder
 from tests.integration.notifications.test_notifications_flow import (
@@ -29,7 +30,6 @@ from tests.integration.notifications.test_notifications_flow import (
     meeting,
     people,
 )
-from tests.integration.scenario import Scenario
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +75,7 @@ async def service(
 async def test_a_reminder_is_sent_once_two_days_before_and_never_for_a_cancelled_meeting(
     service: tuple[Notifications, Clock], mailbox: Recorder, mongodb_url: str
 ) -> None:
-    n, clock = service
+    notifications, clock = service
     case = Scenario.new()
     citizen = f"karen-{case.tenant}@example.dk"
     request = people(case, citizen, f"unit-{case.tenant}@example.dk")
@@ -97,25 +97,25 @@ async def test_a_reminder_is_sent_once_two_days_before_and_never_for_a_cancelled
         called_off,
         cancel,
     ):
-        await handlers.when_event_notify(event, n)
-    await handlers.deliver_due(n)
+        await handlers.when_event_notify(event, notifications)
+    await handlers.deliver_due(notifications)
     booking_mails = len(mailbox.to(citizen))
     # Two days before on the Copenhagen wall clock: 10:00 local on the 28th.
     due = (MEETING_START.astimezone(COPENHAGEN) - timedelta(days=2)).astimezone(COPENHAGEN)
 
     clock.now = due - timedelta(minutes=1)
-    assert await handlers.send_due_reminders(n) == 0
+    assert await handlers.send_due_reminders(notifications) == 0
 
     clock.now = due + timedelta(minutes=1)
-    assert await handlers.send_due_reminders(n) == 3  # citizen, unit and companion
-    await handlers.deliver_due(n)
+    assert await handlers.send_due_reminders(notifications) == 3  # citizen, unit and companion
+    await handlers.deliver_due(notifications)
     reminders = mailbox.to(citizen)[booking_mails:]
     assert len(reminders) == 1
     assert "kl. 10.00" in reminders[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     # Each NotificationSent of a reminder answers the booking it reminds of.
     client = create_mongo_client(mongodb_url)
     # The events committed with the deliveries' changes (what the relay publishes).
-    changes = client[n.settings.database]["notifications_changes"]
+    changes = client[notifications.settings.database]["notifications_changes"]
     records = changes.find({"document.trigger": "reminder"})
     sent = [json.loads(entry["payload"]) async for r in records for entry in r["outbox"]]
     await client.close()
@@ -123,10 +123,10 @@ async def test_a_reminder_is_sent_once_two_days_before_and_never_for_a_cancelled
     assert all(answers(event, kept) for event in sent)
 
     clock.now = due + timedelta(days=1)  # later rounds send nothing again
-    assert await handlers.send_due_reminders(n) == 0
+    assert await handlers.send_due_reminders(notifications) == 0
     clock.now = called_off.data.starts_at - timedelta(days=1)  # the cancelled one never comes
-    assert await handlers.send_due_reminders(n) == 0
-    await handlers.deliver_due(n)
+    assert await handlers.send_due_reminders(notifications) == 0
+    await handlers.deliver_due(notifications)
     assert len(mailbox.to(citizen)) == booking_mails + 1
 
 
@@ -135,15 +135,15 @@ async def test_a_backlog_larger_than_one_claim_goes_out_in_one_round(
 ) -> None:
     """After an outage the due messages go out at once, claim after claim, not one claim
     (20) per poll."""
-    n, _ = service
+    notifications, _ = service
     citizens = []
     for _ in range(8):  # a booking tells the citizen, the unit and the companion: 24 messages
         case = Scenario.new()
         citizens.append(f"karen-{case.tenant}@example.dk")
         await handlers.when_event_notify(
-            people(case, citizens[-1], f"unit-{case.tenant}@example.dk"), n
+            people(case, citizens[-1], f"unit-{case.tenant}@example.dk"), notifications
         )
-        await handlers.when_event_notify(meeting(case), n)
-    assert await handlers.deliver_due(n) > handlers.CLAIM_BATCH
+        await handlers.when_event_notify(meeting(case), notifications)
+    assert await handlers.deliver_due(notifications) > handlers.CLAIM_BATCH
     assert all(mailbox.to(citizen) for citizen in citizens)
-    assert await handlers.deliver_due(n) == 0
+    assert await handlers.deliver_due(notifications) == 0

@@ -13,7 +13,7 @@ from typing import Any
 import icalendar
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
-from notifications.channels import (
+from notifications.adapters.channels import (
     DeliveryFailure,
     FileSink,
     PermanentFailure,

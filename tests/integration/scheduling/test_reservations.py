@@ -127,7 +127,7 @@ async def test_moving_a_meeting_onto_part_of_its_own_time_and_releasing_it(
 
 
 async def test_reservations_left_by_a_crashed_booking_are_released_after_a_while(
-    collection: AsyncCollection[dict[str, Any]], mongodb_url: str, monkeypatch: pytest.MonkeyPatch
+    collection: AsyncCollection[dict[str, Any]], mongodb_url: str
 ) -> None:
     from mediation_runtime.documents import VersionedDocuments
     from scheduling import handlers
@@ -138,19 +138,19 @@ async def test_reservations_left_by_a_crashed_booking_are_released_after_a_while
     meeting_documents = VersionedDocuments(collection.database, f"m{secrets.token_hex(4)}")
     meetings = Meetings(meeting_documents)
     reservations = Reservations(collection, GRANULE)
+    # The sweep runs half an hour after the crash, with a booking in progress right then.
+    later = datetime.now(UTC) + timedelta(minutes=30)
     scheduling = Scheduling(
         settings=SchedulingSettings(mongodb_url=mongodb_url),
         views=None,  # type: ignore[arg-type]  # not used by the sweep
         meetings=meetings,
         reservations=reservations,
+        clock=lambda: later,
     )
     # A crash after reserving, before the meeting was saved; a booking that did get saved.
     await reservations.reserve("kk", "crashed", [staff("m")], NINE, NINE + GRANULE)
     await reservations.reserve("kk", "saved", [staff("n")], NINE, NINE + GRANULE)
     await meeting_documents.heads.insert_one({"_id": "saved", "tenant": "kk", "version": 1})
-    # Half an hour later, with a booking in progress right then.
-    later = datetime.now(UTC) + timedelta(minutes=30)
-    monkeypatch.setattr(handlers, "now", lambda: later)
     await collection.insert_one(
         {
             "_id": "kk|staff:o|in-progress",

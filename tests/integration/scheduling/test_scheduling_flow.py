@@ -21,9 +21,8 @@ from mediation_contracts.envelope import CloudEvent
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
-from tests.integration.bus import events_of, publish, wait_for
-from tests.integration.scenario import Scenario
-from tests.integration.scheduling.commands import ask
+from tests.data.scenario import Scenario
+from tests.integration.bus import ask, events_of, publish, wait_for
 from tests.integration.service_process import ServiceProcess
 
 pytestmark = pytest.mark.integration

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from mediation_contracts.events import MediatorAssigned
+from mediation_devstack.dev_identity import DevIdentity
 from mediator_client.app import create_app
 from mediator_client.settings import MediatorSettings
 from mediator_client.users import add_user
-from notes.assignment_proof import AssignmentProofs
-from notes.dev_identity import DevIdentity
+from notes.adapters.assignment_proof import AssignmentProofs
+from notes.adapters.identity import TokenVerifier
+from notes.adapters.proof_keys import load_private_keys, make_key_pair
 from notes.domain.identity import Identity
-from notes.identity import TokenVerifier
-from notes.proof_keys import load_private_keys, make_key_pair
 
 from tests.unit.client.fakes import OTHER_STAFF_ID, STAFF_ID, TENANT, FakeBus
 

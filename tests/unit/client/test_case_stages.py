@@ -12,7 +12,7 @@ from mediation_contracts.commands import (
     SummaryHistoryEntry,
     SummaryState,
 )
-from notes.dev_identity import DevIdentity
+from mediation_devstack.dev_identity import DevIdentity
 from notes.domain.identity import Identity
 
 from tests.unit.client.conftest import Browser, csrf_of, proven_actor

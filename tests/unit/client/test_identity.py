@@ -8,10 +8,10 @@ import jwt
 import pytest
 from joserfc.jwk import OKPKey
 from jwt import PyJWK
+from mediation_devstack.dev_identity import DevIdentity
 from mediator_client.assignment_proof import ProofSealer
 from mediator_client.identity import DevTokenSigner, IdentityError, LocalIdentity, User
 from mediator_client.users import load_users
-from notes.dev_identity import DevIdentity
 
 from tests.unit.client.conftest import PASSWORD
 
@@ -40,7 +40,7 @@ def test_the_notes_token_says_who_the_mediator_is_for_five_minutes(
 
 
 def test_a_missing_development_identity_says_how_to_make_one(tmp_path: Path) -> None:
-    with pytest.raises(IdentityError, match=r"notes\.dev_identity init"):
+    with pytest.raises(IdentityError, match=r"mediation_devstack\.dev_identity init"):
         DevTokenSigner(tmp_path, timedelta(minutes=5))
 
 

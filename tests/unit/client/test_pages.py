@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi.testclient import TestClient
 from mediation_contracts.commands import SummaryState
-from notes.dev_identity import DevIdentity
+from mediation_devstack.dev_identity import DevIdentity
 from notes.domain.identity import Identity
 
 from tests.unit.client.conftest import Browser, csrf_of, proven_actor, sign_in

@@ -20,30 +20,26 @@ from notes.domain.access import (
 from notes.domain.case_view import NotesCase
 from notes.domain.identity import ROLES, Identity
 
-from tests.factories import (
+from tests.data.events import (
     ADMINISTRATION,
     CITIZEN,
+    COMPANION,
     MEDIATOR,
     NOTE_TAKER,
-    SECOND_CITIZEN,
-    TENANT,
-    case_requested,
-    mediator_assigned,
-    withdrew,
-)
-from tests.unit.notes.builders import (
-    COMPANION,
     OTHER_TENANT,
     REPRESENTATIVE,
+    SECOND_CITIZEN,
+    TENANT,
     case_closed,
-    consented_case,
-    person,
+    case_requested,
+    mediator_assigned,
     requested_with_companion,
     sharing_agreed,
     summary_consent_given,
     summary_consent_withdrawn,
-    view_of,
+    withdrew,
 )
+from tests.data.notes import consented_case, person, view_of
 
 OTHER_MEDIATOR = "mediator-9"
 

@@ -16,13 +16,13 @@ from uuid import uuid4
 import pytest
 from joserfc.jwk import ECKey, Key, OKPKey
 from mediation_contracts.events import MediatorAssigned
-from notes.assignment_proof import AssignmentProofs, ProofRefused
-from notes.dev_identity import DevIdentity
+from mediation_devstack.dev_identity import DevIdentity
+from notes.adapters.assignment_proof import AssignmentProofs, ProofRefused
+from notes.adapters.identity import KeysUnavailable, TokenVerifier
+from notes.adapters.proof_keys import load_private_keys, make_key_pair
 from notes.domain.identity import Identity
-from notes.identity import KeysUnavailable, TokenVerifier
-from notes.proof_keys import load_private_keys, make_key_pair
 
-from tests.factories import MEDIATOR, NOTE_TAKER, TENANT, mediator_assigned
+from tests.data.events import MEDIATOR, NOTE_TAKER, TENANT, mediator_assigned
 from tests.proofs import Prover, plaintext, public_key_of, seal, with_proof
 
 AUDIENCE = "mediation-notes"

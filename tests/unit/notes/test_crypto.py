@@ -1,11 +1,12 @@
-"""Encryption at rest (notes/crypto.py): a summary decrypts only with its own case's key, its
-own associated data and the right master key; nothing readable is left in what is stored."""
+"""Encryption at rest (notes/adapters/crypto.py): a summary decrypts only with its own case's
+key, its own associated data and the right master key; nothing readable is left in what is
+stored."""
 
 import base64
 import os
 
 import pytest
-from notes.crypto import DecryptionFailed, InvalidMasterKey, Keyring
+from notes.adapters.crypto import DecryptionFailed, InvalidMasterKey, Keyring
 
 TEXT = "Aftale: kommunen ringer borgeren op inden fredag. Næste møde 12. maj."
 AAD = b"mediation-notes|kk|case-1|summary-1"

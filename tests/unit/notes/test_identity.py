@@ -23,14 +23,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
-from notes.dev_identity import DevIdentity, main
-from notes.domain.identity import ROLES, Identity, Role
-from notes.identity import (
+from mediation_devstack.dev_identity import DevIdentity, main
+from notes.adapters.identity import (
     IdentityConfigurationError,
     InvalidToken,
     TokenVerifier,
     verifier_from_settings,
 )
+from notes.domain.identity import ROLES, Identity, Role
 
 AUDIENCE = "mediation-notes"
 TENANT = "kk"

@@ -4,8 +4,8 @@ docs/identity.md, linked from the README, not from the code."""
 from pathlib import Path
 
 import pytest
+from notes.adapters.identity import ALLOWED_ALGORITHMS, REQUIRED_CLAIMS
 from notes.domain.identity import ROLES
-from notes.identity import ALLOWED_ALGORITHMS, REQUIRED_CLAIMS
 
 ROOT = Path(__file__).resolve().parents[3]
 DOC = ROOT / "docs" / "identity.md"

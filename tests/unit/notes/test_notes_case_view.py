@@ -11,30 +11,26 @@ from notes.domain.case_view import Membership, NotesCase, NotesEvent
 from notes.domain.identity import ROLES, Role
 from pydantic import TypeAdapter
 
-from tests.factories import (
+from tests.data.events import (
     ADMINISTRATION,
     CITIZEN,
+    COMPANION,
     MEDIATOR,
     NOTE_TAKER,
-    SECOND_CITIZEN,
-    case_requested,
-    mediator_assigned,
-    withdrew,
-)
-from tests.unit.notes.builders import (
-    COMPANION,
     OTHER_TENANT,
     REPRESENTATIVE,
+    SECOND_CITIZEN,
     at,
     case_closed,
-    consented_case,
-    person,
+    case_requested,
+    mediator_assigned,
     requested_with_companion,
     sharing_agreed,
     summary_consent_given,
     summary_consent_withdrawn,
-    view_of,
+    withdrew,
 )
+from tests.data.notes import consented_case, person, view_of
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OTHER_MEDIATOR = "mediator-9"

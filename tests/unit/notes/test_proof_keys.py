@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from joserfc.jwk import ECKey, OKPKey
-from notes.proof_keys import (
+from notes.adapters.proof_keys import (
     PRIVATE_KEY_FILE,
     PUBLIC_KEY_FILE,
     ProofKeyError,
@@ -54,7 +54,7 @@ def test_notes_needs_a_proof_key() -> None:
 
 
 def test_a_missing_file_says_how_to_make_one(tmp_path: Path) -> None:
-    with pytest.raises(ProofKeyError, match=r"python -m notes\.proof_keys init"):
+    with pytest.raises(ProofKeyError, match=r"python -m notes\.adapters\.proof_keys init"):
         load_private_keys(tmp_path / "absent.json")
 
 

@@ -12,29 +12,25 @@ from notes.domain.case_view import NotesCase, NotesEvent
 from notes.domain.identity import Identity
 from notes.domain.status import ACTIONS, summary_state
 
-from tests.factories import (
+from tests.data.events import (
     ADMINISTRATION,
     CITIZEN,
+    COMPANION,
     MEDIATOR,
     NOTE_TAKER,
+    OTHER_TENANT,
+    REPRESENTATIVE,
     SECOND_CITIZEN,
     TENANT,
     case_requested,
     mediator_assigned,
-    withdrew,
-)
-from tests.unit.notes.builders import (
-    COMPANION,
-    OTHER_TENANT,
-    REPRESENTATIVE,
-    consented_case,
-    person,
     requested_with_companion,
     sharing_agreed,
     summary_consent_given,
     summary_consent_withdrawn,
-    view_of,
+    withdrew,
 )
+from tests.data.notes import consented_case, person, view_of
 
 MEDIATOR_OF_CASE = person(MEDIATOR, "mediator")
 NOTE_TAKER_OF_CASE = person(NOTE_TAKER, "note_taker")

@@ -13,8 +13,8 @@ from notifications.domain.compose import SEQUENCE_EPOCH, compose
 from notifications.domain.contacts import CaseContacts
 from notifications.domain.message import Message, Recipient
 
-from tests.factories import ADMINISTRATION, CITIZEN
-from tests.unit.notifications.notifications_builders import (
+from tests.data.events import ADMINISTRATION, CITIZEN
+from tests.data.notifications import (
     CITIZEN_EMAIL,
     CPH,
     OFFICE,

@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosmtplib
 import pytest
-from notifications.channels import (
+from notifications.adapters.channels import (
     ChannelConfigurationError,
     ChannelSettings,
     ConsoleSink,
@@ -32,13 +32,13 @@ from notifications.channels import (
     classify_smtp_error,
     senders_from_settings,
 )
-from notifications.channels.base import (
+from notifications.adapters.channels.base import (
     classify_http_status,
     classify_network_error,
     parse_retry_after,
 )
-from notifications.channels.email import normalise_address
-from notifications.channels.sms import normalise_phone
+from notifications.adapters.channels.email import normalise_address
+from notifications.adapters.channels.sms import normalise_phone
 from notifications.domain.message import Attachment, Channel, Message, Recipient
 from notifications.handlers import RETRY_AFTER_CAP_SECONDS, retry_delay
 from pydantic import SecretStr

@@ -15,21 +15,25 @@ from notifications.domain.contacts import CaseContacts
 from notifications.domain.message import Message
 from notifications.domain.reminders import Reminder, plan
 
-from tests.factories import (
+from tests.data.events import (
     ADMINISTRATION,
     CITIZEN,
+    COMPANION,
     MEDIATOR,
     NOTE_TAKER,
     SECOND_CITIZEN,
     assessed,
+    at,
+    case_closed,
+    consent_requested,
+    summary_shared,
     withdrew,
 )
-from tests.unit.notifications.notifications_builders import (
+from tests.data.notifications import (
     ADMIN_EMAIL,
     ADMIN_PHONE,
     CITIZEN_EMAIL,
     CITIZEN_PHONE,
-    COMPANION,
     COMPANION_EMAIL,
     COMPANION_PHONE,
     CONFLICT,
@@ -37,10 +41,7 @@ from tests.unit.notifications.notifications_builders import (
     FOLLOW_UP,
     MATTER,
     OFFICE,
-    at,
     cancelled,
-    closed,
-    consent_requested,
     contact,
     contacts_of,
     local,
@@ -48,7 +49,6 @@ from tests.unit.notifications.notifications_builders import (
     requested,
     rescheduled,
     scheduled,
-    summary_shared,
 )
 
 BOOKED = local("2026-03-01 09:00")
@@ -218,7 +218,7 @@ def test_a_withdrawal_by_someone_who_is_no_party_is_ignored() -> None:
 def test_the_close_is_told_to_the_parties_with_the_follow_up_contact() -> None:
     case = a_case()
 
-    messages = compose(closed(case.case_id, follow_up=FOLLOW_UP), case.contacts, OFFICE)
+    messages = compose(case_closed(case.case_id, follow_up=FOLLOW_UP), case.contacts, OFFICE)
 
     assert people(messages) == [CITIZEN, ADMINISTRATION]  # companions are not told
     text = messages[0].text
@@ -230,7 +230,7 @@ def test_the_close_is_told_to_the_parties_with_the_follow_up_contact() -> None:
 def test_the_close_without_follow_up_contact_names_nobody() -> None:
     case = a_case()
 
-    (citizen, _) = compose(closed(case.case_id), case.contacts, OFFICE)
+    (citizen, _) = compose(case_closed(case.case_id), case.contacts, OFFICE)
 
     assert "kan du kontakte:" not in citizen.text
     assert "Har du spørgsmål" in citizen.text
@@ -239,10 +239,10 @@ def test_the_close_without_follow_up_contact_names_nobody() -> None:
 def test_a_close_after_a_withdrawal_says_nothing_twice() -> None:
     case = a_case()
 
-    assert compose(closed(case.case_id, "withdrawn"), case.contacts, OFFICE) == []
+    assert compose(case_closed(case.case_id, "withdrawn"), case.contacts, OFFICE) == []
     # ... unless it names someone to contact later: then every party hears it.
     messages = compose(
-        closed(case.case_id, "withdrawn", follow_up=FOLLOW_UP), case.contacts, OFFICE
+        case_closed(case.case_id, "withdrawn", follow_up=FOLLOW_UP), case.contacts, OFFICE
     )
     assert people(messages) == [CITIZEN, ADMINISTRATION]
     assert "Tak, fordi" not in messages[0].text
@@ -252,7 +252,7 @@ def test_a_close_after_a_withdrawal_says_nothing_twice() -> None:
 def test_a_declined_case_is_told_to_the_parties_who_know_of_the_request() -> None:
     case = a_case()  # the citizen asked
 
-    declined = closed(case.case_id, "assessment_declined")
+    declined = case_closed(case.case_id, "assessment_declined")
     messages = compose(declined, case.contacts, OFFICE)
 
     assert people(messages) == [CITIZEN]
@@ -261,16 +261,14 @@ def test_a_declined_case_is_told_to_the_parties_who_know_of_the_request() -> Non
 
     case.contacts.apply(consent_requested(case.case_id))
     assert people(compose(declined, case.contacts, OFFICE)) == [CITIZEN, ADMINISTRATION]
-    assert people(compose(closed(case.case_id, "consent_declined"), case.contacts, OFFICE)) == [
-        CITIZEN,
-        ADMINISTRATION,
-    ]
+    not_consented = case_closed(case.case_id, "consent_declined")
+    assert people(compose(not_consented, case.contacts, OFFICE)) == [CITIZEN, ADMINISTRATION]
 
 
 def test_a_declined_proposal_of_the_office_tells_no_party_it_never_asked() -> None:
     case = a_case(requester="ombudsman_office")
 
-    assert compose(closed(case.case_id, "assessment_declined"), case.contacts, OFFICE) == []
+    assert compose(case_closed(case.case_id, "assessment_declined"), case.contacts, OFFICE) == []
 
 
 def test_a_shared_summary_is_announced_to_the_parties_without_content() -> None:
@@ -361,8 +359,8 @@ def test_danish_by_default_english_when_asked() -> None:
     [
         (lambda c: consent_requested(c, CITIZEN, "citizen"), "Would you like to take part"),
         (lambda c: withdrew(c, ADMINISTRATION), "The mediation has ended"),
-        (lambda c: closed(c, follow_up=FOLLOW_UP), "The mediation has ended"),
-        (lambda c: closed(c, "consent_declined"), "Mediation will not take place"),
+        (lambda c: case_closed(c, follow_up=FOLLOW_UP), "The mediation has ended"),
+        (lambda c: case_closed(c, "consent_declined"), "Mediation will not take place"),
         (lambda c: summary_shared(c), "A summary of the mediation is available"),
     ],
 )
@@ -446,8 +444,8 @@ def every_event(case_id: UUID) -> list[object]:
         cancelled(move, cancelled_at=local("2026-03-03 09:00")),
         reminder,
         withdrew(case_id, MEDIATOR, "mediator"),
-        closed(case_id),
-        closed(case_id, "consent_declined"),
+        case_closed(case_id),
+        case_closed(case_id, "consent_declined"),
         summary_shared(case_id),
     ]
 
@@ -564,9 +562,9 @@ def test_every_sms_fits_whatever_the_event_holds(language: str, location: Locati
         cancelled(move, cancelled_at=local("2026-03-03 09:00")),
         plan(None, booking).reminder,
         withdrew(case_id, MEDIATOR, "mediator"),
-        closed(case_id, follow_up=follow_up),
-        closed(case_id, "consent_declined", follow_up=FOLLOW_UP),
-        closed(case_id, "assessment_declined", follow_up=FollowUpContact(name="&" * 40)),
+        case_closed(case_id, follow_up=follow_up),
+        case_closed(case_id, "consent_declined", follow_up=FOLLOW_UP),
+        case_closed(case_id, "assessment_declined", follow_up=FollowUpContact(name="&" * 40)),
         summary_shared(case_id),
     ]
     office = Office(
@@ -600,7 +598,7 @@ def test_sms_texts_use_only_the_gsm_alphabet(language: str) -> None:
         move,
         cancelled(move, cancelled_at=local("2026-03-03 09:00"), reason="case_closed"),
         withdrew(case_id, ADMINISTRATION),
-        closed(case_id, follow_up=FOLLOW_UP),
+        case_closed(case_id, follow_up=FOLLOW_UP),
         summary_shared(case_id),
     ]:
         (message,) = [m for m in compose(event, contacts, OFFICE) if m.channel == "sms"]

@@ -10,19 +10,25 @@ from mediation_contracts.events import Location
 from notifications.domain.contacts import CaseContacts
 from pydantic import TypeAdapter
 
-from tests.factories import ADMINISTRATION, CITIZEN, MEDIATOR, SECOND_CITIZEN, withdrew
-from tests.unit.notifications.notifications_builders import (
+from tests.data.events import (
+    ADMINISTRATION,
+    CITIZEN,
+    COMPANION,
+    MEDIATOR,
+    SECOND_CITIZEN,
+    at,
+    case_closed,
+    consent_requested,
+    withdrew,
+)
+from tests.data.notifications import (
     ADMIN_EMAIL,
     CITIZEN_EMAIL,
     CITIZEN_PHONE,
-    COMPANION,
     COMPANION_EMAIL,
     CONFLICT,
     MATTER,
     SECOND_COMPANION,
-    at,
-    closed,
-    consent_requested,
     contact,
     contacts_of,
     local,
@@ -79,7 +85,7 @@ def test_it_is_stored_and_loaded_with_a_type_adapter() -> None:
         consent_requested(case_id),
         booking,
         withdrew(case_id, CITIZEN),
-        closed(case_id, "withdrawn"),
+        case_closed(case_id, "withdrawn"),
     )
 
     loaded = ADAPTER.validate_json(ADAPTER.dump_json(contacts))
@@ -97,7 +103,7 @@ def test_events_give_the_same_view_in_any_order() -> None:
         booking,
         rescheduled(booking, local("2026-04-02 09:00"), moved_at=local("2026-03-02 09:00")),
         at(withdrew(case_id, ADMINISTRATION), local("2026-03-03 09:00")),
-        at(closed(case_id, "withdrawn"), local("2026-03-03 09:01")),
+        at(case_closed(case_id, "withdrawn"), local("2026-03-03 09:01")),
     ]
     views = set()
     for order in permutations(events):
@@ -127,8 +133,8 @@ def test_a_meeting_keeps_only_parties_and_companions_of_its_newest_booking() -> 
 
 def test_the_first_close_counts() -> None:
     case_id = uuid4()
-    first = at(closed(case_id, "consent_declined"), local("2026-03-01 09:00"))
-    later = at(closed(case_id, "outcome_recorded"), local("2026-03-05 09:00"))
+    first = at(case_closed(case_id, "consent_declined"), local("2026-03-01 09:00"))
+    later = at(case_closed(case_id, "outcome_recorded"), local("2026-03-05 09:00"))
 
     contacts = contacts_of(requested(case_id), later, first)
 
@@ -162,7 +168,7 @@ def test_contact_details_are_kept_until_some_time_after_the_close() -> None:
     contacts = contacts_of(requested(case_id))
     assert contacts.retain_until(timedelta(days=30)) is None
 
-    close = at(closed(case_id), local("2026-05-01 12:00"))
+    close = at(case_closed(case_id), local("2026-05-01 12:00"))
     contacts.apply(close)
     assert contacts.retain_until(timedelta(days=30)) == close.time + timedelta(days=30)
 

@@ -15,13 +15,7 @@ from notifications.domain.reminders import (
 )
 from pydantic import TypeAdapter
 
-from tests.unit.notifications.notifications_builders import (
-    CPH,
-    cancelled,
-    local,
-    rescheduled,
-    scheduled,
-)
+from tests.data.notifications import CPH, cancelled, local, rescheduled, scheduled
 
 
 def test_the_default_is_two_days_before() -> None:

@@ -11,26 +11,22 @@ from mediation_contracts.events import MeetingKind, Participant
 from scheduling.domain.case_view import CaseEvent, CaseView
 from scheduling.domain.errors import BookingRefused
 
-from tests.factories import (
+from tests.data.events import (
     ADMINISTRATION,
     CITIZEN,
+    COMPANION,
     MEDIATOR,
     NOTE_TAKER,
     assessed,
+    case_closed,
     case_requested,
     consent_given,
     mediator_assigned,
-    withdrew,
-)
-from tests.unit.scheduling.cases import (
-    COMPANION,
-    accepted_case,
-    case_closed,
-    ready_case,
     ready_for_scheduling,
     requested_with_companion,
-    view_of,
+    withdrew,
 )
+from tests.data.scheduling import accepted_case, ready_case, view_of
 
 OTHER_MEDIATOR = "mediator-9"
 STRANGER = "citizen-99"

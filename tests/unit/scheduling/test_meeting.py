@@ -28,8 +28,8 @@ from scheduling.domain.meeting import (
 )
 from scheduling.domain.policy import SchedulingPolicy
 
-from tests.factories import ADMINISTRATION, CITIZEN, MEDIATOR, NOTE_TAKER, withdrew
-from tests.unit.scheduling.cases import accepted_case, case_closed, ready_case
+from tests.data.events import ADMINISTRATION, CITIZEN, MEDIATOR, NOTE_TAKER, case_closed, withdrew
+from tests.data.scheduling import accepted_case, ready_case
 
 CPH = ZoneInfo("Europe/Copenhagen")
 POLICY = SchedulingPolicy(address="Rådhuspladsen 1, 1550 København V")

@@ -37,7 +37,8 @@ class ProofSealer:
         except OSError as error:
             raise IdentityError(
                 f"cannot read notes' public proof key {path} ({error.strerror}): set "
-                "MEDIATOR_NOTES_PUBLIC_KEY_FILE to the file `python -m notes.proof_keys init` made"
+                "MEDIATOR_NOTES_PUBLIC_KEY_FILE to the file "
+                "`python -m notes.adapters.proof_keys init` made"
             ) from None
         except (ValueError, JoseError, TypeError, KeyError):
             key = None

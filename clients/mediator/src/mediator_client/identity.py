@@ -69,7 +69,7 @@ class DevTokenSigner:
         except FileNotFoundError as missing:
             raise IdentityError(
                 f"no development identity in {directory} ({Path(str(missing.filename)).name} "
-                f"is missing): run `python -m notes.dev_identity init {directory}`"
+                f"is missing): run `python -m mediation_devstack.dev_identity init {directory}`"
             ) from None
         if not isinstance(key, Ed25519PrivateKey):
             raise IdentityError(f"{key_path} does not hold an Ed25519 private key")

@@ -3,9 +3,9 @@
 Production gets these from the municipality: the notes master key, notes' private proof key
 and the client's session secret from a secret store, the identity provider's public keys
 (JWKS), and the mediators from the municipality's OpenID Connect provider. Here a development
-identity provider (an Ed25519 key pair, see ``notes.dev_identity``), a proof key pair (see
-``notes.proof_keys``), random keys and two demo mediators stand in, so `make run` works on a
-fresh machine. Variables already set in the environment win.
+identity provider (an Ed25519 key pair, see ``mediation_devstack.dev_identity``), a proof key
+pair (see ``notes.adapters.proof_keys``), random keys and two demo mediators stand in, so
+`make run` works on a fresh machine. Variables already set in the environment win.
 """
 
 import base64
@@ -38,8 +38,8 @@ def _made_once(path: Path, tool: str, directory: Path) -> None:
 def dev_secrets(directory: Path) -> dict[str, str]:
     """Environment for the services and the client: the notes master key, the dev identity's
     JWKS, notes' proof key pair, the client's session secret and its users file."""
-    _made_once(directory / "jwks.json", "notes.dev_identity", directory)
-    _made_once(directory / "notes-proof-key.json", "notes.proof_keys", directory)
+    _made_once(directory / "jwks.json", "mediation_devstack.dev_identity", directory)
+    _made_once(directory / "notes-proof-key.json", "notes.adapters.proof_keys", directory)
     defaults = {
         "NOTES_MASTER_KEY": _random_key_file(directory / "notes-master.key"),
         "NOTES_JWKS_FILE": str(directory / "jwks.json"),

@@ -3,8 +3,6 @@
 Every handler is idempotent: an event already applied to its case changes nothing.
 """
 
-from datetime import UTC, datetime
-
 import structlog
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import CaseRequested
@@ -24,7 +22,7 @@ async def when_case_requested_open_case(
 
     def decide(stored: StoredCase | None) -> Decision[bool]:
         if stored is None:
-            document = cases.document(case, [str(event.id)], created_at=datetime.now(UTC))
+            document = cases.document(case, [str(event.id)])
             return Decision(True, document, outgoing)
         if str(event.id) in stored.applied:
             return Decision(False)

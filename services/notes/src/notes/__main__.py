@@ -4,10 +4,10 @@ import sys
 
 from mediation_runtime.service import run
 
+from notes.adapters.crypto import InvalidMasterKey
+from notes.adapters.identity import IdentityConfigurationError
+from notes.adapters.proof_keys import ProofKeyError
 from notes.bootstrap import create_app
-from notes.crypto import InvalidMasterKey
-from notes.identity import IdentityConfigurationError
-from notes.proof_keys import ProofKeyError
 from notes.settings import NotesSettings
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from mediation_runtime.asyncapi import write_or_check
 
+from notes.adapters.proof_keys import make_key_pair
 from notes.bootstrap import create_app
-from notes.proof_keys import make_key_pair
 from notes.settings import NotesSettings
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "asyncapi.json"

@@ -4,14 +4,14 @@ from faststream import FastStream
 from mediation_runtime.service import periodically, service_app, service_parts
 
 from notes import handlers
+from notes.adapters.assignment_proof import AssignmentProofs
 from notes.adapters.audit import AuditTrail
 from notes.adapters.cases import NotesCases
-from notes.assignment_proof import AssignmentProofs
-from notes.crypto import Keyring
+from notes.adapters.crypto import Keyring
+from notes.adapters.identity import verifier_from_settings
+from notes.adapters.proof_keys import proof_keys_from_settings
 from notes.entrypoints.subscribers import PUBLISHES, register_commands, register_subscribers
 from notes.handlers import Notes
-from notes.identity import verifier_from_settings
-from notes.proof_keys import proof_keys_from_settings
 from notes.settings import SERVICE, NotesSettings
 
 

@@ -40,10 +40,11 @@ from mediation_contracts.events import (
 from mediation_runtime.delivery import Rejected
 from mediation_runtime.documents import Decision
 
+from notes.adapters.assignment_proof import AssignmentProofs, ProofRefused
 from notes.adapters.audit import AuditTrail
 from notes.adapters.cases import NotesCases, StoredCase, StoredSummary
-from notes.assignment_proof import AssignmentProofs, ProofRefused
-from notes.crypto import DecryptionFailed, Keyring
+from notes.adapters.crypto import DecryptionFailed, Keyring
+from notes.adapters.identity import InvalidToken, TokenVerifier
 from notes.domain.access import (
     Action,
     InvalidSummary,
@@ -55,7 +56,6 @@ from notes.domain.access import (
 from notes.domain.case_view import NotesCase, ShredReason
 from notes.domain.identity import Identity
 from notes.domain.status import summary_state
-from notes.identity import InvalidToken, TokenVerifier
 from notes.refusals import refused
 from notes.settings import NotesSettings
 
@@ -78,7 +78,7 @@ class Notes:
 # --- events ------------------------------------------------------------------------------
 
 
-async def when_case_event_update_view(event: CloudEvent, n: Notes) -> None:
+async def when_case_event_update_view(event: CloudEvent, notes: Notes) -> None:
     """Keep notes' view of the case; destroy the key as soon as a rule says so."""
 
     async def decide(stored: StoredCase | None) -> Decision[bool]:
@@ -86,27 +86,27 @@ async def when_case_event_update_view(event: CloudEvent, n: Notes) -> None:
         if str(event.id) in stored.applied:
             return Decision(False)
         if isinstance(event, MediatorAssigned):
-            await require_proven_assignment(event, stored.view, n)
+            await require_proven_assignment(event, stored.view, notes)
         stored.view.apply(event)  # type: ignore[arg-type]
         # Fail safe: a withdrawal of consent destroys the key even when it arrives after a
         # later re-consent (events of one case come on different consumers, in any order).
         forced: ShredReason | None = (
             "consent_withdrawn" if isinstance(event, SummaryConsentWithdrawn) else None
         )
-        outgoing = shred_if_due(stored, n, cause=event, reason=forced)
-        return Decision(True, n.cases.document(stored, cause=event), outgoing)
+        outgoing = shred_if_due(stored, notes, cause=event, reason=forced)
+        return Decision(True, notes.cases.document(stored, cause=event), outgoing)
 
-    if not await n.cases.change(event.tenant, event.subject, decide):
+    if not await notes.cases.change(event.tenant, event.subject, decide):
         log.info("duplicate_ignored")
 
 
-async def require_proven_assignment(event: MediatorAssigned, view: NotesCase, n: Notes) -> None:
+async def require_proven_assignment(event: MediatorAssigned, view: NotesCase, notes: Notes) -> None:
     """An assignment makes people readers of the case's summaries: only on proof that a
     verified person who may do so made it. Else it is dead-lettered (operators see why, in
     codes and ids) and grants nothing; intake and scheduling apply it as they do."""
     try:
         # Off the event loop: with a JWKS URL a cold key cache means a blocking fetch.
-        actor = await asyncio.to_thread(n.proofs.actor, event, n.clock())
+        actor = await asyncio.to_thread(notes.proofs.actor, event, notes.clock())
     except ProofRefused as refused:
         reason = f"proof {refused.reason}"
     else:
@@ -119,18 +119,18 @@ async def require_proven_assignment(event: MediatorAssigned, view: NotesCase, n:
 
 
 def shred_if_due(
-    stored: StoredCase, n: Notes, cause: CloudEvent | None, reason: ShredReason | None = None
+    stored: StoredCase, notes: Notes, cause: CloudEvent | None, reason: ShredReason | None = None
 ) -> list[CloudEvent]:
     """Crypto-shredding: without its data key a case's summaries can never be read again."""
     if stored.destroyed or stored.data_key is None:
         return []
-    reason = reason or stored.view.shred_reason(n.clock(), n.settings.retention)
+    reason = reason or stored.view.shred_reason(notes.clock(), notes.settings.retention)
     if reason is None:
         return []
     stored.data_key = None
     stored.summaries = []
     stored.destroyed_because = reason
-    stored.destroyed_at = n.clock()
+    stored.destroyed_at = notes.clock()
     log.info("summary_key_destroyed", reason=reason)
     view = stored.view
     # Without an event at hand (the retention sweep), the close that started the period is
@@ -142,7 +142,7 @@ def shred_if_due(
         SummaryDestroyed.create(
             tenant=view.tenant,
             case_id=view.case_id,
-            source=n.settings.source,
+            source=notes.settings.source,
             data=SummaryDestroyedData(reason_code=reason),
             cause=cause,
             correlationid=view.correlation_id,
@@ -151,92 +151,96 @@ def shred_if_due(
     ]
 
 
-async def destroy_expired(n: Notes) -> int:
+async def destroy_expired(notes: Notes) -> int:
     """The retention sweep: keys of cases closed longer than the retention period go, each
     with its SummaryDestroyed. Commands refuse such a case already (:func:`gone`)."""
     destroyed = 0
-    for tenant, case_id in await n.cases.due_for_retention(n.clock() - n.settings.retention):
+    for tenant, case_id in await notes.cases.due_for_retention(
+        notes.clock() - notes.settings.retention
+    ):
 
         async def decide(stored: StoredCase | None) -> Decision[bool]:
             if stored is None:
                 return Decision(False)
-            outgoing = shred_if_due(stored, n, cause=None)
+            outgoing = shred_if_due(stored, notes, cause=None)
             return Decision(
-                bool(outgoing), n.cases.document(stored) if outgoing else None, outgoing
+                bool(outgoing), notes.cases.document(stored) if outgoing else None, outgoing
             )
 
-        destroyed += await n.cases.change(tenant, case_id, decide)
+        destroyed += await notes.cases.change(tenant, case_id, decide)
     return destroyed
 
 
-def gone(stored: StoredCase | None, n: Notes) -> bool:
+def gone(stored: StoredCase | None, notes: Notes) -> bool:
     """The case's summaries can no longer be had: its key was destroyed, or the retention
     period after its close ran out and the sweep has not yet destroyed the key."""
     if stored is None:
         return False
-    return stored.destroyed or stored.view.retention_over(n.clock(), n.settings.retention)
+    return stored.destroyed or stored.view.retention_over(notes.clock(), notes.settings.retention)
 
 
 # --- commands ----------------------------------------------------------------------------
 
 
-async def write_summary(command: WriteSummary, tenant: str, n: Notes) -> Reply:
-    identity = await _identity(command.token, tenant, command.case_id, "write", n)
+async def write_summary(command: WriteSummary, tenant: str, notes: Notes) -> Reply:
+    identity = await _identity(command.token, tenant, command.case_id, "write", notes)
 
     async def decide(stored: StoredCase | None) -> Decision[tuple[Reply, bool]]:
         """The reply, and whether this decision records a new summary."""
         if stored is not None and str(command.command_id) in stored.commands:
             done = next(s for s in stored.summaries if s.command_id == str(command.command_id))
             return Decision((Reply(ok=True, summary_id=done.summary_id), False))
-        await _require(identity, "write", stored, tenant, command.case_id, n)
+        await _require(identity, "write", stored, tenant, command.case_id, notes)
         assert stored is not None
         try:
             text = validate_summary_text(command.text)
         except InvalidSummary as invalid:
             return Decision((refused(invalid.code), False))
         if stored.data_key is None:
-            stored.data_key = n.keyring.new_data_key()
+            stored.data_key = notes.keyring.new_data_key()
         summary_id = str(uuid4())
-        blob = n.keyring.encrypt(stored.data_key, text, aad(tenant, command.case_id, summary_id))
+        blob = notes.keyring.encrypt(
+            stored.data_key, text, aad(tenant, command.case_id, summary_id)
+        )
         stored.summaries.append(
             StoredSummary(
                 summary_id,
                 command.meeting_id,
                 blob,
                 identity.subject,
-                n.clock(),
+                notes.clock(),
                 str(command.command_id),
             )
         )
         recorded = SummaryRecorded.create(
             tenant=tenant,
             case_id=command.case_id,
-            source=n.settings.source,
+            source=notes.settings.source,
             data=SummaryRecordedData(
                 summary_id=summary_id, meeting_id=command.meeting_id, recorded_by=identity.subject
             ),
             correlationid=stored.view.correlation_id,
         )
-        document = n.cases.document(stored, command_id=command.command_id)
+        document = notes.cases.document(stored, command_id=command.command_id)
         return Decision((Reply(ok=True, summary_id=summary_id), True), document, [recorded])
 
     # Logged once committed: ``decide`` may run again after another writer's commit.
-    reply, recorded = await n.cases.change(tenant, command.case_id, decide)
+    reply, recorded = await notes.cases.change(tenant, command.case_id, decide)
     if recorded:
         log.info("summary_recorded", summary_id=reply.summary_id, case_id=str(command.case_id))
     return reply
 
 
-async def read_summaries(query: ReadSummaries, tenant: str, n: Notes) -> Reply:
-    identity = await _identity(query.token, tenant, query.case_id, "read", n)
-    stored = await n.cases.load(tenant, query.case_id)
-    await _require(identity, "read", stored, tenant, query.case_id, n)
+async def read_summaries(query: ReadSummaries, tenant: str, notes: Notes) -> Reply:
+    identity = await _identity(query.token, tenant, query.case_id, "read", notes)
+    stored = await notes.cases.load(tenant, query.case_id)
+    await _require(identity, "read", stored, tenant, query.case_id, notes)
     assert stored is not None
     assert stored.data_key is not None
     membership = stored.view.membership(identity)
     staff = membership is not None and membership.is_case_staff
     try:
-        summaries = _decrypted(stored, query.case_id, tenant, staff, n)
+        summaries = _decrypted(stored, query.case_id, tenant, staff, notes)
     except DecryptionFailed:
         # Tampered ciphertext or a wrong master key: an operator must look, with ids only.
         log.error("summary_unreadable", case_id=str(query.case_id))
@@ -245,14 +249,14 @@ async def read_summaries(query: ReadSummaries, tenant: str, n: Notes) -> Reply:
 
 
 def _decrypted(
-    stored: StoredCase, case_id: UUID, tenant: str, staff: bool, n: Notes
+    stored: StoredCase, case_id: UUID, tenant: str, staff: bool, notes: Notes
 ) -> list[SummaryView]:
     assert stored.data_key is not None
     return [
         SummaryView(
             summary_id=s.summary_id,
             meeting_id=s.meeting_id,
-            text=n.keyring.decrypt(stored.data_key, s.blob, aad(tenant, case_id, s.summary_id)),
+            text=notes.keyring.decrypt(stored.data_key, s.blob, aad(tenant, case_id, s.summary_id)),
             recorded_by=s.recorded_by,
             recorded_at=s.recorded_at,
             shared=s.shared,
@@ -262,13 +266,13 @@ def _decrypted(
     ]
 
 
-async def share_summary(command: ShareSummary, tenant: str, n: Notes) -> Reply:
-    identity = await _identity(command.token, tenant, command.case_id, "share", n)
+async def share_summary(command: ShareSummary, tenant: str, notes: Notes) -> Reply:
+    identity = await _identity(command.token, tenant, command.case_id, "share", notes)
 
     async def decide(stored: StoredCase | None) -> Decision[int]:
         if stored is not None and str(command.command_id) in stored.commands:
             return Decision(0)
-        await _require(identity, "share", stored, tenant, command.case_id, n)
+        await _require(identity, "share", stored, tenant, command.case_id, notes)
         assert stored is not None
         outgoing: list[CloudEvent] = []
         for summary in stored.summaries:
@@ -278,29 +282,29 @@ async def share_summary(command: ShareSummary, tenant: str, n: Notes) -> Reply:
                     SummaryShared.create(
                         tenant=tenant,
                         case_id=command.case_id,
-                        source=n.settings.source,
+                        source=notes.settings.source,
                         data=SummarySharedData(
                             summary_id=summary.summary_id, shared_by=identity.subject
                         ),
                         correlationid=stored.view.correlation_id,
                     )
                 )
-        document = n.cases.document(stored, command_id=command.command_id)
+        document = notes.cases.document(stored, command_id=command.command_id)
         return Decision(len(outgoing), document, outgoing)
 
-    shared = await n.cases.change(tenant, command.case_id, decide)
+    shared = await notes.cases.change(tenant, command.case_id, decide)
     log.info("summary_shared", case_id=str(command.case_id), summaries=shared)
     return Reply(ok=True)
 
 
-async def audit_trail(query: AuditTrailQuery, tenant: str, n: Notes) -> Reply:
-    identity = await _identity(query.token, tenant, query.case_id, "audit", n)
-    stored = await n.cases.load(tenant, query.case_id)
-    await _require(identity, "audit", stored, tenant, query.case_id, n)
-    return Reply(ok=True, audit=await n.audit.of_case(tenant, query.case_id))
+async def audit_trail(query: AuditTrailQuery, tenant: str, notes: Notes) -> Reply:
+    identity = await _identity(query.token, tenant, query.case_id, "audit", notes)
+    stored = await notes.cases.load(tenant, query.case_id)
+    await _require(identity, "audit", stored, tenant, query.case_id, notes)
+    return Reply(ok=True, audit=await notes.audit.of_case(tenant, query.case_id))
 
 
-async def summary_status(query: SummaryStatus, tenant: str, n: Notes) -> Reply:
+async def summary_status(query: SummaryStatus, tenant: str, notes: Notes) -> Reply:
     """What the caller may do with the case's summaries now, and whose wishes are missing;
     for the case's staff, so that their client offers only what the commands would allow.
 
@@ -309,11 +313,11 @@ async def summary_status(query: SummaryStatus, tenant: str, n: Notes) -> Reply:
     ``share``) and to the trail itself. Every answer is logged, with codes and ids only.
     """
     try:
-        identity = await _verify(query.token, tenant, n)
+        identity = await _verify(query.token, tenant, notes)
     except InvalidToken as invalid:
         log.info("access_denied", action="status", reason=f"invalid_token:{invalid.reason}")
         raise Denied("invalid_token") from None
-    stored = await n.cases.load(tenant, query.case_id)
+    stored = await notes.cases.load(tenant, query.case_id)
     view = stored.view if stored is not None else None
     decision = may_see_status(identity, view, tenant=tenant)
     log.info(
@@ -326,7 +330,7 @@ async def summary_status(query: SummaryStatus, tenant: str, n: Notes) -> Reply:
     if not decision.allowed:
         raise Denied(decision.reason)
     assert stored is not None
-    destroyed = gone(stored, n)
+    destroyed = gone(stored, notes)
     summaries = [] if destroyed else stored.summaries
     state = summary_state(
         identity,
@@ -355,11 +359,13 @@ def aad(tenant: str, case_id: UUID, summary_id: str) -> bytes:
     return f"mediation-notes|{tenant}|{case_id}|{summary_id}".encode()
 
 
-async def _identity(token: str, tenant: str, case_id: UUID, action: Action, n: Notes) -> Identity:
+async def _identity(
+    token: str, tenant: str, case_id: UUID, action: Action, notes: Notes
+) -> Identity:
     try:
-        return await _verify(token, tenant, n)
+        return await _verify(token, tenant, notes)
     except InvalidToken as invalid:
-        await n.audit.record(
+        await notes.audit.record(
             tenant=tenant,
             case_id=case_id,
             subject="unverified",
@@ -367,16 +373,16 @@ async def _identity(token: str, tenant: str, case_id: UUID, action: Action, n: N
             action=action,
             allowed=False,
             reason=f"invalid_token:{invalid.reason}",
-            at=n.clock(),
+            at=notes.clock(),
         )
         log.info("access_denied", action=action, reason=f"invalid_token:{invalid.reason}")
         raise Denied("invalid_token") from None
 
 
-async def _verify(token: str, tenant: str, n: Notes) -> Identity:
+async def _verify(token: str, tenant: str, notes: Notes) -> Identity:
     """Who signed ``token`` for ``tenant``, or :class:`InvalidToken`."""
     # Off the event loop: with a JWKS URL a cold key cache means a blocking fetch.
-    return await asyncio.to_thread(n.verifier.verify, token, tenant)
+    return await asyncio.to_thread(notes.verifier.verify, token, tenant)
 
 
 async def _require(
@@ -385,7 +391,7 @@ async def _require(
     stored: StoredCase | None,
     tenant: str,
     case_id: UUID,
-    n: Notes,
+    notes: Notes,
 ) -> None:
     decision = decide(
         action,
@@ -393,10 +399,10 @@ async def _require(
         stored.view if stored is not None else None,
         summary_exists=bool(stored and stored.summaries),
         shared=bool(stored and any(s.shared for s in stored.summaries)),
-        destroyed=gone(stored, n),
+        destroyed=gone(stored, notes),
         tenant=tenant,
     )
-    await n.audit.record(
+    await notes.audit.record(
         tenant=tenant,
         case_id=case_id,
         subject=identity.subject,
@@ -404,7 +410,7 @@ async def _require(
         action=action,
         allowed=decision.allowed,
         reason=decision.reason,
-        at=n.clock(),
+        at=notes.clock(),
     )
     log.info(
         "access_allowed" if decision.allowed else "access_denied",

@@ -13,7 +13,7 @@ class NotesSettings(ServiceSettings):
     ``NOTES_MASTER_KEY`` (base64 of 32 random bytes) wraps every case's data key: keep it in
     a secret store, never in the database. ``NOTES_JWKS_FILE`` or ``NOTES_JWKS_URL`` gives the
     identity provider's public keys. ``NOTES_PROOF_KEY_FILE`` is notes' private key that
-    assignment proofs are sealed to (``python -m notes.proof_keys``), also a secret.
+    assignment proofs are sealed to (``python -m notes.adapters.proof_keys``), also a secret.
     """
 
     model_config = SettingsConfigDict(env_prefix="NOTES_", extra="ignore")

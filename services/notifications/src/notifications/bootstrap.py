@@ -8,9 +8,9 @@ from mediation_runtime.service import periodically, service_app, service_parts
 from mediation_runtime.views import ViewStore
 
 from notifications import handlers
+from notifications.adapters.channels.factory import senders_from_settings
 from notifications.adapters.deliveries import Deliveries
 from notifications.adapters.reminders import Reminders
-from notifications.channels.factory import senders_from_settings
 from notifications.domain.contacts import CaseContacts
 from notifications.entrypoints.subscribers import PUBLISHES, register_subscribers
 from notifications.handlers import Notifications

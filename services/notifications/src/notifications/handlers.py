@@ -1,5 +1,5 @@
 """What notifications does with events, due deliveries and due reminders. The words and who is
-told are in ``domain/``; how it is sent is in ``channels/``.
+told are in ``domain/``; how it is sent is in ``adapters/channels/``.
 
 Idempotent per (event, recipient, channel): a redelivered event finds its deliveries exist.
 """
@@ -25,9 +25,9 @@ from mediation_contracts.events import (
 from mediation_runtime.delivery import NotYet, is_outage
 from mediation_runtime.views import ViewStore
 
+from notifications.adapters.channels.base import PermanentFailure, Sender, TransientFailure
 from notifications.adapters.deliveries import Deliveries
 from notifications.adapters.reminders import Reminders
-from notifications.channels.base import PermanentFailure, Sender, TransientFailure
 from notifications.domain.compose import ComposeEvent, audience, compose
 from notifications.domain.contacts import CaseContacts, ContactsEvent
 from notifications.domain.message import Cause, Channel
@@ -55,25 +55,25 @@ class Notifications:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
-def retain_until(contacts: CaseContacts, n: Notifications) -> datetime | None:
-    return contacts.retain_until(n.settings.contact_retention)
+def retain_until(contacts: CaseContacts, notifications: Notifications) -> datetime | None:
+    return contacts.retain_until(notifications.settings.contact_retention)
 
 
 # --- events ------------------------------------------------------------------------------
 
 
-async def when_event_notify(event: CloudEvent, n: Notifications) -> None:
+async def when_event_notify(event: CloudEvent, notifications: Notifications) -> None:
     contacts: CaseContacts | None = None
     if isinstance(event, CONTACT_EVENTS):
-        contacts = await n.contacts.apply(
+        contacts = await notifications.contacts.apply(
             cast(ContactsEvent, event),
             CaseContacts.for_event,
             CaseContacts.apply,
-            retain_until=lambda view: retain_until(view, n),
+            retain_until=lambda view: retain_until(view, notifications),
             forgotten=lambda view: view.forgotten,
         )
     if contacts is None:  # not a contact event, or one applied before
-        contacts = await n.contacts.get(event.tenant, event.subject)
+        contacts = await notifications.contacts.get(event.tenant, event.subject)
     if contacts is None or not contacts.requested:
         # The request travels on another consumer and may still be on its way.
         raise NotYet(f"contact details of case {event.subject} are not known yet")
@@ -81,11 +81,13 @@ async def when_event_notify(event: CloudEvent, n: Notifications) -> None:
         # Who to tell comes from the booking, which may still be on its way.
         raise NotYet(f"meeting {event.data.meeting_id} is not known yet")
     if isinstance(event, MeetingScheduled | MeetingRescheduled | MeetingCancelled):
-        office = n.settings.office_for(event.tenant)
-        current = await n.reminders.current(event.tenant, event.data.meeting_id)
-        await n.reminders.store(plan(current, event, n.settings.reminder_lead, office.timezone))
+        office = notifications.settings.office_for(event.tenant)
+        current = await notifications.reminders.current(event.tenant, event.data.meeting_id)
+        await notifications.reminders.store(
+            plan(current, event, notifications.settings.reminder_lead, office.timezone)
+        )
     cause = Cause(causation_id=event.id, correlation_id=event.correlationid or event.id)
-    await _queue(event, str(event.id), event.type, cause, contacts, n)
+    await _queue(event, str(event.id), event.type, cause, contacts, notifications)
 
 
 async def _queue(
@@ -94,26 +96,28 @@ async def _queue(
     trigger_name: str,
     cause: Cause,
     contacts: CaseContacts,
-    n: Notifications,
+    notifications: Notifications,
 ) -> int:
-    messages = compose(trigger, contacts, n.settings.office_for(contacts.tenant))
+    messages = compose(trigger, contacts, notifications.settings.office_for(contacts.tenant))
     added = 0
     for person_id in audience(trigger, contacts):
         if contacts.recipient(person_id) is None:
-            added += await _unreachable(person_id, trigger_name, trigger_id, cause, contacts, n)
+            added += await _unreachable(
+                person_id, trigger_name, trigger_id, cause, contacts, notifications
+            )
     for message in messages:
-        added += await n.deliveries.add(
+        added += await notifications.deliveries.add(
             tenant=contacts.tenant,
             case_id=str(contacts.case_id),
             message=message,
             trigger=trigger_name,
             trigger_id=trigger_id,
             cause=cause,
-            now=n.clock(),
+            now=notifications.clock(),
         )
     if added:
         log.info("notifications_queued", count=added, trigger=trigger_name)
-        n.wake()
+        notifications.wake()
     return added
 
 
@@ -123,7 +127,7 @@ async def _unreachable(
     trigger_id: str,
     cause: Cause,
     contacts: CaseContacts,
-    n: Notifications,
+    notifications: Notifications,
 ) -> bool:
     person = contacts.people.get(person_id)
     channel: Channel = person.preferred_channel if person is not None else "email"
@@ -135,9 +139,11 @@ async def _unreachable(
         trigger_event_id=trigger_id,
         reason_code="no_address",
     )
-    failed = _answering(NotificationFailed, contacts.tenant, contacts.case_id, data, cause, n)
+    failed = _answering(
+        NotificationFailed, contacts.tenant, contacts.case_id, data, cause, notifications
+    )
     log.warning("notification_failed", reason="no_address", recipient_id=person_id)
-    return await n.deliveries.add_unreachable(
+    return await notifications.deliveries.add_unreachable(
         tenant=contacts.tenant,
         case_id=str(contacts.case_id),
         person_id=person_id,
@@ -145,50 +151,53 @@ async def _unreachable(
         trigger=trigger,
         trigger_id=trigger_id,
         event=failed,
-        now=n.clock(),
+        now=notifications.clock(),
     )
 
 
 # --- periodic work -----------------------------------------------------------------------
 
 
-async def send_due_reminders(n: Notifications) -> int:
+async def send_due_reminders(notifications: Notifications) -> int:
     """Reminders whose time has come, each sent once (and never for a cancelled meeting)."""
     queued = 0
-    for document, reminder_plan in await n.reminders.due(n.clock()):
+    for document, reminder_plan in await notifications.reminders.due(notifications.clock()):
         reminder = reminder_plan.reminder
-        if reminder is None or reminder.starts_at <= n.clock():
-            await n.reminders.sent(document)
+        if reminder is None or reminder.starts_at <= notifications.clock():
+            await notifications.reminders.sent(document)
             continue
-        contacts = await n.contacts.get(reminder.tenant, reminder.case_id)
+        contacts = await notifications.contacts.get(reminder.tenant, reminder.case_id)
         if contacts is not None:
             trigger_id = f"reminder:{reminder.meeting_id}:{reminder.starts_at:%Y%m%dT%H%M}"
             booking = reminder.trigger_event_id
             cause = Cause(booking, reminder.correlation_id or booking)
-            queued += await _queue(reminder, trigger_id, "reminder", cause, contacts, n)
-        await n.reminders.sent(document)
+            queued += await _queue(reminder, trigger_id, "reminder", cause, contacts, notifications)
+        await notifications.reminders.sent(document)
     return queued
 
 
-async def deliver_due(n: Notifications) -> int:
+async def deliver_due(notifications: Notifications) -> int:
     """Send what is due, ``delivery_concurrency`` at a time, claiming again at once while
     the claims come back full (a backlog after an outage drains without waiting for the
     next poll). Each delivery on its own: one failing recipient blocks nobody."""
+    at_once = notifications.settings.delivery_concurrency
     handled = 0
     while True:
-        claimed = await n.deliveries.claim_due(n.clock(), LEASE, CLAIM_BATCH)
-        for start in range(0, len(claimed), n.settings.delivery_concurrency):
-            batch = claimed[start : start + n.settings.delivery_concurrency]
-            await asyncio.gather(*(_deliver(delivery, n) for delivery in batch))
+        claimed = await notifications.deliveries.claim_due(
+            notifications.clock(), LEASE, CLAIM_BATCH
+        )
+        for start in range(0, len(claimed), at_once):
+            batch = claimed[start : start + at_once]
+            await asyncio.gather(*(_deliver(delivery, notifications) for delivery in batch))
         handled += len(claimed)
         if len(claimed) < CLAIM_BATCH:
             return handled
 
 
-async def _deliver(delivery: dict[str, Any], n: Notifications) -> None:
+async def _deliver(delivery: dict[str, Any], notifications: Notifications) -> None:
     message = Deliveries.message_of(delivery)
     attempts = delivery["attempts"] + 1
-    delays = n.settings.delivery_retry_delays
+    delays = notifications.settings.delivery_retry_delays
     with structlog.contextvars.bound_contextvars(
         notification_id=delivery["_id"],
         case_id=delivery["case_id"],
@@ -197,31 +206,31 @@ async def _deliver(delivery: dict[str, Any], n: Notifications) -> None:
         attempt=attempts,
     ):
         try:
-            reference = await n.senders[message.channel].send(message)
+            reference = await notifications.senders[message.channel].send(message)
         except PermanentFailure as failure:
-            await _failed(delivery, attempts, failure.code, n)
+            await _failed(delivery, attempts, failure.code, notifications)
         except (TransientFailure, OSError, TimeoutError) as failure:
             code = failure.code if isinstance(failure, TransientFailure) else type(failure).__name__
             if attempts > len(delays):
-                await _failed(delivery, attempts, f"gave_up_after_retries:{code}", n)
+                await _failed(delivery, attempts, f"gave_up_after_retries:{code}", notifications)
                 return
             delay = retry_delay(failure, attempts, delays)
             log.info("notification_will_retry", reason=code, delay_seconds=delay)
-            await n.deliveries.retry_later(
+            await notifications.deliveries.retry_later(
                 delivery["_id"],
                 attempts=attempts,
-                at=n.clock() + timedelta(seconds=delay),
+                at=notifications.clock() + timedelta(seconds=delay),
                 reason=code,
             )
         else:
             await _finish(
                 delivery,
                 attempts,
-                n,
+                notifications,
                 NotificationSent,
                 _data(delivery),
                 state="sent",
-                detail={"provider_reference": reference, "sent_at": n.clock()},
+                detail={"provider_reference": reference, "sent_at": notifications.clock()},
             )
             log.info("notification_sent")
 
@@ -239,17 +248,21 @@ def retry_delay(failure: BaseException, attempts: int, delays: list[float]) -> f
     return ours if hint is None else max(ours, min(hint, RETRY_AFTER_CAP_SECONDS))
 
 
-async def _failed(delivery: dict[str, Any], attempts: int, code: str, n: Notifications) -> None:
+async def _failed(
+    delivery: dict[str, Any], attempts: int, code: str, notifications: Notifications
+) -> None:
     data = NotificationFailedData(**_data(delivery).model_dump(), reason_code=code)
-    detail = {"failure": code, "failed_at": n.clock()}
-    await _finish(delivery, attempts, n, NotificationFailed, data, state="failed", detail=detail)
+    detail = {"failure": code, "failed_at": notifications.clock()}
+    await _finish(
+        delivery, attempts, notifications, NotificationFailed, data, state="failed", detail=detail
+    )
     log.warning("notification_failed", reason=code)
 
 
 async def _finish(
     delivery: dict[str, Any],
     attempts: int,
-    n: Notifications,
+    notifications: Notifications,
     outcome: type[NotificationSent] | type[NotificationFailed],
     data: NotificationData,
     *,
@@ -266,12 +279,12 @@ async def _finish(
         UUID(delivery["case_id"]),
         data,
         Deliveries.cause_of(delivery),
-        n,
+        notifications,
     )
     attempt = 0
     while True:
         try:
-            await n.deliveries.finish(
+            await notifications.deliveries.finish(
                 delivery["_id"], state=state, attempts=attempts, event=event, detail=detail
             )
             return
@@ -286,13 +299,18 @@ async def _finish(
 
 
 def _answering(
-    kind: type[E], tenant: str, case_id: UUID, data: object, cause: Cause | None, n: Notifications
+    kind: type[E],
+    tenant: str,
+    case_id: UUID,
+    data: object,
+    cause: Cause | None,
+    notifications: Notifications,
 ) -> E:
     """NotificationSent or NotificationFailed, in the conversation of the event it answers."""
     return kind.create(
         tenant=tenant,
         case_id=case_id,
-        source=n.settings.source,
+        source=notifications.settings.source,
         data=data,
         correlationid=cause.correlation_id if cause is not None else None,
         causationid=cause.causation_id if cause is not None else None,
@@ -309,9 +327,11 @@ def _data(delivery: dict[str, Any]) -> NotificationData:
     )
 
 
-async def forget_expired_contacts(n: Notifications) -> int:
+async def forget_expired_contacts(notifications: Notifications) -> int:
     """Contact details are kept no longer than needed: gone ``contact_retention`` after close."""
-    expired = await n.contacts.find({"retain_until": {"$lte": n.clock()}, "forgotten": False})
+    expired = await notifications.contacts.find(
+        {"retain_until": {"$lte": notifications.clock()}, "forgotten": False}
+    )
     for tenant, case_id in expired:
-        await n.contacts.rewrite(tenant, case_id, CaseContacts.forget, forgotten=True)
+        await notifications.contacts.rewrite(tenant, case_id, CaseContacts.forget, forgotten=True)
     return len(expired)

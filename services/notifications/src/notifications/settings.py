@@ -6,7 +6,7 @@ from mediation_runtime.settings import CONTACT_RETENTION_DEFAULT, ServiceSetting
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from notifications.channels.factory import ChannelSettings
+from notifications.adapters.channels.factory import ChannelSettings
 from notifications.domain.compose import Office
 
 SERVICE = "notifications"

@@ -5,6 +5,7 @@ Every handler is idempotent: an event already applied changes nothing, and a com
 again (same ``command_id``) gets the same answer.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid5
@@ -49,34 +50,31 @@ class Scheduling:
     views: ViewStore[CaseView]
     meetings: Meetings
     reservations: Reservations
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 # --- events ------------------------------------------------------------------------------
 
 
-async def when_case_event_update_view(event: CaseEvent, s: Scheduling) -> None:
+async def when_case_event_update_view(event: CaseEvent, scheduling: Scheduling) -> None:
     """Keep the case view; when the case ends, call off its future meetings (neutral reason)."""
-    view = await s.views.apply(event, CaseView.for_event, CaseView.apply)
+    view = await scheduling.views.apply(event, CaseView.for_event, CaseView.apply)
     if view is None:
         log.info("duplicate_ignored")
         return
     if (reason := view.ended) is not None:
-        for meeting in await s.meetings.of_case(event.tenant, event.subject):
+        for meeting in await scheduling.meetings.of_case(event.tenant, event.subject):
 
             async def decide(current: Meeting | None, commands: frozenset[str]) -> Decision[bool]:
                 if current is None:
                     return Decision(False)
-                cancelled = cancel_future_meetings([current], reason, now(), event)
+                cancelled = cancel_future_meetings([current], reason, scheduling.clock(), event)
                 if not cancelled:
                     return Decision(False)
-                return Decision(True, s.meetings.document(current, commands), cancelled)
+                return Decision(True, scheduling.meetings.document(current, commands), cancelled)
 
-            if await s.meetings.change(meeting.meeting_id, decide):
-                await s.reservations.release(meeting.meeting_id)
+            if await scheduling.meetings.change(meeting.meeting_id, decide):
+                await scheduling.reservations.release(meeting.meeting_id)
                 log.info("meeting_cancelled", meeting_id=meeting.meeting_id, reason=reason)
 
 
@@ -89,17 +87,17 @@ def meeting_id_of(tenant: str, command_id: UUID) -> str:
     return str(uuid5(BOOKINGS, f"{tenant}:{command_id}"))
 
 
-async def book_meeting(command: BookMeeting, tenant: str, s: Scheduling) -> Reply:
-    if (done := await s.meetings.by_command(tenant, command.command_id)) is not None:
-        return answer(done, s)
+async def book_meeting(command: BookMeeting, tenant: str, scheduling: Scheduling) -> Reply:
+    if (done := await scheduling.meetings.by_command(tenant, command.command_id)) is not None:
+        return answer(done, scheduling)
 
     async def decide(existing: Meeting | None, commands: frozenset[str]) -> Decision[Meeting]:
         if existing is not None:
             return Decision(existing)  # this command, done meanwhile by another replica
-        view = await _view(tenant, command.case_id, s)
-        policy = s.settings.policy_for(tenant)
+        view = await _view(tenant, command.case_id, scheduling)
+        policy = scheduling.settings.policy_for(tenant)
         length = policy.length_of(command.kind)
-        busy = await s.meetings.scheduled_between(
+        busy = await scheduling.meetings.scheduled_between(
             tenant, command.starts_at, command.starts_at + length + policy.buffer
         )
         meeting, outgoing = Meeting.book(
@@ -110,77 +108,82 @@ async def book_meeting(command: BookMeeting, tenant: str, s: Scheduling) -> Repl
             kind=command.kind,
             format=command.format,
             starts_at=command.starts_at,
-            now=now(),
-            source=s.settings.source,
+            now=scheduling.clock(),
+            source=scheduling.settings.source,
             party_id=command.party_id,
             with_note_taker=command.with_note_taker,
         )
-        await _reserve(meeting, s)
-        document = s.meetings.document(meeting, {str(command.command_id)})
+        await _reserve(meeting, scheduling)
+        document = scheduling.meetings.document(meeting, {str(command.command_id)})
         return Decision(meeting, document, outgoing)
 
-    meeting = await s.meetings.change(meeting_id_of(tenant, command.command_id), decide)
+    meeting = await scheduling.meetings.change(meeting_id_of(tenant, command.command_id), decide)
     log.info("meeting_booked", meeting_id=meeting.meeting_id, case_id=str(command.case_id))
-    return answer(meeting, s)
+    return answer(meeting, scheduling)
 
 
-async def move_meeting(command: MoveMeeting, tenant: str, s: Scheduling) -> Reply:
+async def move_meeting(command: MoveMeeting, tenant: str, scheduling: Scheduling) -> Reply:
     async def decide(meeting: Meeting | None, commands: frozenset[str]) -> Decision[Meeting]:
         meeting = _found(meeting, tenant, command.case_id)
         if str(command.command_id) in commands:
             return Decision(meeting)
-        view = await _view(tenant, command.case_id, s)
-        policy = s.settings.policy_for(tenant)
+        view = await _view(tenant, command.case_id, scheduling)
+        policy = scheduling.settings.policy_for(tenant)
         length = meeting.ends_at - meeting.starts_at
-        busy = await s.meetings.scheduled_between(
+        busy = await scheduling.meetings.scheduled_between(
             tenant, command.starts_at, command.starts_at + length + policy.buffer
         )
         outgoing = meeting.move(
-            case=view, policy=policy, busy=busy_of(busy), starts_at=command.starts_at, now=now()
+            case=view,
+            policy=policy,
+            busy=busy_of(busy),
+            starts_at=command.starts_at,
+            now=scheduling.clock(),
         )
-        await _reserve(meeting, s)
-        document = s.meetings.document(meeting, commands | {str(command.command_id)})
+        await _reserve(meeting, scheduling)
+        document = scheduling.meetings.document(meeting, commands | {str(command.command_id)})
         return Decision(meeting, document, outgoing)
 
-    meeting = await s.meetings.change(command.meeting_id, decide)
+    meeting = await scheduling.meetings.change(command.meeting_id, decide)
     log.info("meeting_moved", meeting_id=meeting.meeting_id)
-    return answer(meeting, s)
+    return answer(meeting, scheduling)
 
 
-async def cancel_meeting(command: CancelMeeting, tenant: str, s: Scheduling) -> Reply:
+async def cancel_meeting(command: CancelMeeting, tenant: str, scheduling: Scheduling) -> Reply:
     async def decide(meeting: Meeting | None, commands: frozenset[str]) -> Decision[Meeting]:
         meeting = _found(meeting, tenant, command.case_id)
         if str(command.command_id) in commands:
             return Decision(meeting)
-        outgoing = meeting.cancel("requested", now())
-        document = s.meetings.document(meeting, commands | {str(command.command_id)})
+        outgoing = meeting.cancel("requested", scheduling.clock())
+        document = scheduling.meetings.document(meeting, commands | {str(command.command_id)})
         return Decision(meeting, document, outgoing)
 
-    meeting = await s.meetings.change(command.meeting_id, decide)
-    await s.reservations.release(meeting.meeting_id)
+    meeting = await scheduling.meetings.change(command.meeting_id, decide)
+    await scheduling.reservations.release(meeting.meeting_id)
     log.info("meeting_cancelled", meeting_id=meeting.meeting_id, reason="requested")
-    return answer(meeting, s)
+    return answer(meeting, scheduling)
 
 
-async def mark_meeting_held(command: MarkMeetingHeld, tenant: str, s: Scheduling) -> Reply:
+async def mark_meeting_held(command: MarkMeetingHeld, tenant: str, scheduling: Scheduling) -> Reply:
     async def decide(meeting: Meeting | None, commands: frozenset[str]) -> Decision[Meeting]:
         meeting = _found(meeting, tenant, command.case_id)
         if str(command.command_id) in commands:
             return Decision(meeting)
-        outgoing = meeting.mark_held(command.marked_by, now())
-        document = s.meetings.document(meeting, commands | {str(command.command_id)})
+        outgoing = meeting.mark_held(command.marked_by, scheduling.clock())
+        document = scheduling.meetings.document(meeting, commands | {str(command.command_id)})
         return Decision(meeting, document, outgoing)
 
-    meeting = await s.meetings.change(command.meeting_id, decide)
+    meeting = await scheduling.meetings.change(command.meeting_id, decide)
     log.info("meeting_held", meeting_id=meeting.meeting_id)
-    return answer(meeting, s)
+    return answer(meeting, scheduling)
 
 
-async def suggest(query: SuggestSlots, tenant: str, s: Scheduling) -> Reply:
-    view = await _view(tenant, query.case_id, s)
-    policy = s.settings.policy_for(tenant)
-    after = max(query.after or now(), now())
-    busy = await s.meetings.scheduled_between(tenant, after, after + SEARCH_HORIZON)
+async def suggest(query: SuggestSlots, tenant: str, scheduling: Scheduling) -> Reply:
+    view = await _view(tenant, query.case_id, scheduling)
+    policy = scheduling.settings.policy_for(tenant)
+    now = scheduling.clock()
+    after = max(query.after or now, now)
+    busy = await scheduling.meetings.scheduled_between(tenant, after, after + SEARCH_HORIZON)
     slots = suggest_slots(
         case=view,
         policy=policy,
@@ -200,9 +203,9 @@ async def suggest(query: SuggestSlots, tenant: str, s: Scheduling) -> Reply:
     )
 
 
-async def list_meetings(query: ListMeetings, tenant: str, s: Scheduling) -> Reply:
-    meetings = await s.meetings.of_case(tenant, query.case_id)
-    policy = s.settings.policy_for(tenant)
+async def list_meetings(query: ListMeetings, tenant: str, scheduling: Scheduling) -> Reply:
+    meetings = await scheduling.meetings.of_case(tenant, query.case_id)
+    policy = scheduling.settings.policy_for(tenant)
     return Reply(ok=True, meetings=[view_of(meeting, policy) for meeting in meetings])
 
 
@@ -211,16 +214,16 @@ async def list_meetings(query: ListMeetings, tenant: str, s: Scheduling) -> Repl
 ORPHAN_AGE = timedelta(minutes=5)
 
 
-async def release_orphan_reservations(s: Scheduling) -> int:
+async def release_orphan_reservations(scheduling: Scheduling) -> int:
     """A crash between reserving and saving a booking leaves reservations without a meeting;
     after a while (a booking takes milliseconds) they are released so the slot is free."""
     released = 0
-    for meeting_id in await s.reservations.held_before(now() - ORPHAN_AGE):
+    for meeting_id in await scheduling.reservations.held_before(scheduling.clock() - ORPHAN_AGE):
         # A booking in flight commits its meeting within milliseconds of reserving; five
         # minutes on, a reservation without its meeting is a crash's leftover.
-        if await s.meetings.exists(meeting_id):
+        if await scheduling.meetings.exists(meeting_id):
             continue
-        await s.reservations.release(meeting_id)
+        await scheduling.reservations.release(meeting_id)
         log.warning("orphan_reservations_released", meeting_id=meeting_id)
         released += 1
     return released
@@ -235,8 +238,8 @@ class Refused(Exception):
         self.refusal = refusal
 
 
-async def _view(tenant: str, case_id: UUID, s: Scheduling) -> CaseView:
-    view = await s.views.get(tenant, case_id)
+async def _view(tenant: str, case_id: UUID, scheduling: Scheduling) -> CaseView:
+    view = await scheduling.views.get(tenant, case_id)
     if view is None:
         raise BookingRefused("case_unknown", f"case {case_id} is not known to scheduling")
     return view
@@ -248,15 +251,15 @@ def _found(meeting: Meeting | None, tenant: str, case_id: UUID) -> Meeting:
     return meeting
 
 
-async def _reserve(meeting: Meeting, s: Scheduling) -> None:
+async def _reserve(meeting: Meeting, scheduling: Scheduling) -> None:
     """The race-proof guard behind the domain's check: refused if another booking won."""
-    policy = s.settings.policy_for(meeting.tenant)
+    policy = scheduling.settings.policy_for(meeting.tenant)
     resources = [staff(meeting.mediator_id)]
     if meeting.note_taker_id is not None:
         resources.append(staff(meeting.note_taker_id))
     resources += [room(room_id) for room_id in meeting.location.room_ids]
     try:
-        await s.reservations.reserve(
+        await scheduling.reservations.reserve(
             meeting.tenant,
             meeting.meeting_id,
             resources,
@@ -292,8 +295,8 @@ def view_of(meeting: Meeting, policy: SchedulingPolicy) -> MeetingView:
     )
 
 
-def answer(meeting: Meeting, s: Scheduling) -> Reply:
-    return Reply(ok=True, meeting=view_of(meeting, s.settings.policy_for(meeting.tenant)))
+def answer(meeting: Meeting, scheduling: Scheduling) -> Reply:
+    return Reply(ok=True, meeting=view_of(meeting, scheduling.settings.policy_for(meeting.tenant)))
 
 
 def refused(error: BookingRefused | ImpossibleTransition | Refused) -> Reply:

@@ -66,13 +66,17 @@ class CaseRepository:
         )
 
     @staticmethod
-    def document(case: Case, applied: Iterable[str], created_at: datetime) -> Document:
-        """The stored form of ``case``, for a :class:`Decision`."""
+    def document(
+        case: Case, applied: Iterable[str], created_at: datetime | None = None
+    ) -> Document:
+        """The stored form of ``case``, for a :class:`Decision`; a new case (no
+        ``created_at``) is stamped as created now."""
+        now = datetime.now(UTC)
         return {
             **_state_of(case),
             "applied": sorted(applied),
-            "created_at": created_at,
-            "updated_at": datetime.now(UTC),
+            "created_at": created_at or now,
+            "updated_at": now,
         }
 
     async def visible_to(

@@ -19,7 +19,7 @@ the case's staff. The answer itself comes from :func:`decide`, action by action
 
 Who may make someone the case's mediator or note-taker, and so a reader of its summaries, is
 :func:`may_assign`, judged for the person a ``MediatorAssigned`` event's proof names
-(``notes.assignment_proof``).
+(``notes.adapters.assignment_proof``).
 
 Never: companions, caseworkers, operators, other mediators, administration staff who do not
 represent a party in the case, anyone of another tenant.

@@ -4,26 +4,26 @@ Email over SMTP, SMS and Digital Post through HTTP gateways, and file/console si
 local stack, all behind ``Sender``. Retrying, backoff and events are the caller's job.
 """
 
-from notifications.channels.base import (
+from notifications.adapters.channels.base import (
     DeliveryFailure,
     PermanentFailure,
     Sender,
     TransientFailure,
 )
-from notifications.channels.digital_post import DigitalPostSender
-from notifications.channels.email import (
+from notifications.adapters.channels.digital_post import DigitalPostSender
+from notifications.adapters.channels.email import (
     InvalidAddress,
     SmtpSender,
     build_email,
     classify_smtp_error,
 )
-from notifications.channels.factory import (
+from notifications.adapters.channels.factory import (
     ChannelConfigurationError,
     ChannelSettings,
     senders_from_settings,
 )
-from notifications.channels.sink import ConsoleSink, FileSink
-from notifications.channels.sms import SmsGatewaySender
+from notifications.adapters.channels.sink import ConsoleSink, FileSink
+from notifications.adapters.channels.sms import SmsGatewaySender
 
 __all__ = [
     "ChannelConfigurationError",

@@ -13,8 +13,8 @@ from mediation_devstack.servers import start_ferretdb
 from nats.js import JetStreamContext
 from pymongo.asynchronous.collection import AsyncCollection
 
+from tests.data.scenario import PERSONAL_DATA, Scenario
 from tests.integration.bus import dead_letters, events_of, publish, wait_for
-from tests.integration.scenario import PERSONAL_DATA, Scenario
 from tests.integration.service_process import ServiceProcess
 from tests.secure_bus import LiveBus
 

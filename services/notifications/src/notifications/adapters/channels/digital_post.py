@@ -38,7 +38,7 @@ ignores it.
 
 import base64
 
-from notifications.channels.base import (
+from notifications.adapters.channels.base import (
     PermanentFailure,
     post_json,
     reference_from_body,

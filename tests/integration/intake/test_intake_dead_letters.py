@@ -7,8 +7,8 @@ import pytest
 from mediation_runtime.dead_letters import list_dead_letters, replay, replay_matching
 from nats.js import JetStreamContext
 
+from tests.data.scenario import Scenario
 from tests.integration.bus import dead_letters, events_of, publish, wait_for
-from tests.integration.scenario import Scenario
 from tests.integration.service_process import ServiceProcess
 from tests.secure_bus import LiveBus
 

@@ -2,9 +2,10 @@
 
 ``MediatorAssigned`` makes people a case's mediator and note-taker, and so readers of its
 summaries. Anyone allowed to publish on the bus can publish one, so notes believes it only
-with its ``proof``: a compact JWE sealed to notes' proof key (:mod:`notes.proof_keys`) whose
-plaintext, an :class:`~mediation_contracts.events.AssignmentProof`, holds the acting person's
-identity token and the one event it authorises. Nobody but notes can open it, so the bearer
+with its ``proof``: a compact JWE sealed to notes' proof key
+(:mod:`notes.adapters.proof_keys`) whose plaintext, an
+:class:`~mediation_contracts.events.AssignmentProof`, holds the acting person's identity token
+and the one event it authorises. Nobody but notes can open it, so the bearer
 token in it cannot be read from the stream, and it authorises nothing but this event, which
 notes applies once.
 
@@ -20,7 +21,7 @@ notes applies once.
 4. the token verifies as for a command (signature, issuer, audience, tenant), except that it
    must have been valid at the event's time, not now: an assignment may be applied late (a
    consumer catching up, a dead letter replayed) (``invalid_token:<reason>``). When the
-   identity provider's keys cannot be fetched, :class:`~notes.identity.KeysUnavailable`
+   identity provider's keys cannot be fetched, :class:`~notes.adapters.identity.KeysUnavailable`
    goes up instead: an outage, retried like any, not a verdict on the proof.
 
 Whether the person it names may make this assignment is the access policy's
@@ -36,9 +37,9 @@ from joserfc.jwk import KeySet
 from mediation_contracts.events import AssignmentProof, MediatorAssigned
 from pydantic import ValidationError
 
+from notes.adapters.identity import InvalidToken, KeysUnavailable, TokenVerifier
+from notes.adapters.proof_keys import ALGORITHM, ENCRYPTION
 from notes.domain.identity import Identity
-from notes.identity import InvalidToken, KeysUnavailable, TokenVerifier
-from notes.proof_keys import ALGORITHM, ENCRYPTION
 
 _REGISTRY: Final = jwe.JWERegistry(algorithms=[ALGORITHM, ENCRYPTION])
 

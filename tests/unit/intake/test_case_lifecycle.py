@@ -23,7 +23,7 @@ from mediation_contracts.events import (
     MeetingHeldData,
 )
 
-from tests.factories import (
+from tests.data.events import (
     ADMINISTRATION,
     CITIZEN,
     MEDIATOR,

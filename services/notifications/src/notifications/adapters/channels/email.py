@@ -38,7 +38,7 @@ from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
 
-from notifications.channels.base import (
+from notifications.adapters.channels.base import (
     DeliveryFailure,
     PermanentFailure,
     TransientFailure,

@@ -434,5 +434,5 @@ def verifier_from_settings(
     raise IdentityConfigurationError(
         "no identity provider keys configured: set NOTES_JWKS_URL (the municipality's identity "
         "provider) or NOTES_JWKS_FILE (a JWKS file; for development run "
-        "`python -m notes.dev_identity init`)"
+        "`python -m mediation_devstack.dev_identity init`)"
     )

@@ -21,7 +21,7 @@ from mediation_contracts.events import (
     Party,
 )
 
-from tests.factories import (
+from tests.data.events import (
     ADMINISTRATION,
     CITIZEN,
     MEDIATOR,

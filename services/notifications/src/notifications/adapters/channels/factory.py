@@ -15,16 +15,16 @@ from typing import Literal, TextIO
 
 from pydantic import BaseModel, Field, SecretStr
 
-from notifications.channels.base import Sender
-from notifications.channels.digital_post import DigitalPostSender
-from notifications.channels.email import SmtpSender
-from notifications.channels.sink import (
+from notifications.adapters.channels.base import Sender
+from notifications.adapters.channels.digital_post import DigitalPostSender
+from notifications.adapters.channels.email import SmtpSender
+from notifications.adapters.channels.sink import (
     DEFAULT_SENDER_ADDRESS,
     DEFAULT_SENDER_NAME,
     ConsoleSink,
     FileSink,
 )
-from notifications.channels.sms import SmsGatewaySender
+from notifications.adapters.channels.sms import SmsGatewaySender
 from notifications.domain.message import Channel
 
 CHANNELS: tuple[Channel, ...] = ("email", "sms", "digital_post")

@@ -1,41 +1,49 @@
-"""One mediation case as the outside world drives it: the events other systems publish."""
+"""One mediation case as the outside world drives it: the events other systems publish, for a
+tenant of its own. Built by the factories of :mod:`tests.data.events`; what this case adds is
+personal data in the request, which no service may ever write to its log."""
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Literal
 from uuid import UUID, uuid4
 
-from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseAssessed,
-    CaseAssessedData,
     CaseClosed,
-    CaseClosedData,
     CaseRequested,
     CaseRequestedData,
     Companion,
-    ConsentAnswerData,
     ConsentDeclined,
     ConsentGiven,
     ContactDetails,
     FollowUpContact,
     MediatorAssigned,
-    MediatorAssignedData,
     OutcomeRecorded,
-    OutcomeRecordedData,
     Party,
     PartyWithdrew,
-    PartyWithdrewData,
     Requester,
-    SummaryConsentData,
     SummaryConsentGiven,
     SummaryConsentWithdrawn,
     SummarySharingAgreed,
-    SummarySharingAgreedData,
 )
 
-SOURCE = "/tests/citizen-portal"
-E = TypeVar("E", bound=CloudEvent)
+from tests.data.events import (
+    ADMINISTRATION,
+    CITIZEN,
+    MEDIATOR,
+    REPRESENTATIVE,
+    SOURCE,
+    assessed,
+    case_closed,
+    consent_declined,
+    consent_given,
+    mediator_assigned,
+    outcome_recorded,
+    sharing_agreed,
+    summary_consent_given,
+    summary_consent_withdrawn,
+    withdrew,
+)
 
 # Personal data the request carries; none of it may ever appear in a service's log.
 CITIZEN_NAME = "Karen Margrethe Østergaard"
@@ -58,9 +66,9 @@ PERSONAL_DATA = (
 class Scenario:
     tenant: str
     case_id: UUID = field(default_factory=uuid4)
-    citizen: str = "citizen-1"
-    administration: str = "adm-jobcenter"
-    mediator: str = "mediator-7"
+    citizen: str = CITIZEN
+    administration: str = ADMINISTRATION
+    mediator: str = MEDIATOR
     request_id: UUID | None = None
 
     @classmethod
@@ -85,70 +93,66 @@ class Scenario:
                     party_id=self.administration,
                     kind="administration",
                     name="Jobcenter",
-                    representative_ids=["staff-31"],
+                    representative_ids=[REPRESENTATIVE],
                 ),
             ],
             conflict_description=DESCRIPTION,
             matter_reference="SAG-2026-0042",
             in_complaint_handling=in_complaint_handling,
         )
-        event = self._event(CaseRequested, data)
+        event = CaseRequested.create(
+            tenant=self.tenant, case_id=self.case_id, source=SOURCE, data=data
+        )
         self.request_id = event.id
         return event
 
     def assess(self, decision: Literal["accepted", "declined"]) -> CaseAssessed:
         reason = "Parterne ønsker ikke dialog" if decision == "declined" else None
-        return self._event(
-            CaseAssessed,
-            CaseAssessedData(decision=decision, reason=reason, assessed_by=self.mediator),
+        return assessed(
+            self.case_id, decision, reason=reason, assessed_by=self.mediator, tenant=self.tenant
         )
 
     def assign(
         self, note_taker: str | None = None, *, mediator: str | None = None
     ) -> MediatorAssigned:
         """The case's mediator (or ``mediator``) assigned, without a proof (see tests.proofs)."""
-        return self._event(
-            MediatorAssigned,
-            MediatorAssignedData(mediator_id=mediator or self.mediator, note_taker_id=note_taker),
+        return mediator_assigned(
+            self.case_id, mediator or self.mediator, note_taker_id=note_taker, tenant=self.tenant
         )
 
     def consent(self, party_id: str) -> ConsentGiven:
-        return self._event(ConsentGiven, ConsentAnswerData(party_id=party_id))
+        return consent_given(self.case_id, party_id, tenant=self.tenant)
 
     def decline(self, party_id: str) -> ConsentDeclined:
-        return self._event(ConsentDeclined, ConsentAnswerData(party_id=party_id))
+        return consent_declined(self.case_id, party_id, tenant=self.tenant)
 
     def withdraw(self, participant_id: str, by: Literal["party", "mediator"]) -> PartyWithdrew:
-        return self._event(
-            PartyWithdrew, PartyWithdrewData(participant_id=participant_id, withdrawn_by=by)
-        )
+        return withdrew(self.case_id, participant_id, by, tenant=self.tenant)
 
     def outcome(
         self, outcome: Literal["agreement", "partial_agreement", "no_agreement"]
     ) -> OutcomeRecorded:
-        data = OutcomeRecordedData(
-            outcome=outcome,
+        return outcome_recorded(
+            self.case_id,
+            outcome,
             recorded_by=self.mediator,
             follow_up_contact=FollowUpContact(name=FOLLOW_UP_NAME, unit="Jobcentret"),
+            tenant=self.tenant,
         )
-        return self._event(OutcomeRecorded, data)
 
     def summary_consent(self) -> SummaryConsentGiven:
-        data = SummaryConsentData(party_id=self.citizen, recorded_by=self.mediator)
-        return self._event(SummaryConsentGiven, data)
+        return summary_consent_given(
+            self.case_id, self.citizen, recorded_by=self.mediator, tenant=self.tenant
+        )
 
     def withdraw_summary_consent(self) -> SummaryConsentWithdrawn:
-        data = SummaryConsentData(party_id=self.citizen, recorded_by=self.mediator)
-        return self._event(SummaryConsentWithdrawn, data)
+        return summary_consent_withdrawn(
+            self.case_id, self.citizen, recorded_by=self.mediator, tenant=self.tenant
+        )
 
     def agree_to_share(self, party_id: str) -> SummarySharingAgreed:
-        data = SummarySharingAgreedData(party_id=party_id, recorded_by=self.mediator)
-        return self._event(SummarySharingAgreed, data)
+        return sharing_agreed(self.case_id, party_id, recorded_by=self.mediator, tenant=self.tenant)
 
     def closed(self) -> CaseClosed:
         """As intake announces it after the outcome is recorded."""
-        data = CaseClosedData(outcome="agreement", closed_because="outcome_recorded")
-        return self._event(CaseClosed, data)
-
-    def _event(self, kind: type[E], data: object) -> E:
-        return kind.create(tenant=self.tenant, case_id=self.case_id, source=SOURCE, data=data)
+        return case_closed(self.case_id, tenant=self.tenant)

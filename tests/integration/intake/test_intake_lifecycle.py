@@ -6,8 +6,8 @@ import pytest
 from nats.js import JetStreamContext
 from pymongo.asynchronous.collection import AsyncCollection
 
+from tests.data.scenario import Scenario
 from tests.integration.bus import dead_letters, events_of, publish, wait_for
-from tests.integration.scenario import Scenario
 from tests.integration.service_process import ServiceProcess
 
 pytestmark = pytest.mark.integration

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from notifications.channels.base import PermanentFailure
-from notifications.channels.email import InvalidAddress, build_email, normalise_address
-from notifications.channels.sms import normalise_phone
+from notifications.adapters.channels.base import PermanentFailure
+from notifications.adapters.channels.email import InvalidAddress, build_email, normalise_address
+from notifications.adapters.channels.sms import normalise_phone
 from notifications.domain.message import Channel, Message
 
 DEFAULT_SENDER_ADDRESS = "noreply@mediation.invalid"

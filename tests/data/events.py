@@ -1,21 +1,31 @@
-"""Contract events as other systems send them, with defaults that make a valid case.
+"""Contract events as other systems send them, with defaults that make a valid case: the one
+place every test builds events from (the services' own views of a case are in the modules
+next to this one, an integration test's whole case in :mod:`tests.data.scenario`).
 
 Every factory takes ``tenant`` and an optional ``cause`` (the event this one answers), so tests
 can follow correlation and causation through a conversation.
 """
 
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Literal, TypeVar
 from uuid import UUID, uuid4
 
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseAssessed,
     CaseAssessedData,
+    CaseClosed,
+    CaseClosedData,
+    CaseReadyForScheduling,
+    CaseReadyForSchedulingData,
     CaseRequested,
     CaseRequestedData,
+    Companion,
     ConsentAnswerData,
     ConsentDeclined,
     ConsentGiven,
+    ConsentRequested,
+    ConsentRequestedData,
     FollowUpContact,
     MediatorAssigned,
     MediatorAssignedData,
@@ -25,15 +35,32 @@ from mediation_contracts.events import (
     PartyWithdrew,
     PartyWithdrewData,
     Requester,
+    SummaryConsentData,
+    SummaryConsentGiven,
+    SummaryConsentWithdrawn,
+    SummaryShared,
+    SummarySharedData,
+    SummarySharingAgreed,
+    SummarySharingAgreedData,
 )
 
 TENANT = "kk"
-SOURCE = "/tests/factories"
+OTHER_TENANT = "aarhus"
+SOURCE = "/tests/data"
 CITIZEN = "citizen-1"
 SECOND_CITIZEN = "citizen-2"
 ADMINISTRATION = "adm-jobcenter"
+REPRESENTATIVE = "staff-31"  # the administration's employee in every case_requested
+COMPANION = "companion-5"  # the citizen's companion (bisidder) in requested_with_companion
 MEDIATOR = "mediator-7"
 NOTE_TAKER = "note-taker-3"
+
+E = TypeVar("E", bound=CloudEvent)
+
+
+def at(event: E, time: datetime) -> E:
+    """The same event, as if it had happened at ``time``."""
+    return event.model_copy(update={"time": time.astimezone(UTC)})
 
 
 def case_requested(
@@ -63,7 +90,7 @@ def case_requested(
                 party_id=ADMINISTRATION,
                 kind="administration",
                 name="Jobcenter",
-                representative_ids=["staff-31"],
+                representative_ids=[REPRESENTATIVE],
             ),
         ]
     if requester == "ombudsman_office":
@@ -82,6 +109,19 @@ def case_requested(
     return CaseRequested.create(
         tenant=tenant, case_id=case_id or uuid4(), source=SOURCE, data=data, cause=cause
     )
+
+
+def requested_with_companion(
+    case_id: UUID, *, tenant: str = TENANT, cause: CloudEvent | None = None
+) -> CaseRequested:
+    """CITIZEN (who asked and consents, with COMPANION) and ADMINISTRATION, represented by
+    REPRESENTATIVE."""
+    request = case_requested(tenant, case_id, cause=cause)
+    citizen = request.data.parties[0].model_copy(
+        update={"companion": Companion(companion_id=COMPANION, name="Carl Hansen")}
+    )
+    data = request.data.model_copy(update={"parties": [citizen, *request.data.parties[1:]]})
+    return request.model_copy(update={"data": data})
 
 
 def assessed(
@@ -173,3 +213,111 @@ def outcome_recorded(
     return OutcomeRecorded.create(
         tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause
     )
+
+
+# --- what intake announces -----------------------------------------------------------------
+
+
+def consent_requested(
+    case_id: UUID,
+    party_id: str = ADMINISTRATION,
+    kind: Literal["citizen", "administration"] = "administration",
+    *,
+    tenant: str = TENANT,
+    cause: CloudEvent | None = None,
+) -> ConsentRequested:
+    data = ConsentRequestedData(party_id=party_id, party_kind=kind)
+    return ConsentRequested.create(
+        tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause
+    )
+
+
+def ready_for_scheduling(
+    case_id: UUID,
+    *,
+    party_ids: tuple[str, ...] = (CITIZEN, ADMINISTRATION),
+    mediator_id: str = MEDIATOR,
+    note_taker_id: str | None = None,
+    tenant: str = TENANT,
+    cause: CloudEvent | None = None,
+) -> CaseReadyForScheduling:
+    data = CaseReadyForSchedulingData(
+        party_ids=list(party_ids), mediator_id=mediator_id, note_taker_id=note_taker_id
+    )
+    return CaseReadyForScheduling.create(
+        tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause
+    )
+
+
+def case_closed(
+    case_id: UUID,
+    because: Literal[
+        "outcome_recorded", "assessment_declined", "consent_declined", "withdrawn"
+    ] = "outcome_recorded",
+    *,
+    follow_up: FollowUpContact | None = None,
+    tenant: str = TENANT,
+    cause: CloudEvent | None = None,
+) -> CaseClosed:
+    """With the outcome that goes with ``because`` (an agreement after an outcome)."""
+    outcome: Literal["agreement", "withdrawn", "declined"] = (
+        "agreement"
+        if because == "outcome_recorded"
+        else "withdrawn"
+        if because == "withdrawn"
+        else "declined"
+    )
+    data = CaseClosedData(outcome=outcome, closed_because=because, follow_up_contact=follow_up)
+    return CaseClosed.create(tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause)
+
+
+# --- summaries: the mediator records the citizen's wishes; notes announces a shared one -----
+
+
+def summary_consent_given(
+    case_id: UUID,
+    party_id: str = CITIZEN,
+    *,
+    recorded_by: str = MEDIATOR,
+    tenant: str = TENANT,
+    cause: CloudEvent | None = None,
+) -> SummaryConsentGiven:
+    data = SummaryConsentData(party_id=party_id, recorded_by=recorded_by)
+    return SummaryConsentGiven.create(
+        tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause
+    )
+
+
+def summary_consent_withdrawn(
+    case_id: UUID,
+    party_id: str = CITIZEN,
+    *,
+    recorded_by: str = MEDIATOR,
+    tenant: str = TENANT,
+    cause: CloudEvent | None = None,
+) -> SummaryConsentWithdrawn:
+    data = SummaryConsentData(party_id=party_id, recorded_by=recorded_by)
+    return SummaryConsentWithdrawn.create(
+        tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause
+    )
+
+
+def sharing_agreed(
+    case_id: UUID,
+    party_id: str,
+    *,
+    recorded_by: str = MEDIATOR,
+    tenant: str = TENANT,
+    cause: CloudEvent | None = None,
+) -> SummarySharingAgreed:
+    data = SummarySharingAgreedData(party_id=party_id, recorded_by=recorded_by)
+    return SummarySharingAgreed.create(
+        tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause
+    )
+
+
+def summary_shared(
+    case_id: UUID, *, shared_by: str = MEDIATOR, tenant: str = TENANT
+) -> SummaryShared:
+    data = SummarySharedData(summary_id="summary-1", shared_by=shared_by)
+    return SummaryShared.create(tenant=tenant, case_id=case_id, source=SOURCE, data=data)

@@ -28,7 +28,7 @@ channel is at-least-once, like the rest of the system.
 
 import re
 
-from notifications.channels.base import (
+from notifications.adapters.channels.base import (
     PermanentFailure,
     post_json,
     reference_from_body,

@@ -1,7 +1,7 @@
 """Notes' proof key: the key pair that assignment proofs are sealed to (see
-:mod:`notes.assignment_proof`).
+:mod:`notes.adapters.assignment_proof`).
 
-    python -m notes.proof_keys init [DIR]
+    python -m notes.adapters.proof_keys init [DIR]
 
 makes, once, an X25519 key pair in ``DIR`` (default ``$NOTES_DEV_IDENTITY_DIR``, else
 ``var/dev-identity``): ``notes-proof-key.json``, the private JWK (mode 0600) for
@@ -45,7 +45,7 @@ def load_private_keys(path: str | Path) -> KeySet:
     except OSError as error:
         raise ProofKeyError(
             f"cannot read the proof key file {path} ({error.strerror}); make a key pair with "
-            "`python -m notes.proof_keys init`"
+            "`python -m notes.adapters.proof_keys init`"
         ) from None
     except ValueError:
         raise ProofKeyError(f"the proof key file {path} does not hold JSON") from None
@@ -67,7 +67,8 @@ def proof_keys_from_settings(proof_key_file: str | None) -> KeySet:
     if not proof_key_file:
         raise ProofKeyError(
             "no proof key configured: set NOTES_PROOF_KEY_FILE to notes' private proof key "
-            "(from the secret store; make a key pair with `python -m notes.proof_keys init DIR`)"
+            "(from the secret store; make a key pair with "
+            "`python -m notes.adapters.proof_keys init DIR`)"
         )
     return load_private_keys(proof_key_file)
 
@@ -115,7 +116,7 @@ def _default_directory() -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m notes.proof_keys", description="Notes' proof key pair."
+        prog="python -m notes.adapters.proof_keys", description="Notes' proof key pair."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     init = commands.add_parser("init", help="make the key pair once")

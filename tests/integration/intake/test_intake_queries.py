@@ -14,16 +14,13 @@ from mediation_contracts.commands import (
     CaseStatus,
     GetCase,
     ListCases,
-    Reply,
-    command_subject,
 )
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from pydantic import BaseModel
 from pymongo.asynchronous.collection import AsyncCollection
 
-from tests.integration.bus import dead_letters, documented_reply, publish, wait_for
-from tests.integration.scenario import PERSONAL_DATA, Scenario
+from tests.data.scenario import PERSONAL_DATA, Scenario
+from tests.integration.bus import ask, dead_letters, publish, wait_for
 from tests.integration.service_process import ServiceProcess
 from tests.secure_bus import LiveBus
 
@@ -40,12 +37,6 @@ async def nc(bus: LiveBus) -> AsyncIterator[Client]:
     connection = await bus.connect()
     yield connection
     await connection.close()
-
-
-async def ask(nc: Client, tenant: str, query: str, request: BaseModel | bytes) -> Reply:
-    body = request if isinstance(request, bytes) else request.model_dump_json().encode()
-    response = await nc.request(command_subject(tenant, "intake", query), body, timeout=10)
-    return documented_reply("intake", query, response.data)
 
 
 async def listed(

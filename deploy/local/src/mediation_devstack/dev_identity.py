@@ -1,14 +1,15 @@
 """A development identity provider for the local stack and the tests. FOR DEVELOPMENT ONLY.
 
 Notes never trusts who a caller says they are: every command carries a token signed by an
-identity provider (IdP), checked against the IdP's public keys (see :mod:`notes.identity`).
-On a developer machine there is no municipal IdP, so this module stands in for one:
+identity provider (IdP), checked against the IdP's public keys (see
+:mod:`notes.adapters.identity`). On a developer machine there is no municipal IdP, so this
+module stands in for one:
 
-* ``python -m notes.dev_identity init [DIR]`` makes, once, an Ed25519 key pair in ``DIR``:
-  ``signing-key.pem`` (the private key, mode 0600), ``jwks.json`` (the public key, with a
+* ``python -m mediation_devstack.dev_identity init [DIR]`` makes, once, an Ed25519 key pair in
+  ``DIR``: ``signing-key.pem`` (the private key, mode 0600), ``jwks.json`` (the public key, with a
   ``kid``, for ``NOTES_JWKS_FILE``) and ``dev-identity.json`` (issuer, kid, audience);
-* ``python -m notes.dev_identity token --sub mediator-1 --role mediator --tenant kk``
-  prints a token for that person, valid for 8 hours (``--ttl-minutes`` to change).
+* ``python -m mediation_devstack.dev_identity token --sub mediator-1 --role mediator
+  --tenant kk`` prints a token for that person, valid for 8 hours (``--ttl-minutes`` to change).
 
 ``DIR`` defaults to ``$NOTES_DEV_IDENTITY_DIR``, else ``var/dev-identity`` under the current
 directory. The local stack (``make run``) runs ``init`` and points notes at the JWKS file.
@@ -43,7 +44,6 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 from jwt.utils import base64url_encode
-
 from notes.domain.identity import ROLES, Role
 
 DEFAULT_ISSUER: Final = "https://idp.mediation.local/dev"
@@ -147,7 +147,7 @@ class DevIdentity:
         if not key_path.exists() or not metadata_path.exists():
             raise FileNotFoundError(
                 f"no development identity in {directory}: "
-                f"run `python -m notes.dev_identity init {directory}` first"
+                f"run `python -m mediation_devstack.dev_identity init {directory}` first"
             )
         private_key = _load_private_key(key_path)
         issuer = _read_metadata(metadata_path).get("issuer")
@@ -229,7 +229,7 @@ def _positive_int(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m notes.dev_identity",
+        prog="python -m mediation_devstack.dev_identity",
         description="Development identity provider for notes (development only).",
     )
     commands = parser.add_subparsers(dest="command", required=True)

@@ -1,24 +1,19 @@
-"""Events, people and an office for the notifications domain tests (tests.factories plus the
-events the shared factories do not make).
+"""People with contact details, an office and meetings, for the notifications tests (the
+other events: :mod:`tests.data.events`).
 
 The request carries distinctive strings (conflict description, matter reference, every
 person's email and phone) so tests can assert exactly which of them reach which message.
 """
 
-from datetime import UTC, datetime, timedelta
-from typing import Literal, TypeVar
+from datetime import datetime, timedelta
+from typing import Literal
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
-    CaseClosed,
-    CaseClosedData,
     CaseRequested,
     Channel,
     Companion,
-    ConsentRequested,
-    ConsentRequestedData,
     ContactDetails,
     FollowUpContact,
     Language,
@@ -32,25 +27,25 @@ from mediation_contracts.events import (
     MeetingScheduled,
     MeetingScheduledData,
     Participant,
-    SummaryShared,
-    SummarySharedData,
 )
 from notifications.domain.compose import Office
 from notifications.domain.contacts import CaseContacts, ContactsEvent
 
-from tests.factories import (
+from tests.data import folded
+from tests.data.events import (
     ADMINISTRATION,
     CITIZEN,
+    COMPANION,
     MEDIATOR,
     NOTE_TAKER,
     SECOND_CITIZEN,
     SOURCE,
     TENANT,
+    at,
     case_requested,
 )
 
 CPH = ZoneInfo("Europe/Copenhagen")
-COMPANION = "companion-5"
 SECOND_COMPANION = "companion-6"
 
 CONFLICT = "Borgeren XYZZY-KONFLIKT blev talt ned til"
@@ -81,17 +76,10 @@ OFFICE = Office(
     organizer_email="maegling@kk.example",
 )
 
-E = TypeVar("E", bound=CloudEvent)
-
 
 def local(text: str) -> datetime:
     """A wall-clock time in Copenhagen, e.g. ``local("2026-03-30 09:00")``."""
     return datetime.fromisoformat(text).replace(tzinfo=CPH)
-
-
-def at(event: E, time: datetime) -> E:
-    """The same event, happened at ``time``."""
-    return event.model_copy(update={"time": time.astimezone(UTC)})
 
 
 def contact(
@@ -157,19 +145,7 @@ def requested(
 
 
 def contacts_of(*events: ContactsEvent) -> CaseContacts:
-    contacts = CaseContacts.for_event(events[0])
-    for event in events:
-        contacts.apply(event)
-    return contacts
-
-
-def consent_requested(
-    case_id: UUID,
-    party_id: str = ADMINISTRATION,
-    kind: Literal["citizen", "administration"] = "administration",
-) -> ConsentRequested:
-    data = ConsentRequestedData(party_id=party_id, party_kind=kind)
-    return ConsentRequested.create(tenant=TENANT, case_id=case_id, source=SOURCE, data=data)
+    return folded(CaseContacts, *events)
 
 
 def participants(*party_ids: str, companions: tuple[str, ...] = (COMPANION,)) -> list[Participant]:
@@ -243,32 +219,8 @@ def cancelled(
     return at(event, cancelled_at)
 
 
-def closed(
-    case_id: UUID,
-    because: Literal[
-        "outcome_recorded", "assessment_declined", "consent_declined", "withdrawn"
-    ] = "outcome_recorded",
-    *,
-    follow_up: FollowUpContact | None = None,
-) -> CaseClosed:
-    outcome: Literal["agreement", "withdrawn", "declined"] = (
-        "agreement"
-        if because == "outcome_recorded"
-        else "withdrawn"
-        if because == "withdrawn"
-        else "declined"
-    )
-    data = CaseClosedData(outcome=outcome, closed_because=because, follow_up_contact=follow_up)
-    return CaseClosed.create(tenant=TENANT, case_id=case_id, source=SOURCE, data=data)
-
-
 FOLLOW_UP = FollowUpContact(
     name="Mette Lund",
     unit="Jobcenter Nord",
     contact=ContactDetails(email="mette.lund@kk.example", phone="+45 12 12 12 12"),
 )
-
-
-def summary_shared(case_id: UUID) -> SummaryShared:
-    data = SummarySharedData(summary_id="summary-1", shared_by=MEDIATOR)
-    return SummaryShared.create(tenant=TENANT, case_id=case_id, source=SOURCE, data=data)
