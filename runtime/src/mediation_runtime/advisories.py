@@ -1,20 +1,24 @@
 """Dead-letter messages that JetStream stopped delivering (the max-deliveries advisory).
 
-The delivery middleware dead-letters on the last delivery itself; this catches the rest: a
+The delivery rules dead-letter on the last delivery themselves; this catches the rest: a
 process that crashed or hung on every delivery of a message. The advisories are captured in
-their own stream, so one raised while the service was down is handled when it is back.
+their own stream, so one raised while the service was down is handled when it is back. Their
+consumer is on the service's events router: a JetStream consumer like the events', acked by
+the same rules.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import structlog
 from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats import JStream, NatsRouter, PullSub
 from mediation_contracts.streams import (
     ADVISORIES_STREAM,
     ADVISORIES_SUBJECTS,
     EVENTS_STREAM,
 )
+from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from pydantic import BaseModel
 
@@ -30,23 +34,27 @@ class MaxDeliveriesAdvisory(BaseModel):
     deliveries: int
 
 
-def register_max_deliveries_handler(broker: NatsBroker, service: str) -> None:
-    inbox: DeliveryPolicy = broker.context.get("delivery_policy")
+def register_max_deliveries_handler(
+    events: NatsRouter, policy: DeliveryPolicy, jetstream: Callable[[], JetStreamContext]
+) -> None:
+    """The service's consumer of max-deliveries advisories, on its ``events`` router: each
+    about one of the service's consumers is dead-lettered under ``policy``, with the original
+    read through ``jetstream``."""
+    service = policy.service
 
-    @broker.subscriber(
+    @events.subscriber(
         ADVISORIES_SUBJECTS[0],
         stream=JStream(ADVISORIES_STREAM, declare=False),
         durable=f"{service}-max-deliveries",
         pull_sub=PullSub(batch_size=1, timeout=5.0),
         ack_policy=AckPolicy.MANUAL,
         include_in_schema=False,
-        inbox_prefix=inbox.deliver_prefix,
+        inbox_prefix=policy.deliver_prefix,
     )
-    async def dead_letter_exhausted(advisory: MaxDeliveriesAdvisory, msg: NatsMessage) -> None:
+    async def dead_letter_exhausted(advisory: MaxDeliveriesAdvisory) -> None:
         if advisory.stream != EVENTS_STREAM or not advisory.consumer.startswith(f"{service}-"):
             return
-        policy: DeliveryPolicy = broker.context.get("delivery_policy")
-        js = broker.connection.jetstream()
+        js = jetstream()
         try:
             original: Any = await js.get_msg(EVENTS_STREAM, seq=advisory.stream_seq)
         except NotFoundError:

@@ -1,6 +1,8 @@
 """How every service consumes events: at-least-once in, nothing lost, nothing retried forever.
 
-One middleware decides every message's fate, so the rule lives in one place:
+One function, :func:`deliver_event`, decides every event's fate, so the rule lives in one
+place; :class:`EventMiddleware` applies it to the service's events router (its JetStream
+consumers), :class:`CommandMiddleware` answers every request on its commands router:
 
 - processed: ack;
 - :class:`Rejected` or a schema-invalid message: dead-letter with the reason, then ack (never
@@ -17,27 +19,22 @@ retry. A dead letter too large to publish keeps the reason and a reference to th
 stream sequence instead of a copy.
 
 FastStream's NATS default would terminate the message on any exception; that loses valid
-events on a transient error, so subscribers run with ``AckPolicy.MANUAL`` and this middleware
-acks.
+events on a transient error, so subscribers run with ``AckPolicy.MANUAL`` and this module
+acks. What it needs of a message is :class:`Delivered`, so the rules are tested with fakes.
 """
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import structlog
-from faststream import AckPolicy
-from faststream._internal.middlewares import BaseMiddleware
-from faststream.message import StreamMessage
-from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
-from faststream.nats.publisher.usecase import LogicPublisher
-from faststream.nats.security import NatsSecurity
-from faststream.nats.subscriber.usecases.basic import LogicSubscriber
+from faststream import AckPolicy, BaseMiddleware, ContextRepo, StreamMessage
+from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, NatsSecurity, PullSub
 from mediation_contracts.commands import Refusal, Reply
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import (
@@ -56,7 +53,6 @@ from mediation_contracts.streams import (
 )
 from mediation_contracts.subjects import subscription_subject
 from nats import errors as nats_errors
-from nats.aio.msg import Msg
 from nats.errors import NotJSMessageError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as ConsumerAckPolicy
@@ -221,11 +217,31 @@ class Lanes:
         return len(self._locks)
 
 
+class DeadLetters(Protocol):
+    """Where dead letters go: the service's declared publisher to ``mediation.dlq.<service>``."""
+
+    async def publish(self, body: bytes, /, *, headers: dict[str, str], stream: str) -> object: ...
+
+
+async def pause_unless_stopping(stopping: asyncio.Event, seconds: float) -> bool:
+    """Wait ``seconds``, or less when ``stopping`` is set meanwhile: whether it was."""
+    try:
+        await asyncio.wait_for(stopping.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class DeliveryPolicy:
+    """What the delivery rules of one service need: its retry delays and dead letters, its
+    consumers' settings, the lanes and backlog its events share, and whether it is stopping.
+
+    ``pause`` is how a held message waits (the tests pass one that does not sleep)."""
+
     service: str
     retry_delays: tuple[float, ...]
-    dead_letters: LogicPublisher
+    dead_letters: DeadLetters
     consumers: list[ConsumerConfig] = field(default_factory=list)
     inbox_prefix: str = "_INBOX"
     max_payload: Callable[[], int] = lambda: 1024 * 1024
@@ -234,6 +250,7 @@ class DeliveryPolicy:
     lanes: Lanes = field(default_factory=Lanes)
     legacy_consumers: list[str] = field(default_factory=list)
     backlog: Backlog = field(default_factory=lambda: Backlog("", lambda: None, 0))
+    pause: Callable[[asyncio.Event, float], Awaitable[bool]] = pause_unless_stopping
 
     @property
     def deliver_prefix(self) -> bytes:
@@ -274,147 +291,213 @@ class DeliveryPolicy:
         log.warning("dead_lettered", reason=reason, original_subject=subject, stream_seq=sequence)
 
 
-class DeliveryMiddleware(BaseMiddleware[Any, Any]):
-    def __init__(self, msg: Any, /, *, context: Any, policy: DeliveryPolicy) -> None:
+class Delivered(Protocol):
+    """What the delivery rules see of a message from a JetStream consumer."""
+
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def sequence(self) -> int:
+        """Its sequence in the stream."""
+
+    @property
+    def deliveries(self) -> int:
+        """How often it was delivered, this time included."""
+
+    async def ack(self) -> None: ...
+    async def nack(self, delay: float) -> None:
+        """Deliver it again after ``delay`` seconds (counted as another delivery)."""
+
+    async def in_progress(self) -> None:
+        """Still working on it: restarts ack_wait; the delivery count stays."""
+
+
+class JetStreamDelivered:
+    """A FastStream message of a JetStream consumer, as :class:`Delivered`. One without
+    JetStream metadata (FastStream's test broker sends such) counts as a first delivery."""
+
+    def __init__(self, msg: NatsMessage) -> None:
+        self._msg = msg
+        raw = msg.raw_message
+        self.subject: str = raw.subject
+        try:
+            metadata = raw.metadata
+        except NotJSMessageError:
+            self.sequence, self.deliveries = 0, 1
+        else:
+            self.sequence, self.deliveries = metadata.sequence.stream, metadata.num_delivered
+
+    @property
+    def body(self) -> bytes:
+        return self._msg.body
+
+    async def ack(self) -> None:
+        await self._msg.ack()
+
+    async def nack(self, delay: float) -> None:
+        await self._msg.nack(delay=delay)
+
+    async def in_progress(self) -> None:
+        await self._msg.in_progress()
+
+
+async def deliver_event(
+    policy: DeliveryPolicy, message: Delivered, handle: Callable[[], Awaitable[object]]
+) -> None:
+    """Run ``handle`` on ``message`` and decide its fate (the module's rules): ack, hold
+    through an outage or for the backlog, nack with delay, or dead-letter and ack."""
+    with structlog.contextvars.bound_contextvars(
+        subject=message.subject, stream_seq=message.sequence, delivery=message.deliveries
+    ):
+        waited = 0
+        holding = False  # one of the backlog's places to wait (see Backlog)
+        try:
+            while True:
+                try:
+                    _require_json_object(message.body)
+                    await handle()
+                except ValidationError as error:
+                    await _give_up(policy, message, describe_validation_error(error))
+                except NotYet as error:
+                    holding = holding or policy.backlog.take()
+                    if (
+                        holding
+                        and waited < len(OUTAGE_BACKOFF) + BACKLOG_PATIENCE
+                        and await policy.backlog.pending()
+                        and await _hold(policy, message, "backlog", waited)
+                    ):
+                        waited += 1
+                        continue
+                    await _retry_or_give_up(policy, message, error.reason)
+                except Rejected as error:
+                    await _give_up(policy, message, error.reason)
+                except Exception as error:
+                    if not is_outage(error):
+                        log.exception("handler_failed", error_type=type(error).__name__)
+                        await _retry_or_give_up(
+                            policy, message, f"failed with {type(error).__name__}"
+                        )
+                    elif await _hold(policy, message, f"outage:{type(error).__name__}", waited):
+                        waited += 1
+                        continue
+                    else:  # stopping, or the bus is gone: let it come back, never a DLQ
+                        with contextlib.suppress(Exception):
+                            await message.nack(delay=policy.delay_before(1))
+                else:
+                    await message.ack()
+                if waited:
+                    log.info("wait_over", attempts=waited)
+                return
+        finally:
+            if holding:
+                policy.backlog.give_back()
+
+
+async def _hold(policy: DeliveryPolicy, message: Delivered, why: str, waited: int) -> bool:
+    """Keep the message and try again after a pause, without a redelivery (so without
+    counting a delivery): through an outage, or while the consumer's backlog may still
+    hold the request this message's case waits for. False when the service is stopping
+    or the bus itself is gone (JetStream redelivers it later)."""
+    delay = OUTAGE_BACKOFF[min(waited, len(OUTAGE_BACKOFF) - 1)]
+    event = "outage_waiting" if why.startswith("outage") else "waiting_for_backlog"
+    log.warning(event, why=why, attempt=waited + 1, delay=delay)
+    left = delay
+    while True:
+        try:
+            await message.in_progress()  # restarts ack_wait; the delivery count stays
+        except Exception:
+            return False
+        step = min(left, policy.ack_wait / 3)
+        if await policy.pause(policy.stopping, step):
+            return False
+        left -= step
+        if left <= 0:
+            return not policy.stopping.is_set()
+
+
+async def _retry_or_give_up(policy: DeliveryPolicy, message: Delivered, reason: str) -> None:
+    deliveries = message.deliveries
+    if deliveries >= policy.max_deliveries:
+        await _give_up(policy, message, f"gave up after {deliveries} deliveries: {reason}")
+        return
+    delay = policy.delay_before(deliveries)
+    log.info("will_retry", reason=reason, delay_seconds=delay)
+    await message.nack(delay=delay)
+
+
+async def _give_up(policy: DeliveryPolicy, message: Delivered, reason: str) -> None:
+    try:
+        await policy.dead_letter(
+            body=message.body,
+            subject=message.subject,
+            sequence=message.sequence,
+            deliveries=message.deliveries,
+            reason=reason,
+        )
+    except Exception as error:
+        # Never ack what we could not park: it comes back after the delay.
+        log.exception("dead_letter_failed", error_type=type(error).__name__)
+        await message.nack(delay=policy.delay_before(1))
+        return
+    await message.ack()
+
+
+async def answer_command(body: bytes, handle: Callable[[], Awaitable[Any]]) -> Any:
+    """A request-reply command: whatever happens, the caller gets a :class:`Reply`."""
+    try:
+        _require_json_object(body)
+    except Rejected as error:
+        return _invalid_request(error.reason)
+    try:
+        return await handle()
+    except ValidationError as error:
+        reason = describe_validation_error(error).replace("invalid event", "invalid")
+        return _invalid_request(reason)
+    except Exception as error:
+        log.exception("command_failed", error_type=type(error).__name__)
+        return Reply(ok=False, error=UNAVAILABLE)
+
+
+def _invalid_request(reason: str) -> Reply:
+    log.info("command_invalid", reason=reason)
+    return Reply(
+        ok=False,
+        error=Refusal(
+            code="invalid_request",
+            message_da="Forespørgslen kunne ikke forstås: " + reason,
+            message_en="The request could not be understood: " + reason,
+        ),
+    )
+
+
+class EventMiddleware(BaseMiddleware[Any, Any]):
+    """The events router's middleware: every message of its JetStream consumers goes through
+    :func:`deliver_event` under ``policy``."""
+
+    def __init__(self, msg: Any, /, *, context: ContextRepo, policy: DeliveryPolicy) -> None:
         super().__init__(msg, context=context)
         self.policy = policy
 
     async def consume_scope(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> None:
+        message = cast(NatsMessage, msg)
+        await deliver_event(
+            self.policy, JetStreamDelivered(message), functools.partial(call_next, msg)
+        )
+
+
+class CommandMiddleware(BaseMiddleware[Any, Any]):
+    """The commands router's middleware: every request is answered (:func:`answer_command`)."""
+
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
-        msg = cast(NatsMessage, msg)
-        raw = msg.raw_message
-        if not _from_jetstream(raw):
-            return await self._answer(call_next, msg)
-        metadata = raw.metadata
-        deliveries = metadata.num_delivered
-        sequence = metadata.sequence.stream
-        with structlog.contextvars.bound_contextvars(
-            subject=raw.subject, stream_seq=sequence, delivery=deliveries
-        ):
-            waited = 0
-            holding = False  # one of the backlog's places to wait (see Backlog)
-            try:
-                while True:
-                    try:
-                        _require_json_object(msg.body)
-                        await call_next(msg)
-                    except ValidationError as error:
-                        await self._give_up(msg, describe_validation_error(error))
-                    except NotYet as error:
-                        holding = holding or self.policy.backlog.take()
-                        if (
-                            holding
-                            and waited < len(OUTAGE_BACKOFF) + BACKLOG_PATIENCE
-                            and await self.policy.backlog.pending()
-                            and await self._hold(msg, "backlog", waited)
-                        ):
-                            waited += 1
-                            continue
-                        await self._retry_or_give_up(msg, error.reason)
-                    except Rejected as error:
-                        await self._give_up(msg, error.reason)
-                    except Exception as error:
-                        if not is_outage(error):
-                            log.exception("handler_failed", error_type=type(error).__name__)
-                            await self._retry_or_give_up(msg, f"failed with {type(error).__name__}")
-                        elif await self._hold(msg, f"outage:{type(error).__name__}", waited):
-                            waited += 1
-                            continue
-                        else:  # stopping, or the bus is gone: let it come back, never a DLQ
-                            with contextlib.suppress(Exception):
-                                await msg.nack(delay=self.policy.delay_before(1))
-                    else:
-                        await msg.ack()
-                    if waited:
-                        log.info("wait_over", attempts=waited)
-                    return None
-            finally:
-                if holding:
-                    self.policy.backlog.give_back()
-
-    async def _hold(self, msg: NatsMessage, why: str, waited: int) -> bool:
-        """Keep the message and try again after a pause, without a redelivery (so without
-        counting a delivery): through an outage, or while the consumer's backlog may still
-        hold the request this message's case waits for. False when the service is stopping
-        or the bus itself is gone (JetStream redelivers it later)."""
-        delay = OUTAGE_BACKOFF[min(waited, len(OUTAGE_BACKOFF) - 1)]
-        event = "outage_waiting" if why.startswith("outage") else "waiting_for_backlog"
-        log.warning(event, why=why, attempt=waited + 1, delay=delay)
-        deadline = asyncio.get_running_loop().time() + delay
-        while (left := deadline - asyncio.get_running_loop().time()) > 0:
-            try:
-                await msg.in_progress()  # restarts ack_wait; the delivery count stays
-            except Exception:
-                return False
-            try:
-                await asyncio.wait_for(
-                    self.policy.stopping.wait(), min(left, self.policy.ack_wait / 3)
-                )
-            except TimeoutError:
-                continue
-            return False
-        return not self.policy.stopping.is_set()
-
-    async def _answer(
-        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: NatsMessage
-    ) -> Any:
-        """A request-reply command: whatever happens, the caller gets a :class:`Reply`."""
-        with structlog.contextvars.bound_contextvars(subject=msg.raw_message.subject):
-            try:
-                _require_json_object(msg.body)
-            except Rejected as error:
-                log.info("command_invalid", reason=error.reason)
-                return Reply(
-                    ok=False,
-                    error=Refusal(
-                        code="invalid_request",
-                        message_da="Forespørgslen kunne ikke forstås: " + error.reason,
-                        message_en="The request could not be understood: " + error.reason,
-                    ),
-                )
-            try:
-                return await call_next(msg)
-            except ValidationError as error:
-                reason = describe_validation_error(error).replace("invalid event", "invalid")
-                log.info("command_invalid", reason=reason)
-                return Reply(
-                    ok=False,
-                    error=Refusal(
-                        code="invalid_request",
-                        message_da="Forespørgslen kunne ikke forstås: " + reason,
-                        message_en="The request could not be understood: " + reason,
-                    ),
-                )
-            except Exception as error:
-                log.exception("command_failed", error_type=type(error).__name__)
-                return Reply(ok=False, error=UNAVAILABLE)
-
-    async def _retry_or_give_up(self, msg: NatsMessage, reason: str) -> None:
-        deliveries = msg.raw_message.metadata.num_delivered
-        if deliveries >= self.policy.max_deliveries:
-            await self._give_up(msg, f"gave up after {deliveries} deliveries: {reason}")
-            return
-        delay = self.policy.delay_before(deliveries)
-        log.info("will_retry", reason=reason, delay_seconds=delay)
-        await msg.nack(delay=delay)
-
-    async def _give_up(self, msg: NatsMessage, reason: str) -> None:
-        raw = msg.raw_message
-        try:
-            await self.policy.dead_letter(
-                body=msg.body,
-                subject=raw.subject,
-                sequence=raw.metadata.sequence.stream,
-                deliveries=raw.metadata.num_delivered,
-                reason=reason,
-            )
-        except Exception as error:
-            # Never ack what we could not park: it comes back after the delay.
-            log.exception("dead_letter_failed", error_type=type(error).__name__)
-            await msg.nack(delay=self.policy.delay_before(1))
-            return
-        await msg.ack()
+        message = cast(NatsMessage, msg)
+        with structlog.contextvars.bound_contextvars(subject=message.raw_message.subject):
+            return await answer_command(message.body, functools.partial(call_next, msg))
 
 
 UNAVAILABLE = Refusal(
@@ -422,14 +505,6 @@ UNAVAILABLE = Refusal(
     message_da="Det kunne ikke lade sig gøre lige nu. Prøv igen om lidt.",
     message_en="That could not be done right now. Please try again shortly.",
 )
-
-
-def _from_jetstream(raw: Msg) -> bool:
-    try:
-        raw.metadata  # noqa: B018 - raises for a core NATS message
-    except NotJSMessageError:
-        return False
-    return True
 
 
 def _require_json_object(body: bytes) -> None:
@@ -475,11 +550,12 @@ class Lifeline:
 
 def create_broker(
     settings: ServiceSettings, service: str
-) -> tuple[NatsBroker, BusErrors, Lifeline]:
-    """The service's broker with the delivery middleware and its declared dead-letter
-    publisher, connecting with the service's own certificate and inbox and reconnecting for
-    ever (with ``nats_reconnect_wait_seconds`` between attempts); the connection's error
-    callback, which turns a refused publish into :class:`PublishDenied`; and its lifeline."""
+) -> tuple[NatsBroker, BusErrors, Lifeline, DeliveryPolicy]:
+    """The service's broker, connecting with the service's own certificate and inbox and
+    reconnecting for ever (with ``nats_reconnect_wait_seconds`` between attempts); the
+    connection's error callback, which turns a refused publish into :class:`PublishDenied`;
+    its lifeline; and its delivery policy, with the declared dead-letter publisher (the
+    events router's middleware applies it, see :class:`EventMiddleware`)."""
     errors = BusErrors(service)
     lifeline = Lifeline(service)
     options = settings.bus_credentials().connect_options(service)
@@ -519,23 +595,23 @@ def create_broker(
             settings.event_workers - 1,
         ),
     )
-    broker.add_middleware(partial(DeliveryMiddleware, policy=policy))
-    broker.context.set_global("delivery_policy", policy)
-    return broker, errors, lifeline
+    return broker, errors, lifeline, policy
 
 
 def event_subscriber(
-    broker: NatsBroker,
-    service: str,
+    router: NatsRouter,
+    policy: DeliveryPolicy,
     events: Sequence[type[CloudEvent]],
+    handler: Callable[..., Awaitable[None]],
     *,
     max_deliveries: int,
     ack_wait: float,
     workers: int = 1,
-) -> LogicSubscriber[Any]:
+) -> None:
     """The service's one durable pull consumer ``<service>-events``, filtered on the subjects
     of ``events`` (all tenants). One consumer, so one case's events reach the service in
     stream order; ``workers`` at once, one case's one at a time (:class:`Lanes`)."""
+    service = policy.service
     name = events_consumer(service)
     config = ConsumerConfig(
         name=name,
@@ -546,13 +622,12 @@ def event_subscriber(
         max_deliver=max_deliveries + SERVER_DELIVERY_SLACK,
         ack_wait=ack_wait,
     )
-    policy: DeliveryPolicy = broker.context.get("delivery_policy")
     policy.consumers.append(config)
     policy.legacy_consumers.extend(consumer_name(service, e.aggregate, e.event) for e in events)
     # Batch size 1: nats-py's fetch, once a first message arrived, waits for the rest of the
     # batch until the timeout, so a larger batch would hold a lone event for seconds. With
     # ``workers`` > 1 the next fetch does not wait for the handler.
-    return broker.subscriber(
+    router.subscriber(
         stream=JStream(EVENTS_STREAM, declare=False),
         durable=name,
         pull_sub=PullSub(batch_size=1, timeout=5.0),
@@ -562,7 +637,7 @@ def event_subscriber(
         inbox_prefix=policy.deliver_prefix,
         title=f"{service}: events",
         description=f"The events {service} consumes, in stream order.",
-    )
+    )(handler)
 
 
 async def apply_consumer_configs(js: JetStreamContext, policy: DeliveryPolicy) -> None:
@@ -610,11 +685,15 @@ async def _legacy_floor(js: JetStreamContext, names: Sequence[str]) -> int | Non
 
 
 __all__ = [
+    "CommandMiddleware",
+    "Delivered",
     "DeliveryPolicy",
+    "EventMiddleware",
     "Lanes",
     "NatsMessage",
     "NotYet",
     "Rejected",
     "create_broker",
+    "deliver_event",
     "event_subscriber",
 ]

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Union
 
 import structlog
 from faststream import FastStream, Path
-from faststream.nats import JStream, NatsBroker, NatsMessage
+from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter
 from faststream.specification import AsyncAPI
 from mediation_contracts.commands import COMMANDS, Reply, command_subscription
 from mediation_contracts.envelope import CloudEvent
@@ -32,7 +32,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from mediation_runtime.advisories import register_max_deliveries_handler
 from mediation_runtime.bus import BusErrors
 from mediation_runtime.delivery import (
+    CommandMiddleware,
     DeliveryPolicy,
+    EventMiddleware,
     Lifeline,
     Rejected,
     apply_consumer_configs,
@@ -103,81 +105,125 @@ def declare_publishers(
     return publish
 
 
-def subscribe_events(
-    broker: NatsBroker,
-    service: str,
-    settings: ServiceSettings,
-    handlers: Mapping[type[CloudEvent], Callable[[Any], Awaitable[None]]],
-) -> None:
-    """The service's one durable consumer of the events in ``handlers``, each checked
-    (envelope, and a type that belongs to its subject) and handed to its handler:
-    ``settings.event_workers`` at once, one case's (one subject's) in stream order."""
-    policy: DeliveryPolicy = broker.context.get("delivery_policy")
-    types = tuple(handlers)
-
-    async def on_event(event: Any, msg: NatsMessage) -> None:
-        check_envelope(event, msg)
-        async with policy.lanes.hold(f"{event.tenant}:{event.subject}"):
-            await handlers[type(event)](event)
-
-    # One model per type, told apart by the ``type`` field (a Literal in each).
-    on_event.__annotations__["event"] = (
-        types[0] if len(types) == 1 else Annotated[Union[types], Field(discriminator="type")]  # noqa: UP007
-    )
-    event_subscriber(
-        broker,
-        service,
-        types,
-        max_deliveries=settings.max_deliveries,
-        ack_wait=settings.ack_wait_seconds,
-        workers=settings.event_workers,
-    )(on_event)
+Handle = Callable[[Any], Awaitable[None]]
+"""A service's handler of one event type (bound to its dependencies by the service)."""
+CommandHandler = Callable[[Any, str, Any], Awaitable[Reply]]
+"""A command's handler: the request, the subject's tenant, the service's dependencies."""
 
 
-def serve_commands(
-    broker: NatsBroker,
-    service: str,
-    commands: Mapping[str, Callable[[Any, str, Any], Awaitable[Reply]]],
-    deps: Any,
-    *,
-    workers: int,
-    refusals: tuple[type[Exception], ...] = (),
-    refused: Callable[[Any], Reply] | None = None,
-) -> None:
-    """Request-reply on ``mediation.cmd.v1.<tenant>.<service>.<command>``, answered by a queue
-    group of the service's replicas, ``workers`` at a time per replica.
+def _receiving(
+    model: Any, handle: Callable[[Any, NatsMessage], Awaitable[None]]
+) -> Callable[[Any, NatsMessage], Awaitable[None]]:
+    """A subscriber whose first parameter is annotated with ``model`` (the event types, as
+    FastStream validates and documents them), defined with that annotation."""
 
-    ``commands`` maps each of the service's commands in the contract
-    (:data:`mediation_contracts.commands.COMMANDS`, which gives its request model and
-    description) to its handler; a handler gets the request, the subject's tenant and
-    ``deps``. An exception of a ``refusals`` type is the
-    service saying no: ``refused`` turns it into the reply. Anything else is answered
-    ``unavailable`` by the delivery middleware."""
-    contract = COMMANDS[service]
-    if set(commands) != set(contract):
-        raise ValueError(f"{service} must serve exactly its commands: {sorted(contract)}")
-    for name, handler in commands.items():
+    async def on_event(event: model, msg: NatsMessage) -> None:
+        await handle(event, msg)
 
-        def bind(handler: Callable[[Any, str, Any], Awaitable[Reply]]) -> Callable[..., Any]:
-            async def handle(request: Any, tenant: str = Path()) -> Reply:
-                try:
-                    return await handler(request, tenant, deps)
-                except refusals as error:
-                    assert refused is not None, "refusals need a refused(error) -> Reply"
-                    return refused(error)
+    return on_event
 
-            return handle
 
-        answer = bind(handler)
-        answer.__annotations__["request"] = contract[name].request
-        answer.__name__ = name
-        broker.subscriber(
-            command_subscription(service, name),
-            queue=service,
-            max_workers=workers,
-            title=f"{service}: {name}",
-            description=contract[name].description,
-        )(answer)
+def _answering(
+    model: Any, name: str, handle: Callable[[Any, str], Awaitable[Reply]]
+) -> Callable[..., Awaitable[Reply]]:
+    """A command's subscriber: its request annotated with ``model`` (the contract's request
+    model), its tenant read from the subject."""
+
+    async def answer(request: model, tenant: str = Path()) -> Reply:
+        return await handle(request, tenant)
+
+    answer.__name__ = name
+    return answer
+
+
+class ServiceEvents:
+    """The events a service consumes: a router of its own whose middleware applies the
+    delivery rules (:class:`EventMiddleware` under the service's :class:`DeliveryPolicy`)."""
+
+    def __init__(self, service: str, settings: ServiceSettings, policy: DeliveryPolicy) -> None:
+        self.service = service
+        self.settings = settings
+        self.policy = policy
+        self.router = NatsRouter(middlewares=[functools.partial(EventMiddleware, policy=policy)])
+
+    def subscribe(self, handlers: Mapping[type[CloudEvent], Handle]) -> None:
+        """The service's one durable consumer of the events in ``handlers``, each checked
+        (envelope, and a type that belongs to its subject) and handed to its handler:
+        ``settings.event_workers`` at once, one case's (one subject's) in stream order."""
+        types = tuple(handlers)
+        lanes = self.policy.lanes
+
+        async def handle(event: CloudEvent, msg: NatsMessage) -> None:
+            check_envelope(event, msg)
+            async with lanes.hold(f"{event.tenant}:{event.subject}"):
+                await handlers[type(event)](event)
+
+        # One model per type, told apart by the ``type`` field (a Literal in each).
+        model = (
+            types[0] if len(types) == 1 else Annotated[Union[types], Field(discriminator="type")]  # noqa: UP007
+        )
+        event_subscriber(
+            self.router,
+            self.policy,
+            types,
+            _receiving(model, handle),
+            max_deliveries=self.settings.max_deliveries,
+            ack_wait=self.settings.ack_wait_seconds,
+            workers=self.settings.event_workers,
+        )
+
+
+class ServiceCommands:
+    """The commands a service answers: a router of its own whose middleware answers every
+    request (:class:`CommandMiddleware`)."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.router = NatsRouter(middlewares=[CommandMiddleware])
+
+    def serve(
+        self,
+        commands: Mapping[str, CommandHandler],
+        deps: Any,
+        *,
+        workers: int,
+        refusals: tuple[type[Exception], ...] = (),
+        refused: Callable[[Any], Reply] | None = None,
+    ) -> None:
+        """Request-reply on ``mediation.cmd.v1.<tenant>.<service>.<command>``, answered by a
+        queue group of the service's replicas, ``workers`` at a time per replica.
+
+        ``commands`` maps each of the service's commands in the contract
+        (:data:`mediation_contracts.commands.COMMANDS`, which gives its request model and
+        description) to its handler; a handler gets the request, the subject's tenant and
+        ``deps``. An exception of a ``refusals`` type is the service saying no: ``refused``
+        turns it into the reply. Anything else is answered ``unavailable`` by the
+        middleware."""
+        service = self.service
+        contract = COMMANDS[service]
+        if set(commands) != set(contract):
+            raise ValueError(f"{service} must serve exactly its commands: {sorted(contract)}")
+        if refusals and refused is None:
+            raise ValueError("refusals need a refused(error) -> Reply")
+        for name, handler in commands.items():
+
+            def bind(handler: CommandHandler) -> Callable[[Any, str], Awaitable[Reply]]:
+                async def handle(request: Any, tenant: str) -> Reply:
+                    try:
+                        return await handler(request, tenant, deps)
+                    except refusals as error:
+                        assert refused is not None
+                        return refused(error)
+
+                return handle
+
+            self.router.subscriber(
+                command_subscription(service, name),
+                queue=service,
+                max_workers=workers,
+                title=f"{service}: {name}",
+                description=contract[name].description,
+            )(_answering(contract[name].request, name, bind(handler)))
 
 
 def periodically(
@@ -213,11 +259,17 @@ SWEEP_SECONDS = 3600.0
 
 @dataclass(frozen=True)
 class Parts:
-    """What every service is built from: the broker, its database, the outbox relay of the
-    documents whose changes carry outgoing events, and every versioned collection it made
-    (:meth:`documents`), which the service sweeps at start and hourly."""
+    """What every service is built from: the broker with its routers for the events the
+    service consumes (:class:`ServiceEvents`) and the commands it answers
+    (:class:`ServiceCommands`), its delivery policy and lifeline, its database, the outbox
+    relay of the documents whose changes carry outgoing events, and every versioned
+    collection it made (:meth:`documents`), which the service sweeps at start and hourly."""
 
     broker: NatsBroker
+    policy: DeliveryPolicy
+    lifeline: Lifeline
+    events: ServiceEvents
+    commands: ServiceCommands
     mongo: AsyncMongoClient[dict[str, Any]]
     database: AsyncDatabase[dict[str, Any]]
     relay: OutboxRelay
@@ -251,9 +303,9 @@ def service_parts(
     publishes: Sequence[type[CloudEvent]],
 ) -> Parts:
     configure_logging(settings.log_format, settings.log_level)
-    broker, errors, lifeline = create_broker(settings, service)
-    broker.context.set_global("lifeline", lifeline)
-    broker.context.set_global("stop_timeout", settings.stop_timeout_seconds)
+    broker, errors, lifeline, policy = create_broker(settings, service)
+    events, commands = ServiceEvents(service, settings, policy), ServiceCommands(service)
+    broker.include_routers(events.router, commands.router)
     mongo = create_mongo_client(settings.mongodb_url)
     database = mongo[settings.database]
     outbox = VersionedDocuments(database, outbox_collection)
@@ -262,7 +314,26 @@ def service_parts(
         declare_publishers(broker, service, publishes, errors),
         settings.outbox_poll_seconds,
     )
-    return Parts(broker, mongo, database, relay, [outbox])
+    return Parts(broker, policy, lifeline, events, commands, mongo, database, relay, [outbox])
+
+
+class ServiceApp(FastStream):
+    """A service's FastStream app, with what :func:`run` needs to end it: its lifeline and
+    how long a stop may take."""
+
+    def __init__(
+        self,
+        broker: NatsBroker,
+        *,
+        lifeline: Lifeline,
+        stop_timeout: float,
+        logger: logging.Logger,
+        specification: AsyncAPI,
+    ) -> None:
+        super().__init__(broker, logger=logger, specification=specification)
+        self.lifeline = lifeline
+        self.stop_timeout = stop_timeout
+        lifeline.exit = self.exit
 
 
 def service_app(
@@ -273,14 +344,19 @@ def service_app(
     parts: Parts,
     prepare: Callable[[], Awaitable[None]],
     background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
-) -> FastStream:
+) -> ServiceApp:
     """The FastStream app of a service, with the shared lifecycle around it. ``background``
     coroutines run while the service runs (periodic work such as retention)."""
     broker, mongo, relay = parts.broker, parts.mongo, parts.relay
+    policy, lifeline = parts.policy, parts.lifeline
     background = [*background, periodically(SWEEP_SECONDS, parts.sweep)]
-    register_max_deliveries_handler(broker, service)
-    app = FastStream(
+    register_max_deliveries_handler(
+        parts.events.router, policy, lambda: broker.connection.jetstream()
+    )
+    app = ServiceApp(
         broker,
+        lifeline=lifeline,
+        stop_timeout=settings.stop_timeout_seconds,
         logger=logging.getLogger(f"{service}.app"),
         specification=AsyncAPI(
             broker, title=f"Mediation {service}", version="1.0.0", description=description
@@ -299,9 +375,7 @@ def service_app(
             await health.serve(settings.health_address)
         await ensure_streams(settings.bus_credentials(), settings.stream_replicas)
         await broker.connect()
-        await apply_consumer_configs(
-            broker.connection.jetstream(), broker.context.get("delivery_policy")
-        )
+        await apply_consumer_configs(broker.connection.jetstream(), policy)
         await prepare()
 
     @app.after_startup
@@ -312,10 +386,8 @@ def service_app(
 
     @app.on_shutdown
     async def stop_background_work() -> None:
-        lifeline: Lifeline = broker.context.get("lifeline")
         lifeline.stopping = True
         health.stopping = True
-        policy: DeliveryPolicy = broker.context.get("delivery_policy")
         policy.stopping.set()  # messages held through an outage are let go
         for task in tasks:
             task.cancel()
@@ -327,19 +399,14 @@ def service_app(
         await mongo.close()
         await health.close()
 
-    lifeline: Lifeline = broker.context.get("lifeline")
-    lifeline.exit = app.exit
     return app
 
 
-def run(app: FastStream) -> None:
+def run(app: ServiceApp) -> None:
     """``python -m <service>``: run until SIGINT/SIGTERM, then stop gracefully, but exit
     within the stop timeout whatever hangs; exit non-zero when the service could not go on
     (its bus connection closed for good), so a supervisor restarts it."""
-    broker = app.broker
-    assert broker is not None
-    lifeline: Lifeline = broker.context.get("lifeline")
-    stop_timeout: float = broker.context.get("stop_timeout")
+    lifeline, stop_timeout = app.lifeline, app.stop_timeout
 
     def watchdog() -> None:
         log.error("stop_timed_out", seconds=stop_timeout)

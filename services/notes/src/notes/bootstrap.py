@@ -1,7 +1,6 @@
 """The composition root: builds the whole notes app from settings. Tests use the same."""
 
-from faststream import FastStream
-from mediation_runtime.service import periodically, service_app, service_parts
+from mediation_runtime.service import ServiceApp, periodically, service_app, service_parts
 
 from notes import handlers
 from notes.adapters.assignment_proof import AssignmentProofs
@@ -15,9 +14,9 @@ from notes.handlers import Notes
 from notes.settings import SERVICE, NotesSettings
 
 
-def create_app(settings: NotesSettings) -> FastStream:
+def create_app(settings: NotesSettings) -> ServiceApp:
     parts = service_parts(settings, SERVICE, outbox_collection="cases", publishes=PUBLISHES)
-    broker, database = parts.broker, parts.database
+    database = parts.database
     verifier = verifier_from_settings(
         settings.jwks_file, settings.jwks_url, settings.token_audience, settings.token_issuer
     )
@@ -29,8 +28,8 @@ def create_app(settings: NotesSettings) -> FastStream:
         verifier=verifier,
         proofs=AssignmentProofs(proof_keys_from_settings(settings.proof_key_file), verifier),
     )
-    register_subscribers(broker, notes)
-    register_commands(broker, notes)
+    register_subscribers(parts.events, notes)
+    register_commands(parts.commands, notes)
 
     async def prepare() -> None:
         await notes.cases.create_indexes()

@@ -3,8 +3,7 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from faststream import FastStream
-from mediation_runtime.service import periodically, service_app, service_parts
+from mediation_runtime.service import ServiceApp, periodically, service_app, service_parts
 from mediation_runtime.views import ViewStore
 
 from notifications import handlers
@@ -20,9 +19,8 @@ REMINDER_CHECK_SECONDS = 30.0
 RETENTION_CHECK_SECONDS = 3600.0
 
 
-def create_app(settings: NotificationsSettings) -> FastStream:
+def create_app(settings: NotificationsSettings) -> ServiceApp:
     parts = service_parts(settings, SERVICE, outbox_collection="notifications", publishes=PUBLISHES)
-    broker = parts.broker
     due = asyncio.Event()
     notifications = Notifications(
         settings=settings,
@@ -32,7 +30,7 @@ def create_app(settings: NotificationsSettings) -> FastStream:
         senders=senders_from_settings(settings.channels()),
         wake=due.set,
     )
-    register_subscribers(broker, notifications)
+    register_subscribers(parts.events, notifications)
 
     async def prepare() -> None:
         await notifications.deliveries.create_indexes()

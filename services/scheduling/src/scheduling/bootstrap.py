@@ -1,7 +1,6 @@
 """The composition root: builds the whole scheduling app from settings. Tests use the same."""
 
-from faststream import FastStream
-from mediation_runtime.service import periodically, service_app, service_parts
+from mediation_runtime.service import ServiceApp, periodically, service_app, service_parts
 from mediation_runtime.views import ViewStore
 
 from scheduling import handlers
@@ -13,9 +12,9 @@ from scheduling.handlers import Scheduling
 from scheduling.settings import SERVICE, SchedulingSettings
 
 
-def create_app(settings: SchedulingSettings) -> FastStream:
+def create_app(settings: SchedulingSettings) -> ServiceApp:
     parts = service_parts(settings, SERVICE, outbox_collection="meetings", publishes=PUBLISHES)
-    broker, database = parts.broker, parts.database
+    database = parts.database
     scheduling = Scheduling(
         settings=settings,
         views=ViewStore(parts.documents("case_views"), CaseView),
@@ -24,8 +23,8 @@ def create_app(settings: SchedulingSettings) -> FastStream:
             database["reservations"], settings.policy_for("default").granularity
         ),
     )
-    register_subscribers(broker, scheduling)
-    register_commands(broker, scheduling)
+    register_subscribers(parts.events, scheduling)
+    register_commands(parts.commands, scheduling)
 
     async def prepare() -> None:
         await scheduling.meetings.create_indexes()

@@ -6,7 +6,6 @@ Subscribers are thin: check the envelope against its subject, bind log context, 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from faststream.nats import NatsBroker
 from mediation_contracts.commands import Reply
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
@@ -22,11 +21,11 @@ from mediation_contracts.events import (
     OutcomeRecorded,
     PartyWithdrew,
 )
-from mediation_runtime.service import serve_commands, subscribe_events
+from mediation_runtime.service import ServiceCommands, ServiceEvents
 
 from intake import handlers, queries
 from intake.adapters.case_repository import CaseRepository
-from intake.settings import SERVICE, IntakeSettings
+from intake.settings import IntakeSettings
 
 CONSUMES: tuple[type[CloudEvent], ...] = (
     CaseRequested,
@@ -53,7 +52,7 @@ COMMANDS: dict[str, QueryHandler] = {
 
 
 def register_subscribers(
-    broker: NatsBroker, cases: CaseRepository, settings: IntakeSettings
+    events: ServiceEvents, cases: CaseRepository, settings: IntakeSettings
 ) -> None:
     async def open_case(event: CaseRequested) -> None:
         await handlers.when_case_requested_open_case(event, cases, settings.source)
@@ -63,9 +62,11 @@ def register_subscribers(
 
     # A request opens a case; for every other event the case decides the rule.
     handling = {CONSUMES[0]: open_case, **dict.fromkeys(CONSUMES[1:], apply_to_case)}
-    subscribe_events(broker, SERVICE, settings, handling)
+    events.subscribe(handling)
 
 
-def register_commands(broker: NatsBroker, cases: CaseRepository, settings: IntakeSettings) -> None:
+def register_commands(
+    commands: ServiceCommands, cases: CaseRepository, settings: IntakeSettings
+) -> None:
     """Every answer is a Reply; a refusal carries a stable code and Danish and English text."""
-    serve_commands(broker, SERVICE, COMMANDS, cases, workers=settings.command_workers)
+    commands.serve(COMMANDS, cases, workers=settings.command_workers)

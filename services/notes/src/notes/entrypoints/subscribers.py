@@ -3,7 +3,6 @@
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from faststream.nats import NatsBroker
 from mediation_contracts.commands import Reply
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
@@ -18,12 +17,11 @@ from mediation_contracts.events import (
     SummaryShared,
     SummarySharingAgreed,
 )
-from mediation_runtime.service import serve_commands, subscribe_events
+from mediation_runtime.service import ServiceCommands, ServiceEvents
 
 from notes import handlers
 from notes.handlers import Denied, Notes
 from notes.refusals import refused
-from notes.settings import SERVICE
 
 CONSUMES: tuple[type[CloudEvent], ...] = (
     CaseRequested,
@@ -47,18 +45,16 @@ COMMANDS: dict[str, CommandHandler] = {
 }
 
 
-def register_subscribers(broker: NatsBroker, notes: Notes) -> None:
+def register_subscribers(events: ServiceEvents, notes: Notes) -> None:
     async def update_view(event: CloudEvent) -> None:
         await handlers.when_case_event_update_view(event, notes)
 
-    subscribe_events(broker, SERVICE, notes.settings, dict.fromkeys(CONSUMES, update_view))
+    events.subscribe(dict.fromkeys(CONSUMES, update_view))
 
 
-def register_commands(broker: NatsBroker, notes: Notes) -> None:
+def register_commands(commands: ServiceCommands, notes: Notes) -> None:
     """Every request carries a token; every answer is a Reply."""
-    serve_commands(
-        broker,
-        SERVICE,
+    commands.serve(
         COMMANDS,
         notes,
         workers=4,

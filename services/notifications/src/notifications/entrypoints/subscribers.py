@@ -1,6 +1,5 @@
 """Notifications' subscriptions and publications, listed in one visible place."""
 
-from faststream.nats import NatsBroker
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseClosed,
@@ -14,11 +13,10 @@ from mediation_contracts.events import (
     PartyWithdrew,
     SummaryShared,
 )
-from mediation_runtime.service import subscribe_events
+from mediation_runtime.service import ServiceEvents
 
 from notifications import handlers
 from notifications.handlers import Notifications
-from notifications.settings import SERVICE
 
 CONSUMES: tuple[type[CloudEvent], ...] = (
     CaseRequested,
@@ -33,8 +31,8 @@ CONSUMES: tuple[type[CloudEvent], ...] = (
 PUBLISHES: tuple[type[CloudEvent], ...] = (NotificationSent, NotificationFailed)
 
 
-def register_subscribers(broker: NatsBroker, notifications: Notifications) -> None:
+def register_subscribers(events: ServiceEvents, notifications: Notifications) -> None:
     async def notify(event: CloudEvent) -> None:
         await handlers.when_event_notify(event, notifications)
 
-    subscribe_events(broker, SERVICE, notifications.settings, dict.fromkeys(CONSUMES, notify))
+    events.subscribe(dict.fromkeys(CONSUMES, notify))

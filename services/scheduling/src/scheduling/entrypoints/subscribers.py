@@ -3,7 +3,6 @@
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from faststream.nats import NatsBroker
 from mediation_contracts.commands import Reply
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
@@ -19,12 +18,11 @@ from mediation_contracts.events import (
     MeetingScheduled,
     PartyWithdrew,
 )
-from mediation_runtime.service import serve_commands, subscribe_events
+from mediation_runtime.service import ServiceCommands, ServiceEvents
 
 from scheduling import handlers
 from scheduling.domain.errors import BookingRefused, ImpossibleTransition
 from scheduling.handlers import Refused, Scheduling
-from scheduling.settings import SERVICE
 
 CONSUMES: tuple[type[CloudEvent], ...] = (
     CaseRequested,
@@ -55,18 +53,16 @@ COMMANDS: dict[str, CommandHandler[Any]] = {
 }
 
 
-def register_subscribers(broker: NatsBroker, scheduling: Scheduling) -> None:
+def register_subscribers(events: ServiceEvents, scheduling: Scheduling) -> None:
     async def update_view(event: Any) -> None:
         await handlers.when_case_event_update_view(event, scheduling)
 
-    subscribe_events(broker, SERVICE, scheduling.settings, dict.fromkeys(CONSUMES, update_view))
+    events.subscribe(dict.fromkeys(CONSUMES, update_view))
 
 
-def register_commands(broker: NatsBroker, scheduling: Scheduling) -> None:
+def register_commands(commands: ServiceCommands, scheduling: Scheduling) -> None:
     """Every answer is a Reply; a refusal carries a stable code and Danish and English text."""
-    serve_commands(
-        broker,
-        SERVICE,
+    commands.serve(
         COMMANDS,
         scheduling,
         workers=scheduling.settings.command_workers,
