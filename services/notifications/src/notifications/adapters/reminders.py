@@ -37,9 +37,14 @@ class Reminders:
             "due_at": reminder.due_at if reminder is not None else None,
             "plan": _PLAN.dump_json(plan).decode(),
         }
-        await self._documents.change(
-            reminder_id(plan.tenant, plan.meeting_id), lambda _: Decision(None, document)
-        )
+
+        def decide(head: Document | None) -> Decision[None]:
+            if head is not None and head["plan"] == document["plan"]:
+                # The same plan (its event delivered again): a reminder already sent stays sent.
+                return Decision(None)
+            return Decision(None, document)
+
+        await self._documents.change(reminder_id(plan.tenant, plan.meeting_id), decide)
 
     async def due(self, now: datetime) -> list[tuple[dict[str, Any], ReminderPlan]]:
         cursor = self._collection.find(
