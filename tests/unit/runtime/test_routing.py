@@ -61,34 +61,26 @@ def settings_of(name: str) -> Any:
     return importlib.import_module(f"{name}.asyncapi").settings()
 
 
-def build(name: str, monkeypatch: pytest.MonkeyPatch) -> Service:
-    """The service's app with spies for the handlers its subscribers call, and a listener on
-    its dead-letter subject."""
-    handlers = importlib.import_module(f"{name}.handlers")
+@functools.cache
+def built(name: str) -> Service:
+    """The service's app, built once: its command handlers are spies, and a listener hears
+    its dead-letter subject. (Its event handlers are looked up when an event comes, so each
+    test puts in its own spies: :func:`spying`.)"""
     subscribers = importlib.import_module(f"{name}.entrypoints.subscribers")
     bootstrap = importlib.import_module(f"{name}.bootstrap")
-    handled: list[tuple[str, type[CloudEvent]]] = []
-    answered: list[tuple[str, type[Any], str]] = []
-
-    def spy_event(handler: str) -> Any:
-        async def spy(event: CloudEvent, *deps: Any) -> None:
-            handled.append((handler, type(event)))
-
-        return spy
+    service: Service
 
     def spy_command(command: str) -> Any:
         async def spy(request: Any, tenant: str, deps: Any) -> Reply:
-            answered.append((command, type(request), tenant))
+            service.answered.append((command, type(request), tenant))
             return Reply(ok=True)
 
         return spy
 
-    for handler in [n for n in vars(handlers) if n.startswith("when_")]:
-        monkeypatch.setattr(handlers, handler, spy_event(handler))
-    for command in getattr(subscribers, "COMMANDS", {}):
-        monkeypatch.setitem(subscribers.COMMANDS, command, spy_command(command))
-
-    service = Service(name, bootstrap.create_app(settings_of(name)), handled, answered)
+    with pytest.MonkeyPatch.context() as patch:
+        for command in getattr(subscribers, "COMMANDS", {}):
+            patch.setitem(subscribers.COMMANDS, command, spy_command(command))
+        service = Service(name, bootstrap.create_app(settings_of(name)))
 
     @service.app.broker.subscriber(dlq_subject(name), stream=JStream(DLQ_STREAM, declare=False))
     async def dead_letter(body: bytes, msg: NatsMessage) -> None:
@@ -97,9 +89,29 @@ def build(name: str, monkeypatch: pytest.MonkeyPatch) -> Service:
     return service
 
 
+def spying(name: str, monkeypatch: pytest.MonkeyPatch) -> Service:
+    """The service's app, with spies for the handlers its subscribers call and nothing
+    heard yet."""
+    service = built(name)
+    service.handled.clear()
+    service.answered.clear()
+    service.dead_letters.clear()
+    handlers = importlib.import_module(f"{name}.handlers")
+
+    def spy_event(handler: str) -> Any:
+        async def spy(event: CloudEvent, *deps: Any) -> None:
+            service.handled.append((handler, type(event)))
+
+        return spy
+
+    for handler in [n for n in vars(handlers) if n.startswith("when_")]:
+        monkeypatch.setattr(handlers, handler, spy_event(handler))
+    return service
+
+
 @pytest.fixture(params=SERVICES)
 def service(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Service:
-    return build(request.param, monkeypatch)
+    return spying(request.param, monkeypatch)
 
 
 def handler_of(service: str, event: type[CloudEvent]) -> str:
@@ -185,7 +197,7 @@ async def test_garbage_on_an_event_subject_is_dead_lettered(service: Service) ->
 async def test_every_command_is_answered_by_its_handler(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service = build(name, monkeypatch)
+    service = spying(name, monkeypatch)
     async with TestNatsBroker(service.app.broker) as broker:
         for command, contract in COMMANDS[name].items():
             fields = contract.request.model_fields
@@ -204,7 +216,7 @@ async def test_every_command_is_answered_by_its_handler(
 async def test_a_command_that_cannot_be_read_is_answered_not_dead_lettered(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service = build(name, monkeypatch)
+    service = spying(name, monkeypatch)
     command = next(iter(COMMANDS[name]))
     async with TestNatsBroker(service.app.broker) as broker:
         garbage = await broker.request(b"not json", f"mediation.cmd.v1.kk.{name}.{command}")
