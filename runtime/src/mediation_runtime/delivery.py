@@ -348,6 +348,9 @@ async def deliver_event(
 ) -> None:
     """Run ``handle`` on ``message`` and decide its fate (the module's rules): ack, hold
     through an outage or for the backlog, nack with delay, or dead-letter and ack."""
+    # One worker handles message after message in the same context: what the handling
+    # binds (the event's ids, see service.check_envelope) must not name the next message.
+    outer = structlog.contextvars.get_contextvars().keys()
     with structlog.contextvars.bound_contextvars(
         subject=message.subject, stream_seq=message.sequence, delivery=message.deliveries
     ):
@@ -393,6 +396,9 @@ async def deliver_event(
         finally:
             if holding:
                 policy.backlog.give_back()
+            structlog.contextvars.unbind_contextvars(
+                *(key for key in structlog.contextvars.get_contextvars() if key not in outer)
+            )
 
 
 async def _hold(policy: DeliveryPolicy, message: Delivered, why: str, waited: int) -> bool:

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import structlog
 from mediation_contracts.commands import Reply
 from mediation_contracts.events import CaseRequested
 from mediation_contracts.streams import (
@@ -150,6 +151,23 @@ async def test_a_handled_event_is_acked() -> None:
     await deliver_event(policy(dead_letters=letters), message, handled)
     assert message.done == ["ack"]
     assert letters.letters == []
+
+
+async def test_what_one_event_bound_to_the_log_does_not_name_the_next() -> None:
+    async def binds_its_ids() -> None:
+        structlog.contextvars.bind_contextvars(event_id="e-1", case_id="c-1")
+        raise Rejected("no")
+
+    seen: list[dict[str, Any]] = []
+
+    async def logs() -> None:
+        seen.append(structlog.contextvars.get_contextvars())
+
+    await deliver_event(policy(), Message(), binds_its_ids)
+    await deliver_event(policy(), Message(), logs)
+    assert "event_id" not in seen[0]
+    assert "case_id" not in seen[0]
+    assert "event_id" not in structlog.contextvars.get_contextvars()
 
 
 async def test_an_event_handled_before_is_acked_too() -> None:
