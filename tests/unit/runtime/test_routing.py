@@ -18,7 +18,7 @@ from mediation_contracts.events import CaseRequested, MeetingHeld, PartyWithdrew
 from mediation_contracts.streams import DLQ_REASON_HEADER, DLQ_STREAM, EVENTS_STREAM, dlq_subject
 from mediation_runtime.service import ServiceApp
 
-from tests.unit.test_contract import SAMPLES
+from tests.unit.contracts.test_contract import SAMPLES
 
 SERVICES = ["intake", "scheduling", "notes", "notifications"]
 SAMPLE_OF = {type(event): event for event in SAMPLES}

@@ -1,6 +1,6 @@
 """The streams' limits: defaults from the services' retention, bounds, errors (issue 11 point 5).
 
-Against a real server: tests/integration/test_stream_limits.py.
+Against a real server: tests/integration/runtime/test_stream_limits.py.
 """
 
 from datetime import timedelta
