@@ -771,10 +771,19 @@ async def query_plan(
         for key in ("filterPushdown", "sortPushdown", "limitPushdown")
         if key in explained
     }
-    summary["stages"] = sorted(
-        {stage for stage in ("COLLSCAN", "IXSCAN", "Seq Scan", "Index Scan") if stage in text}
-    )
+    summary["stages"] = sorted({name for marker, name in PLAN_STAGES if marker in text})
     return summary
+
+
+PLAN_STAGES = (
+    ("COLLSCAN", "collection scan (MongoDB)"),
+    ("IXSCAN", "index scan (MongoDB)"),
+    ("Seq Scan", "sequential scan (PostgreSQL)"),
+    ("Index Scan", "index scan (PostgreSQL)"),
+    ("detail=SCAN", "table scan (SQLite)"),
+    ("detail=SEARCH", "index search (SQLite)"),
+)
+"""How each server names reading everything or using an index, in ``explain``."""
 
 
 # --- the run ------------------------------------------------------------------------------------
