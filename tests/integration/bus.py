@@ -53,9 +53,11 @@ async def ask(nc: Client, tenant: str, command: str, request: BaseModel | bytes)
 
 
 async def wait_for(
-    probe: Callable[[], Awaitable[T]], *, timeout: float = 20.0, what: str = "condition"
+    probe: Callable[[], Awaitable[T]], *, timeout: float = 60.0, what: str = "condition"
 ) -> T:
-    """Poll ``probe`` until it returns something truthy; fail with ``what`` after ``timeout``."""
+    """Poll ``probe`` until it returns something truthy; fail with ``what`` after ``timeout``.
+    What holds is seen at once; the timeout is for a loaded machine (a CI runner, two cores
+    shared with other suites), where 20 s was measured too short."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         result = await probe()
