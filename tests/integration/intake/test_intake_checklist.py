@@ -3,7 +3,6 @@ separate process on real NATS JetStream and a MongoDB-wire server, keeps it with
 answers it in ``get_case`` to the mediators who may see the case, never in the list."""
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
 
@@ -22,18 +21,10 @@ from tests.data.events import (
 )
 from tests.integration.bus import ask, asked, publish, wait_for
 from tests.integration.service_process import ServiceProcess
-from tests.secure_bus import LiveBus
 
 pytestmark = pytest.mark.integration
 
 OTHER_MEDIATOR = "mediator-9"
-
-
-@pytest.fixture(scope="module")
-async def nc(bus: LiveBus) -> AsyncIterator[Client]:
-    connection = await bus.connect()
-    yield connection
-    await connection.close()
 
 
 async def test_the_checklist_is_kept_and_shown_to_who_may_see_the_case(
