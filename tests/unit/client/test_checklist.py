@@ -103,6 +103,9 @@ def test_other_requesters_send_no_checklist() -> None:
 def test_the_form_asks_every_question_of_the_contract_with_every_answer_it_allows() -> None:
     asked = {name.removeprefix(CHECKLIST_PREFIX) for name in CHECKLIST_QUESTIONS}
     assert asked | {"completed_by"} == set(CaseworkerChecklist.model_fields)
+    assert {f"{CHECKLIST_PREFIX}{name}" for name in CaseworkerChecklist.model_fields} <= set(
+        NewCaseForm.model_fields
+    )
     for name, field in CaseworkerChecklist.model_fields.items():
         if field.annotation is bool:
             codes: tuple[str, ...] = ("yes", "no")

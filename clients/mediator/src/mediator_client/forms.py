@@ -49,18 +49,13 @@ _PATTERN_MESSAGES = {
     "completed_by": "invalid_staff_id",
 }
 
-# The caseworker's checklist in the request form: ``checklist_<field of CaseworkerChecklist>``.
+# The caseworker's checklist in the request form: ``checklist_<field of CaseworkerChecklist>``;
+# its questions are the contract's required answers.
 CHECKLIST_PREFIX = "checklist_"
 CHECKLIST_QUESTIONS = tuple(
     f"{CHECKLIST_PREFIX}{name}"
-    for name in (
-        "citizen_has_answer",
-        "both_interested",
-        "alternatives_offered",
-        "discussed_with_colleagues_or_leader",
-        "ombudsman_office_consulted",
-        "suitable_for_mediation",
-    )
+    for name, answer in CaseworkerChecklist.model_fields.items()
+    if answer.is_required()
 )
 
 # Radio buttons: nothing chosen is "choose one", not "fill in".
