@@ -331,6 +331,7 @@ def intake(docs: Versioned) -> Handler:
                     "party_details": data["parties"],
                     "conflict_description": data.get("conflict_description"),
                     "matter_reference": data.get("matter_reference"),
+                    "checklist": data.get("checklist"),
                     "timeline": [{"event_id": eid, "type": event["type"], "at": event["time"]}]
                     + [{"event_id": e["id"], "type": e["type"], "at": e["time"]} for e in outgoing],
                     "applied": [eid],

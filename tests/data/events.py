@@ -7,7 +7,7 @@ can follow correlation and causation through a conversation.
 """
 
 from datetime import UTC, datetime
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 from uuid import UUID, uuid4
 
 from mediation_contracts.envelope import CloudEvent
@@ -20,6 +20,7 @@ from mediation_contracts.events import (
     CaseReadyForSchedulingData,
     CaseRequested,
     CaseRequestedData,
+    CaseworkerChecklist,
     Companion,
     ConsentAnswerData,
     ConsentDeclined,
@@ -121,6 +122,37 @@ def requested_with_companion(
         update={"companion": Companion(companion_id=COMPANION, name="Carl Hansen")}
     )
     data = request.data.model_copy(update={"parties": [citizen, *request.data.parties[1:]]})
+    return request.model_copy(update={"data": data})
+
+
+CASEWORKER = "caseworker-12"  # who answered the checklist in requested_with_checklist
+
+
+def caseworker_checklist(**changes: Any) -> CaseworkerChecklist:
+    """A caseworker's answers before proposing mediation; ``changes`` replace some."""
+    checklist = CaseworkerChecklist(
+        citizen_has_answer="partly",
+        both_interested="unknown",
+        alternatives_offered=True,
+        discussed_with_colleagues_or_leader=True,
+        ombudsman_office_consulted="not_needed",
+        suitable_for_mediation="yes",
+        completed_by=CASEWORKER,
+    )
+    return checklist.model_copy(update=changes)
+
+
+def requested_with_checklist(
+    case_id: UUID | None = None,
+    *,
+    tenant: str = TENANT,
+    checklist: CaseworkerChecklist | None = None,
+    cause: CloudEvent | None = None,
+) -> CaseRequested:
+    """ADMINISTRATION asks (and consents), with its caseworker's checklist (by default
+    :func:`caseworker_checklist`)."""
+    request = case_requested(tenant, case_id, requester="administration", cause=cause)
+    data = request.data.model_copy(update={"checklist": checklist or caseworker_checklist()})
     return request.model_copy(update={"data": data})
 
 

@@ -22,6 +22,7 @@ from pydantic import (
 
 from mediation_contracts.envelope import OpaqueId, Payload, UtcDatetime
 from mediation_contracts.events import (
+    CaseworkerChecklist,
     FollowUpContact,
     Location,
     MeetingFormat,
@@ -214,6 +215,11 @@ class CaseDetail(Payload):
     parties: list[Party] = Field(description="With contact details and companions.")
     conflict_description: str | None = Field(default=None, description=KEPT_SINCE_QUERIES)
     matter_reference: str | None = Field(default=None, description=KEPT_SINCE_QUERIES)
+    checklist: CaseworkerChecklist | None = Field(
+        default=None,
+        description="The caseworker's answers to the checklist, as the request carried them; "
+        "null when none came with it.",
+    )
     consented: list[OpaqueId]
     consent_missing: list[OpaqueId]
     declined_by: OpaqueId | None = None

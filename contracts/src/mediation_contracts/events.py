@@ -91,6 +91,50 @@ MeetingKind = Literal["pre_meeting", "mediation", "follow_up"]
 MeetingFormat = Literal["joint", "shuttle", "individual", "phone", "video"]
 Outcome = Literal["agreement", "partial_agreement", "no_agreement", "withdrawn", "declined"]
 
+# --- the caseworker's checklist before proposing mediation (seed 004) ---------------------
+
+CitizenHasAnswer = Literal["yes", "partly", "no"]
+BothInterested = Literal["yes", "no", "unknown"]
+OmbudsmanOfficeConsulted = Literal["yes", "no", "not_needed"]
+SuitableForMediation = Literal["yes", "no", "unsure"]
+
+
+class CaseworkerChecklist(Payload):
+    """The caseworker's answers to the checklist the administration goes through before it
+    proposes mediation. Codes only, no free text: two of the checklist's questions are
+    answered by the request itself, "what is the core of the conflict?" by
+    `conflict_description` and "who are the parties?" by `parties`. It informs the mediator's
+    suitability assessment (`CaseAssessed`) and decides nothing."""
+
+    citizen_has_answer: CitizenHasAnswer = Field(
+        description="Has the citizen had an answer to what the complaint is about? "
+        "`partly`: to some of it."
+    )
+    both_interested: BothInterested = Field(
+        description="Are both parties interested in finding a solution to the conflict? "
+        "`unknown`: the caseworker cannot tell (the office asks each party for consent anyway)."
+    )
+    alternatives_offered: bool = Field(
+        description="The citizen was offered something other than traditional written "
+        "complaint handling before this request, e.g. a talk or a meeting with the unit."
+    )
+    discussed_with_colleagues_or_leader: bool = Field(
+        description="The caseworker talked with colleagues or their leader about ways to "
+        "solve the conflict."
+    )
+    ombudsman_office_consulted: OmbudsmanOfficeConsulted = Field(
+        description="Was the ombudsman office (Borgerrådgiveren) consulted about the "
+        "conflict? `not_needed`: the caseworker judged it unnecessary."
+    )
+    suitable_for_mediation: SuitableForMediation = Field(
+        description="The caseworker's view: is the conflict suited to a mediation or "
+        "conflict-resolution meeting? The mediator's assessment decides."
+    )
+    completed_by: OpaqueId | None = Field(
+        default=None, description="Staff id of the caseworker who answered the checklist."
+    )
+
+
 # --- case ----------------------------------------------------------------------------------
 
 _CITIZEN = has("kind", "citizen")
@@ -210,6 +254,13 @@ class CaseRequestedData(Payload):
     matter_reference: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     in_complaint_handling: bool = Field(
         description="The matter is in formal complaint handling; mediation cannot run in parallel."
+    )
+    checklist: CaseworkerChecklist | None = Field(
+        default=None,
+        description="The caseworker's answers to the checklist before proposing mediation. "
+        "Sent when the administration asks (`requester.kind` `administration`); other "
+        "requesters leave it out, but a request is never refused for carrying one. Absent: "
+        "none came with the request. Not confidential: codes and a staff id.",
     )
 
     rules = CASE_REQUEST_RULES

@@ -2,7 +2,6 @@
 stands, against real NATS JetStream and a MongoDB-wire server, intake as a separate process."""
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -22,7 +21,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 from tests.data.scenario import PERSONAL_DATA, Scenario
 from tests.integration.bus import ask, dead_letters, publish, wait_for
 from tests.integration.service_process import ServiceProcess
-from tests.secure_bus import LiveBus
 
 pytestmark = pytest.mark.integration
 
@@ -30,13 +28,6 @@ Cases = AsyncCollection[dict[str, Any]]
 
 MEDIATOR_A = "mediator-7"  # Scenario's mediator
 MEDIATOR_B = "mediator-9"
-
-
-@pytest.fixture(scope="module")
-async def nc(bus: LiveBus) -> AsyncIterator[Client]:
-    connection = await bus.connect()
-    yield connection
-    await connection.close()
 
 
 async def listed(

@@ -11,14 +11,19 @@ from uuid import UUID, uuid4
 
 from mediation_contracts.envelope import OpaqueId
 from mediation_contracts.events import (
+    BothInterested,
     CaseRequestedData,
+    CaseworkerChecklist,
+    CitizenHasAnswer,
     Companion,
     ContactDetails,
     FollowUpContact,
     MeetingFormat,
     MeetingKind,
+    OmbudsmanOfficeConsulted,
     Party,
     Requester,
+    SuitableForMediation,
 )
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError
 
@@ -41,12 +46,23 @@ _PATTERN_MESSAGES = {
     "email": "invalid_email",
     "phone": "invalid_phone",
     "representatives": "invalid_staff_ids",
+    "completed_by": "invalid_staff_id",
 }
+
+# The caseworker's checklist in the request form: ``checklist_<field of CaseworkerChecklist>``;
+# its questions are the contract's required answers.
+CHECKLIST_PREFIX = "checklist_"
+CHECKLIST_QUESTIONS = tuple(
+    f"{CHECKLIST_PREFIX}{name}"
+    for name, answer in CaseworkerChecklist.model_fields.items()
+    if answer.is_required()
+)
 
 # Radio buttons: nothing chosen is "choose one", not "fill in".
 _CHOICES = frozenset(
     {"case_kind", "requester_kind", "in_complaint_handling", "decision", "party_id", "answer"}
     | {"kind", "format", "outcome"}
+    | set(CHECKLIST_QUESTIONS)
 )
 
 F = TypeVar("F", bound="Form")
@@ -81,6 +97,15 @@ class NewCaseForm(Form):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
     ]
     in_complaint_handling: Literal["yes", "no"]
+    # The caseworker's checklist: asked when the administration asks for mediation. The
+    # yes/no questions' radio values "yes" and "no" are read as booleans.
+    checklist_citizen_has_answer: CitizenHasAnswer | None = None
+    checklist_both_interested: BothInterested | None = None
+    checklist_alternatives_offered: bool | None = None
+    checklist_discussed_with_colleagues_or_leader: bool | None = None
+    checklist_ombudsman_office_consulted: OmbudsmanOfficeConsulted | None = None
+    checklist_suitable_for_mediation: SuitableForMediation | None = None
+    checklist_completed_by: OpaqueId | None = None
 
     def problems(self) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -90,7 +115,26 @@ class NewCaseForm(Form):
             found["requester_consents"] = "ombudsman_cannot_consent"
         if self.case_kind == "family" and self.party2_representatives:
             found["party2_representatives"] = "representatives_only_administration"
+        if self.requester_kind == "administration":
+            found.update(
+                (question, "checklist_answer_required")
+                for question in CHECKLIST_QUESTIONS
+                if getattr(self, question) is None
+            )
         return found
+
+    def checklist(self) -> CaseworkerChecklist | None:
+        """The caseworker's answers, when the administration asks; other requesters have no
+        caseworker's checklist, so answers given for them are not sent."""
+        if self.requester_kind != "administration":
+            return None
+        return CaseworkerChecklist.model_validate(
+            {
+                name.removeprefix(CHECKLIST_PREFIX): value
+                for name, value in self
+                if name.startswith(CHECKLIST_PREFIX)
+            }
+        )
 
     def request(self) -> CaseRequestedData:
         second_kind: Literal["citizen", "administration"] = (
@@ -128,6 +172,7 @@ class NewCaseForm(Form):
             conflict_description=self.conflict_description,
             matter_reference=self.matter_reference,
             in_complaint_handling=self.in_complaint_handling == "yes",
+            checklist=self.checklist(),
         )
 
 
@@ -218,7 +263,7 @@ def parse(
 def _message(field: str, kind: str, context: dict[str, Any] | None, lang: Language) -> str:
     if field == "starts_at":
         return translate(lang, "choose_slot")
-    if field in _CHOICES and kind in {"missing", "literal_error"}:
+    if field in _CHOICES and kind in {"missing", "literal_error", "bool_parsing"}:
         return translate(lang, "choose_one")
     if kind in {"missing", "string_too_short"}:
         return translate(lang, "field_required")

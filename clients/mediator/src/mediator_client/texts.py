@@ -246,6 +246,78 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Yes (then mediation cannot run at the same time)",
     ),
     "register_request": ("Registrér anmodningen", "Register the request"),
+    # --- the caseworker's checklist: asked with a request, shown for the assessment -------
+    "checklist_legend": (
+        "Sagsbehandlerens tjekliste (når forvaltningen anmoder)",
+        "The caseworker's checklist (when the administration asks)",
+    ),
+    "checklist_form_hint": (
+        "Besvar spørgsmålene, når forvaltningen anmoder om mægling: sagsbehandleren har gået "
+        "dem igennem, før mægling blev foreslået. Kernen i konflikten og parterne har du "
+        "allerede beskrevet ovenfor. Anmoder borgeren eller Borgerrådgiveren, sendes svarene "
+        "ikke med.",
+        "Answer the questions when the administration asks for mediation: the caseworker went "
+        "through them before proposing mediation. The core of the conflict and the parties "
+        "are already described above. When the citizen or the ombudsman office asks, the "
+        "answers are not sent.",
+    ),
+    "checklist_heading": ("Sagsbehandlerens tjekliste", "The caseworker's checklist"),
+    "checklist_none": (
+        "Der fulgte ingen tjekliste fra sagsbehandleren med denne anmodning.",
+        "No checklist from the caseworker came with this request.",
+    ),
+    "checklist_q_citizen_has_answer": (
+        "Har borgeren fået svar på det, der klages over?",
+        "Has the citizen had an answer to what the complaint is about?",
+    ),
+    "checklist_q_core_of_conflict": (
+        "Hvad er kernen i konflikten?",
+        "What is the core of the conflict?",
+    ),
+    "checklist_q_parties": ("Hvem er konfliktens parter?", "Who are the parties to the conflict?"),
+    "checklist_q_both_interested": (
+        "Er begge parter interesserede i at finde en løsning på konflikten?",
+        "Are both parties interested in finding a solution to the conflict?",
+    ),
+    "checklist_q_alternatives_offered": (
+        "Er borgeren tilbudt andet end traditionel skriftlig klagebehandling, fx en samtale "
+        "eller et møde?",
+        "Was the citizen offered something other than traditional written complaint "
+        "handling, e.g. a talk or a meeting?",
+    ),
+    "checklist_q_discussed_with_colleagues_or_leader": (
+        "Har sagsbehandleren talt med kolleger eller sin leder om løsningsmuligheder?",
+        "Did the caseworker talk with colleagues or their leader about possible solutions?",
+    ),
+    "checklist_q_ombudsman_office_consulted": (
+        "Er Borgerrådgiveren taget med på råd?",
+        "Was the ombudsman office consulted?",
+    ),
+    "checklist_q_suitable_for_mediation": (
+        "Er konflikten egnet til et mæglings- eller konfliktløsningsmøde? (sagsbehandlerens "
+        "vurdering)",
+        "Is the conflict suited to a mediation or conflict-resolution meeting? (the "
+        "caseworker's view)",
+    ),
+    "checklist_completed_by": ("Sagsbehandlerens medarbejder-id", "The caseworker's staff id"),
+    "checklist_completed_by_hint": (
+        "Hvem der har besvaret tjeklisten, fx m-1234.",
+        "Who answered the checklist, e.g. m-1234.",
+    ),
+    "checklist_answer_required": (
+        "Vælg et svar. Tjeklisten skal besvares, når forvaltningen anmoder om mægling.",
+        "Choose an answer. The checklist must be answered when the administration asks.",
+    ),
+    "invalid_staff_id": (
+        "Skriv et medarbejder-id med bogstaver og cifre, fx m-1234.",
+        "Enter a staff id of letters and digits, e.g. m-1234.",
+    ),
+    "checklist_answer_yes": ("Ja", "Yes"),
+    "checklist_answer_no": ("Nej", "No"),
+    "checklist_answer_partly": ("Delvist", "Partly"),
+    "checklist_answer_unknown": ("Ved ikke", "Don't know"),
+    "checklist_answer_not_needed": ("Ikke nødvendigt", "Not needed"),
+    "checklist_answer_unsure": ("Usikker", "Unsure"),
     # --- the case page -------------------------------------------------------------------
     "case_title": ("Sag", "Case"),
     "case_kind": ("Sagstype", "Kind of case"),

@@ -75,6 +75,7 @@ def detail(case: Case, viewer_id: str) -> CaseDetail:
         parties=parties_of(case),
         conflict_description=case.conflict_description,
         matter_reference=case.matter_reference,
+        checklist=case.checklist,
         consented=[party_id for party_id in case.parties if party_id in case.consented],
         consent_missing=case.consent_missing(),
         declined_by=case.declined_by,

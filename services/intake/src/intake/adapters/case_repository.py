@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from mediation_contracts.commands import Assessment, RejectedEvent, TimelineEntry
-from mediation_contracts.events import FollowUpContact, Party, Requester
+from mediation_contracts.events import CaseworkerChecklist, FollowUpContact, Party, Requester
 from mediation_runtime.documents import Decision, Document, VersionedDocuments
 from mediation_runtime.mongo import case_key
 from pydantic import BaseModel
@@ -136,8 +136,8 @@ def _page_key(case: Case) -> tuple[str, str]:
 
 
 PAGE_ORDER = [("requested_at", DESCENDING), ("case_id", DESCENDING)]
-# What a list needs: not the ids of every applied event, not the timeline.
-LIST_PROJECTION = {"applied": 0, "timeline": 0, "rejected": 0}
+# What a list needs: not the ids of every applied event, not the timeline, not the checklist.
+LIST_PROJECTION = {"applied": 0, "timeline": 0, "rejected": 0, "checklist": 0}
 
 
 def _stored(document: Document) -> StoredCase:
@@ -175,6 +175,7 @@ def _state_of(case: Case) -> dict[str, Any]:
         "party_details": _dumped(case.party_details),
         "conflict_description": case.conflict_description,
         "matter_reference": case.matter_reference,
+        "checklist": _dumped_one(case.checklist),
         "assessment": _dumped_one(case.assessment),
         "declined_by": case.declined_by,
         "withdrawn_by": case.withdrawn_by,
@@ -209,6 +210,7 @@ def _case_from(document: dict[str, Any]) -> Case:
         party_details=[Party.model_validate(p) for p in document.get("party_details", [])],
         conflict_description=document.get("conflict_description"),
         matter_reference=document.get("matter_reference"),
+        checklist=_loaded_one(CaseworkerChecklist, document.get("checklist")),
         assessment=_loaded_one(Assessment, document.get("assessment")),
         declined_by=document.get("declined_by"),
         withdrawn_by=document.get("withdrawn_by"),

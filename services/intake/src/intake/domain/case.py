@@ -34,6 +34,7 @@ from mediation_contracts.events import (
     CaseRequested,
     CaseRequestRefused,
     CaseRequestRefusedData,
+    CaseworkerChecklist,
     ConsentDeclined,
     ConsentGiven,
     ConsentRequested,
@@ -95,6 +96,7 @@ class Case:
     party_details: list[Party] = field(default_factory=list, repr=False)
     conflict_description: str | None = field(default=None, repr=False)
     matter_reference: str | None = None
+    checklist: CaseworkerChecklist | None = None
     # How it went.
     assessment: Assessment | None = field(default=None, repr=False)
     declined_by: str | None = None
@@ -123,6 +125,7 @@ class Case:
             party_details=list(data.parties),
             conflict_description=data.conflict_description,
             matter_reference=data.matter_reference,
+            checklist=data.checklist,
         )
         if data.in_complaint_handling:
             # Mediation is an alternative to complaint handling, never parallel (seed 001).
