@@ -52,15 +52,14 @@ def party_in(case: CaseDetail, data: FormData) -> tuple[int, Party] | None:
 
 async def _changeable(
     request: Request, user: User, case_id: UUID, data: FormData
-) -> tuple[CaseDetail, int, Party] | Response:
-    """The case and the party, if the mediator may change its people now; else the page with
-    why not, next to the form."""
+) -> tuple[int, Party] | Response:
+    """The party and its place in the case, if the mediator may change the case's people now;
+    else the page with why not."""
     case = await allowed_case(request, user, case_id, "change_people")
     found = party_in(case, data) if case is not None else None
     if case is None or found is None:
         return await refuse(request, user, case_id, "people", "action_not_available")
-    n, party = found
-    return case, n, party
+    return found
 
 
 def _unchanged(request: Request, case_id: UUID, form: str) -> Response:
@@ -74,7 +73,7 @@ async def correct_details(request: Request, case_id: UUID, user: SignedIn) -> Re
     found = await _changeable(request, user, case_id, data)
     if isinstance(found, Response):
         return found
-    _, n, party = found
+    n, party = found
     name = f"party-{n}"
     if form is not None and form.preferred_channel == "digital_post" and party.kind != "citizen":
         errors = {
@@ -100,7 +99,7 @@ async def save_companion(request: Request, case_id: UUID, user: SignedIn) -> Res
     found = await _changeable(request, user, case_id, data)
     if isinstance(found, Response):
         return found
-    _, n, party = found
+    n, party = found
     name = f"companion-{n}"
     if form is None or errors:
         return await invalid(request, user, case_id, name, errors, values_of(data))
@@ -118,7 +117,7 @@ async def remove_companion(request: Request, case_id: UUID, user: SignedIn) -> R
     found = await _changeable(request, user, case_id, data)
     if isinstance(found, Response):
         return found
-    _, n, party = found
+    n, party = found
     name = f"companion-{n}"
     if party.companion is None:
         return _unchanged(request, case_id, name)
