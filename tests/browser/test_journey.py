@@ -22,7 +22,12 @@ async def flash(page: Page, text: str) -> None:
     await expect(page.get_by_role("status")).to_contain_text(text)
 
 
-async def register_case(page: Page, reference: str) -> None:
+async def register_case(
+    page: Page,
+    reference: str,
+    citizen_email: str = "birte@example.dk",
+    unit_email: str = "jobcenter@example.dk",
+) -> None:
     await page.get_by_role("link", name="Registrér anmodning").first.click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         "Registrér en anmodning om mægling"
@@ -31,12 +36,12 @@ async def register_case(page: Page, reference: str) -> None:
     await page.get_by_label("Borger og forvaltning").check()
     citizen = page.get_by_role("group", name="Borgeren", exact=True)
     await citizen.get_by_label("Borgerens navn").fill(CITIZEN)
-    await citizen.get_by_label("E-mail").fill("birte@example.dk")
+    await citizen.get_by_label("E-mail").fill(citizen_email)
     await citizen.get_by_label("Telefon").fill("+45 12 34 56 78")
     await citizen.get_by_label("Bisidders navn").fill("Bo Bisidder")
     other = page.get_by_role("group", name="Den anden part")
     await other.get_by_label("Enhedens eller borgerens navn").fill(ADMINISTRATION)
-    await other.get_by_label("E-mail").fill("jobcenter@example.dk")
+    await other.get_by_label("E-mail").fill(unit_email)
     await (
         page.get_by_role("group", name="Hvem anmoder om mægling?").get_by_label("Borgeren").check()
     )

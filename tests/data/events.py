@@ -22,17 +22,22 @@ from mediation_contracts.events import (
     CaseRequestedData,
     CaseworkerChecklist,
     Companion,
+    CompanionChanged,
+    CompanionChangedData,
     ConsentAnswerData,
     ConsentDeclined,
     ConsentGiven,
     ConsentRequested,
     ConsentRequestedData,
+    ContactDetails,
     FollowUpContact,
     MediatorAssigned,
     MediatorAssignedData,
     OutcomeRecorded,
     OutcomeRecordedData,
     Party,
+    PartyDetailsCorrected,
+    PartyDetailsCorrectedData,
     PartyWithdrew,
     PartyWithdrewData,
     Requester,
@@ -353,3 +358,44 @@ def summary_shared(
 ) -> SummaryShared:
     data = SummarySharedData(summary_id="summary-1", shared_by=shared_by)
     return SummaryShared.create(tenant=tenant, case_id=case_id, source=SOURCE, data=data)
+
+
+# --- people change during a case (the mediator client) -------------------------------------
+
+
+def companion_changed(
+    case_id: UUID,
+    party_id: str = CITIZEN,
+    companion: Companion | None = None,
+    *,
+    changed_by: str = MEDIATOR,
+    tenant: str = TENANT,
+    cause: CloudEvent | None = None,
+) -> CompanionChanged:
+    """``party_id``'s companion from now on; None (the default) removes it."""
+    data = CompanionChangedData(party_id=party_id, companion=companion, changed_by=changed_by)
+    return CompanionChanged.create(
+        tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause
+    )
+
+
+def details_corrected(
+    case_id: UUID,
+    party_id: str = CITIZEN,
+    *,
+    name: str = "Anna Jensen",
+    contact: ContactDetails | None = None,
+    changed_by: str = MEDIATOR,
+    tenant: str = TENANT,
+    cause: CloudEvent | None = None,
+) -> PartyDetailsCorrected:
+    """``party_id``'s name and contact details from now on (default: a new email address)."""
+    data = PartyDetailsCorrectedData(
+        party_id=party_id,
+        name=name,
+        contact=contact or ContactDetails(email="anna.new@example.dk"),
+        changed_by=changed_by,
+    )
+    return PartyDetailsCorrected.create(
+        tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause
+    )

@@ -120,7 +120,13 @@ class AuditTrail(NotesRequest):
 
 CaseStatus = Literal["refused", "requested", "accepted", "ready_for_scheduling", "closed"]
 CaseAction = Literal[
-    "take", "assess", "record_consent", "withdraw", "record_outcome", "name_note_taker"
+    "take",
+    "assess",
+    "record_consent",
+    "withdraw",
+    "record_outcome",
+    "name_note_taker",
+    "change_people",
 ]
 
 
@@ -193,7 +199,7 @@ class TimelineEntry(Payload):
         default=None,
         description="The event's code, when it has one: decision (assessed), outcome "
         "(outcome_recorded), withdrawn_by (withdrew), closed_because (closed), reason_code "
-        "(request_refused).",
+        "(request_refused), changed or removed (companion_changed).",
     )
 
 

@@ -42,6 +42,12 @@ class Companion(Payload):
     companion_id: OpaqueId
     name: Name
     contact: ContactDetails | None = None
+    receives_invitations: bool = Field(
+        default=True,
+        description="The office sends this companion the invitations, changes, reminders and "
+        "cancellations of the meetings they attend with their party, and the notice that the "
+        "mediation ended. False: the party passes them on; the companion is told nothing.",
+    )
 
 
 class Party(Payload):
@@ -473,6 +479,53 @@ class PartyWithdrew(CloudEvent):
     data: PartyWithdrewData
 
 
+# --- people: who a party brings and how a party is reached change during a case ----------
+
+
+class CompanionChangedData(Payload):
+    party_id: OpaqueId = Field(description="The party the companion supports.")
+    companion: Companion | None = Field(
+        default=None,
+        description="The party's companion from now on, whole: the same companion_id changes "
+        "that companion's details, another id replaces them; absent (or null) removes the "
+        "companion.",
+    )
+    changed_by: OpaqueId = Field(description="Staff id of the case's mediator.")
+
+
+class CompanionChanged(CloudEvent):
+    """The mediator adds, changes or removes a party's companion (bisidder). Later messages
+    follow it; nothing already sent is sent again."""
+
+    aggregate = "party"
+    event = "companion_changed"
+    sensitivity = "personal"
+    producers = ("mediator client",)
+    consumers = ("intake", "scheduling", "notifications")
+    type: Literal["dk.mediation.party.companion_changed.v1"]
+    data: CompanionChangedData
+
+
+class PartyDetailsCorrectedData(Payload):
+    party_id: OpaqueId
+    name: Name = Field(description="The party's name from now on (the citizen's, or the unit's).")
+    contact: ContactDetails = Field(description="How the party is reached from now on, whole.")
+    changed_by: OpaqueId = Field(description="Staff id of the case's mediator.")
+
+
+class PartyDetailsCorrected(CloudEvent):
+    """The mediator corrects a party's name or contact details. Later messages go to the new
+    address; nothing already sent is sent again."""
+
+    aggregate = "party"
+    event = "details_corrected"
+    sensitivity = "personal"
+    producers = ("mediator client",)
+    consumers = ("intake", "notifications")
+    type: Literal["dk.mediation.party.details_corrected.v1"]
+    data: PartyDetailsCorrectedData
+
+
 class CaseReadyForSchedulingData(Payload):
     party_ids: list[OpaqueId]
     mediator_id: OpaqueId
@@ -774,4 +827,6 @@ ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     SummaryDestroyed,
     NotificationSent,
     NotificationFailed,
+    CompanionChanged,
+    PartyDetailsCorrected,
 )

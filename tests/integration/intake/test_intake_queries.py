@@ -99,7 +99,13 @@ async def test_a_case_from_request_to_close_as_two_mediators_and_another_tenant_
         lambda: _with_timeline(nc, case, MEDIATOR_A, 3), what="the assignment applied"
     )
     assert taken.mediator_id == MEDIATOR_A
-    assert taken.actions == ["assess", "record_consent", "withdraw", "name_note_taker"]
+    assert taken.actions == [
+        "assess",
+        "record_consent",
+        "withdraw",
+        "name_note_taker",
+        "change_people",
+    ]
     assert await listed(nc, case.tenant, MEDIATOR_B) == []
     refused_b = await ask(
         nc, case.tenant, "get_case", GetCase(case_id=case.case_id, viewer_id=MEDIATOR_B)
@@ -134,7 +140,12 @@ async def test_a_case_from_request_to_close_as_two_mediators_and_another_tenant_
     accepted = await wait_for(
         lambda: _with_status(nc, case, MEDIATOR_A, "accepted"), what="the assessment"
     )
-    assert accepted.actions == ["record_consent", "withdraw", "name_note_taker"]
+    assert accepted.actions == [
+        "record_consent",
+        "withdraw",
+        "name_note_taker",
+        "change_people",
+    ]
     await publish(js, case.consent(case.administration))
     ready = await wait_for(
         lambda: _with_status(nc, case, MEDIATOR_A, "ready_for_scheduling"), what="readiness"
@@ -150,7 +161,7 @@ async def test_a_case_from_request_to_close_as_two_mediators_and_another_tenant_
     assert ready.assessment is not None
     assert (ready.assessment.decision, ready.assessment.assessed_by) == ("accepted", MEDIATOR_A)
     assert (ready.consented, ready.consent_missing) == ([case.citizen, case.administration], [])
-    assert ready.actions == ["withdraw", "record_outcome", "name_note_taker"]
+    assert ready.actions == ["withdraw", "record_outcome", "name_note_taker", "change_people"]
     assert [
         c.case_id for c in await listed(nc, case.tenant, MEDIATOR_A, "ready_for_scheduling")
     ] == [case.case_id]

@@ -18,6 +18,7 @@ from mediation_contracts.events import (
     CaseRequestedData,
     CaseRequestRefused,
     CaseRequestRefusedData,
+    Companion,
     ConsentRequested,
     ConsentRequestedData,
     Location,
@@ -62,8 +63,10 @@ from tests.data.events import (
     SOURCE,
     assessed,
     case_requested,
+    companion_changed,
     consent_declined,
     consent_given,
+    details_corrected,
     mediator_assigned,
     outcome_recorded,
     withdrew,
@@ -152,6 +155,8 @@ SAMPLES: list[CloudEvent] = [
             reason_code="smtp_550",
         ),
     ),
+    companion_changed(CASE_ID, CITIZEN, Companion(companion_id="companion-1", name="Søs")),
+    details_corrected(CASE_ID, CITIZEN),
 ]
 
 
@@ -556,3 +561,42 @@ def test_a_missing_required_attribute_is_rejected(field: str) -> None:
     del document[field]
     with pytest.raises(ValidationError):
         type(SAMPLES[0]).model_validate(document)
+
+
+# --- people change during a case ---------------------------------------------------------
+
+
+def test_a_companion_receives_invitations_unless_told_otherwise() -> None:
+    companion = Companion(companion_id="companion-1", name="Søs")
+    assert companion.receives_invitations is True
+    quiet = Companion.model_validate(
+        {"companion_id": "companion-1", "name": "Søs", "receives_invitations": False}
+    )
+    assert quiet.receives_invitations is False
+
+
+def test_a_removal_carries_no_companion() -> None:
+    removed = companion_changed(CASE_ID, CITIZEN)
+    assert "companion" not in _document(removed)["data"]
+    assert parse_event(removed.to_json()) == removed
+    document = _document(removed)
+    document["data"]["companion"] = None
+    assert parse_event(json.dumps(document)) == removed
+
+
+@pytest.mark.parametrize("event", [companion_changed(CASE_ID), details_corrected(CASE_ID)])
+def test_people_changes_are_personal_and_only_for_the_services_that_keep_people(
+    event: CloudEvent,
+) -> None:
+    kind = type(event)
+    assert kind.sensitivity == "personal"
+    assert kind.producers == ("mediator client",)
+    assert "notes" not in kind.consumers  # notes keeps no names or addresses
+    assert {"intake", "notifications"} <= set(kind.consumers)
+    assert event.nats_subject().startswith("mediation.v1.kk.party.")
+
+
+def test_a_correction_carries_the_whole_new_contact() -> None:
+    data = type(details_corrected(CASE_ID).data)
+    with pytest.raises(ValidationError):
+        data.model_validate({"party_id": CITIZEN, "name": "Anna", "changed_by": MEDIATOR})

@@ -30,6 +30,7 @@ from tests.data.events import (
     case_requested,
     consent_declined,
     consent_given,
+    details_corrected,
     mediator_assigned,
     outcome_recorded,
     withdrew,
@@ -150,10 +151,22 @@ def test_the_note_taker_is_not_shown_the_case_by_intake() -> None:
     [
         (unassigned_requested, MEDIATOR, ["take"]),
         (unassigned_accepted, MEDIATOR, ["take"]),
-        (taken_requested, MEDIATOR, ["assess", "record_consent", "withdraw", "name_note_taker"]),
+        (
+            taken_requested,
+            MEDIATOR,
+            ["assess", "record_consent", "withdraw", "name_note_taker", "change_people"],
+        ),
         (taken_requested, OTHER_MEDIATOR, ["take"]),
-        (taken_accepted, MEDIATOR, ["record_consent", "withdraw", "name_note_taker"]),
-        (taken_ready, MEDIATOR, ["withdraw", "record_outcome", "name_note_taker"]),
+        (
+            taken_accepted,
+            MEDIATOR,
+            ["record_consent", "withdraw", "name_note_taker", "change_people"],
+        ),
+        (
+            taken_ready,
+            MEDIATOR,
+            ["withdraw", "record_outcome", "name_note_taker", "change_people"],
+        ),
         (taken_ready, OTHER_MEDIATOR, ["take"]),
         (taken_and_closed, MEDIATOR, []),
         (withdrawn_before_anyone_took_it, MEDIATOR, []),
@@ -200,6 +213,7 @@ def test_each_offered_action_is_one_the_case_accepts() -> None:
         "withdraw": lambda case: withdrew(case.case_id, MEDIATOR, "mediator"),
         "record_outcome": lambda case: outcome_recorded(case.case_id),
         "name_note_taker": lambda case: mediator_assigned(case.case_id, note_taker_id=NOTE_TAKER),
+        "change_people": lambda case: details_corrected(case.case_id),
     }
     for stage in (unassigned_requested, taken_requested, taken_accepted, taken_ready):
         for action in stage().actions_for(MEDIATOR):
@@ -430,7 +444,13 @@ def test_the_detail_has_everything_the_mediator_needs() -> None:
     assert (shown.consented, shown.consent_missing) == ([CITIZEN], [ADMINISTRATION])
     assert shown.mediator_id == MEDIATOR
     assert shown.timeline == case.timeline
-    assert shown.actions == ["assess", "record_consent", "withdraw", "name_note_taker"]
+    assert shown.actions == [
+        "assess",
+        "record_consent",
+        "withdraw",
+        "name_note_taker",
+        "change_people",
+    ]
     assert detail(case, OTHER_MEDIATOR).actions == ["take"]
 
 

@@ -44,6 +44,10 @@ SECTION_OF_FORM = {
     "move": "meetings",
     "held": "meetings",
     "cancel": "meetings",
+    # People: "people" (the party is gone), "party-<n>" and "companion-<n>" (per party).
+    "people": "parties",
+    "party": "parties",
+    "companion": "parties",
 }
 Stage = Literal[
     "refused",
@@ -473,7 +477,7 @@ def event_key(event_type: str) -> str:
 def code_text(code: str | None, lang: i18n.Language) -> str:
     if code is None:
         return ""
-    for prefix in ("decision", "outcome", "closed_because", "withdrawn_by", "reason"):
+    for prefix in ("decision", "outcome", "closed_because", "withdrawn_by", "reason", "companion"):
         text = i18n.label(lang, prefix, code)
         if text != code:
             return text

@@ -14,6 +14,7 @@ from mediation_contracts.events import (
     BothInterested,
     CaseRequestedData,
     CaseworkerChecklist,
+    Channel,
     CitizenHasAnswer,
     Companion,
     ContactDetails,
@@ -63,6 +64,7 @@ _CHOICES = frozenset(
     {"case_kind", "requester_kind", "in_complaint_handling", "decision", "party_id", "answer"}
     | {"kind", "format", "outcome"}
     | set(CHECKLIST_QUESTIONS)
+    | {"preferred_channel", "language"}
 )
 
 F = TypeVar("F", bound="Form")
@@ -237,6 +239,64 @@ class CloseForm(Form):
             name=self.follow_up_name,
             unit=self.follow_up_unit,
             contact=_contact(self.follow_up_email, self.follow_up_phone),
+        )
+
+
+# --- people change during a case ------------------------------------------------------------
+
+
+class ContactForm(Form):
+    """How someone is reached: the address of the chosen way must be given."""
+
+    email: Email | None = None
+    phone: Phone | None = None
+    preferred_channel: Channel = "email"
+    language: Literal["da", "en"] = "da"
+
+    def problems(self) -> dict[str, str]:
+        if self.preferred_channel == "email" and not self.email:
+            return {"email": "email_needed_for_channel"}
+        if self.preferred_channel == "sms" and not self.phone:
+            return {"phone": "phone_needed_for_channel"}
+        return {}
+
+    def contact(self) -> ContactDetails:
+        return ContactDetails(
+            email=self.email,
+            phone=self.phone,
+            preferred_channel=self.preferred_channel,
+            language=self.language,
+        )
+
+
+class PartyDetailsForm(ContactForm):
+    """A party's name and contact details, corrected (``PartyDetailsCorrected``)."""
+
+    name: Text
+
+
+class CompanionForm(ContactForm):
+    """A party's companion (bisidder), added or changed (``CompanionChanged``). Messages to a
+    companion go by e-mail or SMS: Digital Post does not know them."""
+
+    name: Text
+    preferred_channel: Literal["email", "sms"] = "email"
+    receives_invitations: bool = False  # a checkbox: sent only when ticked
+
+    def problems(self) -> dict[str, str]:
+        if not self.receives_invitations:
+            return {}  # the party passes the invitations on: an address is only for the record
+        if not (self.email or self.phone):
+            return {"email": "companion_address_needed"}
+        return super().problems()
+
+    def companion(self, companion_id: str) -> Companion:
+        contact = self.contact() if self.email or self.phone else None
+        return Companion(
+            companion_id=companion_id,
+            name=self.name,
+            contact=contact,
+            receives_invitations=self.receives_invitations,
         )
 
 

@@ -670,4 +670,75 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "event_summary_recorded": ("Referat skrevet", "Summary written"),
     "event_summary_shared": ("Referat delt", "Summary shared"),
     "event_summary_destroyed": ("Referat slettet", "Summary destroyed"),
+    # --- people change during a case ----------------------------------------------------
+    "people_heading": ("Ret parter og bisiddere", "Correct parties and companions"),
+    "people_hint": (
+        "Rettelser gælder fra nu af: beskeder, der allerede er sendt, sendes ikke igen. "
+        "Kun sagens mægler kan rette, mens sagen er åben.",
+        "Corrections apply from now on: messages already sent are not sent again. "
+        "Only the case's mediator can correct, while the case is open.",
+    ),
+    "correct_party": ("Ret oplysninger om {name}", "Correct the details of {name}"),
+    "party_name": ("Navn", "Name"),
+    "preferred_channel": ("Beskeder sendes med", "Messages are sent by"),
+    "channel_email": ("E-mail", "E-mail"),
+    "channel_sms": ("SMS", "Text message (SMS)"),
+    "channel_digital_post": ("Digital Post", "Digital Post"),
+    "message_language": ("Beskedernes sprog", "Language of the messages"),
+    "language_da": ("Dansk", "Danish"),
+    "language_en": ("Engelsk", "English"),
+    "correct_party_button": ("Gem rettelserne", "Save the corrections"),
+    "add_companion": ("Tilføj bisidder for {name}", "Add a companion for {name}"),
+    "change_companion": (
+        "Ret eller fjern bisidder for {name}",
+        "Change or remove {name}'s companion",
+    ),
+    "receives_invitations": (
+        "Bisidderen får selv invitationer, ændringer og påmindelser om møderne",
+        "The companion gets the invitations, changes and reminders of the meetings",
+    ),
+    "save_companion_button": ("Gem bisidderen", "Save the companion"),
+    "remove_companion_hint": (
+        "En bisidder, der fjernes, får ingen flere beskeder. Skal en anden person være "
+        "bisidder, så fjern den nuværende og tilføj den nye.",
+        "A companion who is removed gets no more messages. To bring someone else, remove "
+        "the companion and add the new one.",
+    ),
+    "remove_companion_button": ("Fjern {name} som bisidder", "Remove {name} as companion"),
+    "companion_no_invitations": ("får ikke invitationer", "gets no invitations"),
+    "flash_nothing_changed": (
+        "Intet er ændret: oplysningerne var de samme.",
+        "Nothing changed: the details were the same.",
+    ),
+    "flash_details_corrected": (
+        "Oplysningerne er rettet. Nye beskeder sendes til de nye oplysninger.",
+        "The details are corrected. New messages go to the new details.",
+    ),
+    "flash_companion_saved": ("Bisidderen er gemt.", "The companion is saved."),
+    "flash_companion_removed": (
+        "Bisidderen er fjernet og får ingen flere beskeder.",
+        "The companion is removed and gets no more messages.",
+    ),
+    "email_needed_for_channel": (
+        "Skriv en e-mailadresse, eller vælg at beskeder sendes på en anden måde.",
+        "Enter an e-mail address, or choose another way to send messages.",
+    ),
+    "phone_needed_for_channel": (
+        "Skriv et telefonnummer, eller vælg at beskeder sendes på en anden måde.",
+        "Enter a phone number, or choose another way to send messages.",
+    ),
+    "companion_address_needed": (
+        "Skriv bisidderens e-mailadresse eller telefonnummer, eller fjern fluebenet ved "
+        "invitationer, så parten giver dem videre.",
+        "Enter the companion's e-mail address or phone number, or untick invitations so the "
+        "party passes them on.",
+    ),
+    "digital_post_citizen": (
+        "Digital Post kan kun bruges til en borger. Vælg e-mail eller SMS.",
+        "Digital Post is only for a citizen. Choose e-mail or text message.",
+    ),
+    "event_party_companion_changed": ("Bisidder ændret", "Companion changed"),
+    "event_party_details_corrected": ("Partens oplysninger rettet", "Party's details corrected"),
+    "companion_changed": ("ny eller ændret bisidder", "companion added or changed"),
+    "companion_removed": ("bisidder fjernet", "companion removed"),
 }

@@ -99,8 +99,15 @@ async def _queue(
     notifications: Notifications,
 ) -> int:
     messages = compose(trigger, contacts, notifications.settings.office_for(contacts.tenant))
+    people = audience(trigger, contacts)
+    if contacts.people_changed:
+        # Someone's details changed since the case was requested: whoever this trigger
+        # reached before (a redelivered event) is not reached again, on a new channel either.
+        told = await notifications.deliveries.told(trigger_id, people)
+        people = [person_id for person_id in people if person_id not in told]
+        messages = [message for message in messages if message.recipient.person_id not in told]
     added = 0
-    for person_id in audience(trigger, contacts):
+    for person_id in people:
         if contacts.recipient(person_id) is None:
             added += await _unreachable(
                 person_id, trigger_name, trigger_id, cause, contacts, notifications

@@ -137,7 +137,7 @@ def _page_key(case: Case) -> tuple[str, str]:
 
 PAGE_ORDER = [("requested_at", DESCENDING), ("case_id", DESCENDING)]
 # What a list needs: not the ids of every applied event, not the timeline, not the checklist.
-LIST_PROJECTION = {"applied": 0, "timeline": 0, "rejected": 0, "checklist": 0}
+LIST_PROJECTION = {"applied": 0, "timeline": 0, "rejected": 0, "checklist": 0, "people_changed": 0}
 
 
 def _stored(document: Document) -> StoredCase:
@@ -183,6 +183,11 @@ def _state_of(case: Case) -> dict[str, Any]:
         "follow_up_contact": _dumped_one(case.follow_up_contact),
         "timeline": _dumped(case.timeline),
         "rejected": _dumped(case.rejected),
+        # A list, not a dict, for the same reason as "parties".
+        "people_changed": [
+            {"key": key, "at": at.isoformat(), "event_id": event_id}
+            for key, (at, event_id) in sorted(case.people_changed.items())
+        ],
     }
 
 
@@ -218,6 +223,10 @@ def _case_from(document: dict[str, Any]) -> Case:
         follow_up_contact=_loaded_one(FollowUpContact, document.get("follow_up_contact")),
         timeline=[TimelineEntry.model_validate(e) for e in document.get("timeline", [])],
         rejected=[RejectedEvent.model_validate(e) for e in document.get("rejected", [])],
+        people_changed={
+            change["key"]: (datetime.fromisoformat(change["at"]), change["event_id"])
+            for change in document.get("people_changed", [])
+        },
     )
 
 

@@ -35,6 +35,7 @@ from mediation_contracts.events import (
     CaseRequestRefused,
     CaseRequestRefusedData,
     CaseworkerChecklist,
+    CompanionChanged,
     ConsentDeclined,
     ConsentGiven,
     ConsentRequested,
@@ -43,6 +44,7 @@ from mediation_contracts.events import (
     MediatorAssigned,
     OutcomeRecorded,
     Party,
+    PartyDetailsCorrected,
     PartyWithdrew,
     Requester,
 )
@@ -105,6 +107,9 @@ class Case:
     follow_up_contact: FollowUpContact | None = field(default=None, repr=False)
     timeline: list[TimelineEntry] = field(default_factory=list)
     rejected: list[RejectedEvent] = field(default_factory=list)
+    # "<what>:<party id>" -> (time, event id) of the newest change of that party's details
+    # ("details") or companion ("companion") applied: an older one arriving later is ignored.
+    people_changed: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
     # --- opening --------------------------------------------------------------------------
 
@@ -174,6 +179,8 @@ class Case:
             return self.withdraw(event)
         if isinstance(event, OutcomeRecorded):
             return self.record_outcome(event)
+        if isinstance(event, CompanionChanged | PartyDetailsCorrected):
+            return self.change_people(event)
         raise ImpossibleTransition(f"intake does not handle {event.type}")
 
     def assess(self, event: CaseAssessed) -> list[CloudEvent]:
@@ -236,6 +243,51 @@ class Case:
             event, event.data.outcome, "outcome_recorded", event.data.follow_up_contact
         )
 
+    def change_people(self, event: CompanionChanged | PartyDetailsCorrected) -> list[CloudEvent]:
+        """The case's mediator corrects a party's details or adds, changes or removes its
+        companion, while the case is open. The newest change of each wins, in any order."""
+        self._require_open()
+        party_id = event.data.party_id
+        self._require_party(party_id)
+        if event.data.changed_by != self.mediator_id:
+            raise ImpossibleTransition(
+                f"only the case's mediator changes its people, not {event.data.changed_by}"
+            )
+        index = next((i for i, p in enumerate(self.party_details) if p.party_id == party_id), None)
+        if index is None:
+            raise ImpossibleTransition(f"case {self.case_id} keeps no details of {party_id}")
+        party = self.party_details[index]
+        update: dict[str, object]
+        if isinstance(event, CompanionChanged):
+            companion = event.data.companion
+            if companion is not None and companion.companion_id in self._people_ids(party_id):
+                raise ImpossibleTransition(
+                    f"{companion.companion_id} is already someone else in case {self.case_id}"
+                )
+            key, update = f"companion:{party_id}", {"companion": companion}
+        else:
+            key = f"details:{party_id}"
+            update = {"name": event.data.name, "contact": event.data.contact}
+        this = (event.time, str(event.id))
+        newest = self.people_changed.get(key)
+        if newest is not None and newest > this:
+            return []  # a newer change was applied already
+        self.people_changed[key] = this
+        self.party_details = [
+            *self.party_details[:index],
+            party.model_copy(update=update),
+            *self.party_details[index + 1 :],
+        ]
+        return []
+
+    def _people_ids(self, except_companion_of: str) -> set[str]:
+        """Party ids and the companion ids of every other party."""
+        return set(self.parties) | {
+            p.companion.companion_id
+            for p in self.party_details
+            if p.companion is not None and p.party_id != except_companion_of
+        }
+
     # --- what the mediator's client is shown ---------------------------------------------
 
     def visible_to(self, viewer_id: str) -> bool:
@@ -272,6 +324,8 @@ class Case:
             actions.append("record_outcome")
         # A new assignment naming a note-taker, as :meth:`assign_mediator` applies to any open case.
         actions.append("name_note_taker")
+        if self.party_details:
+            actions.append("change_people")  # :meth:`change_people`
         return actions
 
     def reject(self, event: CloudEvent, reason: str) -> bool:
@@ -285,8 +339,9 @@ class Case:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _rule_state(self) -> tuple[Status, frozenset[str], str | None, str | None]:
-        return self.status, frozenset(self.consented), self.mediator_id, self.note_taker_id
+    def _rule_state(self) -> tuple[Status, frozenset[str], str | None, str | None, str]:
+        people = "".join(party.model_dump_json() for party in self.party_details)
+        return self.status, frozenset(self.consented), self.mediator_id, self.note_taker_id, people
 
     def _record(self, applied: CloudEvent, outgoing: list[CloudEvent]) -> None:
         self.timeline.extend(timeline_entry(event) for event in (applied, *outgoing))
@@ -374,6 +429,10 @@ def timeline_entry(event: CloudEvent) -> TimelineEntry:
         code = event.data.closed_because
     elif isinstance(event, CaseRequestRefused):
         code = event.data.reason_code
+    elif isinstance(event, CompanionChanged | PartyDetailsCorrected):
+        actor, party = event.data.changed_by, event.data.party_id
+        if isinstance(event, CompanionChanged):
+            code = "changed" if event.data.companion is not None else "removed"
     return TimelineEntry(
         event_id=event.id, type=event.type, at=event.time, actor_id=actor, party_id=party, code=code
     )

@@ -14,11 +14,13 @@ from mediation_contracts.events import (
     CaseReadyForScheduling,
     CaseRequested,
     CaseRequestRefused,
+    CompanionChanged,
     ConsentDeclined,
     ConsentGiven,
     ConsentRequested,
     MediatorAssigned,
     OutcomeRecorded,
+    PartyDetailsCorrected,
     PartyWithdrew,
 )
 from mediation_runtime.service import ServiceCommands, ServiceEvents
@@ -35,6 +37,8 @@ CONSUMES: tuple[type[CloudEvent], ...] = (
     ConsentDeclined,
     PartyWithdrew,
     OutcomeRecorded,
+    CompanionChanged,
+    PartyDetailsCorrected,
 )
 PUBLISHES: tuple[type[CloudEvent], ...] = (
     CaseRequestRefused,

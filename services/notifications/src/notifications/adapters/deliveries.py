@@ -8,8 +8,9 @@ is committed with the change that records the outcome (:mod:`mediation_runtime.d
 Claiming a delivery is a commit too, so of two replicas exactly one sends it.
 """
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 from mediation_contracts.envelope import CloudEvent
@@ -23,7 +24,7 @@ from mediation_runtime.documents import (
 from pydantic import TypeAdapter
 from pymongo import ASCENDING
 
-from notifications.domain.message import Cause, Message
+from notifications.domain.message import Cause, Channel, Message
 
 _MESSAGE = TypeAdapter(Message)
 
@@ -70,6 +71,17 @@ class Deliveries:
                 "causation_id": str(cause.causation_id),
             },
         )
+
+    async def told(self, trigger_id: str, person_ids: Iterable[str]) -> set[str]:
+        """The people among ``person_ids`` who already have a delivery for ``trigger_id``, on
+        any channel or as unreachable: after a change of their details, a redelivered event
+        must not reach them again on another channel."""
+        suffixes = (*get_args(Channel), "unreachable")
+        ids = [f"{trigger_id}:{person}:{suffix}" for person in person_ids for suffix in suffixes]
+        if not ids:
+            return set()
+        cursor = self._collection.find({"_id": {"$in": ids}}, {"recipient_id": 1})
+        return {str(document["recipient_id"]) async for document in cursor}
 
     async def add_unreachable(
         self,

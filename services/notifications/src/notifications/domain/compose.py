@@ -26,6 +26,12 @@ Who is told (decisions marked *):
   (the requesting party and those asked for consent), so that nobody learns from us that
   someone wanted mediation with them before they were asked. The reason is never given.
 - ``SummaryShared``: every party; that a summary is available from the office, never content.
+- * Never a companion who was removed, or who is not to receive invitations
+  (``receives_invitations`` false), whatever the event or booking names: the party passes
+  things on. A companion is told of the meetings booked while they are the party's
+  companion (scheduling invites them from then on). ``CompanionChanged`` and
+  ``PartyDetailsCorrected`` themselves tell nobody: what was sent before is never sent again,
+  and what is composed from then on uses the new details.
 
 Channels: email gets the full text and, for meetings, an .ics invitation or cancellation;
 SMS gets a short text (``*.sms.j2``, at most :data:`SMS_MAX_CHARS`); * Digital Post gets the
@@ -284,7 +290,9 @@ _COMPOSITIONS: dict[type, _Composition] = {
 def audience(event: ComposeEvent, contacts: CaseContacts) -> list[str]:
     """The ids of the people ``event`` is told to, in a stable order (see the module text)."""
     composition = _COMPOSITIONS.get(type(event))
-    return [] if composition is None else composition.audience(event, contacts)
+    if composition is None:
+        return []
+    return [p for p in composition.audience(event, contacts) if contacts.may_be_told(p)]
 
 
 # --- what ----------------------------------------------------------------------------------

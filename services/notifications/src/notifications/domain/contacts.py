@@ -3,9 +3,12 @@
 Notifications keeps only what it needs to reach people: each party's and companion's name,
 email, phone, preferred channel and language, which party a companion supports, who asked for
 mediation and who was asked to consent, who withdrew, who is invited to which meeting, and when
-the case closed. It never keeps the description of the conflict, the matter reference or
-anything else from the request. The administration is one party reached at the unit's contact
-details; its representatives are staff and are not stored here.
+the case closed. The mediator may correct a party's details and add, change or remove a
+companion during the case (``PartyDetailsCorrected``, ``CompanionChanged``): the view then
+holds the details of the moment, and a removed companion keeps only its id. It never keeps the
+description of the conflict, the matter reference or anything else from the request. The
+administration is one party reached at the unit's contact details; its representatives are
+staff and are not stored here.
 
 No longer than needed: once the case is closed, :meth:`CaseContacts.retain_until` says until
 when the adapter keeps it (it then deletes the document, or calls :meth:`CaseContacts.forget`).
@@ -24,11 +27,14 @@ from uuid import UUID
 from mediation_contracts.events import (
     CaseClosed,
     CaseRequested,
+    Companion,
+    CompanionChanged,
     ConsentRequested,
     ContactDetails,
     MeetingKind,
     MeetingRescheduled,
     MeetingScheduled,
+    PartyDetailsCorrected,
     PartyWithdrew,
 )
 
@@ -41,6 +47,8 @@ ContactsEvent = (
     | MeetingRescheduled
     | PartyWithdrew
     | CaseClosed
+    | CompanionChanged
+    | PartyDetailsCorrected
 )
 PersonKind = Literal["citizen", "administration", "companion"]
 ClosedBecause = Literal["outcome_recorded", "assessment_declined", "consent_declined", "withdrawn"]
@@ -58,6 +66,8 @@ class Person:
     email: str | None = None
     phone: str | None = None
     supports: str | None = None  # companion: the party id it supports
+    # False for a companion who is not to receive messages, or who was removed: told nothing.
+    receives_messages: bool = True
 
 
 @dataclass
@@ -94,6 +104,9 @@ class CaseContacts:
     closed_at: datetime | None = None
     closed_because: ClosedBecause | None = None
     forgotten: bool = False
+    # "<details|companion>:<party id>" -> (time, event id) of the newest change applied: it
+    # beats the request's details and older changes, in any order.
+    people_changed: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
     @classmethod
     def for_event(cls, event: ContactsEvent) -> "CaseContacts":
@@ -140,6 +153,8 @@ class CaseContacts:
             # Intake closes a case once; should two closes ever arrive, the first one counts.
             self.closed_at = event.time
             self.closed_because = event.data.closed_because
+        elif isinstance(event, CompanionChanged | PartyDetailsCorrected):
+            self._people_changed(event)
 
     def _requested(self, event: CaseRequested) -> None:
         self.requested = True
@@ -147,21 +162,66 @@ class CaseContacts:
         self.requester_id = data.requester.party_id
         self.party_ids = [p.party_id for p in data.parties]
         for party in data.parties:
-            self.people[party.party_id] = _person(
-                party.party_id, party.kind, party.name, party.contact
-            )
-            companion = party.companion
-            if companion is not None:
-                person = _person(
-                    companion.companion_id, "companion", companion.name, companion.contact
+            corrected = self.people.get(party.party_id)
+            if f"details:{party.party_id}" in self.people_changed and corrected is not None:
+                corrected.kind = party.kind  # a correction came first: its details stand
+            else:
+                self.people[party.party_id] = _person(
+                    party.party_id, party.kind, party.name, party.contact
                 )
-                person.supports = party.party_id
-                self.people[companion.companion_id] = person
+            companion = party.companion
+            if companion is None:
+                continue
+            if f"companion:{party.party_id}" not in self.people_changed:
+                self._companion(party.party_id, companion)
+            elif companion.companion_id not in self.people:
+                # A change came first and replaced this one: as if removed after the request.
+                self.people[companion.companion_id] = _removed(companion.companion_id)
+
+    def _people_changed(self, event: CompanionChanged | PartyDetailsCorrected) -> None:
+        """The newest change of a party's details or companion wins. Nothing is re-sent: only
+        what is composed from now on reads the new details."""
+        if self.forgotten:
+            return  # the case's personal data is gone for good; none comes back
+        party_id = event.data.party_id
+        what = "companion" if isinstance(event, CompanionChanged) else "details"
+        this, newest = (event.time, str(event.id)), self.people_changed.get(f"{what}:{party_id}")
+        if newest is not None and newest > this:
+            if isinstance(event, CompanionChanged) and event.data.companion is not None:
+                # Replaced already: kept as if removed since, as it would be in the other order.
+                self.people.setdefault(
+                    event.data.companion.companion_id, _removed(event.data.companion.companion_id)
+                )
+            return
+        self.people_changed[f"{what}:{party_id}"] = this
+        if isinstance(event, PartyDetailsCorrected):
+            known = self.people.get(party_id)
+            # The kind comes with the request; until it arrives, a citizen stands in.
+            kind: PersonKind = known.kind if known is not None else "citizen"
+            self.people[party_id] = _person(party_id, kind, event.data.name, event.data.contact)
+            return
+        for person in self.people.values():
+            if person.supports == party_id:
+                _remove(person)
+        if event.data.companion is not None:
+            self._companion(party_id, event.data.companion)
+
+    def _companion(self, party_id: str, companion: Companion) -> None:
+        person = _person(companion.companion_id, "companion", companion.name, companion.contact)
+        person.supports = party_id
+        person.receives_messages = companion.receives_invitations
+        self.people[companion.companion_id] = person
 
     # --- what follows from it -------------------------------------------------------------
 
     def is_party(self, person_id: str) -> bool:
         return person_id in self.party_ids
+
+    def may_be_told(self, person_id: str) -> bool:
+        """False for a companion who was removed or is not to receive messages. (Someone this
+        view does not know is "told": the caller then records that they cannot be reached.)"""
+        person = self.people.get(person_id)
+        return person is None or person.receives_messages
 
     def companion_of(self, party_id: str) -> str | None:
         """The companion supporting ``party_id``, if it brings one."""
@@ -236,6 +296,18 @@ class CaseContacts:
             person.name = ""
             person.email = None
             person.phone = None
+
+
+def _remove(person: Person) -> None:
+    """A companion no longer supporting anyone: only the id stays, and nobody is told."""
+    removed = _removed(person.person_id)
+    for name in ("name", "email", "phone", "preferred_channel", "language", "supports"):
+        setattr(person, name, getattr(removed, name))
+    person.receives_messages = False
+
+
+def _removed(person_id: str) -> Person:
+    return Person(person_id=person_id, kind="companion", name="", receives_messages=False)
 
 
 def _person(person_id: str, kind: PersonKind, name: str, contact: ContactDetails | None) -> Person:

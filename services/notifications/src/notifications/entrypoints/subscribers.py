@@ -4,12 +4,14 @@ from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseClosed,
     CaseRequested,
+    CompanionChanged,
     ConsentRequested,
     MeetingCancelled,
     MeetingRescheduled,
     MeetingScheduled,
     NotificationFailed,
     NotificationSent,
+    PartyDetailsCorrected,
     PartyWithdrew,
     SummaryShared,
 )
@@ -27,6 +29,8 @@ CONSUMES: tuple[type[CloudEvent], ...] = (
     PartyWithdrew,
     CaseClosed,
     SummaryShared,
+    CompanionChanged,
+    PartyDetailsCorrected,
 )
 PUBLISHES: tuple[type[CloudEvent], ...] = (NotificationSent, NotificationFailed)
 

@@ -18,6 +18,7 @@ from mediation_contracts.events import (
     CaseClosed,
     CaseReadyForScheduling,
     CaseRequested,
+    CompanionChanged,
     ConsentGiven,
     MediatorAssigned,
     MeetingKind,
@@ -35,6 +36,7 @@ CaseEvent = (
     | CaseReadyForScheduling
     | PartyWithdrew
     | CaseClosed
+    | CompanionChanged
 )
 CaseEnd = Literal["case_withdrawn", "case_closed"]
 
@@ -82,6 +84,9 @@ class CaseView:
     withdrawals: dict[str, Literal["party", "mediator"]] = field(default_factory=dict)
     closed_because: str | None = None
     correlation_id: UUID | None = None
+    # Party id -> (time, id) of the newest companion change applied: it beats the request's
+    # companion and older changes, in any order.
+    companions_changed: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
     @classmethod
     def for_event(cls, event: CaseEvent) -> "CaseView":
@@ -112,17 +117,31 @@ class CaseView:
             self.withdrawals[event.data.participant_id] = event.data.withdrawn_by
         elif isinstance(event, CaseClosed):
             self.closed_because = self.closed_because or event.data.closed_because
+        elif isinstance(event, CompanionChanged):
+            self._companion_changed(event)
 
     def _requested(self, event: CaseRequested) -> None:
         self.requested = True
         self.correlation_id = event.correlationid or event.id
         for party in event.data.parties:
             self.parties[party.party_id] = party.kind
-            if party.companion is not None:
+            if party.companion is not None and party.party_id not in self.companions_changed:
                 self.companions[party.party_id] = party.companion.companion_id
         requester = event.data.requester
         if requester.party_id is not None and requester.consents:
             self.consented.add(requester.party_id)
+
+    def _companion_changed(self, event: CompanionChanged) -> None:
+        """Meetings booked from now on invite the party's companion of the moment (or none)."""
+        party_id, changed = event.data.party_id, (event.time, str(event.id))
+        newest = self.companions_changed.get(party_id)
+        if newest is not None and newest > changed:
+            return
+        self.companions_changed[party_id] = changed
+        if event.data.companion is None:
+            self.companions.pop(party_id, None)
+        else:
+            self.companions[party_id] = event.data.companion.companion_id
 
     def _assign(
         self,

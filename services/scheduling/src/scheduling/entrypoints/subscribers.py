@@ -10,6 +10,7 @@ from mediation_contracts.events import (
     CaseClosed,
     CaseReadyForScheduling,
     CaseRequested,
+    CompanionChanged,
     ConsentGiven,
     MediatorAssigned,
     MeetingCancelled,
@@ -32,6 +33,7 @@ CONSUMES: tuple[type[CloudEvent], ...] = (
     CaseReadyForScheduling,
     PartyWithdrew,
     CaseClosed,
+    CompanionChanged,
 )
 PUBLISHES: tuple[type[CloudEvent], ...] = (
     MeetingScheduled,
