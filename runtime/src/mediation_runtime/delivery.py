@@ -24,10 +24,13 @@ acks. What it needs of a message is :class:`Delivered`, so the rules are tested 
 """
 
 import asyncio
+import collections
 import contextlib
+import contextvars
 import functools
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
@@ -193,28 +196,85 @@ class Lanes:
     other cases' events run alongside (a consumer hands over ``event_workers`` at once).
 
     Without it two events of one case (both parties' consents, say) would race for the same
-    document and one would lose and retry; :class:`asyncio.Lock` is first come, first served,
-    so the lane keeps their arrival order. Replicas share nothing here: across them,
-    :mod:`mediation_runtime.documents` keeps every change."""
+    document and one would lose and retry. The order is fixed when a message arrives:
+    :func:`deliver_event` reserves the message's place in its case's lane (:meth:`reserve`)
+    before anything is awaited, and the handler waits for that place (:meth:`hold`), however
+    the workers are scheduled in between (decoding, validation). The lane is held only while
+    the handler runs: an event waiting for its case's request gives the lane back. Replicas
+    share nothing here: across them, :mod:`mediation_runtime.documents` keeps every change."""
 
     def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._holders: dict[str, int] = {}
+        self._queues: dict[str, collections.deque[asyncio.Future[None]]] = {}
+
+    def reserve(self, key: str) -> "Place":
+        """A place at the end of ``key``'s lane, taken now (no await)."""
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._queues.setdefault(key, collections.deque())
+        queue.append(turn)
+        if len(queue) == 1:
+            turn.set_result(None)
+        return Place(self, key, turn)
 
     @contextlib.asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._holders[key] = self._holders.get(key, 0) + 1
+        """Run in ``key``'s lane: at the place this message reserved when it arrived
+        (:data:`RESERVED`), else at the end of the lane."""
+        reserved = RESERVED.get()
+        if reserved is not None and reserved.key == key and not reserved.used:
+            place = reserved
+        else:
+            place = self.reserve(key)
+        place.used = True
         try:
-            async with lock:
-                yield
+            await asyncio.shield(place.turn)
+            yield
         finally:
-            self._holders[key] -= 1
-            if not self._holders[key]:
-                del self._holders[key], self._locks[key]
+            place.leave()
+
+    def _leave(self, key: str, turn: "asyncio.Future[None]") -> None:
+        queue = self._queues.get(key)
+        if queue is None or turn not in queue:
+            return
+        first = queue[0] is turn
+        queue.remove(turn)
+        if not queue:
+            del self._queues[key]
+        elif first:
+            queue[0].set_result(None)
 
     def __len__(self) -> int:
-        return len(self._locks)
+        return len(self._queues)
+
+
+@dataclass(eq=False)
+class Place:
+    """One message's place in its case's lane (see :class:`Lanes`)."""
+
+    lanes: Lanes
+    key: str
+    turn: "asyncio.Future[None]"
+    used: bool = False
+
+    def leave(self) -> None:
+        """Give the lane to the next in line (also for a place never used: a message
+        refused before its handler ran)."""
+        self.lanes._leave(self.key, self.turn)
+
+
+RESERVED: contextvars.ContextVar[Place | None] = contextvars.ContextVar(
+    "mediation_lane_place", default=None
+)
+"""The place :func:`deliver_event` reserved for the message being handled."""
+
+
+def lane_key(body: bytes) -> str | None:
+    """``<tenant>:<case id>`` of an event's raw body, as the handler names its lane
+    (``f"{event.tenant}:{event.subject}"``); None when the body does not say."""
+    try:
+        document = json.loads(body)
+        return f"{document['tenant']}:{uuid.UUID(str(document['subject']))}"
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 class DeadLetters(Protocol):
@@ -351,6 +411,10 @@ async def deliver_event(
     # One worker handles message after message in the same context: what the handling
     # binds (the event's ids, see service.check_envelope) must not name the next message.
     outer = structlog.contextvars.get_contextvars().keys()
+    # The case's order is fixed here, on arrival, before anything is awaited (see Lanes).
+    key = lane_key(message.body)
+    place = policy.lanes.reserve(key) if key is not None else None
+    reserved = RESERVED.set(place)
     with structlog.contextvars.bound_contextvars(
         subject=message.subject, stream_seq=message.sequence, delivery=message.deliveries
     ):
@@ -394,6 +458,9 @@ async def deliver_event(
                     log.info("wait_over", attempts=waited)
                 return
         finally:
+            if place is not None and not place.used:
+                place.leave()
+            RESERVED.reset(reserved)
             if holding:
                 policy.backlog.give_back()
             structlog.contextvars.unbind_contextvars(
@@ -698,8 +765,10 @@ __all__ = [
     "Lanes",
     "NatsMessage",
     "NotYet",
+    "Place",
     "Rejected",
     "create_broker",
     "deliver_event",
     "event_subscriber",
+    "lane_key",
 ]

@@ -406,3 +406,57 @@ async def test_a_failing_command_is_answered_unavailable() -> None:
     reply = await answer_command(b"{}", handle)
     assert reply.error is not None
     assert reply.error.code == "unavailable"
+
+
+# --- one case's events in the order they arrived --------------------------------------------
+
+
+CASE_ID = "6f1c2c4e-7d2a-4c55-9a43-2b1d7f0e9a10"
+CASE_EVENT = (
+    b'{"type": "dk.mediation.case.assessed.v1", "tenant": "kk", "subject": "'
+    + CASE_ID.upper().encode()
+    + b'"}'
+)
+CASE_LANE = f"kk:{CASE_ID}"  # as the handler names it: the envelope's case id, parsed
+
+
+async def test_one_cases_events_are_handled_in_arrival_order_however_the_workers_run() -> None:
+    """The second event's worker reaches its handler first (the first one's decoding took
+    longer): the lane still runs them in the order they arrived."""
+    rules = policy()
+    first, second = Message(CASE_EVENT), Message(CASE_EVENT)
+    handled: list[str] = []
+
+    def handler(name: str, decoding: asyncio.Event | None) -> Callable[[], Awaitable[None]]:
+        async def handle() -> None:
+            if decoding is not None:
+                await decoding.wait()  # FastStream decoding and validating, slowly
+            async with rules.lanes.hold(CASE_LANE):
+                handled.append(name)
+
+        return handle
+
+    async def second_arrives() -> None:
+        await deliver_event(rules, second, handler("second", None))
+
+    decoding = asyncio.Event()
+    first_task = asyncio.create_task(deliver_event(rules, first, handler("first", decoding)))
+    await asyncio.sleep(0)  # the first message arrived and reserved its place
+    second_task = asyncio.create_task(second_arrives())
+    for _ in range(5):  # the second worker runs ahead and waits at the lane
+        await asyncio.sleep(0)
+    assert handled == []
+    decoding.set()
+    await asyncio.wait_for(asyncio.gather(first_task, second_task), timeout=5)
+    assert handled == ["first", "second"]
+    assert first.done == ["ack"]
+    assert second.done == ["ack"]
+    assert len(rules.lanes) == 0, "the lane is left empty"
+
+
+async def test_a_message_refused_before_its_handler_gives_its_place_up() -> None:
+    rules = policy()
+    await deliver_event(rules, Message(CASE_EVENT), failing(Rejected("bad envelope")))
+    async with asyncio.timeout(5), rules.lanes.hold(CASE_LANE):
+        pass
+    assert len(rules.lanes) == 0
