@@ -267,13 +267,15 @@ RESERVED: contextvars.ContextVar[Place | None] = contextvars.ContextVar(
 """The place :func:`deliver_event` reserved for the message being handled."""
 
 
-def lane_key(body: bytes) -> str | None:
-    """``<tenant>:<case id>`` of an event's raw body, as the handler names its lane
-    (``f"{event.tenant}:{event.subject}"``); None when the body does not say."""
+def lane_key(document: dict[str, Any]) -> str | None:
+    """``<tenant>:<case id>`` of an event as it arrived, as the handler names its lane
+    (``f"{event.tenant}:{event.subject}"``); None when the event does not say."""
+    tenant, subject = document.get("tenant"), document.get("subject")
+    if not isinstance(tenant, str) or not isinstance(subject, str):
+        return None
     try:
-        document = json.loads(body)
-        return f"{document['tenant']}:{uuid.UUID(str(document['subject']))}"
-    except (ValueError, TypeError, KeyError):
+        return f"{tenant}:{uuid.UUID(subject)}"
+    except ValueError:
         return None
 
 
@@ -412,7 +414,10 @@ async def deliver_event(
     # binds (the event's ids, see service.check_envelope) must not name the next message.
     outer = structlog.contextvars.get_contextvars().keys()
     # The case's order is fixed here, on arrival, before anything is awaited (see Lanes).
-    key = lane_key(message.body)
+    try:
+        key, unreadable = lane_key(_require_json_object(message.body)), None
+    except Rejected as error:
+        key, unreadable = None, error
     place = policy.lanes.reserve(key) if key is not None else None
     reserved = RESERVED.set(place)
     with structlog.contextvars.bound_contextvars(
@@ -423,7 +428,8 @@ async def deliver_event(
         try:
             while True:
                 try:
-                    _require_json_object(message.body)
+                    if unreadable is not None:
+                        raise unreadable
                     await handle()
                 except ValidationError as error:
                     await _give_up(policy, message, describe_validation_error(error))
@@ -580,7 +586,7 @@ UNAVAILABLE = Refusal(
 )
 
 
-def _require_json_object(body: bytes) -> None:
+def _require_json_object(body: bytes) -> dict[str, Any]:
     """Any bytes: a JSON object, or :class:`Rejected` saying why not (position, not content)."""
     try:
         document = json.loads(body)
@@ -592,6 +598,7 @@ def _require_json_object(body: bytes) -> None:
         raise Rejected(f"not JSON: {type(error).__name__}{where}") from None
     if not isinstance(document, dict):
         raise Rejected("not a CloudEvent: the message is JSON but not an object")
+    return document
 
 
 @dataclass

@@ -207,7 +207,11 @@ async def test_an_invalid_event_is_dead_lettered_without_quoting_it_then_acked()
 
 @pytest.mark.parametrize(
     ("body", "reason"),
-    [(b"\x80garbage", "not JSON: UnicodeDecodeError"), (b"[1]", "JSON but not an object")],
+    [
+        (b"\x80garbage", "not JSON: UnicodeDecodeError"),
+        (b"[1]", "JSON but not an object"),
+        (b'{"a": ' * 100_000 + b"1" + b"}" * 100_000, "nested too deeply"),
+    ],
 )
 async def test_what_is_not_a_json_object_never_reaches_the_handler(
     body: bytes, reason: str
