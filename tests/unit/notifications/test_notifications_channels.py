@@ -58,6 +58,7 @@ def message(
     person_id: str = "person-1",
     attachments: tuple[Attachment, ...] = (),
     language: str = "da",
+    key: str = "",
 ) -> Message:
     recipient = Recipient(
         person_id=person_id,
@@ -72,7 +73,11 @@ def message(
         subject="Mæglingsmøde på Rådhuset",
         text="Kære Søren,\n\nI er inviteret til mægling. Blåbærgrød æøå ÆØÅ.\n",
         attachments=attachments,
+        key=key,
     )
+
+
+KEY = "0b7f6c2e-3d51-5a0e-9c1f-6f4f3b1e2a90"
 
 
 # --- build_email -----------------------------------------------------------------------------
@@ -105,6 +110,12 @@ def test_every_message_gets_its_own_message_id() -> None:
     first = build_email(message(), "a@kk.dk", "K")
     second = build_email(message(), "a@kk.dk", "K")
     assert first["Message-ID"] != second["Message-ID"]
+
+
+def test_a_message_sent_again_keeps_its_message_id() -> None:
+    first = build_email(message(key=KEY), "a@kk.dk", "K")
+    again = build_email(message(key=KEY), "a@kk.dk", "K")
+    assert first["Message-ID"] == again["Message-ID"] == f"<{KEY}@kk.dk>"
 
 
 def test_line_breaks_in_subject_or_names_cannot_inject_headers() -> None:
@@ -346,6 +357,16 @@ async def test_sms_posts_json_with_a_bearer_token(gateway: Gateway) -> None:
     assert body == {"to": "+4512345678", "from": "Kommune", "text": message().text}
 
 
+async def test_every_attempt_at_one_message_carries_the_same_idempotency_key(
+    gateway: Gateway,
+) -> None:
+    sender = SmsGatewaySender(f"{gateway.url}/sms", "s3cret", "Kommune", timeout=5)
+    for _ in range(2):
+        await sender.send(message("sms", key=KEY))
+    keys = [headers.get("Idempotency-Key") for _, headers, _ in gateway.requests[-2:]]
+    assert keys == [f'"{KEY}"', f'"{KEY}"']
+
+
 @pytest.mark.parametrize(
     ("status", "kind", "retry_after"),
     [
@@ -455,6 +476,16 @@ async def test_file_sink_never_overwrites(tmp_path: Path) -> None:
     paths = {await sink.send(message()) for _ in range(5)}
     assert len(paths) == 5
     assert len(await asyncio.to_thread(lambda: list(tmp_path.glob("*.eml")))) == 5
+
+
+async def test_file_sink_writes_a_message_sent_again_once(tmp_path: Path) -> None:
+    sink = FileSink(tmp_path)
+    first = await sink.send(message(key=KEY))
+    again = await sink.send(message(key=KEY))
+    other = await sink.send(message(key=KEY.replace("0b7f", "1b7f")))
+
+    assert first == again != other
+    assert len(await asyncio.to_thread(lambda: list(tmp_path.glob("*.eml")))) == 2
 
 
 @pytest.mark.parametrize(

@@ -294,23 +294,29 @@ async def test_notes_refuses_an_unproven_assignment_every_time_and_keeps_nothing
 # --- notifications -------------------------------------------------------------------------
 
 
-def notifications() -> tuple[MemoryDatabase, Apply]:
+def notifications_on(db: MemoryDatabase, **deps: Any) -> Any:
     from notifications import handlers
     from notifications.adapters.deliveries import Deliveries
     from notifications.adapters.reminders import Reminders
     from notifications.domain.contacts import CaseContacts
     from notifications.settings import NotificationsSettings
 
-    db = MemoryDatabase()
     outbox = db.documents("notifications")
-    deps = handlers.Notifications(
+    return handlers.Notifications(
         settings=NotificationsSettings(),
         contacts=ViewStore(db.documents("contacts"), CaseContacts),
         deliveries=Deliveries(outbox),
         reminders=Reminders(outbox),
-        senders={},
         wake=lambda: None,
+        **{"senders": {}, **deps},
     )
+
+
+def notifications() -> tuple[MemoryDatabase, Apply]:
+    from notifications import handlers
+
+    db = MemoryDatabase()
+    deps = notifications_on(db)
 
     async def apply(event: CloudEvent) -> None:
         await handlers.when_event_notify(event, deps)
@@ -381,3 +387,46 @@ async def test_notifications_waits_for_the_request_and_for_a_cancellations_booki
 @pytest.fixture(autouse=True)
 def _quiet_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("WARNING")
+
+
+async def test_a_message_sent_again_after_a_crash_keeps_its_key() -> None:
+    """Killed after the provider accepted a message but before the record: when the lease
+    ends the message is sent again, with the key (Message-ID, Idempotency-Key) it had."""
+    from notifications import handlers
+    from notifications.domain.message import Message
+
+    from tests.data.events import consent_requested
+    from tests.data.notifications import requested
+
+    class Killed(BaseException):
+        """The process dying mid-delivery: nothing after the send runs."""
+
+    class Provider:
+        name = "email"
+
+        def __init__(self) -> None:
+            self.accepted: list[Message] = []
+            self.dies = True
+
+        async def send(self, message: Message) -> str:
+            self.accepted.append(message)
+            if self.dies:
+                self.dies = False
+                raise Killed
+            return "accepted"
+
+    db, provider, now = MemoryDatabase(), Provider(), [datetime.now(UTC)]
+    deps = notifications_on(db, senders={"email": provider}, clock=lambda: now[0])
+    request = requested()
+    await handlers.when_event_notify(request, deps)
+    await handlers.when_event_notify(consent_requested(request.subject), deps)
+    with pytest.raises(Killed):
+        await handlers.deliver_due(deps)
+    assert await handlers.deliver_due(deps) == 0, "leased to the worker that died"
+
+    now[0] += handlers.LEASE + timedelta(seconds=1)
+    assert await handlers.deliver_due(deps) >= 1
+    keys = [m.key for m in provider.accepted]
+    assert len(keys) >= 2
+    assert keys[0] == keys[1] != ""
+    assert len(set(keys)) == len(keys) - 1, "only the interrupted message was sent twice"

@@ -5,13 +5,16 @@ recipient and the channel: the same event delivered twice can never create a sec
 delivery. Its state (pending, sent, failed), attempts and next attempt are kept with it, as
 are the correlation and causation ids its NotificationSent/Failed event carries; that event
 is committed with the change that records the outcome (:mod:`mediation_runtime.documents`).
-Claiming a delivery is a commit too, so of two replicas exactly one sends it.
+Claiming a delivery is a commit too, so of two replicas exactly one sends it. A worker
+killed after the provider accepted a message but before its record leaves the delivery to
+be sent again when the lease ends: at least once, with the same key (see ``Message.key``).
 """
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, get_args
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from mediation_contracts.envelope import CloudEvent
 from mediation_runtime.documents import (
@@ -152,7 +155,10 @@ class Deliveries:
 
     @staticmethod
     def message_of(delivery: dict[str, Any]) -> Message:
-        return _MESSAGE.validate_json(delivery["message"])
+        """The stored message, keyed by its delivery (a UUID derived from the delivery id,
+        which itself names the trigger, person and channel)."""
+        message = _MESSAGE.validate_json(delivery["message"])
+        return replace(message, key=str(uuid5(NAMESPACE_URL, f"delivery:{delivery['_id']}")))
 
     @staticmethod
     def cause_of(delivery: dict[str, Any]) -> Cause | None:

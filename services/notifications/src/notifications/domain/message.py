@@ -40,10 +40,17 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Message:
+    """``key`` is the same for every attempt at one delivery (empty for a message not yet
+    queued): email sends it as the Message-ID, the gateways as an ``Idempotency-Key``, the file
+    sink writes one file per key. A crash between a provider accepting a message and our
+    record of it makes the next attempt send it again; the key lets the receiving side see the
+    repeat for what it is."""
+
     recipient: Recipient
     subject: str
     text: str  # plain text body (email), or the whole SMS / Digital Post text
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    key: str = ""
 
     @property
     def channel(self) -> Channel:

@@ -144,18 +144,21 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def _post_json_blocking(
-    url: str, token: str, payload: dict[str, Any], timeout: float
+    url: str, token: str, payload: dict[str, Any], timeout: float, key: str
 ) -> tuple[int, bytes]:
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json; charset=utf-8",
+        "Accept": "application/json",
+        "User-Agent": USER_AGENT,
+    }
+    if key:
+        headers["Idempotency-Key"] = f'"{key}"'
     request = urllib.request.Request(  # noqa: S310 - scheme checked by require_http_url
         url,
         data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
         method="POST",
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": "application/json; charset=utf-8",
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        },
+        headers=headers,
     )
     try:
         with _opener.open(request, timeout=timeout) as response:
@@ -168,11 +171,15 @@ def _post_json_blocking(
         raise classify_network_error(exc) from None
 
 
-async def post_json(url: str, token: str, payload: dict[str, Any], timeout: float) -> bytes:
-    """POST ``payload`` as JSON with a bearer token; return the 2xx response body (at most
-    64 KiB) or raise ``TransientFailure``/``PermanentFailure``. Runs the stdlib client in a
-    worker thread."""
-    status, body = await asyncio.to_thread(_post_json_blocking, url, token, payload, timeout)
+async def post_json(
+    url: str, token: str, payload: dict[str, Any], timeout: float, *, key: str = ""
+) -> bytes:
+    """POST ``payload`` as JSON with a bearer token, and ``key`` (when given) as the
+    ``Idempotency-Key`` header (IETF draft-ietf-httpapi-idempotency-key-header, a quoted
+    string): a gateway that honours it drops the repeat of a message we sent again after a
+    crash. Return the 2xx response body (at most 64 KiB) or raise
+    ``TransientFailure``/``PermanentFailure``. Runs the stdlib client in a worker thread."""
+    status, body = await asyncio.to_thread(_post_json_blocking, url, token, payload, timeout, key)
     if not 200 <= status <= 299:  # e.g. a 1xx/3xx that urllib handed back
         raise classify_http_status(status)
     return body

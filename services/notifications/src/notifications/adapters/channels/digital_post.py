@@ -10,6 +10,7 @@ speaks one small JSON contract to that gateway, and this service never holds CPR
     POST <NOTIFICATIONS_DIGITAL_POST_URL>
     Authorization: Bearer <NOTIFICATIONS_DIGITAL_POST_TOKEN>
     Content-Type: application/json; charset=utf-8
+    Idempotency-Key: "<the same UUID for every attempt at one message>"
 
     {
       "recipient_id": "<the person's id in the case system; the gateway resolves it>",
@@ -79,5 +80,5 @@ class DigitalPostSender:
                 for attachment in message.attachments
             ],
         }
-        body = await post_json(self.url, self._token, payload, self.timeout)
+        body = await post_json(self.url, self._token, payload, self.timeout, key=message.key)
         return reference_from_body(body, fallback="digital_post_accepted")

@@ -103,8 +103,9 @@ def build_email(
 ) -> EmailMessage:
     """The RFC 5322 message for ``message``: From (display name), To (the person's name;
     an empty group ``Name:;`` when they have no email address, as for the file sink), Subject,
-    Date, Message-ID, Content-Language, Auto-Submitted, a UTF-8 text/plain body and the
-    attachments. Raises ``InvalidAddress`` for an unusable sender or recipient address."""
+    Date, Message-ID (from the message's key when it has one, so a re-send is the same
+    message), Content-Language, Auto-Submitted, a UTF-8 text/plain body and the attachments.
+    Raises ``InvalidAddress`` for an unusable sender or recipient address."""
     sender_local, sender_domain = normalise_address(sender_address)
     email_message = EmailMessage()
     email_message["From"] = Address(
@@ -118,7 +119,9 @@ def build_email(
         email_message["To"] = Group(_one_line(recipient.name) or "undisclosed-recipients")
     email_message["Subject"] = _one_line(message.subject)
     email_message["Date"] = format_datetime(now or datetime.now(UTC))
-    email_message["Message-ID"] = make_msgid(domain=sender_domain)
+    email_message["Message-ID"] = (
+        f"<{message.key}@{sender_domain}>" if message.key else make_msgid(domain=sender_domain)
+    )
     email_message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
     text = message.text if message.text.endswith("\n") else message.text + "\n"
     longest = max(len(line.encode("utf-8")) for line in text.splitlines())

@@ -55,8 +55,9 @@ def channel_address(message: Message) -> str:
 
 
 class FileSink:
-    """Writes ``<UTC timestamp>-<channel>-<recipient id>.eml`` files into ``directory``
-    (created when needed) and returns the file's path as the reference."""
+    """Writes ``<UTC timestamp>-<channel>-<recipient id>-<key>.eml`` files into ``directory``
+    (created when needed) and returns the file's path as the reference. A message whose key
+    has a file already (sent again after a crash) is not written twice."""
 
     def __init__(
         self,
@@ -91,8 +92,13 @@ class FileSink:
 
     def _write(self, message: Message, content: bytes) -> str:
         self.directory.mkdir(parents=True, exist_ok=True)
+        key = safe_file_part(message.key) if message.key else ""
+        if key:
+            for written in self.directory.glob(f"*-{key}.eml"):
+                return str(written)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         stem = f"{stamp}-{message.channel}-{safe_file_part(message.recipient.person_id)}"
+        stem += f"-{key}" if key else ""
         for attempt in range(100):
             path = self.directory / (f"{stem}.eml" if attempt == 0 else f"{stem}-{attempt}.eml")
             try:

@@ -6,6 +6,7 @@ that differs)::
     POST <NOTIFICATIONS_SMS_URL>
     Authorization: Bearer <NOTIFICATIONS_SMS_TOKEN>
     Content-Type: application/json; charset=utf-8
+    Idempotency-Key: "<the same UUID for every attempt at one message>"
 
     {"to": "+4512345678", "from": "<NOTIFICATIONS_SMS_SENDER_ID>", "text": "Hej Søren, ..."}
 
@@ -23,7 +24,8 @@ recipient without a phone number is ``no_address``. The text is sent as it is (t
 splits long texts into concatenated SMS); attachments are not sent by SMS.
 
 A timeout after the gateway accepted the request may, on retry, send the SMS twice: this
-channel is at-least-once, like the rest of the system.
+channel is at-least-once, like the rest of the system. Every attempt at one message carries
+the same ``Idempotency-Key``, so a gateway that honours it sends the SMS once.
 """
 
 import re
@@ -80,5 +82,5 @@ class SmsGatewaySender:
         except ValueError:
             raise PermanentFailure("invalid_address") from None
         payload = {"to": to, "from": self.sender_id, "text": message.text}
-        body = await post_json(self.url, self._token, payload, self.timeout)
+        body = await post_json(self.url, self._token, payload, self.timeout, key=message.key)
         return reference_from_body(body, fallback="sms_accepted")
