@@ -31,7 +31,7 @@ import functools
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
@@ -410,19 +410,7 @@ async def deliver_event(
 ) -> None:
     """Run ``handle`` on ``message`` and decide its fate (the module's rules): ack, hold
     through an outage or for the backlog, nack with delay, or dead-letter and ack."""
-    # One worker handles message after message in the same context: what the handling
-    # binds (the event's ids, see service.check_envelope) must not name the next message.
-    outer = structlog.contextvars.get_contextvars().keys()
-    # The case's order is fixed here, on arrival, before anything is awaited (see Lanes).
-    try:
-        key, unreadable = lane_key(_require_json_object(message.body)), None
-    except Rejected as error:
-        key, unreadable = None, error
-    place = policy.lanes.reserve(key) if key is not None else None
-    reserved = RESERVED.set(place)
-    with structlog.contextvars.bound_contextvars(
-        subject=message.subject, stream_seq=message.sequence, delivery=message.deliveries
-    ):
+    with _arrived(policy, message) as unreadable:
         waited = 0
         holding = False  # one of the backlog's places to wait (see Backlog)
         try:
@@ -464,14 +452,36 @@ async def deliver_event(
                     log.info("wait_over", attempts=waited)
                 return
         finally:
-            if place is not None and not place.used:
-                place.leave()
-            RESERVED.reset(reserved)
             if holding:
                 policy.backlog.give_back()
-            structlog.contextvars.unbind_contextvars(
-                *(key for key in structlog.contextvars.get_contextvars() if key not in outer)
-            )
+
+
+@contextlib.contextmanager
+def _arrived(policy: DeliveryPolicy, message: Delivered) -> Iterator[Rejected | None]:
+    """A message's arrival: its place in its case's lane is taken now, before anything is
+    awaited (see Lanes), and its ids are bound for the log. Yields why the body cannot be
+    read (None when it can). On the way out the place is given up if the handler never
+    used it, and whatever the handling bound to the log is unbound: one worker handles
+    message after message in the same context (see service.check_envelope)."""
+    outer = structlog.contextvars.get_contextvars().keys()
+    try:
+        key, unreadable = lane_key(_require_json_object(message.body)), None
+    except Rejected as error:
+        key, unreadable = None, error
+    place = policy.lanes.reserve(key) if key is not None else None
+    reserved = RESERVED.set(place)
+    try:
+        with structlog.contextvars.bound_contextvars(
+            subject=message.subject, stream_seq=message.sequence, delivery=message.deliveries
+        ):
+            yield unreadable
+    finally:
+        if place is not None and not place.used:
+            place.leave()
+        RESERVED.reset(reserved)
+        structlog.contextvars.unbind_contextvars(
+            *(key for key in structlog.contextvars.get_contextvars() if key not in outer)
+        )
 
 
 async def _hold(policy: DeliveryPolicy, message: Delivered, why: str, waited: int) -> bool:

@@ -347,21 +347,37 @@ def service_app(
 ) -> ServiceApp:
     """The FastStream app of a service, with the shared lifecycle around it. ``background``
     coroutines run while the service runs (periodic work such as retention)."""
-    broker, mongo, relay = parts.broker, parts.mongo, parts.relay
-    policy, lifeline = parts.policy, parts.lifeline
-    background = [*background, periodically(SWEEP_SECONDS, parts.sweep)]
+    broker = parts.broker
     register_max_deliveries_handler(
-        parts.events.router, policy, lambda: broker.connection.jetstream()
+        parts.events.router, parts.policy, lambda: broker.connection.jetstream()
     )
     app = ServiceApp(
         broker,
-        lifeline=lifeline,
+        lifeline=parts.lifeline,
         stop_timeout=settings.stop_timeout_seconds,
         logger=logging.getLogger(f"{service}.app"),
         specification=AsyncAPI(
             broker, title=f"Mediation {service}", version="1.0.0", description=description
         ),
     )
+    _attach_lifecycle(
+        app, settings, parts, prepare, [*background, periodically(SWEEP_SECONDS, parts.sweep)]
+    )
+    return app
+
+
+def _attach_lifecycle(
+    app: ServiceApp,
+    settings: ServiceSettings,
+    parts: Parts,
+    prepare: Callable[[], Awaitable[None]],
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]],
+) -> None:
+    """Start: health endpoint, streams, connection, consumers, the service's own
+    preparation; then the relay and background work. Stop: let held messages go, stop the
+    background work, flush the relay; then close the database and the health endpoint."""
+    broker, mongo, relay = parts.broker, parts.mongo, parts.relay
+    policy, lifeline = parts.policy, parts.lifeline
     tasks: list[asyncio.Task[None]] = []
 
     async def database_answers() -> bool:
@@ -398,8 +414,6 @@ def service_app(
     async def close_database() -> None:
         await mongo.close()
         await health.close()
-
-    return app
 
 
 def run(app: ServiceApp) -> None:

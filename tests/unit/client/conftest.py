@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from mediation_contracts.events import MediatorAssigned
 from mediation_devstack.dev_identity import DevIdentity
+from mediator_client import identity, users
 from mediator_client.app import create_app
 from mediator_client.settings import MediatorSettings
 from mediator_client.users import add_user
@@ -21,6 +23,18 @@ from tests.unit.client.fakes import OTHER_STAFF_ID, STAFF_ID, TENANT, FakeBus
 
 PASSWORD = "correct horse battery"
 Browser = tuple[TestClient, str]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id with the smallest cost: production's costs are deliberately slow (tens of ms
+    and 64 MiB per sign-in), which the unit tests would pay a hundred times over. The hash's
+    format and checks stay the same; the costs are in each hash."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_hasher", cheap)
+        patch.setattr(identity, "DUMMY_HASH", cheap.hash("not a password"))
+        yield
 
 
 @pytest.fixture(scope="session")
