@@ -866,9 +866,17 @@ async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
             name = service or "flow"
             print(f"throughput: {name} ({sizes[service]} cases) ...", flush=True)
             backlog = made[: sizes[service]]
-            figures = {
-                kind: await drain(bench, backlog, service, kind) for kind in ("baseline", "service")
-            }
+            figures = {}
+            for kind in ("baseline", "service"):
+                figures[kind] = figure = await drain(bench, backlog, service, kind)
+                # Printed at once: a run stopped early keeps what it measured in its output.
+                print(
+                    f"  {kind}: {figure['handled_in_time']} of {figure['events']} events in "
+                    f"{figure['seconds']} s, {figure['events_per_second']} ev/s, "
+                    f"{figure['cpu_ms_per_event']} CPU ms/ev"
+                    f"{'' if figure['completed'] else ' (drain timed out)'}",
+                    flush=True,
+                )
             service_rate = figures["service"]["events_per_second"]
             baseline_rate = figures["baseline"]["events_per_second"]
             ratio = (
