@@ -864,6 +864,8 @@ async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
         throughput: dict[str, Any] = {}
         for service in [*SERVICES, None]:
             name = service or "flow"
+            if name not in args.only:
+                continue
             print(f"throughput: {name} ({sizes[service]} cases) ...", flush=True)
             backlog = made[: sizes[service]]
             figures = {}
@@ -888,15 +890,16 @@ async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
         latency_cases = max(1, round(args.rate * args.seconds))
         paced = workload.cases(latency_cases, secrets.prove)
         latency: dict[str, Any] = {}
-        for kind in ("baseline", "service"):
+        for kind in ("baseline", "service") if "latency" in args.only else ():
             print(f"latency: {kind} at {args.rate} cases/s ...", flush=True)
             latency[kind] = await offered(bench, paced, args.rate, kind)
-        result["latency"] = latency
-
-        print(f"list_cases: {args.list_cases} cases ...", flush=True)
-        result["list_cases"] = await list_cases(
-            bench, args.list_cases, args.mediators, args.list_requests, budget=120.0
-        )
+        if latency:
+            result["latency"] = latency
+        if "list_cases" in args.only:
+            print(f"list_cases: {args.list_cases} cases ...", flush=True)
+            result["list_cases"] = await list_cases(
+                bench, args.list_cases, args.mediators, args.list_requests, budget=120.0
+            )
         result["rss_mb"] = dict(sorted(bench.rss.items()))
     finally:
         smtp.terminate()
@@ -908,6 +911,9 @@ async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
     return result
 
 
+PARTS = (*SERVICES, "flow", "latency", "list_cases")
+
+
 def judged(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Every target with its figure and whether it is met."""
     rows: list[dict[str, Any]] = []
@@ -915,7 +921,7 @@ def judged(result: dict[str, Any]) -> list[dict[str, Any]]:
     def row(figure: str, value: Any, target: str, met: bool | None) -> None:
         rows.append({"figure": figure, "value": value, "target": target, "met": met})
 
-    for service in SERVICES:
+    for service in [s for s in SERVICES if s in result["throughput"]]:
         ratio = result["throughput"][service]["ratio"]
         row(
             f"{service} backlog throughput / baseline",
@@ -923,7 +929,7 @@ def judged(result: dict[str, Any]) -> list[dict[str, Any]]:
             f">= {TARGETS['throughput_ratio']}",
             None if ratio is None else ratio >= TARGETS["throughput_ratio"],
         )
-    hops = result["latency"]["service"]["hops"]
+    hops = result["latency"]["service"]["hops"] if "latency" in result else {}
     for name, figures in hops.items():
         limit = TARGETS["flow_p99_ms"] if name == FLOW else TARGETS["hop_p99_ms"]
         p99 = figures["p99"]
@@ -932,6 +938,8 @@ def judged(result: dict[str, Any]) -> list[dict[str, Any]]:
         kind, service = key.split(":")
         if kind == "service":
             row(f"{service} peak RSS MB", mb, f"<= {TARGETS['rss_mb']:g}", mb <= TARGETS["rss_mb"])
+    if "list_cases" not in result:
+        return rows
     p95 = result["list_cases"]["service_ms"]["p95"]
     row(
         f"list_cases p95 ms at {result['list_cases']['cases']:,} cases",
@@ -965,6 +973,21 @@ def table(report: dict[str, Any]) -> str:
             f"{s['redeliveries']:>13}{'' if s['completed'] and b['completed'] else '  (timed out)'}"
         )
     lines.append("")
+    lines += _latency_lines(report) if "latency" in report else []
+    rss = report["rss_mb"]
+    lines.append(
+        "peak RSS MB: "
+        + ", ".join(
+            f"{s} {rss.get('service:' + s, '-')} (baseline {rss.get('baseline:' + s, '-')})"
+            for s in SERVICES
+        )
+    )
+    lines += _list_cases_lines(report) if "list_cases" in report else []
+    return _targets_lines(report, lines)
+
+
+def _latency_lines(report: dict[str, Any]) -> list[str]:
+    inputs, lines = report["inputs"], []
     lines.append(
         f"{'latency ms at ' + str(inputs['rate']) + ' cases/s':<56}"
         f"{'p50':>10}{'p95':>10}{'p99':>10}   baseline p50/p95/p99"
@@ -977,27 +1000,23 @@ def table(report: dict[str, Any]) -> str:
             f"{name:<56}{s['p50'] or '-':>10}{s['p95'] or '-':>10}{s['p99'] or '-':>10}   "
             f"{b.get('p50') or '-'}/{b.get('p95') or '-'}/{b.get('p99') or '-'}"
         )
-    lines.append("")
-    rss = report["rss_mb"]
-    lines.append(
-        "peak RSS MB: "
-        + ", ".join(
-            f"{s} {rss.get('service:' + s, '-')} (baseline {rss.get('baseline:' + s, '-')})"
-            for s in SERVICES
-        )
-    )
+    return [*lines, ""]
+
+
+def _list_cases_lines(report: dict[str, Any]) -> list[str]:
     lc = report["list_cases"]
-    lines.append(
+    return [
         f"list_cases ({lc['cases']:,} cases, {lc['visible_to_viewer']} shown, "
         f"{lc['reply_bytes']:,} bytes): p50 {lc['service_ms']['p50']} ms, p95 "
-        f"{lc['service_ms']['p95']} ms; the query alone p95 {lc['database_alone_ms']['p95']} ms"
-    )
-    lines.append(
+        f"{lc['service_ms']['p95']} ms; the query alone p95 {lc['database_alone_ms']['p95']} ms",
         "  query plans (mine, free): "
         + "; ".join(
             ", ".join(f"{k}={v}" for k, v in plan.items()) for plan in lc.get("query_plans", [])
-        )
-    )
+        ),
+    ]
+
+
+def _targets_lines(report: dict[str, Any], lines: list[str]) -> str:
     lines.append("")
     for target in report["targets"]:
         mark = {True: "met", False: "NOT MET", None: "no figure"}[target["met"]]
@@ -1038,6 +1057,14 @@ def main() -> None:
         type=int,
         help="<SERVICE>_EVENT_WORKERS of the services and their baselines (default: theirs)",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=PARTS,
+        default=list(PARTS),
+        help="measure only these parts (default: all); a full run takes hours on FerretDB, "
+        "so it can be run in parts, each writing its own --out",
+    )
     parser.add_argument("--out", type=Path, default=state_dir() / "bench" / "system.json")
     args = parser.parse_args()
     quick = args.quick
@@ -1060,6 +1087,7 @@ def main() -> None:
             "list_cases": args.list_cases,
             "mediators": args.mediators,
             "list_requests": args.list_requests,
+            "parts": args.only,
             "event_workers": args.event_workers
             or ServiceSettings.model_fields["event_workers"].default,
             "cpus": os.cpu_count(),
