@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.browser.conftest import sign_in, snapshot
 from tests.browser.stack import PHONE_LINE, WAITING_ROOM_NAME, Stack
@@ -54,8 +54,12 @@ async def invitation(page: Page, outbox: Path, address: str, format_line: str) -
         await page.wait_for_timeout(500)
 
 
+def free_slots(page: Page, kind_label: str) -> Locator:
+    return page.get_by_role("group", name=re.compile(f"Ledige tider til {kind_label}"))
+
+
 async def book_first_slot(page: Page, kind_label: str) -> None:
-    slots = page.get_by_role("group", name=re.compile(f"Ledige tider til {kind_label}"))
+    slots = free_slots(page, kind_label)
     await reload_until(page, slots, seconds=15)
     await slots.get_by_role("radio").first.check()
     await page.get_by_role("button", name="Book mødet").click()
@@ -92,10 +96,12 @@ async def test_shuttle_mediation_and_a_phone_meeting(page: Page, stack: Stack) -
         )
     )
 
-    # A phone meeting where the unit calls in and the mediator calls the citizen.
+    # A follow-up by phone, where the unit calls in and the mediator calls the citizen.
     await page.get_by_text("Book et møde mere").click()
+    await booking.get_by_label("Mødetype").select_option(label="Opfølgningsmøde")
     await booking.get_by_label("Mødeform").select_option(label="Telefon")
     await booking.get_by_role("button", name="Find ledige tider").click()
+    await reload_until(page, free_slots(page, "opfølgningsmøde"), seconds=15)
     unit_call = page.get_by_role("group", name=f"Telefonopkald: {ADMINISTRATION}")
     await expect(unit_call).to_be_visible()
     citizen_call = page.get_by_role("group", name=f"Telefonopkald: {CITIZEN}")
@@ -104,7 +110,7 @@ async def test_shuttle_mediation_and_a_phone_meeting(page: Page, stack: Stack) -
     ).to_be_checked()
     await unit_call.get_by_label("Parten ringer selv til kontorets nummer").check()
     await snapshot(page, "18-phone-meeting-callers")
-    await book_first_slot(page, "mæglingsmøde")
+    await book_first_slot(page, "opfølgningsmøde")
     phone = page.locator("#meetings article").filter(has_text="pr. telefon")
     await expect(phone).to_contain_text(f"{CITIZEN}: mægleren ringer op til {CITIZEN_PHONE}")
     await expect(phone).to_contain_text(f"{ADMINISTRATION}: ringer selv til {PHONE_LINE}")
