@@ -246,6 +246,20 @@ def test_a_moved_individual_session_keeps_its_one_party() -> None:
     assert [p.participant_id for p in events[0].data.participants if p.role == "party"] == [CITIZEN]
 
 
+def test_an_individual_meeting_booked_with_every_party_before_still_moves() -> None:
+    """Before individual sessions named their party, ``individual`` took every party."""
+    case = ready_case()
+    meeting, _ = booked(case)
+    meeting.format = "individual"  # as stored by the earlier version
+    [moved] = meeting.move(
+        case=case, policy=POLICY, busy=[], starts_at=MONDAY_10 + timedelta(days=1), now=NOW
+    )
+    assert {p.participant_id for p in moved.data.participants if p.role == "party"} == {
+        CITIZEN,
+        ADMINISTRATION,
+    }
+
+
 # --- by phone ------------------------------------------------------------------------------
 
 

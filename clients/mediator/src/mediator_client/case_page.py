@@ -349,11 +349,15 @@ async def _move_suggestions(
     gateway: Gateway, user: User, meetings: list[MeetingRow], lang: i18n.Language
 ) -> None:
     async def suggest(row: MeetingRow) -> None:
+        party = _one_party(row.meeting)
+        meeting_format = row.meeting.format
+        if meeting_format == "individual" and party is None:
+            meeting_format = "joint"  # booked with every party, before sessions named one
         query = SuggestSlots(
             case_id=row.meeting.case_id,
             kind=row.meeting.kind,
-            format=row.meeting.format,
-            party_id=_one_party(row.meeting),
+            format=meeting_format,
+            party_id=party,
             count=SLOT_COUNT,
         )
         try:

@@ -141,7 +141,7 @@ class Meeting:
         booking; the meeting's own time does not count as busy."""
         self._require_scheduled("moved")
         self._require_not_started(now, "moved")
-        case.may_book(self.kind, self.party_id, format=self.format)
+        case.may_book(self.kind, self.party_id, format=self._rules_format())
         slot = check_slot(
             policy,
             (b for b in busy if b.meeting_id != self.meeting_id),
@@ -198,6 +198,14 @@ class Meeting:
         return Busy(self.starts_at, self.ends_at, staff, rooms, self.meeting_id)
 
     # --- helpers --------------------------------------------------------------------------
+
+    def _rules_format(self) -> MeetingFormat:
+        """The format whose case rules a move follows. An ``individual`` meeting booked before
+        individual sessions named their one party was with every party: it moves as it was
+        booked, under the rules of a meeting of every party."""
+        if self.format == "individual" and self.party_id is None:
+            return "joint"
+        return self.format
 
     def _party_ids(self) -> list[str]:
         return [p.participant_id for p in self.participants if p.role == "party"]
