@@ -135,7 +135,7 @@ async def test_an_individual_session_a_phone_and_a_video_meeting(
     assert phone.meeting is not None
     event = await scheduled_event(js, case, phone.meeting.meeting_id)
     assert event["data"]["location"]["calls"] == [
-        {"party_id": case.citizen, "caller": "mediator", "number": None},
+        {"party_id": case.citizen, "caller": "mediator"},  # no number: none to carry
         {"party_id": case.administration, "caller": "party", "number": OFFICE_LINE},
     ]
     assert CITIZEN_PHONE not in json.dumps(event), (
