@@ -19,9 +19,12 @@ from tests.secure_bus import LiveBus
 
 PASSWORD = "browser-test-password"
 ROOM_NAME = "Mødelokale Øst"
+WAITING_ROOM_NAME = "Venterummet"
+PHONE_LINE = "+45 70 10 20 30"  # the mediators' line parties call (not the office's in mails)
 MEDIATORS = (
     ("mediator1", "mediator-1", "Mette Mægler"),
     ("mediator2", "mediator-2", "Mads Mægler"),
+    ("mediator3", "mediator-3", "Mia Mægler"),  # the formats test's: its meetings block no one
 )
 
 
@@ -73,8 +76,13 @@ def quick_meetings_policy(now: datetime | None = None) -> dict[str, object]:
         "pre_meeting_length": "PT5M",
         "mediation_length": "PT10M",
         "follow_up_length": "PT5M",
-        "rooms": [{"id": "room-1", "name": ROOM_NAME}, "room-2"],
+        "rooms": [
+            {"id": "room-1", "name": ROOM_NAME},
+            {"id": "room-2", "name": "Mødelokale Vest"},
+            {"id": "vent-1", "name": WAITING_ROOM_NAME, "waiting_room": True},
+        ],
         "address": "Rådhuspladsen 1",
+        "phone_number": PHONE_LINE,
     }
 
 

@@ -22,6 +22,7 @@ from pydantic import (
 
 from mediation_contracts.envelope import OpaqueId, Payload, UtcDatetime
 from mediation_contracts.events import (
+    Caller,
     CaseworkerChecklist,
     FollowUpContact,
     Location,
@@ -52,13 +53,43 @@ class Command(Payload):
     case_id: UUID
 
 
+# A plain https link: a host, then an optional port and path; no spaces, quotes or angle
+# brackets, and no user part ("https://a.dk@b.dk" is refused) that could disguise the host.
+HttpsUrl = Annotated[
+    str,
+    StringConstraints(
+        max_length=500,
+        pattern=r"^https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?"
+        r"(?:[/?#][A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]*)?$",
+    ),
+]
+
+
 class BookMeeting(Command):
+    """Book a meeting. The rules of each format are scheduling's (refused with a code): an
+    `individual` session is with one named party; a `video` meeting needs its `join_url`; in a
+    `phone` meeting, a party that calls is given the office's number from scheduling's policy."""
+
     kind: MeetingKind
     format: MeetingFormat
     starts_at: UtcDatetime
-    party_id: OpaqueId | None = Field(default=None, description="The party of a pre-meeting.")
+    party_id: OpaqueId | None = Field(
+        default=None,
+        description="The one party of a pre-meeting, or of an individual session (format "
+        "`individual`) within the mediation; absent for a meeting with every party.",
+    )
     with_note_taker: bool = False
     requested_by: OpaqueId
+    join_url: HttpsUrl | None = Field(
+        default=None,
+        description="Video meetings only, and required there: the link the participants "
+        "join by (https).",
+    )
+    phone_callers: dict[OpaqueId, Caller] = Field(
+        default_factory=dict,
+        description="Phone meetings only: who calls, by party id. A party not named is called "
+        "by the mediator, on the number the party gave the office.",
+    )
 
 
 class MoveMeeting(Command):
@@ -81,7 +112,9 @@ class SuggestSlots(Payload):
     case_id: UUID
     kind: MeetingKind
     format: MeetingFormat
-    party_id: OpaqueId | None = None
+    party_id: OpaqueId | None = Field(
+        default=None, description="The one party of a pre-meeting or of an individual session."
+    )
     count: Annotated[int, Field(ge=1, le=20)] = 5
     after: UtcDatetime | None = Field(default=None, description="Default: now.")
 

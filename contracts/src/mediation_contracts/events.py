@@ -86,11 +86,85 @@ class Participant(Payload):
     role: Literal["party", "mediator", "note_taker", "companion"]
 
 
+PhoneNumber = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ]{6,20}$")]
+Caller = Literal["party", "mediator"]
+
+
+class Seat(Payload):
+    """Shuttle mediation (seed 000): the room one party sits in, with its companion, while the
+    mediator goes between the rooms. Office data, no personal data."""
+
+    party_id: OpaqueId
+    room_id: OpaqueId = Field(description="One of the location's `room_ids`.")
+    room_name: ShortText | None = Field(
+        default=None,
+        description="The name people know the room by, as the office named it when the "
+        "meeting was booked or moved; null when it has none.",
+    )
+
+
+class PhoneCall(Payload):
+    """A meeting by phone: how one party is connected. Never carries a party's own number."""
+
+    party_id: OpaqueId
+    caller: Caller = Field(
+        description="`party`: the party calls `number` at the meeting's start; `mediator`: "
+        "the mediator calls the party on the number the party gave the office."
+    )
+    number: PhoneNumber | None = Field(
+        default=None,
+        description="The office's number the party calls; present exactly when the party calls.",
+    )
+
+    rules: ClassVar[tuple[Rule, ...]] = (
+        Rule(
+            "number_when_the_party_calls",
+            "number is given exactly when the party calls",
+            lambda c: (c.number is not None) == (c.caller == "party"),
+            {
+                "if": has("caller", "party"),
+                "then": {"properties": {"number": {"type": "string"}}, "required": ["number"]},
+                "else": {"properties": {"number": {"type": "null"}}},
+            },
+            "full",
+        ),
+    )
+
+
+def _seats_in_rooms(location: "Location") -> bool:
+    return all(seat.room_id in location.room_ids for seat in location.seats)
+
+
+def _one_each(location: "Location") -> bool:
+    seated = [seat.party_id for seat in location.seats]
+    called = [call.party_id for call in location.calls]
+    return len(set(seated)) == len(seated) and len(set(called)) == len(called)
+
+
 class Location(Payload):
+    """Where a meeting takes place: the premises (rooms, address), the phone or a video link.
+    Added within v1 and empty in events published before: ``seats`` (shuttle mediation: each
+    party's own room) and ``calls`` (phone: who calls whom, per party)."""
+
     kind: Literal["premises", "phone", "video"]
     room_ids: list[OpaqueId] = Field(default_factory=list)
     address: ShortText | None = None
     join_url: Annotated[str, StringConstraints(max_length=500)] | None = None
+    seats: list[Seat] = Field(
+        default_factory=list,
+        description="Shuttle mediation: the room of each party (each party and its companion "
+        "are told only their own). Empty for other formats.",
+    )
+    calls: list[PhoneCall] = Field(
+        default_factory=list,
+        description="A phone meeting: per party, who calls (each party and its companion are "
+        "told only their own). Empty for other formats.",
+    )
+
+    rules: ClassVar[tuple[Rule, ...]] = (
+        Rule("seats_in_rooms", "every seat's room_id is one of room_ids", _seats_in_rooms),
+        Rule("one_seat_and_call_per_party", "a party has at most one seat and one call", _one_each),
+    )
 
 
 MeetingKind = Literal["pre_meeting", "mediation", "follow_up"]

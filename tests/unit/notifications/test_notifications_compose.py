@@ -9,7 +9,13 @@ from uuid import UUID, uuid4
 import icalendar
 import pytest
 from mediation_contracts.envelope import CloudEvent
-from mediation_contracts.events import ContactDetails, FollowUpContact, Location
+from mediation_contracts.events import (
+    ContactDetails,
+    FollowUpContact,
+    Location,
+    PhoneCall,
+    Seat,
+)
 from notifications.domain.compose import SMS_MAX_CHARS, Office, audience, compose
 from notifications.domain.contacts import CaseContacts
 from notifications.domain.message import Message
@@ -416,7 +422,10 @@ def test_a_phone_meeting_says_the_mediator_calls() -> None:
         booked(case, location=Location(kind="phone"), format="phone"), case.contacts, OFFICE
     )
 
-    assert "Sted: Mødet foregår over telefonen. Mægleren ringer dig op." in message.text
+    assert (
+        "Sted: Mødet foregår over telefonen. Mægleren ringer dig op på det telefonnummer, "
+        "du har givet os." in message.text
+    )
 
 
 def test_a_meeting_at_the_premises_without_address_is_at_the_office() -> None:
@@ -537,6 +546,22 @@ GSM7 = set(
         Location(kind="video", join_url="https://meet.example/" + "x" * 470),
         Location(kind="video", join_url="https://meet.example/j/1234567890?pwd=abcdef&x=1"),
         Location(kind="phone"),
+        Location(
+            kind="premises",
+            address="A" * 50,  # with a room of 40, the longest place an SMS names
+            room_ids=["r-1", "r-2"],
+            seats=[
+                Seat(party_id=CITIZEN, room_id="r-1", room_name="Æ" * 40),
+                Seat(party_id=ADMINISTRATION, room_id="r-2", room_name="Æ" * 500),
+            ],
+        ),
+        Location(
+            kind="phone",
+            calls=[
+                PhoneCall(party_id=p, caller="party", number="+" + "9" * 20)
+                for p in (CITIZEN, ADMINISTRATION)
+            ],
+        ),
     ],
 )
 def test_every_sms_fits_whatever_the_event_holds(language: str, location: Location) -> None:

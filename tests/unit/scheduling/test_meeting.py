@@ -18,8 +18,8 @@ from mediation_contracts.events import (
 )
 from scheduling.domain.case_view import CaseView
 from scheduling.domain.errors import BookingRefused, ImpossibleTransition
+from scheduling.domain.formats import rooms_needed
 from scheduling.domain.meeting import (
-    ROOMS_NEEDED,
     Meeting,
     MeetingStatus,
     busy_of,
@@ -122,20 +122,20 @@ def test_booking_announces_the_meeting_with_everything_people_need() -> None:
 
 
 @pytest.mark.parametrize(
-    ("format", "rooms", "location_kind"),
+    ("format", "rooms", "location_kind", "options"),
     [
-        ("joint", ["room-1"], "premises"),
-        ("individual", ["room-1"], "premises"),
-        ("shuttle", ["room-1", "room-2"], "premises"),
-        ("phone", [], "phone"),
-        ("video", [], "video"),
+        ("joint", ["room-1"], "premises", {}),
+        ("individual", ["room-1"], "premises", {"party_id": CITIZEN}),
+        ("shuttle", ["room-1", "room-2"], "premises", {}),
+        ("phone", [], "phone", {}),
+        ("video", [], "video", {"join_url": "https://video.example/m/42"}),
     ],
 )
 def test_each_format_takes_the_rooms_it_needs(
-    format: MeetingFormat, rooms: list[str], location_kind: str
+    format: MeetingFormat, rooms: list[str], location_kind: str, options: dict[str, str]
 ) -> None:
-    meeting = book(ready_case(), format=format)
-    assert ROOMS_NEEDED[format] == len(rooms)
+    meeting = book(ready_case(), format=format, **options)
+    assert rooms_needed(format, parties=2) == len(rooms)
     assert meeting.location.kind == location_kind
     assert meeting.location.room_ids == rooms
 

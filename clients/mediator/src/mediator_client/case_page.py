@@ -19,12 +19,13 @@ from mediation_contracts.commands import (
     SuggestSlots,
     SummaryState,
 )
-from mediation_contracts.events import MeetingFormat, MeetingKind, Party
+from mediation_contracts.events import MeetingFormat, MeetingKind, Party, PhoneCall
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from mediator_client import i18n
 from mediator_client.bus import BusUnavailable
+from mediator_client.forms import one_party_allowed, one_party_only
 from mediator_client.gateway import Gateway
 from mediator_client.identity import User
 from mediator_client.web import NoAccess, client, lang_of, render
@@ -77,6 +78,10 @@ class MeetingRow:
     can_mark_held: bool
     move_slots: list[SlotView] = field(default_factory=list)
     move_error: str | None = None
+    # Each party's own arrangement, for the mediator: (party's name, room) in shuttle
+    # mediation, (party's name, who calls and on which number) in a phone meeting.
+    seats: list[tuple[str, str]] = field(default_factory=list)
+    calls: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -150,7 +155,7 @@ async def show_case(
     names = party_names(case)
     # Meetings are planned by the case's own mediator; others (before taking it) only look.
     mine = case.mediator_id == user.staff_id
-    meetings = _meetings(meetings_reply, names, now, mine) if meetings_reply else []
+    meetings = _meetings(meetings_reply, case, now, mine, lang) if meetings_reply else []
     booking_panel = None
     if mine and case.status in {"accepted", "ready_for_scheduling"}:
         booking_panel, _ = await asyncio.gather(
@@ -171,6 +176,7 @@ async def show_case(
         "actions": set(case.actions),
         **_party_choices(case),
         "names": names,
+        "party_phones": party_phones(case) if mine else {},
         "mine": mine,
         "meetings": meetings,
         "meetings_unavailable": meetings_reply is None,
@@ -238,10 +244,13 @@ def _parties(case: CaseDetail) -> list[PartyRow]:
     return rows
 
 
-def _meetings(reply: Reply, names: dict[str, str], now: datetime, mine: bool) -> list[MeetingRow]:
+def _meetings(
+    reply: Reply, case: CaseDetail, now: datetime, mine: bool, lang: i18n.Language
+) -> list[MeetingRow]:
+    names = party_names(case)
     rows = []
     for meeting in sorted(reply.meetings or [], key=lambda m: m.starts_at):
-        party = _pre_meeting_party(meeting)
+        party = _one_party(meeting)
         scheduled = mine and meeting.status == "scheduled"
         rows.append(
             MeetingRow(
@@ -250,15 +259,42 @@ def _meetings(reply: Reply, names: dict[str, str], now: datetime, mine: bool) ->
                 can_change=scheduled and meeting.starts_at > now,
                 # Scheduling refuses "held" before the meeting has begun.
                 can_mark_held=scheduled and meeting.starts_at <= now,
+                seats=[
+                    (names.get(s.party_id, s.party_id), s.room_name or s.room_id)
+                    for s in meeting.location.seats
+                ],
+                calls=[
+                    (names.get(c.party_id, c.party_id), _call_text(c, case, lang))
+                    for c in meeting.location.calls
+                ],
             )
         )
     return rows
 
 
-def _pre_meeting_party(meeting: MeetingView) -> str | None:
-    if meeting.kind != "pre_meeting":
-        return None
-    return next((p.participant_id for p in meeting.participants if p.role == "party"), None)
+def _one_party(meeting: MeetingView) -> str | None:
+    """The party of a pre-meeting or an individual session (one party among the people)."""
+    parties = [p.participant_id for p in meeting.participants if p.role == "party"]
+    return parties[0] if len(parties) == 1 else None
+
+
+def _call_text(call: PhoneCall, case: CaseDetail, lang: i18n.Language) -> str:
+    """Who calls whom: the mediator sees the party's own number (the event carries none)."""
+    if call.caller == "party":
+        return i18n.translate(lang, "call_by_party", number=call.number or "")
+    phone = party_phones(case).get(call.party_id)
+    if phone is None:
+        return i18n.translate(lang, "call_by_mediator_no_phone")
+    return i18n.translate(lang, "call_by_mediator", phone=phone)
+
+
+def party_phones(case: CaseDetail) -> dict[str, str]:
+    """Each party's phone number, as intake keeps it (parties without one are left out)."""
+    return {
+        party.party_id: party.contact.phone
+        for party in case.parties
+        if party.contact is not None and party.contact.phone
+    }
 
 
 async def _booking(
@@ -300,11 +336,12 @@ def _what_to_book(
     meeting_format: MeetingFormat = next(
         (f for f in MEETING_FORMATS if f == chosen.get("format")), "joint"
     )
-    party_id = None
-    if kind == "pre_meeting":
-        ids = [party.party_id for party in case.parties]
-        party_id = chosen.get("party_id") if chosen.get("party_id") in ids else None
-        party_id = party_id or next((p for p in case.consented if p in ids), ids[0])
+    ids = [party.party_id for party in case.parties]
+    party_id = chosen.get("party_id") if chosen.get("party_id") in ids else None
+    if not one_party_allowed(kind, meeting_format):
+        party_id = None  # a joint meeting and shuttle mediation are with every party
+    elif one_party_only(kind, meeting_format) and party_id is None:
+        party_id = next((p for p in case.consented if p in ids), ids[0])
     return kind, meeting_format, party_id
 
 
@@ -312,11 +349,15 @@ async def _move_suggestions(
     gateway: Gateway, user: User, meetings: list[MeetingRow], lang: i18n.Language
 ) -> None:
     async def suggest(row: MeetingRow) -> None:
+        party = _one_party(row.meeting)
+        meeting_format = row.meeting.format
+        if meeting_format == "individual" and party is None:
+            meeting_format = "joint"  # booked with every party, before sessions named one
         query = SuggestSlots(
             case_id=row.meeting.case_id,
             kind=row.meeting.kind,
-            format=row.meeting.format,
-            party_id=_pre_meeting_party(row.meeting),
+            format=meeting_format,
+            party_id=party,
             count=SLOT_COUNT,
         )
         try:

@@ -9,9 +9,11 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID, uuid4
 
+from mediation_contracts.commands import HttpsUrl
 from mediation_contracts.envelope import OpaqueId
 from mediation_contracts.events import (
     BothInterested,
+    Caller,
     CaseRequestedData,
     CaseworkerChecklist,
     Channel,
@@ -26,7 +28,15 @@ from mediation_contracts.events import (
     Requester,
     SuitableForMediation,
 )
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from mediator_client.i18n import Language, translate
 
@@ -48,7 +58,9 @@ _PATTERN_MESSAGES = {
     "phone": "invalid_phone",
     "representatives": "invalid_staff_ids",
     "completed_by": "invalid_staff_id",
+    "join_url": "invalid_join_url",
 }
+CALLER_PREFIX = "caller_"
 
 # The caseworker's checklist in the request form: ``checklist_<field of CaseworkerChecklist>``;
 # its questions are the contract's required answers.
@@ -62,7 +74,7 @@ CHECKLIST_QUESTIONS = tuple(
 # Radio buttons: nothing chosen is "choose one", not "fill in".
 _CHOICES = frozenset(
     {"case_kind", "requester_kind", "in_complaint_handling", "decision", "party_id", "answer"}
-    | {"kind", "format", "outcome"}
+    | {"kind", "format", "outcome", "phone_callers"}
     | set(CHECKLIST_QUESTIONS)
     | {"preferred_channel", "language"}
 )
@@ -210,10 +222,51 @@ class NoteTakerForm(Form):
 
 
 class BookForm(Form):
+    """A meeting to book. Per format (README, *Meeting formats*): a pre-meeting and an
+    individual session are with one party, and a phone or video meeting may be; a video
+    meeting has its link; in a phone meeting each party is called by the mediator or calls
+    the office (radio buttons ``caller_<party id>``)."""
+
     kind: MeetingKind
     format: MeetingFormat
     party_id: OpaqueId | None = None
     starts_at: AwareDatetime
+    join_url: HttpsUrl | None = None
+    phone_callers: dict[OpaqueId, Caller] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _callers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        callers = {
+            name.removeprefix(CALLER_PREFIX): value
+            for name, value in data.items()
+            if name.startswith(CALLER_PREFIX)
+        }
+        return {**data, "phone_callers": callers}
+
+    def problems(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if self.format == "video" and not self.join_url:
+            found["join_url"] = "join_url_needed"
+        if one_party_only(self.kind, self.format) and not self.party_id:
+            found["party_id"] = "party_needed_for_meeting"
+        return found
+
+    def meeting_party(self) -> str | None:
+        """The one party of the meeting, where the format allows one (else every party)."""
+        return self.party_id if one_party_allowed(self.kind, self.format) else None
+
+
+def one_party_only(kind: MeetingKind, format: MeetingFormat) -> bool:
+    """A pre-meeting and an individual session are with one party."""
+    return kind == "pre_meeting" or format == "individual"
+
+
+def one_party_allowed(kind: MeetingKind, format: MeetingFormat) -> bool:
+    """... and a phone or video meeting may be: an individual session by phone or video."""
+    return one_party_only(kind, format) or format in ("phone", "video")
 
 
 class MoveForm(Form):

@@ -126,6 +126,18 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Skriv et telefonnummer med cifre, fx +45 12 34 56 78.",
         "Enter a phone number in digits, e.g. +45 12 34 56 78.",
     ),
+    "invalid_join_url": (
+        "Skriv et link, der begynder med https://, fx https://video.kk.dk/moede/123.",
+        "Enter a link beginning with https://, e.g. https://video.kk.dk/moede/123.",
+    ),
+    "join_url_needed": (
+        "Skriv linket til videomødet. Det begynder med https://.",
+        "Enter the link to the video meeting; it begins with https://.",
+    ),
+    "party_needed_for_meeting": (
+        "Vælg hvilken part mødet er med.",
+        "Choose the party the meeting is with.",
+    ),
     "invalid_staff_ids": (
         "Skriv medarbejdernes id'er adskilt af komma, fx m-1234, m-5678.",
         "Enter the employees' ids separated by commas, e.g. m-1234, m-5678.",
@@ -385,7 +397,41 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "book_another": ("Book et møde mere", "Book another meeting"),
     "meeting_kind": ("Mødetype", "Kind of meeting"),
     "meeting_format": ("Mødeform", "Format"),
-    "pre_meeting_party": ("Part (kun formøde)", "Party (pre-meeting only)"),
+    "meeting_party": ("Part", "Party"),
+    "meeting_party_hint": (
+        "Et formøde og en individuel samtale er med én part. Et møde på telefon eller video "
+        "kan være med én part eller med alle.",
+        "A pre-meeting and an individual session are with one party. A phone or video "
+        "meeting can be with one party or with all.",
+    ),
+    "all_parties": ("Alle parter", "All parties"),
+    "join_url": ("Link til videomødet", "Link to the video meeting"),
+    "join_url_hint": (
+        "Deltagerne får linket i indkaldelsen. Det begynder med https://.",
+        "The participants get the link in the invitation. It begins with https://.",
+    ),
+    "phone_call_legend": ("Telefonopkald: {name}", "Phone call: {name}"),
+    "phone_calls_hint": (
+        "Hver part og dens bisidder får kun at vide, hvordan parten selv kommer med i mødet.",
+        "Each party and its companion are told only how that party joins the meeting.",
+    ),
+    "caller_mediator": ("Mægleren ringer op til {phone}", "The mediator calls {phone}"),
+    "caller_mediator_no_phone": (
+        "Mægleren ringer op (parten har intet telefonnummer registreret endnu)",
+        "The mediator calls (no phone number recorded for the party yet)",
+    ),
+    "caller_party": (
+        "Parten ringer selv til kontorets nummer",
+        "The party calls the office's number",
+    ),
+    "seats": ("Lokaler", "Rooms"),
+    "call_by_mediator": ("mægleren ringer op til {phone}", "the mediator calls {phone}"),
+    "call_by_mediator_no_phone": (
+        "mægleren ringer op (intet telefonnummer registreret)",
+        "the mediator calls (no phone number recorded)",
+    ),
+    "call_by_party": ("ringer selv til {number}", "calls {number}"),
+    "join_link": ("Link", "Link"),
     "find_slots": ("Find ledige tider", "Find free times"),
     "free_slots_for": ("Ledige tider til", "Free times for"),
     "book_button": ("Book mødet", "Book the meeting"),
@@ -620,7 +666,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "meeting_kind_follow_up": ("Opfølgningsmøde", "Follow-up meeting"),
     "meeting_format_joint": ("Fælles møde", "Joint meeting"),
     "meeting_format_shuttle": ("Parterne i hver sit lokale", "Parties in separate rooms"),
-    "meeting_format_individual": ("Individuelle samtaler", "Individual sessions"),
+    "meeting_format_individual": (
+        "Individuel samtale med én part",
+        "Individual session with one party",
+    ),
     "meeting_format_phone": ("Telefon", "Phone"),
     "meeting_format_video": ("Video", "Video"),
     "meeting_status_scheduled": ("Booket", "Booked"),

@@ -112,6 +112,8 @@ async def book_meeting(command: BookMeeting, tenant: str, scheduling: Scheduling
             source=scheduling.settings.source,
             party_id=command.party_id,
             with_note_taker=command.with_note_taker,
+            join_url=command.join_url,
+            phone_callers=command.phone_callers,
         )
         await _reserve(meeting, scheduling)
         document = scheduling.meetings.document(meeting, {str(command.command_id)})

@@ -31,12 +31,35 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The mediation meeting can only be booked once every party has consented.",
     ),
     "party_required": (
-        "Vælg hvilken part formødet er med.",
-        "Choose the party the pre-meeting is with.",
+        "Vælg hvilken part mødet er med. Et formøde og en individuel samtale er med én part.",
+        "Choose the party the meeting is with: a pre-meeting or an individual session is "
+        "with one party.",
     ),
     "party_not_expected": (
-        "Kun et formøde er med én bestemt part.",
-        "Only a pre-meeting is with a single party.",
+        "Kun et formøde og en individuel samtale er med én bestemt part.",
+        "Only a pre-meeting or an individual session is with a single party.",
+    ),
+    "format_not_for_kind": (
+        "Et formøde er med én part. Vælg en anden mødeform end parterne i hver sit lokale.",
+        "A pre-meeting is with one party; choose another format than separate rooms.",
+    ),
+    "join_url_required": (
+        "Et videomøde skal have et link, som deltagerne bruger.",
+        "A video meeting needs the link participants join by.",
+    ),
+    "join_url_not_expected": (
+        "Kun et videomøde har et link.",
+        "Only a video meeting has a link.",
+    ),
+    "callers_not_expected": (
+        "Kun et telefonmøde har opkald. Vælg mødeformen telefon.",
+        "Only a phone meeting has calls; choose the format phone.",
+    ),
+    "no_phone_number": (
+        "Kontoret har intet telefonnummer, som parterne kan ringe til. "
+        "Lad mægleren ringe op, eller få nummeret sat i mødeplanlægningens opsætning.",
+        "The office has no phone number for parties to call. Let the mediator call, or have "
+        "the number set in scheduling's policy.",
     ),
     "not_a_party": ("Personen er ikke part i sagen.", "That person is not a party of the case."),
     "party_not_consented": (
@@ -56,6 +79,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wrong_number_of_rooms": (
         "Mødeformen kræver et andet antal lokaler.",
         "This format needs a different number of rooms.",
+    ),
+    "not_a_meeting_room": (
+        "Et møde skal have et mødelokale. Et venterum kan kun være et ekstra lokale, "
+        "når parterne sidder i hver sit lokale.",
+        "A meeting needs a meeting room; a waiting room can only be an extra room when the "
+        "parties sit in separate rooms.",
     ),
     "mediator_busy": (
         "Mægleren er optaget på det tidspunkt.",

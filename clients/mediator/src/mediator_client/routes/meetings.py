@@ -43,16 +43,20 @@ async def answered(
     form: str,
     success: str,
     booking: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
 ) -> Response:
     """To the case on success; else the case again with scheduling's reason next to the form
-    (and, for a booking, the same kind of meeting still chosen)."""
+    (and, for a booking, the same kind of meeting still chosen, and what was typed in it)."""
     if reply.ok:
         flash(request, success)
         return redirect(f"/cases/{case_id}#meetings")
     log.info(
         "command_refused", case_id=str(case_id), code=reply.error.code if reply.error else None
     )
-    problems = Problems(form={form: refusal_text(reply, lang_of(request))})
+    problems = Problems(
+        form={form: refusal_text(reply, lang_of(request))},
+        values={form: values} if values is not None else {},
+    )
     return await show_case(
         request, user, case_id, problems=problems, status_code=409, booking=booking
     )
@@ -73,13 +77,15 @@ async def book(request: Request, case_id: UUID, user: SignedIn) -> Response:
         kind=form.kind,
         format=form.format,
         starts_at=form.starts_at,
-        party_id=form.party_id if form.kind == "pre_meeting" else None,
+        party_id=form.meeting_party(),
         requested_by=user.staff_id,
+        join_url=form.join_url if form.format == "video" else None,
+        phone_callers=form.phone_callers if form.format == "phone" else {},
     )
     reply = await client(request).gateway.book_meeting(user.tenant, command)
     chosen = {"kind": form.kind, "format": form.format, "party_id": form.party_id or ""}
     return await answered(
-        request, user, case_id, reply, "book", "flash_meeting_booked", booking=chosen
+        request, user, case_id, reply, "book", "flash_meeting_booked", booking=chosen, values=values
     )
 
 

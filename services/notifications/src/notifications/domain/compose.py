@@ -10,6 +10,10 @@ Who is told (decisions marked *):
 - ``ConsentRequested``: the party asked, nobody else; not who asked or what about.
 - ``MeetingScheduled`` / ``MeetingRescheduled`` / a :class:`Reminder`: each participant with
   role party or companion; mediator and note-taker are staff, told by their own tools.
+  * Each party and its companion are told only their own arrangement: in shuttle mediation
+  their own room (never the other party's), in a phone meeting whether they call (and the
+  office's number) or are called (on the number they gave; the event carries no party's
+  number, so no message can show one).
   * No reminder once the mediation has ended (its cancellation is on its way).
 - ``MeetingCancelled``: the parties and companions of the meeting's newest booking (the event
   carries no participants; an unknown meeting gives nobody, and the caller retries later).
@@ -97,8 +101,8 @@ _SMS_ENV = _ENV.overlay(trim_blocks=False, lstrip_blocks=False)
 
 # Danish addresses a citizen as "du", an administrative unit as "I" (verbs do not change).
 _PRONOUNS = {
-    False: {"du": "du", "dig": "dig", "din": "din"},
-    True: {"du": "I", "dig": "jer", "din": "jeres"},
+    False: {"du": "du", "dig": "dig", "din": "din", "dit": "dit"},
+    True: {"du": "I", "dig": "jer", "din": "jeres", "dit": "jeres"},
 }
 _SAFE_URL = re.compile(r"https://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")
 
@@ -133,6 +137,12 @@ class _Meeting:
     address: str | None
     join_url: str | None
     date: str
+    # This recipient's own arrangement (a party's, or the party's a companion supports),
+    # never another party's: their room in shuttle mediation (``seated``; ``room`` its name
+    # when it has one), and in a phone meeting the office's number when they call it.
+    seated: bool
+    room: str | None
+    call_number: str | None
     when: str
     when_sms: str
     previous_when: str | None = None
@@ -171,7 +181,9 @@ class _Composition:
     per recipient's language, what it tells them."""
 
     audience: Callable[[Any, CaseContacts], list[str]]
-    told: Callable[[Any, Language, Office, CaseContacts], _Told]
+    told: Callable[[Any, Language, Office, CaseContacts, str | None], _Told]
+    """(event, language, office, contacts, the recipient's party: their own, or the one a
+    companion supports) -> what the recipient is told."""
 
 
 def _attending(participants: list[Participant] | tuple[Participant, ...]) -> list[str]:
@@ -219,16 +231,20 @@ def _told_of_closing(event: CaseClosed, contacts: CaseContacts) -> list[str]:
     return [p for p in contacts.party_ids if p in knows]
 
 
-def _plain(template: str) -> Callable[[Any, Language, Office, CaseContacts], _Told]:
-    return lambda event, lang, office, contacts: _Told(template)
+def _plain(template: str) -> Callable[[Any, Language, Office, CaseContacts, str | None], _Told]:
+    return lambda event, lang, office, contacts, party: _Told(template)
 
 
 def _booked(
-    event: MeetingScheduled | MeetingRescheduled, lang: Language, office: Office, _: CaseContacts
+    event: MeetingScheduled | MeetingRescheduled,
+    lang: Language,
+    office: Office,
+    _: CaseContacts,
+    party: str | None,
 ) -> _Told:
     data = event.data
     meeting = _meeting(
-        lang, office, data.kind, data.format, data.location, data.starts_at, data.ends_at
+        lang, office, data.kind, data.format, data.location, data.starts_at, data.ends_at, party
     )
     if isinstance(event, MeetingScheduled):
         calendar: Calendar = ("REQUEST", 0, data.starts_at, data.ends_at)
@@ -240,27 +256,42 @@ def _booked(
     return _Told("meeting_rescheduled", {"m": meeting}, calendar)
 
 
-def _reminded(event: Reminder, lang: Language, office: Office, _: CaseContacts) -> _Told:
+def _reminded(
+    event: Reminder, lang: Language, office: Office, _: CaseContacts, party: str | None
+) -> _Told:
     meeting = _meeting(
-        lang, office, event.kind, event.format, event.location, event.starts_at, event.ends_at
+        lang,
+        office,
+        event.kind,
+        event.format,
+        event.location,
+        event.starts_at,
+        event.ends_at,
+        party,
     )
     return _Told("meeting_reminder", {"m": meeting})
 
 
 def _cancelled(
-    event: MeetingCancelled, lang: Language, office: Office, contacts: CaseContacts
+    event: MeetingCancelled,
+    lang: Language,
+    office: Office,
+    contacts: CaseContacts,
+    _: str | None,
 ) -> _Told:
     booking = contacts.meetings.get(event.data.meeting_id)
     ends_at = None
     if booking is not None and booking.starts_at == event.data.starts_at:
         ends_at = booking.ends_at
     kind = booking.kind if booking is not None else None
-    meeting = _meeting(lang, office, kind, None, None, event.data.starts_at, None)
+    meeting = _meeting(lang, office, kind, None, None, event.data.starts_at, None, None)
     calendar: Calendar = ("CANCEL", _sequence(event.time), event.data.starts_at, ends_at)
     return _Told("meeting_cancelled", {"m": meeting, "reason": event.data.reason_code}, calendar)
 
 
-def _closed(event: CaseClosed, lang: Language, office: Office, _: CaseContacts) -> _Told:
+def _closed(
+    event: CaseClosed, lang: Language, office: Office, _: CaseContacts, __: str | None
+) -> _Told:
     because = event.data.closed_because
     ended = because in ("outcome_recorded", "withdrawn")
     context = {"closed_because": because, "follow_up": _follow_up(event.data.follow_up_contact)}
@@ -315,7 +346,8 @@ def _message(
     person = contacts.people[recipient.person_id]
     supported = contacts.supported_by(recipient.person_id)
     supported_person = contacts.people.get(supported) if supported is not None else None
-    told = _COMPOSITIONS[type(event)].told(event, lang, office, contacts)
+    party = recipient.person_id if contacts.is_party(recipient.person_id) else supported
+    told = _COMPOSITIONS[type(event)].told(event, lang, office, contacts, party)
     template = told.template
     context: dict[str, Any] = {
         "name": recipient.name,
@@ -423,18 +455,25 @@ def _meeting(
     location: Location | None,
     starts_at: datetime,
     ends_at: datetime | None,
+    party: str | None,
 ) -> _Meeting:
-    """``office``'s address stands in for a meeting at the premises without one."""
+    """``office``'s address stands in for a meeting at the premises without one. Of the
+    seats and calls, only ``party``'s own is told (see :class:`_Meeting`)."""
     tz = office.timezone
     address = None
     if location is not None and location.kind == "premises":
         address = location.address or office.address
+    seat = next((s for s in location.seats if s.party_id == party), None) if location else None
+    call = next((c for c in location.calls if c.party_id == party), None) if location else None
     return _Meeting(
         kind=kind,
         format=format,
         location_kind=location.kind if location is not None else None,
         address=address,
         join_url=_safe_url(location.join_url) if location is not None else None,
+        seated=seat is not None,
+        room=" ".join(seat.room_name.split()) if seat and seat.room_name else None,
+        call_number=call.number if call is not None else None,
         date=date_text(lang, starts_at.astimezone(tz)),
         when=_when(lang, tz, starts_at, ends_at, sms=False),
         when_sms=_when(lang, tz, starts_at, ends_at, sms=True),

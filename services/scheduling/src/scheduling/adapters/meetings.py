@@ -79,11 +79,14 @@ class Meetings:
         )
 
     async def scheduled_between(self, tenant: str, start: datetime, end: datetime) -> list[Meeting]:
-        """Scheduled meetings of the tenant that may overlap [start, end) (by a day's margin)."""
+        """Meetings of the tenant, scheduled or held, that may overlap [start, end) (by a day's
+        margin). A meeting marked held once it began still has its mediator and rooms until it
+        ends (as its reservations say): left out, the rooms looked free, and a booking there
+        was offered and then refused as ``room_busy``."""
         cursor = self._collection.find(
             {
                 "tenant": tenant,
-                "status": MeetingStatus.SCHEDULED.value,
+                "status": {"$in": [MeetingStatus.SCHEDULED.value, MeetingStatus.HELD.value]},
                 "starts_at": {"$gte": start - timedelta(days=1), "$lt": end},
             }
         )

@@ -21,6 +21,7 @@ from mediation_contracts.events import (
     CompanionChanged,
     ConsentGiven,
     MediatorAssigned,
+    MeetingFormat,
     MeetingKind,
     Participant,
     PartyWithdrew,
@@ -176,13 +177,21 @@ class CaseView:
         return None
 
     def may_book(
-        self, kind: MeetingKind, party_id: str | None = None, with_note_taker: bool = False
+        self,
+        kind: MeetingKind,
+        party_id: str | None = None,
+        with_note_taker: bool = False,
+        *,
+        format: MeetingFormat = "joint",
     ) -> None:
         """The case rules for booking (or moving) a meeting; raises :class:`BookingRefused`.
 
         A pre-meeting is one party with the mediator, once that party has consented. The
         mediation meeting and a follow-up are for every party, only once intake announced the
-        case ready for scheduling (accepted, mediator assigned, every party consented).
+        case ready for scheduling (accepted, mediator assigned, every party consented); as an
+        individual session (seed 000: format ``individual``, or by phone or video with a
+        party named) they are with that one party, on the same condition. A joint meeting and
+        shuttle mediation are with every party; shuttle mediation is never a pre-meeting.
         """
         case = self.case_id
         if not self.requested:
@@ -194,20 +203,17 @@ class CaseView:
         self._mediator()
         if with_note_taker and self.note_taker_id is None:
             raise BookingRefused("no_note_taker", f"case {case} has no note-taker assigned")
-        if kind == "pre_meeting":
-            if party_id is None:
-                raise BookingRefused("party_required", "a pre-meeting is with one named party")
-            if party_id not in self.parties:
-                raise BookingRefused("not_a_party", f"{party_id} is not a party of case {case}")
-            if party_id not in self.consented:
-                raise BookingRefused(
-                    "party_not_consented",
-                    f"party {party_id} of case {case} has not consented to mediation yet",
-                )
-            return
-        if party_id is not None:
+        if kind == "pre_meeting" and format == "shuttle":
             raise BookingRefused(
-                "party_not_expected", f"a {kind} meeting is with every party, not one"
+                "format_not_for_kind", "shuttle mediation is with every party, a pre-meeting one"
+            )
+        if _one_party(kind, format, party_id):
+            self._one_party(party_id, kind)
+            if kind == "pre_meeting":
+                return
+        elif party_id is not None:
+            raise BookingRefused(
+                "party_not_expected", f"a {format} {kind} meeting is with every party, not one"
             )
         if not self.ready:
             raise BookingRefused(
@@ -216,13 +222,35 @@ class CaseView:
                 "after every party consented and the case is ready",
             )
 
+    def _one_party(self, party_id: str | None, kind: MeetingKind) -> None:
+        """A pre-meeting or individual session names a party of the case; a pre-meeting comes
+        before the mediation is ready, so that party's own consent is what it needs."""
+        case = self.case_id
+        if party_id is None:
+            raise BookingRefused("party_required", f"a {kind} of one party names that party")
+        if party_id not in self.parties:
+            raise BookingRefused("not_a_party", f"{party_id} is not a party of case {case}")
+        if kind == "pre_meeting" and party_id not in self.consented:
+            raise BookingRefused(
+                "party_not_consented",
+                f"party {party_id} of case {case} has not consented to mediation yet",
+            )
+
     def attendees(
-        self, kind: MeetingKind, party_id: str | None = None, with_note_taker: bool = False
+        self,
+        kind: MeetingKind,
+        party_id: str | None = None,
+        with_note_taker: bool = False,
+        *,
+        format: MeetingFormat = "joint",
     ) -> Attendees:
-        """Who takes part, once :meth:`may_book` allows the meeting. The note-taker joins the
-        mediation meeting and follow-ups when assigned, a pre-meeting only when asked for."""
-        self.may_book(kind, party_id, with_note_taker)
-        party_ids = [p for p in self.parties if kind != "pre_meeting" or p == party_id]
+        """Who takes part, once :meth:`may_book` allows the meeting: one party (and its
+        companion) in a pre-meeting or an individual session, else every party. The note-taker
+        joins the mediation meeting and follow-ups when assigned, a pre-meeting only when
+        asked for."""
+        self.may_book(kind, party_id, with_note_taker, format=format)
+        one_party = _one_party(kind, format, party_id)
+        party_ids = [p for p in self.parties if not one_party or p == party_id]
         joins = kind != "pre_meeting" or with_note_taker
         return Attendees(
             parties=tuple((p, self.companions.get(p)) for p in party_ids),
@@ -234,3 +262,11 @@ class CaseView:
         if self.mediator_id is None:
             raise BookingRefused("no_mediator", f"case {self.case_id} has no mediator assigned")
         return self.mediator_id
+
+
+def _one_party(kind: MeetingKind, format: MeetingFormat, party_id: str | None) -> bool:
+    """A pre-meeting and an individual session are with one party; a meeting by phone or
+    video is one when a party is named (an individual session by phone, seed 000)."""
+    if kind == "pre_meeting" or format == "individual":
+        return True
+    return format in ("phone", "video") and party_id is not None

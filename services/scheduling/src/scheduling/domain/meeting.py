@@ -15,12 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any, Literal
 from uuid import UUID
 
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
+    Caller,
     Location,
     MeetingCancelled,
     MeetingCancelledData,
@@ -35,16 +35,11 @@ from mediation_contracts.events import (
     Participant,
 )
 
+from scheduling.domain import formats
 from scheduling.domain.case_view import CaseEnd, CaseView
 from scheduling.domain.errors import ImpossibleTransition
 from scheduling.domain.policy import SchedulingPolicy
 from scheduling.domain.slots import Busy, Slot, check_slot, free_slots
-
-# Shuttle mediation seats the parties in separate rooms at the same time; phone and video
-# meetings need no room at all.
-ROOMS_NEEDED: Mapping[MeetingFormat, int] = MappingProxyType(
-    {"joint": 1, "individual": 1, "shuttle": 2, "phone": 0, "video": 0}
-)
 
 CancelReason = Literal["requested"] | CaseEnd
 
@@ -68,7 +63,7 @@ class Meeting:
     participants: list[Participant]
     mediator_id: str
     note_taker_id: str | None = None  # only when the note-taker takes part
-    party_id: str | None = None  # the party of a pre-meeting
+    party_id: str | None = None  # the one party of a pre-meeting or individual session
     status: MeetingStatus = MeetingStatus.SCHEDULED
     cancel_reason: CancelReason | None = None
     source: str = "/mediation/scheduling"
@@ -91,10 +86,14 @@ class Meeting:
         with_note_taker: bool = False,
         room_ids: Sequence[str] | None = None,
         join_url: str | None = None,
+        phone_callers: Mapping[str, Caller] | None = None,
     ) -> tuple["Meeting", list[CloudEvent]]:
         """Book a meeting of the policy's length for ``kind``; ``busy`` is every other meeting
-        that could clash. ``join_url`` is for video meetings."""
-        attendees = case.attendees(kind, party_id, with_note_taker)
+        that could clash. ``join_url`` is a video meeting's link, ``phone_callers`` who calls
+        in a phone meeting, by party (the mediator, unless named): see :mod:`.formats`."""
+        attendees = case.attendees(kind, party_id, with_note_taker, format=format)
+        party_ids = [party for party, _ in attendees.parties]
+        formats.check_options(format, party_ids, policy, join_url, phone_callers or {})
         slot = check_slot(
             policy,
             busy,
@@ -102,7 +101,7 @@ class Meeting:
             length=policy.length_of(kind),
             mediator_id=attendees.mediator_id,
             note_taker_id=attendees.note_taker_id,
-            needed_rooms=ROOMS_NEEDED[format],
+            needed_rooms=formats.rooms_needed(format, len(party_ids)),
             room_ids=room_ids,
             now=now,
         )
@@ -114,7 +113,9 @@ class Meeting:
             format=format,
             starts_at=slot.starts_at,
             ends_at=slot.ends_at,
-            location=_location(format, slot, policy, join_url),
+            location=formats.location(
+                format, slot, policy, party_ids, join_url, phone_callers or {}
+            ),
             participants=attendees.participants(),
             mediator_id=attendees.mediator_id,
             note_taker_id=attendees.note_taker_id,
@@ -140,7 +141,7 @@ class Meeting:
         booking; the meeting's own time does not count as busy."""
         self._require_scheduled("moved")
         self._require_not_started(now, "moved")
-        case.may_book(self.kind, self.party_id)
+        case.may_book(self.kind, self.party_id, format=self._rules_format())
         slot = check_slot(
             policy,
             (b for b in busy if b.meeting_id != self.meeting_id),
@@ -148,14 +149,15 @@ class Meeting:
             length=self.ends_at - self.starts_at,
             mediator_id=self.mediator_id,
             note_taker_id=self.note_taker_id,
-            needed_rooms=ROOMS_NEEDED[self.format],
+            needed_rooms=formats.rooms_needed(self.format, len(self._party_ids())),
             room_ids=room_ids,
             now=now,
         )
         previous = {"previous_starts_at": self.starts_at, "previous_ends_at": self.ends_at}
         self.starts_at, self.ends_at = slot.starts_at, slot.ends_at
         if self.location.kind == "premises":
-            self.location = self.location.model_copy(update={"room_ids": list(slot.room_ids)})
+            # The rooms free at the new time, each party seated anew (shuttle mediation).
+            self.location = formats.premises(self.format, slot, policy, self._party_ids())
         data = MeetingRescheduledData(**self._booking(), **previous)
         return [self._event(MeetingRescheduled, data)]
 
@@ -196,6 +198,17 @@ class Meeting:
         return Busy(self.starts_at, self.ends_at, staff, rooms, self.meeting_id)
 
     # --- helpers --------------------------------------------------------------------------
+
+    def _rules_format(self) -> MeetingFormat:
+        """The format whose case rules a move follows. An ``individual`` meeting booked before
+        individual sessions named their one party was with every party: it moves as it was
+        booked, under the rules of a meeting of every party."""
+        if self.format == "individual" and self.party_id is None:
+            return "joint"
+        return self.format
+
+    def _party_ids(self) -> list[str]:
+        return [p.participant_id for p in self.participants if p.role == "party"]
 
     def _require_scheduled(self, action: str) -> None:
         if self.status is MeetingStatus.CANCELLED:
@@ -268,24 +281,14 @@ def suggest_slots(
 ) -> list[Slot]:
     """The next ``count`` times this meeting could be booked (refused like a booking when the
     case does not allow it)."""
-    attendees = case.attendees(kind, party_id, with_note_taker)
+    attendees = case.attendees(kind, party_id, with_note_taker, format=format)
     return free_slots(
         policy,
         busy,
         mediator_id=attendees.mediator_id,
         note_taker_id=attendees.note_taker_id,
-        needed_rooms=ROOMS_NEEDED[format],
+        needed_rooms=formats.rooms_needed(format, len(attendees.parties)),
         length=policy.length_of(kind),
         after=after,
         count=count,
     )
-
-
-def _location(
-    format: MeetingFormat, slot: Slot, policy: SchedulingPolicy, join_url: str | None
-) -> Location:
-    if format == "phone":
-        return Location(kind="phone")
-    if format == "video":
-        return Location(kind="video", join_url=join_url)
-    return Location(kind="premises", room_ids=list(slot.room_ids), address=policy.address)

@@ -10,10 +10,11 @@ from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from mediation_contracts.envelope import OpaqueId
-from mediation_contracts.events import MeetingKind, ShortText
+from mediation_contracts.events import MeetingKind, PhoneNumber, ShortText
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ISO_WEEKDAYS = frozenset(range(1, 8))
+ROOM_KEYS = frozenset({"id", "name", "waiting_room"})
 
 
 class SchedulingPolicy(BaseModel):
@@ -49,26 +50,40 @@ class SchedulingPolicy(BaseModel):
     room_names: dict[OpaqueId, ShortText] = Field(
         default_factory=dict, description="Room id -> the name people know the room by."
     )
+    # Shuttle mediation (seed 000) seats each party in a room of its own: one of them a
+    # meeting room, the others may be waiting rooms, which no other meeting uses.
+    waiting_rooms: frozenset[OpaqueId] = Field(
+        default=frozenset(), description="Rooms of `rooms` that are waiting rooms."
+    )
     address: ShortText | None = Field(
         default=None, description="The office's address, shown for meetings at the premises."
+    )
+    phone_number: PhoneNumber | None = Field(
+        default=None,
+        description="The number a party calls for a meeting by phone (the office's or the "
+        "mediators' line); without it, only the mediator can call.",
     )
 
     @model_validator(mode="before")
     @classmethod
     def _named_rooms(cls, data: Any) -> Any:
-        """``rooms`` entries may be ``{"id": ..., "name": ...}``: ids to ``rooms``, names to
-        ``room_names`` (plain ids keep working)."""
+        """``rooms`` entries may be ``{"id": ..., "name": ..., "waiting_room": true}``: ids to
+        ``rooms``, names to ``room_names``, waiting rooms to ``waiting_rooms`` (plain ids keep
+        working)."""
         if not isinstance(data, dict) or not isinstance(data.get("rooms"), list | tuple):
             return data
         ids, names = [], dict(data.get("room_names") or {})
+        waiting = set(data.get("waiting_rooms") or ())
         for entry in data["rooms"]:
-            if isinstance(entry, dict) and set(entry) <= {"id", "name"} and "id" in entry:
+            if isinstance(entry, dict) and set(entry) <= ROOM_KEYS and "id" in entry:
                 ids.append(entry["id"])
                 if entry.get("name") is not None:
                     names[entry["id"]] = entry["name"]
+                if entry.get("waiting_room") is True:
+                    waiting.add(entry["id"])
             else:
                 ids.append(entry)
-        return {**data, "rooms": ids, "room_names": names}
+        return {**data, "rooms": ids, "room_names": names, "waiting_rooms": waiting}
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -92,7 +107,16 @@ class SchedulingPolicy(BaseModel):
             raise ValueError("room ids must be unique")
         if unknown := sorted(set(self.room_names) - set(self.rooms)):
             raise ValueError(f"room_names names rooms that are not in rooms: {unknown}")
+        if unknown := sorted(self.waiting_rooms - set(self.rooms)):
+            raise ValueError(f"waiting_rooms names rooms that are not in rooms: {unknown}")
+        if self.rooms and not self.meeting_rooms:
+            raise ValueError("at least one room must be a meeting room, not a waiting room")
         return self
+
+    @property
+    def meeting_rooms(self) -> tuple[str, ...]:
+        """The rooms a meeting can be held in, in the policy's order (not the waiting rooms)."""
+        return tuple(room for room in self.rooms if room not in self.waiting_rooms)
 
     def length_of(self, kind: MeetingKind) -> timedelta:
         lengths: dict[MeetingKind, timedelta] = {

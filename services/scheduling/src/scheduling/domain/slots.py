@@ -6,7 +6,8 @@ and 07:00 UTC in summer; a start in the hour that spring-forward skips does not 
 the hour repeated in autumn each wall-clock start exists twice (once per UTC offset).
 
 Nobody is in two meetings at once: the mediator, a participating note-taker and every room
-keep ``policy.buffer`` free before and after each meeting they are in.
+keep ``policy.buffer`` free before and after each meeting they are in. A meeting at the
+premises needs a meeting room; the further rooms of a shuttle mediation may be waiting rooms.
 """
 
 from collections.abc import Iterable, Sequence
@@ -64,6 +65,10 @@ def check_slot(
         if len(room_ids) != needed_rooms or len(set(room_ids)) != len(room_ids):
             raise BookingRefused(
                 "wrong_number_of_rooms", f"this format needs {needed_rooms} room(s)"
+            )
+        if room_ids and not set(room_ids) & set(policy.meeting_rooms):
+            raise BookingRefused(
+                "not_a_meeting_room", f"{', '.join(room_ids)}: waiting rooms, no meeting room"
             )
     result = _assess(
         policy, busy, starts_at, length, mediator_id, note_taker_id, needed_rooms, room_ids
@@ -178,10 +183,24 @@ def _assess(
         if busy_rooms := sorted(taken.intersection(room_ids)):
             return BookingRefused("room_busy", f"{', '.join(busy_rooms)} taken at {when}")
         return Slot(starts_at, ends_at, tuple(room_ids))
-    free = [room for room in policy.rooms if room not in taken]
-    if len(free) < needed_rooms:
+    rooms = _free_rooms(policy, taken, needed_rooms)
+    if rooms is None:
         return BookingRefused("no_room_free", f"{needed_rooms} room(s) needed, not free at {when}")
-    return Slot(starts_at, ends_at, tuple(free[:needed_rooms]))
+    return Slot(starts_at, ends_at, rooms)
+
+
+def _free_rooms(
+    policy: SchedulingPolicy, taken: set[str], needed_rooms: int
+) -> tuple[str, ...] | None:
+    """A free meeting room first, then (shuttle mediation) free waiting rooms before other
+    meeting rooms, so meeting rooms stay free for other meetings; None if too few are free."""
+    if needed_rooms == 0:
+        return ()
+    meeting = [room for room in policy.meeting_rooms if room not in taken]
+    waiting = [room for room in policy.rooms if room in policy.waiting_rooms and room not in taken]
+    if not meeting or len(meeting) + len(waiting) < needed_rooms:
+        return None
+    return (meeting[0], *(waiting + meeting[1:])[: needed_rooms - 1])
 
 
 def _local(policy: SchedulingPolicy, moment: datetime) -> str:
