@@ -310,8 +310,9 @@ async def test_a_case_stored_by_the_previous_version_is_answered_and_keeps_worki
     ]
     assert (legacy.timeline, legacy.actions) == (
         [],
-        ["record_consent", "withdraw", "name_note_taker"],
+        ["record_consent", "withdraw", "name_note_taker", "record_topics"],
     )
+    assert (legacy.topics, legacy.agenda) == ([], [])
 
     await publish(js, case.consent(case.administration))
     ready = await wait_for(
