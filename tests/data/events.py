@@ -38,6 +38,8 @@ from mediation_contracts.events import (
     Party,
     PartyDetailsCorrected,
     PartyDetailsCorrectedData,
+    PartyTopicsRecorded,
+    PartyTopicsRecordedData,
     PartyWithdrew,
     PartyWithdrewData,
     Requester,
@@ -397,5 +399,35 @@ def details_corrected(
         changed_by=changed_by,
     )
     return PartyDetailsCorrected.create(
+        tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause
+    )
+
+
+# --- the agenda: topics agreed at the pre-meetings (the mediator client) --------------------
+
+CITIZEN_TOPICS = ("Tonen i breve fra kommunen", "At blive ringet op som aftalt")
+ADMINISTRATION_TOPICS = ("Hvordan vi svarer på henvendelser",)
+
+
+def topics_recorded(
+    case_id: UUID,
+    party_id: str = CITIZEN,
+    topics: tuple[str, ...] | list[str] = CITIZEN_TOPICS,
+    *,
+    agreed: bool = True,
+    shared: bool = False,
+    recorded_by: str = MEDIATOR,
+    tenant: str = TENANT,
+    cause: CloudEvent | None = None,
+) -> PartyTopicsRecorded:
+    """``party_id``'s topics from now on, agreed with the party (not shared by default)."""
+    data = PartyTopicsRecordedData(
+        party_id=party_id,
+        topics=list(topics),
+        agreed_by_party=agreed,
+        share_with_other_parties=shared,
+        recorded_by=recorded_by,
+    )
+    return PartyTopicsRecorded.create(
         tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause
     )

@@ -32,6 +32,7 @@ from mediation_contracts.events import (
     Participant,
     Party,
     Requester,
+    Topic,
 )
 
 COMMAND_PREFIX = "mediation.cmd.v1"
@@ -160,6 +161,7 @@ CaseAction = Literal[
     "record_outcome",
     "name_note_taker",
     "change_people",
+    "record_topics",
 ]
 
 
@@ -232,7 +234,8 @@ class TimelineEntry(Payload):
         default=None,
         description="The event's code, when it has one: decision (assessed), outcome "
         "(outcome_recorded), withdrawn_by (withdrew), closed_because (closed), reason_code "
-        "(request_refused), changed or removed (companion_changed).",
+        "(request_refused), changed or removed (companion_changed), agreed or not_agreed "
+        "(topics_recorded).",
     )
 
 
@@ -243,6 +246,24 @@ class RejectedEvent(Payload):
     type: str
     at: UtcDatetime = Field(description="The rejected event's own time.")
     reason: str = Field(description="The rule that forbids it (ids only).")
+
+
+class PartyTopics(Payload):
+    """The topics a party wants to raise, as the case's mediator last recorded them."""
+
+    party_id: OpaqueId
+    topics: list[Topic]
+    agreed_by_party: bool
+    share_with_other_parties: bool
+    recorded_by: OpaqueId
+    recorded_at: UtcDatetime
+
+
+class AgendaItem(Payload):
+    """One topic on the mediation meeting's agenda, and the party that raises it."""
+
+    party_id: OpaqueId
+    topic: Topic
 
 
 class CaseDetail(Payload):
@@ -269,6 +290,16 @@ class CaseDetail(Payload):
     outcome: Outcome | None = None
     closed_because: str | None = None
     follow_up_contact: FollowUpContact | None = None
+    topics: list[PartyTopics] = Field(
+        default_factory=list,
+        description="Each party's topics for the mediation meeting as last recorded, agreed or "
+        "not, in the parties' order; a party without recorded topics is absent.",
+    )
+    agenda: list[AgendaItem] = Field(
+        default_factory=list,
+        description="The mediation meeting's agenda: every party's agreed topics, party by "
+        "party in the parties' order. Topics not (yet) agreed are not on it.",
+    )
     timeline: list[TimelineEntry]
     rejected: list[RejectedEvent] = Field(default_factory=list)
     actions: list[CaseAction] = Field(

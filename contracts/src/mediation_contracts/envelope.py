@@ -56,8 +56,10 @@ conversation id by setting `correlationid` on its `CaseRequested` (e.g. its own 
 
 Sensitivity = Literal["internal", "personal"]
 """``internal``: ids, codes and times only. ``personal``: names or contact details of people,
-for the consumers that must reach them; such events never carry free text about the conflict
-beyond the short description given at request time. No event ever carries note content."""
+or what a party wants to talk about, for the consumers that must reach them or keep the case;
+such events never carry free text about the conflict beyond the short description given at
+request time and the topics a party agreed for the mediation meeting (short headings agreed
+with the party, never what was said at a meeting). No event ever carries note content."""
 
 
 class Payload(BaseModel):

@@ -600,6 +600,73 @@ class PartyDetailsCorrected(CloudEvent):
     data: PartyDetailsCorrectedData
 
 
+# --- agenda: the topics each party agreed at its pre-meetings (seed 001) -----------------
+
+# A heading on one line: no control characters (so no line breaks), some non-space. Linear to
+# match (the first two classes are disjoint), also for validators that backtrack.
+TOPIC_PATTERN = r"^[^\S\x00-\x1f\x7f\u2028\u2029]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f\u2028\u2029]*$"
+TOPIC_MAX_LENGTH = 120
+MAX_TOPICS = 10
+Topic = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=TOPIC_MAX_LENGTH, pattern=TOPIC_PATTERN
+    ),
+]
+
+SHARED_TOPICS_AGREED = Rule(
+    "shared_topics_agreed",
+    "topics are shared with the other parties only when the party agreed them",
+    lambda d: not d.share_with_other_parties or d.agreed_by_party,
+    when(
+        {
+            "properties": {"share_with_other_parties": {"const": True}},
+            "required": ["share_with_other_parties"],
+        },
+        {"properties": {"agreed_by_party": {"const": True}}},
+    ),
+    "full",
+)
+
+
+class PartyTopicsRecordedData(Payload):
+    party_id: OpaqueId = Field(description="The party whose topics these are.")
+    topics: list[Topic] = Field(
+        max_length=MAX_TOPICS,
+        description="The topics the party wants to raise at the mediation meeting, whole: "
+        "short headings agreed with the party (at most 10, each one line of at most 120 "
+        "characters), never what was said at a meeting. They replace the party's earlier "
+        "topics; an empty list removes them.",
+    )
+    agreed_by_party: bool = Field(
+        description="The party agreed these headings. Only agreed topics are on the agenda."
+    )
+    share_with_other_parties: bool = Field(
+        default=False,
+        description="The party agrees that the other parties are sent these topics with "
+        "their invitation to the mediation meeting. False: only the party itself (and its "
+        "companion) and the mediator see them.",
+    )
+    recorded_by: OpaqueId = Field(description="Staff id of the case's mediator.")
+
+    rules = (SHARED_TOPICS_AGREED,)
+
+
+class PartyTopicsRecorded(CloudEvent):
+    """The mediator records the topics a party wants to raise, as agreed with the party at
+    its pre-meetings. The mediation meeting's agenda is every party's agreed topics: the
+    mediator sees it, and each party's invitation lists its own agreed topics and those the
+    other parties agreed to share. Headings only, never meeting content; notes is not told."""
+
+    aggregate = "party"
+    event = "topics_recorded"
+    sensitivity = "personal"
+    producers = ("mediator client",)
+    consumers = ("intake", "notifications")
+    type: Literal["dk.mediation.party.topics_recorded.v1"]
+    data: PartyTopicsRecordedData
+
+
 class CaseReadyForSchedulingData(Payload):
     party_ids: list[OpaqueId]
     mediator_id: OpaqueId
@@ -903,4 +970,5 @@ ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     NotificationFailed,
     CompanionChanged,
     PartyDetailsCorrected,
+    PartyTopicsRecorded,
 )

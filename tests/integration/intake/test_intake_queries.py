@@ -145,6 +145,7 @@ async def test_a_case_from_request_to_close_as_two_mediators_and_another_tenant_
         "withdraw",
         "name_note_taker",
         "change_people",
+        "record_topics",
     ]
     await publish(js, case.consent(case.administration))
     ready = await wait_for(
@@ -161,7 +162,13 @@ async def test_a_case_from_request_to_close_as_two_mediators_and_another_tenant_
     assert ready.assessment is not None
     assert (ready.assessment.decision, ready.assessment.assessed_by) == ("accepted", MEDIATOR_A)
     assert (ready.consented, ready.consent_missing) == ([case.citizen, case.administration], [])
-    assert ready.actions == ["withdraw", "record_outcome", "name_note_taker", "change_people"]
+    assert ready.actions == [
+        "withdraw",
+        "record_outcome",
+        "name_note_taker",
+        "change_people",
+        "record_topics",
+    ]
     assert [
         c.case_id for c in await listed(nc, case.tenant, MEDIATOR_A, "ready_for_scheduling")
     ] == [case.case_id]
@@ -303,8 +310,9 @@ async def test_a_case_stored_by_the_previous_version_is_answered_and_keeps_worki
     ]
     assert (legacy.timeline, legacy.actions) == (
         [],
-        ["record_consent", "withdraw", "name_note_taker"],
+        ["record_consent", "withdraw", "name_note_taker", "record_topics"],
     )
+    assert (legacy.topics, legacy.agenda) == ([], [])
 
     await publish(js, case.consent(case.administration))
     ready = await wait_for(

@@ -69,6 +69,7 @@ from tests.data.events import (
     details_corrected,
     mediator_assigned,
     outcome_recorded,
+    topics_recorded,
     withdrew,
 )
 
@@ -157,6 +158,7 @@ SAMPLES: list[CloudEvent] = [
     ),
     companion_changed(CASE_ID, CITIZEN, Companion(companion_id="companion-1", name="Søs")),
     details_corrected(CASE_ID, CITIZEN),
+    topics_recorded(CASE_ID, CITIZEN, shared=True),
 ]
 
 
@@ -600,3 +602,56 @@ def test_a_correction_carries_the_whole_new_contact() -> None:
     data = type(details_corrected(CASE_ID).data)
     with pytest.raises(ValidationError):
         data.model_validate({"party_id": CITIZEN, "name": "Anna", "changed_by": MEDIATOR})
+
+
+# --- the agenda: topics agreed at the pre-meetings ------------------------------------------
+
+
+def test_topics_are_personal_and_only_for_intake_and_notifications() -> None:
+    kind = type(topics_recorded(CASE_ID))
+    assert kind.sensitivity == "personal"  # what a person wants to talk about
+    assert kind.producers == ("mediator client",)
+    assert kind.consumers == ("intake", "notifications")  # never notes, never scheduling
+    assert topics_recorded(CASE_ID).nats_subject() == "mediation.v1.kk.party.topics_recorded"
+
+
+def _topics_data(**changes: Any) -> dict[str, Any]:
+    return {
+        "party_id": CITIZEN,
+        "topics": ["Tonen i brevene"],
+        "agreed_by_party": True,
+        "recorded_by": MEDIATOR,
+        **changes,
+    }
+
+
+def test_topics_are_stripped_headings_and_not_shared_unless_said() -> None:
+    data_model = type(topics_recorded(CASE_ID).data)
+    data = data_model.model_validate(_topics_data(topics=["  Tonen i brevene  ", "Ventetid"]))
+    assert data.topics == ["Tonen i brevene", "Ventetid"]
+    assert data.share_with_other_parties is False
+    assert data_model.model_validate(_topics_data(topics=[])).topics == []  # removes them
+
+
+@pytest.mark.parametrize(
+    "topics",
+    [
+        pytest.param(["Første linje\nanden linje"], id="a line break"),
+        pytest.param(["Tab\tinde i"], id="a control character"),
+        pytest.param(["   "], id="blank"),
+        pytest.param(["x" * 121], id="longer than 120"),
+        pytest.param([f"Emne {n}" for n in range(11)], id="more than 10"),
+    ],
+)
+def test_topics_that_are_not_short_one_line_headings_are_refused(topics: list[str]) -> None:
+    data_model = type(topics_recorded(CASE_ID).data)
+    with pytest.raises(ValidationError):
+        data_model.model_validate(_topics_data(topics=topics))
+
+
+def test_topics_are_shared_only_when_the_party_agreed_them() -> None:
+    data_model = type(topics_recorded(CASE_ID).data)
+    with pytest.raises(ValidationError, match="only when the party agreed them"):
+        data_model.model_validate(
+            _topics_data(agreed_by_party=False, share_with_other_parties=True)
+        )

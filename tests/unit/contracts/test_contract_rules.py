@@ -17,12 +17,18 @@ import pytest
 from jsonschema import Draft202012Validator
 from mediation_contracts import ALL_EVENTS, schemas
 from mediation_contracts.envelope import CloudEvent, Payload
-from mediation_contracts.events import CaseAssessed, CaseRequested
+from mediation_contracts.events import CaseAssessed, CaseRequested, PartyTopicsRecorded
 from mediation_contracts.rules import Rule
 from mediation_contracts.schemas import data_model
 from pydantic import BaseModel, ValidationError
 
-from tests.data.events import ADMINISTRATION, CITIZEN, assessed, case_requested
+from tests.data.events import (
+    ADMINISTRATION,
+    CITIZEN,
+    assessed,
+    case_requested,
+    topics_recorded,
+)
 
 Change = Callable[[dict[str, Any]], None]
 
@@ -37,7 +43,12 @@ def published(cls: type[CloudEvent]) -> Draft202012Validator:
 
 
 def document(cls: type[CloudEvent], change: Change) -> dict[str, Any]:
-    event = case_requested() if cls is CaseRequested else assessed(uuid4())
+    samples = {
+        CaseRequested: case_requested,
+        CaseAssessed: lambda: assessed(uuid4()),
+        PartyTopicsRecorded: lambda: topics_recorded(uuid4()),
+    }
+    event = samples[cls]()
     doc: dict[str, Any] = json.loads(event.to_json())
     change(doc["data"])
     return doc
@@ -203,6 +214,13 @@ VIOLATIONS = [
         True,
         id="declined with a null reason",
     ),
+    pytest.param(
+        PartyTopicsRecorded,
+        "shared_topics_agreed",
+        setting(agreed_by_party=False, share_with_other_parties=True),
+        True,
+        id="topics shared that the party did not agree",
+    ),
 ]
 
 VALID = [
@@ -245,6 +263,20 @@ VALID = [
     pytest.param(CaseAssessed, setting(decision="accepted", reason=None), id="accepted"),
     pytest.param(
         CaseAssessed, setting(decision="declined", reason="Sagen er for gammel."), id="declined"
+    ),
+    pytest.param(PartyTopicsRecorded, lambda data: None, id="agreed topics"),
+    pytest.param(
+        PartyTopicsRecorded,
+        setting(agreed_by_party=True, share_with_other_parties=True),
+        id="agreed topics the party shares",
+    ),
+    pytest.param(
+        PartyTopicsRecorded,
+        lambda data: (
+            data.update(agreed_by_party=False),
+            data.pop("share_with_other_parties", None),
+        ),
+        id="topics not agreed yet, sharing left out",
     ),
 ]
 
@@ -338,3 +370,22 @@ def test_blank_text_is_refused_by_both() -> None:
     doc = document(CaseRequested, setting(conflict_description="   "))
     assert model_error(CaseRequested, doc) is not None
     assert not schema_accepts(CaseRequested, doc)
+
+
+@pytest.mark.parametrize(
+    ("topic", "accepted"),
+    [
+        ("Tonen i brevene", True),
+        ("Æbler – og pærer", True),
+        ("  Mellemrum omkring  ", True),
+        ("To\nlinjer", False),
+        ("Tab\there", False),
+        ("   ", False),
+        ("", False),
+        ("x" * 121, False),
+    ],
+)
+def test_what_the_schema_accepts_as_a_topic_the_model_accepts(topic: str, accepted: bool) -> None:
+    doc = document(PartyTopicsRecorded, setting(topics=[topic]))
+    assert schema_accepts(PartyTopicsRecorded, doc) is accepted
+    assert (model_error(PartyTopicsRecorded, doc) is None) is accepted

@@ -33,6 +33,7 @@ from tests.data.events import (
     details_corrected,
     mediator_assigned,
     outcome_recorded,
+    topics_recorded,
     withdrew,
 )
 
@@ -160,12 +161,12 @@ def test_the_note_taker_is_not_shown_the_case_by_intake() -> None:
         (
             taken_accepted,
             MEDIATOR,
-            ["record_consent", "withdraw", "name_note_taker", "change_people"],
+            ["record_consent", "withdraw", "name_note_taker", "change_people", "record_topics"],
         ),
         (
             taken_ready,
             MEDIATOR,
-            ["withdraw", "record_outcome", "name_note_taker", "change_people"],
+            ["withdraw", "record_outcome", "name_note_taker", "change_people", "record_topics"],
         ),
         (taken_ready, OTHER_MEDIATOR, ["take"]),
         (taken_and_closed, MEDIATOR, []),
@@ -214,6 +215,7 @@ def test_each_offered_action_is_one_the_case_accepts() -> None:
         "record_outcome": lambda case: outcome_recorded(case.case_id),
         "name_note_taker": lambda case: mediator_assigned(case.case_id, note_taker_id=NOTE_TAKER),
         "change_people": lambda case: details_corrected(case.case_id),
+        "record_topics": lambda case: topics_recorded(case.case_id),
     }
     for stage in (unassigned_requested, taken_requested, taken_accepted, taken_ready):
         for action in stage().actions_for(MEDIATOR):
@@ -510,7 +512,9 @@ def test_a_case_stored_by_the_previous_version_loads_and_answers(family: bool) -
         None,
         None,
     )
-    assert shown.actions == ["record_consent", "withdraw", "name_note_taker"]
+    # Its parties' topics may be recorded (by id); none are yet.
+    assert shown.actions == ["record_consent", "withdraw", "name_note_taker", "record_topics"]
+    assert (shown.topics, shown.agenda) == ([], [])
     assert list_item(case).consent_missing == [second[0]]
     # The case keeps working under the rules and stores the new fields from then on.
     case.handle(consent_given(case.case_id, second[0]))

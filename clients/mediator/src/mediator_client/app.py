@@ -21,7 +21,7 @@ from mediator_client.assignment_proof import ProofSealer
 from mediator_client.bus import Bus, BusUnavailable, NatsBus
 from mediator_client.gateway import Gateway
 from mediator_client.identity import DevTokenSigner, IdentityProvider, LocalIdentity
-from mediator_client.routes import actions, auth, cases, meetings, people, summary
+from mediator_client.routes import actions, agenda, auth, cases, meetings, people, summary
 from mediator_client.security import CsrfRefused, SecurityHeaders
 from mediator_client.settings import MediatorSettings
 from mediator_client.users import load_users
@@ -75,7 +75,7 @@ def create_app(
     app = FastAPI(
         title="Mediator client", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
-    for module in (auth, cases, actions, meetings, summary, people):
+    for module in (auth, cases, actions, meetings, summary, people, agenda):
         if hasattr(module, "pages"):
             app.include_router(module.pages)
         app.include_router(module.posts)

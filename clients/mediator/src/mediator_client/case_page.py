@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 from mediation_contracts.commands import (
     CaseDetail,
     MeetingView,
+    PartyTopics,
     Reply,
     SlotView,
     SuggestSlots,
@@ -49,6 +50,9 @@ SECTION_OF_FORM = {
     "people": "parties",
     "party": "parties",
     "companion": "parties",
+    # The agenda: "agenda" (the party is gone), "topics-<n>" (per party).
+    "agenda": "agenda",
+    "topics": "agenda",
 }
 Stage = Literal[
     "refused",
@@ -68,6 +72,14 @@ class PartyRow:
     party: Party
     consent: Literal["given", "missing", "declined", "withdrew"]
     is_requester: bool
+
+
+@dataclass
+class TopicsRow:
+    """One party on the agenda panel: its topics as recorded (None: none yet)."""
+
+    party: Party
+    topics: PartyTopics | None
 
 
 @dataclass
@@ -209,6 +221,10 @@ def _party_choices(case: CaseDetail) -> dict[str, Any]:
             (party.party_id, party.name)
             for party in case.parties
             if party.party_id in case.consent_missing
+        ],
+        "topics_rows": [
+            TopicsRow(party, next((t for t in case.topics if t.party_id == party.party_id), None))
+            for party in case.parties
         ],
     }
 
@@ -410,14 +426,23 @@ def stage_layout(case: CaseDetail, meetings: list[MeetingView], mine: bool) -> L
         stage = "meeting_held" if held else "meeting_booked"
     if not mine:
         # Before taking the case (or a case the viewer only looks at): what it is about.
-        return Layout(stage, ("take",), ("request", "parties", "assessment", "meetings"))
-    details: tuple[str, ...] = ("request", "parties", "assessment", "meetings", "summary")
+        return Layout(stage, ("take",), ("request", "parties", "assessment", "agenda", "meetings"))
+    details: tuple[str, ...] = (
+        "request",
+        "parties",
+        "assessment",
+        "agenda",
+        "meetings",
+        "summary",
+    )
+    # The topics are agreed at the pre-meetings and go out with the invitation to the
+    # mediation meeting: the agenda comes before the booking, and with the booked meeting.
     now: tuple[str, ...] = {
         "refused": (),
         "requested": ("assessment",),
-        "accepted": ("parties", "meetings"),
-        "ready_for_scheduling": ("meetings", "summary"),
-        "meeting_booked": ("meetings", "summary"),
+        "accepted": ("parties", "agenda", "meetings"),
+        "ready_for_scheduling": ("agenda", "meetings", "summary"),
+        "meeting_booked": ("meetings", "agenda", "summary"),
         "meeting_held": ("summary", "close"),
         "closed": ("closed", "summary"),
     }[stage]
@@ -518,7 +543,15 @@ def event_key(event_type: str) -> str:
 def code_text(code: str | None, lang: i18n.Language) -> str:
     if code is None:
         return ""
-    for prefix in ("decision", "outcome", "closed_because", "withdrawn_by", "reason", "companion"):
+    for prefix in (
+        "decision",
+        "outcome",
+        "closed_because",
+        "withdrawn_by",
+        "reason",
+        "companion",
+        "topics",
+    ):
         text = i18n.label(lang, prefix, code)
         if text != code:
             return text

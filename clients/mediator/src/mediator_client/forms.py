@@ -5,6 +5,7 @@ The forms check what a person can get wrong while typing (a missing name, an e-m
 without @). Whether an action is allowed is for the services to say, never the client.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID, uuid4
@@ -12,6 +13,9 @@ from uuid import UUID, uuid4
 from mediation_contracts.commands import HttpsUrl
 from mediation_contracts.envelope import OpaqueId
 from mediation_contracts.events import (
+    MAX_TOPICS,
+    TOPIC_MAX_LENGTH,
+    TOPIC_PATTERN,
     BothInterested,
     Caller,
     CaseRequestedData,
@@ -25,6 +29,7 @@ from mediation_contracts.events import (
     MeetingKind,
     OmbudsmanOfficeConsulted,
     Party,
+    PartyTopicsRecordedData,
     Requester,
     SuitableForMediation,
 )
@@ -350,6 +355,51 @@ class CompanionForm(ContactForm):
             name=self.name,
             contact=contact,
             receives_invitations=self.receives_invitations,
+        )
+
+
+# --- the agenda: the topics a party agreed at its pre-meetings -----------------------------
+
+_TOPIC = re.compile(TOPIC_PATTERN)
+
+
+class TopicsForm(Form):
+    """A party's topics, one per line, and what the party agreed (``PartyTopicsRecorded``).
+    Nothing written: the party's topics are removed."""
+
+    party_id: OpaqueId
+    # Room for the most topics of the longest length, line breaks and stray spaces.
+    topics: Annotated[str, StringConstraints(max_length=4 * MAX_TOPICS * TOPIC_MAX_LENGTH)] = ""
+    agreed_by_party: bool = False  # checkboxes: sent only when ticked
+    share_with_other_parties: bool = False
+
+    def topic_list(self) -> list[str]:
+        """One topic per line written, with its spaces tidied; empty lines left out."""
+        lines = (" ".join(line.split()) for line in self.topics.splitlines())
+        return [line for line in lines if line]
+
+    def problems(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        topics = self.topic_list()
+        if len(topics) > MAX_TOPICS:
+            found["topics"] = "too_many_topics"
+        elif any(len(topic) > TOPIC_MAX_LENGTH for topic in topics):
+            found["topics"] = "topic_too_long"
+        elif any(not _TOPIC.match(topic) for topic in topics):
+            found["topics"] = "topic_invalid"
+        elif len(set(topics)) != len(topics):
+            found["topics"] = "topic_twice"
+        if self.share_with_other_parties and not self.agreed_by_party:
+            found["share_with_other_parties"] = "share_needs_agreement"
+        return found
+
+    def recorded(self, recorded_by: str) -> PartyTopicsRecordedData:
+        return PartyTopicsRecordedData(
+            party_id=self.party_id,
+            topics=self.topic_list(),
+            agreed_by_party=self.agreed_by_party,
+            share_with_other_parties=self.share_with_other_parties,
+            recorded_by=recorded_by,
         )
 
 

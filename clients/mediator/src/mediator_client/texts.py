@@ -514,12 +514,16 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Assess whether mediation can give the citizen more than the complaint route.",
     ),
     "next_accepted": (
-        "Registrér parternes svar. Formøder kan bookes med den part, der har sagt ja.",
-        "Record the parties' answers. Pre-meetings can be booked with a party who agreed.",
+        "Registrér parternes svar. Formøder kan bookes med den part, der har sagt ja; på "
+        "formødet aftales partens emner til dagsordenen.",
+        "Record the parties' answers. Pre-meetings can be booked with a party who agreed; at "
+        "the pre-meeting the party's topics for the agenda are agreed.",
     ),
     "next_ready_for_scheduling": (
-        "Alle parter har sagt ja. Book mæglingsmødet.",
-        "Every party agreed. Book the mediation meeting.",
+        "Alle parter har sagt ja. Book mæglingsmødet. Registrér de aftalte emner inden, så "
+        "dagsordenen kommer med i indkaldelsen.",
+        "Every party agreed. Book the mediation meeting. Record the agreed topics first, so "
+        "that the agenda goes with the invitation.",
     ),
     "next_meeting_booked": (
         "Mæglingsmødet er booket. Markér det som afholdt, når det er begyndt. Ønsker borgeren "
@@ -790,4 +794,71 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "event_party_details_corrected": ("Partens oplysninger rettet", "Party's details corrected"),
     "companion_changed": ("ny eller ændret bisidder", "companion added or changed"),
     "companion_removed": ("bisidder fjernet", "companion removed"),
+    # --- the agenda from the pre-meetings -------------------------------------------------
+    "agenda_heading": ("Dagsorden for mæglingsmødet", "Agenda of the mediation meeting"),
+    "agenda_hint": (
+        "De emner, hver part vil tage op, som aftalt med parten på formøderne. Mæglingen "
+        "holder sig til de aftalte emner. Skriv korte overskrifter, aldrig hvad der blev sagt "
+        "på et møde.",
+        "The topics each party wants to raise, as agreed with the party at the pre-meetings. "
+        "The mediation keeps to the agreed topics. Write short headings, never what was said "
+        "at a meeting.",
+    ),
+    "agenda_none": ("Der er ikke registreret emner endnu.", "No topics recorded yet."),
+    "topics_agreed_status": ("Godkendt af parten", "Agreed by the party"),
+    "topics_not_agreed_status": ("Ikke godkendt endnu", "Not agreed yet"),
+    "topic_not_agreed": ("ikke godkendt", "not agreed"),
+    "topics_shared": (
+        "Sendes med indkaldelsen til alle parter.",
+        "Sent with the invitation to every party.",
+    ),
+    "topics_not_shared": (
+        "Sendes kun til parten selv med indkaldelsen.",
+        "Sent with the invitation to the party only.",
+    ),
+    "topics_not_sent": (
+        "Er ikke på dagsordenen og sendes ikke, før parten har godkendt dem.",
+        "Not on the agenda, and not sent, until the party agrees them.",
+    ),
+    "see_agenda": ("Se dagsordenen ({count} emner)", "See the agenda ({count} topics)"),
+    "record_topics_for": ("Registrér emner for {name}", "Record topics for {name}"),
+    "topics_label": ("Emner", "Topics"),
+    "topics_hint": (
+        "Ét emne pr. linje, højst 10 emner på hver højst 120 tegn. Tøm feltet for at fjerne "
+        "partens emner.",
+        "One topic per line, at most 10 topics of at most 120 characters each. Empty the "
+        "field to remove the party's topics.",
+    ),
+    "topics_agreed_label": ("Parten har godkendt emnerne", "The party agreed the topics"),
+    "topics_share_label": (
+        "Parten er indforstået med, at de andre parter får emnerne med indkaldelsen",
+        "The party agrees that the other parties get the topics with their invitation",
+    ),
+    "record_topics_button": ("Gem emnerne", "Save the topics"),
+    "flash_topics_recorded": (
+        "Emnerne er gemt. Indkaldelser til mæglingsmødet, der sendes herefter, har den nye "
+        "dagsorden.",
+        "The topics are saved. Invitations to the mediation meeting sent from now on carry "
+        "the new agenda.",
+    ),
+    "too_many_topics": ("Skriv højst 10 emner.", "Write at most 10 topics."),
+    "topic_too_long": (
+        "Hvert emne må højst være 120 tegn. Gør de lange emner kortere.",
+        "Each topic may be at most 120 characters. Shorten the long ones.",
+    ),
+    "topic_invalid": (
+        "Et emne må kun være almindelig tekst på én linje.",
+        "A topic may only be plain text on one line.",
+    ),
+    "topic_twice": (
+        "Et emne står der to gange. Skriv hvert emne én gang.",
+        "A topic is written twice. Write each topic once.",
+    ),
+    "share_needs_agreement": (
+        "Emnerne kan kun sendes til de andre parter, når parten har godkendt dem.",
+        "The topics can only be sent to the other parties once the party agreed them.",
+    ),
+    "event_party_topics_recorded": ("Emner registreret", "Topics recorded"),
+    "topics_agreed": ("godkendt af parten", "agreed by the party"),
+    "topics_not_agreed": ("ikke godkendt endnu", "not agreed yet"),
 }

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from mediation_contracts.commands import Assessment, RejectedEvent, TimelineEntry
+from mediation_contracts.commands import Assessment, PartyTopics, RejectedEvent, TimelineEntry
 from mediation_contracts.events import CaseworkerChecklist, FollowUpContact, Party, Requester
 from mediation_runtime.documents import Decision, Document, VersionedDocuments
 from mediation_runtime.mongo import case_key
@@ -136,8 +136,16 @@ def _page_key(case: Case) -> tuple[str, str]:
 
 
 PAGE_ORDER = [("requested_at", DESCENDING), ("case_id", DESCENDING)]
-# What a list needs: not the ids of every applied event, not the timeline, not the checklist.
-LIST_PROJECTION = {"applied": 0, "timeline": 0, "rejected": 0, "checklist": 0, "people_changed": 0}
+# What a list needs: not the ids of every applied event, not the timeline, not the checklist,
+# not the topics.
+LIST_PROJECTION = {
+    "applied": 0,
+    "timeline": 0,
+    "rejected": 0,
+    "checklist": 0,
+    "people_changed": 0,
+    "party_topics": 0,
+}
 
 
 def _stored(document: Document) -> StoredCase:
@@ -183,6 +191,7 @@ def _state_of(case: Case) -> dict[str, Any]:
         "follow_up_contact": _dumped_one(case.follow_up_contact),
         "timeline": _dumped(case.timeline),
         "rejected": _dumped(case.rejected),
+        "party_topics": _dumped(case.party_topics),
         # A list, not a dict, for the same reason as "parties".
         "people_changed": [
             {"key": key, "at": at.isoformat(), "event_id": event_id}
@@ -223,6 +232,7 @@ def _case_from(document: dict[str, Any]) -> Case:
         follow_up_contact=_loaded_one(FollowUpContact, document.get("follow_up_contact")),
         timeline=[TimelineEntry.model_validate(e) for e in document.get("timeline", [])],
         rejected=[RejectedEvent.model_validate(e) for e in document.get("rejected", [])],
+        party_topics=[PartyTopics.model_validate(t) for t in document.get("party_topics", [])],
         people_changed={
             change["key"]: (datetime.fromisoformat(change["at"]), change["event_id"])
             for change in document.get("people_changed", [])

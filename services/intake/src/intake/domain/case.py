@@ -14,7 +14,8 @@ Lifecycle::
 
 The case also keeps what the mediator's client is shown (:meth:`Case.visible_to`,
 :meth:`Case.actions_for`): the request's details, the assessment, who declined or withdrew,
-and a timeline of every event it applied or caused (ids and codes only).
+each party's topics and the agenda (:meth:`Case.agenda`), and a timeline of every event it
+applied or caused (ids and codes only).
 """
 
 from dataclasses import dataclass, field
@@ -23,7 +24,14 @@ from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
-from mediation_contracts.commands import Assessment, CaseAction, RejectedEvent, TimelineEntry
+from mediation_contracts.commands import (
+    AgendaItem,
+    Assessment,
+    CaseAction,
+    PartyTopics,
+    RejectedEvent,
+    TimelineEntry,
+)
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseAssessed,
@@ -45,6 +53,7 @@ from mediation_contracts.events import (
     OutcomeRecorded,
     Party,
     PartyDetailsCorrected,
+    PartyTopicsRecorded,
     PartyWithdrew,
     Requester,
 )
@@ -63,6 +72,8 @@ class Status(StrEnum):
 
 
 OPEN = frozenset({Status.REQUESTED, Status.ACCEPTED, Status.READY_FOR_SCHEDULING})
+# Accepted and not ended: the pre-meetings, where the topics are agreed, happen now.
+PRE_MEETINGS = frozenset({Status.ACCEPTED, Status.READY_FOR_SCHEDULING})
 
 CaseKind = Literal["citizen_administration", "family"]
 
@@ -107,8 +118,12 @@ class Case:
     follow_up_contact: FollowUpContact | None = field(default=None, repr=False)
     timeline: list[TimelineEntry] = field(default_factory=list)
     rejected: list[RejectedEvent] = field(default_factory=list)
+    # Each party's topics for the mediation meeting, in the parties' order. What a party
+    # wants to talk about: kept out of repr too.
+    party_topics: list[PartyTopics] = field(default_factory=list, repr=False)
     # "<what>:<party id>" -> (time, event id) of the newest change of that party's details
-    # ("details") or companion ("companion") applied: an older one arriving later is ignored.
+    # ("details"), companion ("companion") or topics ("topics") applied: an older one
+    # arriving later is ignored.
     people_changed: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
     # --- opening --------------------------------------------------------------------------
@@ -181,6 +196,8 @@ class Case:
             return self.record_outcome(event)
         if isinstance(event, CompanionChanged | PartyDetailsCorrected):
             return self.change_people(event)
+        if isinstance(event, PartyTopicsRecorded):
+            return self.record_topics(event)
         raise ImpossibleTransition(f"intake does not handle {event.type}")
 
     def assess(self, event: CaseAssessed) -> list[CloudEvent]:
@@ -268,17 +285,55 @@ class Case:
         else:
             key = f"details:{party_id}"
             update = {"name": event.data.name, "contact": event.data.contact}
-        this = (event.time, str(event.id))
-        newest = self.people_changed.get(key)
-        if newest is not None and newest > this:
+        if not self._is_newest(key, event):
             return []  # a newer change was applied already
-        self.people_changed[key] = this
         self.party_details = [
             *self.party_details[:index],
             party.model_copy(update=update),
             *self.party_details[index + 1 :],
         ]
         return []
+
+    def record_topics(self, event: PartyTopicsRecorded) -> list[CloudEvent]:
+        """The case's mediator records the topics a party wants to raise, as agreed with it
+        at its pre-meetings (seed 001): from acceptance until the case ends. The newest record
+        of a party's topics replaces the earlier ones, in any order."""
+        data = event.data
+        if self.status not in PRE_MEETINGS:
+            raise ImpossibleTransition(
+                f"case {self.case_id} is {self.status.value}; topics are recorded once the "
+                "case is accepted, until it ends"
+            )
+        self._require_party(data.party_id)
+        if data.recorded_by != self.mediator_id:
+            raise ImpossibleTransition(
+                f"only the case's mediator records a party's topics, not {data.recorded_by}"
+            )
+        if not self._is_newest(f"topics:{data.party_id}", event):
+            return []
+        recorded = PartyTopics(
+            party_id=data.party_id,
+            topics=data.topics,
+            agreed_by_party=data.agreed_by_party,
+            share_with_other_parties=data.share_with_other_parties,
+            recorded_by=data.recorded_by,
+            recorded_at=event.time,
+        )
+        others = {t.party_id: t for t in self.party_topics if t.party_id != data.party_id}
+        if data.topics:
+            others[data.party_id] = recorded
+        self.party_topics = [others[p] for p in self.parties if p in others]
+        return []
+
+    def _is_newest(self, key: str, event: CloudEvent) -> bool:
+        """Whether ``event`` is the newest change of ``key`` so far (by time, then id); if it
+        is, it is remembered as such."""
+        this = (event.time, str(event.id))
+        newest = self.people_changed.get(key)
+        if newest is not None and newest > this:
+            return False
+        self.people_changed[key] = this
+        return True
 
     def _people_ids(self, except_companion_of: str) -> set[str]:
         """Party ids and the companion ids of every other party."""
@@ -289,6 +344,15 @@ class Case:
         }
 
     # --- what the mediator's client is shown ---------------------------------------------
+
+    def agenda(self) -> list[AgendaItem]:
+        """The mediation meeting's agenda: each party's agreed topics, in the parties' order."""
+        return [
+            AgendaItem(party_id=recorded.party_id, topic=topic)
+            for recorded in self.party_topics
+            if recorded.agreed_by_party
+            for topic in recorded.topics
+        ]
 
     def visible_to(self, viewer_id: str) -> bool:
         """A mediator sees the cases assigned to them, and the open cases no one has taken
@@ -326,6 +390,8 @@ class Case:
         actions.append("name_note_taker")
         if self.party_details:
             actions.append("change_people")  # :meth:`change_people`
+        if self.status in PRE_MEETINGS:
+            actions.append("record_topics")  # :meth:`record_topics`
         return actions
 
     def reject(self, event: CloudEvent, reason: str) -> bool:
@@ -340,7 +406,10 @@ class Case:
     # --- helpers --------------------------------------------------------------------------
 
     def _rule_state(self) -> tuple[Status, frozenset[str], str | None, str | None, str]:
-        people = "".join(party.model_dump_json() for party in self.party_details)
+        # Topics without their time: the same topics recorded again change nothing.
+        people = "".join(party.model_dump_json() for party in self.party_details) + "".join(
+            topics.model_dump_json(exclude={"recorded_at"}) for topics in self.party_topics
+        )
         return self.status, frozenset(self.consented), self.mediator_id, self.note_taker_id, people
 
     def _record(self, applied: CloudEvent, outgoing: list[CloudEvent]) -> None:
@@ -433,6 +502,9 @@ def timeline_entry(event: CloudEvent) -> TimelineEntry:
         actor, party = event.data.changed_by, event.data.party_id
         if isinstance(event, CompanionChanged):
             code = "changed" if event.data.companion is not None else "removed"
+    elif isinstance(event, PartyTopicsRecorded):
+        actor, party = event.data.recorded_by, event.data.party_id
+        code = "agreed" if event.data.agreed_by_party else "not_agreed"
     return TimelineEntry(
         event_id=event.id, type=event.type, at=event.time, actor_id=actor, party_id=party, code=code
     )

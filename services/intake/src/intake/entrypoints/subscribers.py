@@ -21,6 +21,7 @@ from mediation_contracts.events import (
     MediatorAssigned,
     OutcomeRecorded,
     PartyDetailsCorrected,
+    PartyTopicsRecorded,
     PartyWithdrew,
 )
 from mediation_runtime.service import ServiceCommands, ServiceEvents
@@ -39,6 +40,7 @@ CONSUMES: tuple[type[CloudEvent], ...] = (
     OutcomeRecorded,
     CompanionChanged,
     PartyDetailsCorrected,
+    PartyTopicsRecorded,
 )
 PUBLISHES: tuple[type[CloudEvent], ...] = (
     CaseRequestRefused,

@@ -30,6 +30,11 @@ Who is told (decisions marked *):
   (the requesting party and those asked for consent), so that nobody learns from us that
   someone wanted mediation with them before they were asked. The reason is never given.
 - ``SummaryShared``: every party; that a summary is available from the office, never content.
+- * The invitation to a mediation meeting (``MeetingScheduled``, and ``MeetingRescheduled``
+  as the invitation that replaces it; not SMS, not reminders) lists its agenda: to each
+  party its own agreed topics, and another party's only when that party agreed to share
+  them (:meth:`CaseContacts.agenda_for`); a companion gets what its party gets. Topics a
+  party has not agreed are never sent. Topics recorded later are not sent on their own.
 - * Never a companion who was removed, or who is not to receive invitations
   (``receives_invitations`` false), whatever the event or booking names: the party passes
   things on. A companion is told of the meetings booked while they are the party's
@@ -184,6 +189,17 @@ class _Composition:
     told: Callable[[Any, Language, Office, CaseContacts, str | None], _Told]
     """(event, language, office, contacts, the recipient's party: their own, or the one a
     companion supports) -> what the recipient is told."""
+    to_person: Callable[[Any, CaseContacts, str], dict[str, Any]] = lambda *_: {}
+    """What the message says to this one person only (by person id), besides ``told``."""
+
+
+@dataclass(frozen=True)
+class _AgendaPart:
+    """One party's topics on the agenda, as one recipient reads them."""
+
+    own: bool  # the recipient's own topics (a party's, not its companion's)
+    name: str  # the party's name
+    topics: tuple[str, ...]
 
 
 def _attending(participants: list[Participant] | tuple[Participant, ...]) -> list[str]:
@@ -256,6 +272,23 @@ def _booked(
     return _Told("meeting_rescheduled", {"m": meeting}, calendar)
 
 
+def _agenda(
+    event: MeetingScheduled | MeetingRescheduled, contacts: CaseContacts, person_id: str
+) -> dict[str, Any]:
+    """The agenda of a mediation meeting, as ``person_id`` may be sent it."""
+    if event.data.kind != "mediation":
+        return {}
+    parts = [
+        _AgendaPart(
+            own=party_id == person_id,
+            name=contacts.people[party_id].name if party_id in contacts.people else "",
+            topics=tuple(topics),
+        )
+        for party_id, topics in contacts.agenda_for(person_id)
+    ]
+    return {"agenda": parts}
+
+
 def _reminded(
     event: Reminder, lang: Language, office: Office, _: CaseContacts, party: str | None
 ) -> _Told:
@@ -302,8 +335,12 @@ _COMPOSITIONS: dict[type, _Composition] = {
     ConsentRequested: _Composition(
         lambda event, _: [event.data.party_id], _plain("consent_requested")
     ),
-    MeetingScheduled: _Composition(lambda event, _: _attending(event.data.participants), _booked),
-    MeetingRescheduled: _Composition(lambda event, _: _attending(event.data.participants), _booked),
+    MeetingScheduled: _Composition(
+        lambda event, _: _attending(event.data.participants), _booked, _agenda
+    ),
+    MeetingRescheduled: _Composition(
+        lambda event, _: _attending(event.data.participants), _booked, _agenda
+    ),
     Reminder: _Composition(
         lambda event, contacts: [] if contacts.ended else _attending(event.participants),
         _reminded,
@@ -347,7 +384,8 @@ def _message(
     supported = contacts.supported_by(recipient.person_id)
     supported_person = contacts.people.get(supported) if supported is not None else None
     party = recipient.person_id if contacts.is_party(recipient.person_id) else supported
-    told = _COMPOSITIONS[type(event)].told(event, lang, office, contacts, party)
+    composition = _COMPOSITIONS[type(event)]
+    told = composition.told(event, lang, office, contacts, party)
     template = told.template
     context: dict[str, Any] = {
         "name": recipient.name,
@@ -356,7 +394,9 @@ def _message(
         "p": _PRONOUNS[person.kind == "administration"],
         "companion_for": supported_person.name if supported_person is not None else None,
         "invitation": False,
+        "agenda": [],
         **told.context,
+        **composition.to_person(event, contacts, recipient.person_id),
     }
 
     if recipient.channel == "sms":

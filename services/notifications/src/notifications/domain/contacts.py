@@ -5,8 +5,11 @@ email, phone, preferred channel and language, which party a companion supports, 
 mediation and who was asked to consent, who withdrew, who is invited to which meeting, and when
 the case closed. The mediator may correct a party's details and add, change or remove a
 companion during the case (``PartyDetailsCorrected``, ``CompanionChanged``): the view then
-holds the details of the moment, and a removed companion keeps only its id. It never keeps the
-description of the conflict, the matter reference or anything else from the request. The
+holds the details of the moment, and a removed companion keeps only its id. For the invitation
+to the mediation meeting it keeps each party's agreed topics (``PartyTopicsRecorded``; topics a
+party has not agreed are never kept) and whether the party shares them with the other parties.
+It never keeps the description of the conflict, the matter reference or anything else from
+the request. The
 administration is one party reached at the unit's contact details; its representatives are
 staff and are not stored here.
 
@@ -35,6 +38,7 @@ from mediation_contracts.events import (
     MeetingRescheduled,
     MeetingScheduled,
     PartyDetailsCorrected,
+    PartyTopicsRecorded,
     PartyWithdrew,
 )
 
@@ -49,6 +53,7 @@ ContactsEvent = (
     | CaseClosed
     | CompanionChanged
     | PartyDetailsCorrected
+    | PartyTopicsRecorded
 )
 PersonKind = Literal["citizen", "administration", "companion"]
 ClosedBecause = Literal["outcome_recorded", "assessment_declined", "consent_declined", "withdrawn"]
@@ -91,6 +96,18 @@ class Attendance:
 
 
 @dataclass
+class PartyAgenda:
+    """One party's topics for the mediation meeting, from the newest record of them: the
+    agreed ones only (none while the party has not agreed them), and whether the other parties
+    may be sent them."""
+
+    topics: list[str]
+    shared: bool
+    as_of: datetime
+    event_id: str
+
+
+@dataclass
 class CaseContacts:
     case_id: UUID
     tenant: str
@@ -107,6 +124,7 @@ class CaseContacts:
     # "<details|companion>:<party id>" -> (time, event id) of the newest change applied: it
     # beats the request's details and older changes, in any order.
     people_changed: dict[str, tuple[datetime, str]] = field(default_factory=dict)
+    agendas: dict[str, PartyAgenda] = field(default_factory=dict)  # by party id
 
     @classmethod
     def for_event(cls, event: ContactsEvent) -> "CaseContacts":
@@ -155,6 +173,8 @@ class CaseContacts:
             self.closed_because = event.data.closed_because
         elif isinstance(event, CompanionChanged | PartyDetailsCorrected):
             self._people_changed(event)
+        elif isinstance(event, PartyTopicsRecorded):
+            self._topics_recorded(event)
 
     def _requested(self, event: CaseRequested) -> None:
         self.requested = True
@@ -206,6 +226,23 @@ class CaseContacts:
         if event.data.companion is not None:
             self._companion(party_id, event.data.companion)
 
+    def _topics_recorded(self, event: PartyTopicsRecorded) -> None:
+        """The newest record of a party's topics wins. What was sent before is not sent
+        again; the invitations composed from now on list the new topics."""
+        if self.forgotten:
+            return  # the case's personal data is gone for good; none comes back
+        data = event.data
+        known = self.agendas.get(data.party_id)
+        if known is not None and (known.as_of, known.event_id) > (event.time, str(event.id)):
+            return
+        agreed = data.agreed_by_party
+        self.agendas[data.party_id] = PartyAgenda(
+            topics=list(data.topics) if agreed else [],
+            shared=agreed and data.share_with_other_parties,
+            as_of=event.time,
+            event_id=str(event.id),
+        )
+
     def _companion(self, party_id: str, companion: Companion) -> None:
         person = _person(companion.companion_id, "companion", companion.name, companion.contact)
         person.supports = party_id
@@ -231,6 +268,18 @@ class CaseContacts:
         """The party a companion supports (None for anyone who is not a companion)."""
         person = self.people.get(companion_id)
         return person.supports if person is not None else None
+
+    def agenda_for(self, person_id: str) -> list[tuple[str, list[str]]]:
+        """The agreed topics ``person_id`` may be sent, as (party id, topics) in the parties'
+        order: their own party's always (a companion's own party is the one it supports),
+        another party's only when that party shares them. Parties without any are left out."""
+        own = person_id if self.is_party(person_id) else self.supported_by(person_id)
+        shown = []
+        for party_id in self.party_ids:
+            agenda = self.agendas.get(party_id)
+            if agenda is not None and agenda.topics and (party_id == own or agenda.shared):
+                shown.append((party_id, list(agenda.topics)))
+        return shown
 
     def withdrawn_parties(self) -> set[str]:
         """Parties who withdrew (a mediator's withdrawal ends the mediation but names no one)."""
@@ -289,13 +338,15 @@ class CaseContacts:
         return self.closed_at + keep_for if self.closed_at is not None else None
 
     def forget(self) -> None:
-        """Drop every name and address, keeping only ids and what happened: nobody can be
-        reached through this view any more."""
+        """Drop every name, address and topic, keeping only ids and what happened: nobody can
+        be reached through this view any more."""
         self.forgotten = True
         for person in self.people.values():
             person.name = ""
             person.email = None
             person.phone = None
+        for agenda in self.agendas.values():
+            agenda.topics = []
 
 
 def _remove(person: Person) -> None:

@@ -12,6 +12,7 @@ from mediation_contracts.events import (
     NotificationFailed,
     NotificationSent,
     PartyDetailsCorrected,
+    PartyTopicsRecorded,
     PartyWithdrew,
     SummaryShared,
 )
@@ -31,6 +32,7 @@ CONSUMES: tuple[type[CloudEvent], ...] = (
     SummaryShared,
     CompanionChanged,
     PartyDetailsCorrected,
+    PartyTopicsRecorded,
 )
 PUBLISHES: tuple[type[CloudEvent], ...] = (NotificationSent, NotificationFailed)
 
