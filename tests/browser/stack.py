@@ -22,6 +22,7 @@ ROOM_NAME = "Mødelokale Øst"
 MEDIATORS = (
     ("mediator1", "mediator-1", "Mette Mægler"),
     ("mediator2", "mediator-2", "Mads Mægler"),
+    ("mediator3", "mediator-3", "Maja Mægler"),  # the agenda's: books on its own calendar
 )
 
 
