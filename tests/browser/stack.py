@@ -25,6 +25,8 @@ MEDIATORS = (
     ("mediator1", "mediator-1", "Mette Mægler"),
     ("mediator2", "mediator-2", "Mads Mægler"),
     ("mediator3", "mediator-3", "Mia Mægler"),  # the formats test's: its meetings block no one
+    ("mediator4", "mediator-4", "Maja Mægler"),  # the agenda test's: books on its own calendar
+    ("mediator5", "mediator-5", "Malene Mægler"),  # the shuttle walk's, from request to close
 )
 
 

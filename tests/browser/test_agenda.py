@@ -39,9 +39,11 @@ def plain(mail: object) -> str:
 
 
 async def accepted_case(page: Page, tag: str, citizen: str, unit: str) -> None:
-    """Registered, taken and found suitable by mediator2: the pre-meetings may begin. Another
-    mediator than the journey's, whatever else the browser tests book on the shared stack."""
-    await sign_in(page, "mediator2")
+    """Registered, taken and found suitable by mediator4: the pre-meetings may begin. A
+    mediator of its own: its meeting is booked whatever the other browser tests booked on the
+    shared stack (scheduling's reservations hold whole granules of the default policy, so a
+    meeting of the same mediator that ends minutes before can block the first free time)."""
+    await sign_in(page, "mediator4")
     await register_case(page, f"SAG-{tag.upper()}", citizen_email=citizen, unit_email=unit)
     await flash(page, "Anmodningen er registreret.")
     await page.get_by_role("button", name="Tag sagen").click()
