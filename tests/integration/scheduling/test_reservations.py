@@ -164,3 +164,25 @@ async def test_reservations_left_by_a_crashed_booking_are_released_after_a_while
 
     assert await handlers.release_orphan_reservations(scheduling) == 1
     assert set(await collection.distinct("meeting_id")) == {"saved", "in-progress"}
+
+
+async def test_a_tenants_own_steps_leave_the_time_after_a_meeting_free(
+    collection: AsyncCollection[dict[str, Any]],
+) -> None:
+    """The service holds reservations in the tenant's steps, not the default policy's: under
+    one-minute steps a meeting that ends (with its buffer) at 09:06 leaves 09:06 free for the
+    same mediator, which fifteen-minute granules would hold until 09:15."""
+    reservations, minute = Reservations(collection, GRANULE), timedelta(minutes=1)
+    mediator = [staff("mediator-1")]
+    await reservations.reserve("kk", "first", mediator, NINE, NINE + 6 * minute, granule=minute)
+    await reservations.reserve(
+        "kk", "next", mediator, NINE + 6 * minute, NINE + 12 * minute, granule=minute
+    )
+
+    with pytest.raises(SlotTaken):
+        await reservations.reserve(
+            "kk", "clash", mediator, NINE + 5 * minute, NINE + 7 * minute, granule=minute
+        )
+    coarse = Reservations(collection, GRANULE)
+    with pytest.raises(SlotTaken):  # what the default's granules did to the next meeting
+        await coarse.reserve("kk", "later", mediator, NINE + 14 * minute, NINE + 20 * minute)

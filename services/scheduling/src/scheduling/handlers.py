@@ -267,6 +267,7 @@ async def _reserve(meeting: Meeting, scheduling: Scheduling) -> None:
             resources,
             meeting.starts_at,
             meeting.ends_at + policy.buffer,
+            granule=policy.granularity,
         )
     except SlotTaken as taken:
         code: BookingCode = "note_taker_busy"

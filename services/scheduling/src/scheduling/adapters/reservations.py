@@ -58,15 +58,19 @@ class Reservations:
         resources: list[str],
         starts_at: datetime,
         held_until: datetime,
+        granule: timedelta | None = None,
     ) -> None:
         """Hold every resource for [starts_at, held_until); raises :class:`SlotTaken`.
 
+        ``granule``: the tenant's slot step (its policy's granularity), else the one given
+        at construction. A granule coarser than the tenant's steps would make a meeting that
+        ends just before a free slot hold that slot too, and a booking there be refused.
         Granules the meeting already holds (a move that overlaps its old time) are kept.
         """
         wanted = {
             self._key(tenant, resource, at): (resource, at)
             for resource in resources
-            for at in self._granules(starts_at, held_until)
+            for at in self._granules(starts_at, held_until, granule or self._granule)
         }
         held = {
             document["_id"]
@@ -109,11 +113,14 @@ class Reservations:
         cursor = self._collection.find({"reserved_at": {"$lte": cutoff}}, {"meeting_id": 1})
         return {document["meeting_id"] async for document in cursor}
 
-    def _granules(self, starts_at: datetime, held_until: datetime) -> Iterator[datetime]:
-        at = _floor(starts_at.astimezone(UTC), self._granule)
+    @staticmethod
+    def _granules(
+        starts_at: datetime, held_until: datetime, granule: timedelta
+    ) -> Iterator[datetime]:
+        at = _floor(starts_at.astimezone(UTC), granule)
         while at < held_until:
             yield at
-            at += self._granule
+            at += granule
 
     @staticmethod
     def _key(tenant: str, resource: str, at: datetime) -> str:
