@@ -75,7 +75,7 @@ def quick_meetings_policy(now: datetime | None = None) -> dict[str, object]:
         "day_ends": "23:59",
         "granularity": "PT1M",
         "buffer": "PT1M",
-        "pre_meeting_length": "PT5M",
+        "pre_meeting_length": "PT1M",  # the shuttle walk holds two before its mediation
         "mediation_length": "PT10M",
         "follow_up_length": "PT5M",
         "rooms": [
