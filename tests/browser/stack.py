@@ -82,6 +82,10 @@ def quick_meetings_policy(now: datetime | None = None) -> dict[str, object]:
             {"id": "room-1", "name": ROOM_NAME},
             {"id": "room-2", "name": "Mødelokale Vest"},
             {"id": "vent-1", "name": WAITING_ROOM_NAME, "waiting_room": True},
+            # Enough rooms that the tests' meetings, ten minutes each, do not crowd each other
+            # out; taken only when the ones above are busy.
+            {"id": "room-3", "name": "Mødelokale Nord"},
+            {"id": "vent-2", "name": "Venterum Syd", "waiting_room": True},
         ],
         "address": "Rådhuspladsen 1",
         "phone_number": PHONE_LINE,
