@@ -11,6 +11,7 @@ Both check the address as the real channel would and raise the same ``no_address
 """
 
 import asyncio
+import contextlib
 import re
 import sys
 from dataclasses import replace
@@ -55,9 +56,10 @@ def channel_address(message: Message) -> str:
 
 
 class FileSink:
-    """Writes ``<UTC timestamp>-<channel>-<recipient id>-<key>.eml`` files into ``directory``
-    (created when needed) and returns the file's path as the reference. A message whose key
-    has a file already (sent again after a crash) is not written twice."""
+    """Writes ``<channel>-<recipient id>-<key>.eml`` files into ``directory`` (created when
+    needed) and returns the file's path as the reference: a message sent again after a crash
+    (same key) is not written twice. A message without a key (not queued) gets
+    ``<UTC timestamp>-<channel>-<recipient id>.eml``, never overwriting another."""
 
     def __init__(
         self,
@@ -92,13 +94,14 @@ class FileSink:
 
     def _write(self, message: Message, content: bytes) -> str:
         self.directory.mkdir(parents=True, exist_ok=True)
-        key = safe_file_part(message.key) if message.key else ""
-        if key:
-            for written in self.directory.glob(f"*-{key}.eml"):
-                return str(written)
+        person = safe_file_part(message.recipient.person_id)
+        if message.key:  # one file per key: written once, however often it is sent
+            path = self.directory / f"{message.channel}-{person}-{safe_file_part(message.key)}.eml"
+            with contextlib.suppress(FileExistsError), path.open("xb") as file:
+                file.write(content)
+            return str(path)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        stem = f"{stamp}-{message.channel}-{safe_file_part(message.recipient.person_id)}"
-        stem += f"-{key}" if key else ""
+        stem = f"{stamp}-{message.channel}-{person}"
         for attempt in range(100):
             path = self.directory / (f"{stem}.eml" if attempt == 0 else f"{stem}-{attempt}.eml")
             try:
