@@ -20,8 +20,9 @@ database operations, change the matching function here in the same commit:**
   found). A no-change decision on the first read probes once for a newer version.
   ``commit()`` = insert the change record (a duplicate key means another writer won: read
   and decide again), then install it: insert the outbox marker when the record has events,
-  then insert the head (version 1) or replace it (filter ``_id`` and ``version < v``), then
-  probe-find the next change record by ``_id`` (installing it the same way when found).
+  then insert the head (version 1) or read its version by ``_id`` and, if older, replace it
+  by ``_id``, then probe-find the next change record by ``_id`` (installing it the same way
+  when found).
 - :mod:`mediation_runtime.outbox` -> :meth:`Versioned.relay`: the record just committed
   comes from memory; the previous version's marker is looked up only when this relay did
   not publish that version itself; publish each event with ``Nats-Msg-Id`` = event id,
@@ -199,9 +200,9 @@ class Versioned:
             except DuplicateKeyError:
                 pass
         if not installed:
-            await self.heads.replace_one(
-                {"_id": record["key"], "version": {"$lt": record["version"]}}, head
-            )
+            current = await self.heads.find_one({"_id": record["key"]}, {"version": 1})
+            if current is not None and current["version"] < record["version"]:
+                await self.heads.replace_one({"_id": record["key"]}, head)
 
     async def change(
         self,

@@ -226,10 +226,13 @@ class VersionedDocuments:
         included; had the head come first, the redelivery would see the event applied and
         leave the marker missing.
 
-        FerretDB's ``version < v`` replace is read-then-write too, so a writer installing an
-        older version can overwrite a newer head it read just before. Hence every writer of
-        a head then looks one version past what it wrote and installs what it finds: the
-        last write to a head is always followed by a look that finds nothing newer."""
+        A head is replaced by ``_id`` alone after reading its version by ``_id`` (a filter
+        with more than ``_id`` is a scan of the whole collection on FerretDB, see
+        ``mediation_devstack.tools``), so a writer installing an older version can overwrite
+        a newer head written between its read and its write (FerretDB's own ``version < v``
+        replace was read-then-write as well). Hence every writer of a head then looks one
+        version past what it wrote and installs what it finds: the last write to a head is
+        always followed by a look that finds nothing newer."""
         await self._write_head(record)
         while (
             ahead := await self.changes.find_one(
@@ -255,9 +258,9 @@ class VersionedDocuments:
             except DuplicateKeyError:
                 pass
         if not installed:
-            await self.heads.replace_one(
-                {"_id": record["key"], "version": {"$lt": record["version"]}}, head
-            )
+            current = await self.heads.find_one({"_id": record["key"]}, {"version": 1})
+            if current is not None and int(current["version"]) < int(record["version"]):
+                await self.heads.replace_one({"_id": record["key"]}, head)
 
     @staticmethod
     def _head_of(record: Document) -> Document:

@@ -2,6 +2,7 @@
 racing writers never lose an update, and what a crashed writer left is finished."""
 
 import asyncio
+import json
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -192,8 +193,8 @@ async def test_a_refusal_on_a_stale_head_is_checked_against_the_newest(
 async def test_a_writer_that_overwrote_a_newer_head_puts_the_newest_back(
     documents: VersionedDocuments,
 ) -> None:
-    # FerretDB's `version < v` replace reads, then writes: the writer of version 2 read the
-    # head at version 1, the writer of version 3 installed it, then version 2 landed on top.
+    # A head is read, then replaced by `_id`: the writer of version 2 read the head at
+    # version 1, the writer of version 3 installed it, then version 2 landed on top.
     for _ in range(3):
         await documents.change("doc", add_one)
     second = await documents.changes.find_one({"_id": change_id("doc", 2)})
@@ -202,6 +203,37 @@ async def test_a_writer_that_overwrote_a_newer_head_puts_the_newest_back(
     # What that writer does after its write: look past it, install what is newer.
     assert (await documents.settle(second))["version"] == 3
     assert (await documents.get("doc") or {})["count"] == 3
+
+
+async def test_installing_an_older_version_leaves_the_newer_head(
+    documents: VersionedDocuments,
+) -> None:
+    # E.g. the sweep finishing a record whose writer was slow, after later versions landed.
+    for _ in range(3):
+        await documents.change("doc", add_one)
+    first = await documents.changes.find_one({"_id": change_id("doc", 1)})
+    assert first is not None
+    await documents.install(first)
+    assert (await documents.heads.find_one({"_id": "doc"}) or {})["version"] == 3
+
+
+async def test_reads_by_id_search_the_index_not_the_collection(
+    documents: VersionedDocuments,
+) -> None:
+    # Every event's path is reads and writes by `_id`; FerretDB 1.24 (SQLite) read the whole
+    # table for each until our build's fix (mediation_devstack.tools), so the cost per event
+    # grew with the collection. The plan must name the index (SQLite: SEARCH; MongoDB:
+    # IDHACK / EXPRESS / IXSCAN), never a scan.
+    await documents.heads.insert_many([{"_id": f"doc-{n}", "version": 1} for n in range(50)])
+    explained = await documents.heads.database.command(
+        "explain", {"find": documents.heads.name, "filter": {"_id": "doc-42"}, "limit": 1}
+    )
+    plan = json.dumps(explained.get("queryPlanner", explained), default=str)
+    assert any(mark in plan for mark in ("detail=SEARCH", "IDHACK", "EXPRESS", "IXSCAN")), plan
+    assert "detail=SCAN" not in plan, plan
+    assert "COLLSCAN" not in plan, plan
+    assert (await documents.heads.find_one({"_id": "doc-42"}) or {})["_id"] == "doc-42"
+    assert await documents.heads.find_one({"_id": "doc-50"}) is None
 
 
 async def test_the_relay_scan_installs_the_head_before_publishing(

@@ -10,6 +10,7 @@ killed after the provider accepted a message but before its record leaves the de
 be sent again when the lease ends: at least once, with the same key (see ``Message.key``).
 """
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -78,13 +79,15 @@ class Deliveries:
     async def told(self, trigger_id: str, person_ids: Iterable[str]) -> set[str]:
         """The people among ``person_ids`` who already have a delivery for ``trigger_id``, on
         any channel or as unreachable: after a change of their details, a redelivered event
-        must not reach them again on another channel."""
+        must not reach them again on another channel. One read by ``_id`` per possible
+        delivery: FerretDB (SQLite) reads the whole collection for any other filter, ``$in``
+        included."""
         suffixes = (*get_args(Channel), "unreachable")
         ids = [f"{trigger_id}:{person}:{suffix}" for person in person_ids for suffix in suffixes]
-        if not ids:
-            return set()
-        cursor = self._collection.find({"_id": {"$in": ids}}, {"recipient_id": 1})
-        return {str(document["recipient_id"]) async for document in cursor}
+        found = await asyncio.gather(
+            *(self._collection.find_one({"_id": id_}, {"recipient_id": 1}) for id_ in ids)
+        )
+        return {str(document["recipient_id"]) for document in found if document is not None}
 
     async def add_unreachable(
         self,
