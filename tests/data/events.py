@@ -30,7 +30,13 @@ from mediation_contracts.events import (
     ConsentRequested,
     ConsentRequestedData,
     ContactDetails,
+    EvaluationRequested,
+    EvaluationRequestedData,
     FollowUpContact,
+    FollowUpDue,
+    FollowUpDueData,
+    FollowUpRecorded,
+    FollowUpRecordedData,
     MediatorAssigned,
     MediatorAssignedData,
     OutcomeRecorded,
@@ -431,3 +437,56 @@ def topics_recorded(
     return PartyTopicsRecorded.create(
         tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause
     )
+
+
+# --- learning from mediations: evaluation and follow-up (insights) -----------------------
+
+LINK_TOKEN = "evaluation-link-secret-0123456789abcdef"
+
+
+def evaluation_requested(
+    case_id: UUID,
+    party_id: str = CITIZEN,
+    *,
+    occasion: Literal["meeting_held", "case_closed"] = "case_closed",
+    link_token: str = LINK_TOKEN,
+    reminder: bool = False,
+    expires_at: datetime | None = None,
+    tenant: str = TENANT,
+    cause: CloudEvent | None = None,
+) -> EvaluationRequested:
+    """``party_id`` invited to evaluate (their one-time link's secret is ``link_token``)."""
+    data = EvaluationRequestedData(
+        party_id=party_id,
+        occasion=occasion,
+        link_token=link_token,
+        expires_at=expires_at or datetime(2030, 1, 1, tzinfo=UTC),
+        reminder=reminder,
+    )
+    return EvaluationRequested.create(
+        tenant=tenant, case_id=case_id, source=SOURCE, data=data, cause=cause
+    )
+
+
+def follow_up_due(
+    case_id: UUID,
+    *,
+    mediator_id: str = MEDIATOR,
+    closed_at: datetime | None = None,
+    due_at: datetime | None = None,
+    tenant: str = TENANT,
+) -> FollowUpDue:
+    closed = closed_at or datetime(2026, 10, 1, tzinfo=UTC)
+    data = FollowUpDueData(mediator_id=mediator_id, closed_at=closed, due_at=due_at or closed)
+    return FollowUpDue.create(tenant=tenant, case_id=case_id, source=SOURCE, data=data)
+
+
+def follow_up_recorded(
+    case_id: UUID,
+    result: Literal["held", "partly_held", "not_held", "no_contact"] = "held",
+    *,
+    recorded_by: str = MEDIATOR,
+    tenant: str = TENANT,
+) -> FollowUpRecorded:
+    data = FollowUpRecordedData(result=result, recorded_by=recorded_by)
+    return FollowUpRecorded.create(tenant=tenant, case_id=case_id, source=SOURCE, data=data)

@@ -31,7 +31,7 @@ from mediation_contracts.streams import (
 )
 from mediation_contracts.subjects import MAJOR, PREFIX
 
-SERVICES = ("intake", "scheduling", "notes", "notifications")
+SERVICES = ("intake", "scheduling", "notes", "notifications", "insights")
 MEDIATOR_CLIENT_ROLE = "mediator client"
 MEDIATOR_CLIENT = "mediator-client"
 ADMIN = "admin"

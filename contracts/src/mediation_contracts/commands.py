@@ -24,7 +24,10 @@ from mediation_contracts.envelope import OpaqueId, Payload, UtcDatetime
 from mediation_contracts.events import (
     Caller,
     CaseworkerChecklist,
+    EvaluationOccasion,
     FollowUpContact,
+    FollowUpResult,
+    LinkToken,
     Location,
     MeetingFormat,
     MeetingKind,
@@ -307,6 +310,177 @@ class CaseDetail(Payload):
     )
 
 
+# --- insights: evaluations, follow-up and statistics -------------------------------------
+
+Score = Annotated[int, Field(ge=1, le=5)]
+EvaluationComment = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000, pattern=r"\S")
+]
+
+
+class EvaluationAnswers(Payload):
+    """1 (not at all) to 5 (very much); every question may be left out."""
+
+    heard: Score | None = Field(
+        default=None, description="Følte du dig hørt? / Did you feel heard?"
+    )
+    respected: Score | None = Field(
+        default=None,
+        description="Følte du dig mødt med respekt? / Did you feel met with respect?",
+    )
+    understood: Score | None = Field(
+        default=None,
+        description="Forstod du, hvordan mæglingen foregik? / Did you understand how the "
+        "mediation worked?",
+    )
+    useful: Score | None = Field(
+        default=None,
+        description="Fik du noget ud af mæglingen? / Did the mediation help you?",
+    )
+    recommend: Score | None = Field(
+        default=None,
+        description="Vil du anbefale mægling til andre? / Would you recommend mediation to others?",
+    )
+
+
+EVALUATION_QUESTIONS: tuple[str, ...] = tuple(EvaluationAnswers.model_fields)
+
+
+class OpenEvaluation(Payload):
+    """Whether a link still works, before its questions are shown. One refusal,
+    ``link_not_valid``, for a link that is unknown, used or expired: a guesser learns nothing."""
+
+    link_token: LinkToken
+
+
+class EvaluationForm(Payload):
+    occasion: EvaluationOccasion
+    expires_at: UtcDatetime
+    questions: list[str] = Field(description="The keys of `EvaluationAnswers`, in order.")
+
+
+class SubmitEvaluation(Payload):
+    """Answer once. Kept without the link, the party or the case: from then on nobody can
+    tell whose answer it is; the comment appears only in aggregate lists (see `Statistics`)."""
+
+    link_token: LinkToken
+    answers: EvaluationAnswers
+    comment: EvaluationComment | None = Field(
+        default=None,
+        description="Optional free text. Never in events or logs; shown only in the "
+        "statistics' list of comments of a period with at least 5 answers, in no order.",
+    )
+
+
+ReflectionFactor = Literal[
+    "pre_meetings",
+    "agreed_agenda",
+    "companion",
+    "separate_rooms",
+    "breaks",
+    "time_for_each_party",
+    "administration_present",
+    "follow_up_contact",
+]
+
+
+class RecordReflection(Command):
+    """The mediator's own short, structured reflection on a case: codes only, never what
+    was said. Once per case; sending it again replaces it."""
+
+    mediator_id: OpaqueId
+    format_used: MeetingFormat
+    helped: list[ReflectionFactor] = Field(default_factory=list, max_length=8)
+    mediation_suited: Literal["yes", "partly", "no"] = Field(
+        description="Looking back: was mediation the right offer in this case?"
+    )
+
+
+class RecordFollowUp(Command):
+    """Whether the agreement held, after the follow-up period; the case's mediator only."""
+
+    recorded_by: OpaqueId
+    result: FollowUpResult
+
+
+class ListFollowUps(Payload):
+    """The follow-ups of the cases ``viewer_id`` mediated, due ones first."""
+
+    viewer_id: OpaqueId
+
+
+class FollowUpView(Payload):
+    case_id: UUID
+    closed_at: UtcDatetime
+    due_at: UtcDatetime
+    status: Literal["pending", "due", "recorded"]
+    result: FollowUpResult | None = None
+    reflection_recorded: bool = False
+
+
+YearMonth = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+SUPPRESSED = "<5"
+Count = int | Literal["<5"]
+"""A number of cases, or ``"<5"``: fewer than 5 cases (0 included) are never shown, and a
+second cell is hidden where one hidden cell could be worked out from its total."""
+Measure = float | Literal["<5"] | None
+"""A median, percentile or average, or ``"<5"`` when fewer than 5 cases or answers give it;
+``None`` when there is nothing to measure."""
+
+
+class DaysToFirstMeeting(Payload):
+    cases: Count = Field(description="Cases whose first meeting (of any kind) was held.")
+    median: Measure
+    p90: Measure
+
+
+class EvaluationSummary(Payload):
+    answers: Count
+    averages: dict[str, Measure] = Field(description="By question (`EvaluationAnswers`).")
+    comments: list[str] = Field(
+        default_factory=list,
+        description="The period's comments, in random order, only when it has at least 5 "
+        "answers; never with a date, case or person.",
+    )
+
+
+class PeriodStatistics(Payload):
+    """One period: each figure counts what happened in it (by the event's time)."""
+
+    period: str = Field(description="e.g. 2026, 2026-Q3, 2026-09; `total` for all of them.")
+    requests: Count
+    refusals: dict[str, Count] = Field(
+        description="By reason code: a refused request's code (e.g. in_complaint_handling), "
+        "or assessment_declined."
+    )
+    acceptances: Count
+    consents_declined: Count
+    withdrawals: Count = Field(description="Never by whom.")
+    meetings: dict[str, dict[str, Count]] = Field(description="Held meetings by kind, then format.")
+    outcomes: dict[str, Count] = Field(description="Closed cases by outcome.")
+    days_to_first_meeting: DaysToFirstMeeting
+    follow_ups: dict[str, Count] = Field(description="Recorded follow-ups by result.")
+    evaluations: EvaluationSummary
+
+
+class GetStatistics(Payload):
+    """The municipality's anonymous statistics from `from_month` to `to_month` (inclusive),
+    one row per `period`, fed only by events. No names, ids or dates of a case."""
+
+    from_month: YearMonth
+    to_month: YearMonth
+    period: Literal["month", "quarter", "year"] = "quarter"
+
+
+class Statistics(Payload):
+    from_month: YearMonth
+    to_month: YearMonth
+    period: Literal["month", "quarter", "year"]
+    suppressed_below: int = Field(default=5, description="Fewer cases than this show as <5.")
+    periods: list[PeriodStatistics]
+    total: PeriodStatistics
+
+
 # --- notes: what may be done with a case's summary ---------------------------------------
 
 
@@ -419,6 +593,9 @@ class Reply(Payload):
     next_page: PageToken | None = None
     case: CaseDetail | None = None
     summary_state: SummaryState | None = None
+    evaluation: EvaluationForm | None = None
+    follow_ups: list[FollowUpView] | None = None
+    statistics: Statistics | None = None
     error: Refusal | None = None
 
     @model_serializer(mode="wrap")
@@ -449,6 +626,9 @@ RESULT_TYPES: Mapping[str, Any] = {
     "next_page": PageToken,
     "case": CaseDetail,
     "summary_state": SummaryState,
+    "evaluation": EvaluationForm,
+    "follow_ups": list[FollowUpView],
+    "statistics": Statistics,
 }
 """The result fields of :class:`Reply`; an accepted command's reply carries the ones its
 :class:`CommandSpec` names, and no other (absent, never ``null``)."""
@@ -526,6 +706,41 @@ COMMANDS: Mapping[str, Mapping[str, CommandSpec]] = {
         ),
     },
     "notifications": {},
+    "insights": {
+        "open_evaluation": CommandSpec(
+            OpenEvaluation,
+            ("evaluation",),
+            "Whether an evaluation link works, and its questions; link_not_valid otherwise.",
+            callers=("mediator client", "citizen portal"),
+        ),
+        "submit_evaluation": CommandSpec(
+            SubmitEvaluation,
+            (),
+            "Answer an evaluation, once per link; link_not_valid for an unknown, used or "
+            "expired link.",
+            callers=("mediator client", "citizen portal"),
+        ),
+        "record_reflection": CommandSpec(
+            RecordReflection,
+            (),
+            "The case's mediator records a short structured reflection (codes only).",
+        ),
+        "record_follow_up": CommandSpec(
+            RecordFollowUp,
+            (),
+            "The case's mediator records whether the agreement held (FollowUpRecorded).",
+        ),
+        "list_follow_ups": CommandSpec(
+            ListFollowUps, ("follow_ups",), "The follow-ups of a mediator's closed cases."
+        ),
+        "statistics": CommandSpec(
+            GetStatistics,
+            ("statistics",),
+            "The municipality's statistics by period; every figure from fewer than 5 cases "
+            "shows as <5.",
+            callers=("mediator client", "ombudsman office", "case systems"),
+        ),
+    },
 }
 """Every command by service; :data:`mediation_contracts.access.COMMAND_CALLERS` says who
 may send each."""

@@ -79,6 +79,12 @@ class FollowUpContact(Payload):
     name: Name
     unit: Name | None = None
     contact: ContactDetails | None = None
+    inform: bool = Field(
+        default=False,
+        description="The citizen agreed that this person is told they were named as the "
+        "contact (notifications then tells them, with the citizen's name). False: nobody "
+        "tells them; the name is only given to the citizen.",
+    )
 
 
 class Participant(Payload):
@@ -353,7 +359,7 @@ class CaseRequested(CloudEvent):
     event = "requested"
     sensitivity = "personal"
     producers = ("citizen portal", "case systems", "ombudsman office", "mediator client")
-    consumers = ("intake", "scheduling", "notes", "notifications")
+    consumers = ("intake", "scheduling", "notes", "notifications", "insights")
     type: Literal["dk.mediation.case.requested.v1"]
     data: CaseRequestedData
 
@@ -370,7 +376,7 @@ class CaseRequestRefused(CloudEvent):
     event = "request_refused"
     sensitivity = "internal"
     producers = ("intake",)
-    consumers = ("requesting systems",)
+    consumers = ("requesting systems", "insights")
     type: Literal["dk.mediation.case.request_refused.v1"]
     data: CaseRequestRefusedData
 
@@ -402,7 +408,7 @@ class CaseAssessed(CloudEvent):
     event = "assessed"
     sensitivity = "internal"
     producers = ("mediator client",)
-    consumers = ("intake", "scheduling")
+    consumers = ("intake", "scheduling", "insights")
     type: Literal["dk.mediation.case.assessed.v1"]
     data: CaseAssessedData
 
@@ -434,7 +440,7 @@ class MediatorAssigned(CloudEvent):
     event = "assigned"
     sensitivity = "internal"
     producers = ("mediator client",)
-    consumers = ("intake", "scheduling", "notes")
+    consumers = ("intake", "scheduling", "notes", "insights")
     type: Literal["dk.mediation.mediator.assigned.v1"]
     data: MediatorAssignedData
 
@@ -531,7 +537,7 @@ class ConsentDeclined(CloudEvent):
     event = "declined"
     sensitivity = "internal"
     producers = ("citizen portal", "mediator client")
-    consumers = ("intake",)
+    consumers = ("intake", "insights")
     type: Literal["dk.mediation.consent.declined.v1"]
     data: ConsentAnswerData
 
@@ -548,7 +554,7 @@ class PartyWithdrew(CloudEvent):
     event = "withdrew"
     sensitivity = "internal"
     producers = ("citizen portal", "mediator client")
-    consumers = ("intake", "scheduling", "notes", "notifications")
+    consumers = ("intake", "scheduling", "notes", "notifications", "insights")
     type: Literal["dk.mediation.party.withdrew.v1"]
     data: PartyWithdrewData
 
@@ -718,7 +724,7 @@ class CaseClosed(CloudEvent):
     event = "closed"
     sensitivity = "personal"
     producers = ("intake",)
-    consumers = ("scheduling", "notes", "notifications")
+    consumers = ("scheduling", "notes", "notifications", "insights")
     type: Literal["dk.mediation.case.closed.v1"]
     data: CaseClosedData
 
@@ -743,7 +749,7 @@ class MeetingScheduled(CloudEvent):
     event = "scheduled"
     sensitivity = "internal"
     producers = ("scheduling",)
-    consumers = ("notifications",)
+    consumers = ("notifications", "insights")
     type: Literal["dk.mediation.meeting.scheduled.v1"]
     data: MeetingScheduledData
 
@@ -760,7 +766,7 @@ class MeetingRescheduled(CloudEvent):
     event = "rescheduled"
     sensitivity = "internal"
     producers = ("scheduling",)
-    consumers = ("notifications",)
+    consumers = ("notifications", "insights")
     type: Literal["dk.mediation.meeting.rescheduled.v1"]
     data: MeetingRescheduledData
 
@@ -778,7 +784,7 @@ class MeetingCancelled(CloudEvent):
     event = "cancelled"
     sensitivity = "internal"
     producers = ("scheduling",)
-    consumers = ("notifications",)
+    consumers = ("notifications", "insights")
     type: Literal["dk.mediation.meeting.cancelled.v1"]
     data: MeetingCancelledData
 
@@ -796,7 +802,7 @@ class MeetingHeld(CloudEvent):
     event = "held"
     sensitivity = "internal"
     producers = ("scheduling",)
-    consumers = ()
+    consumers = ("insights",)
     type: Literal["dk.mediation.meeting.held.v1"]
     data: MeetingHeldData
 
@@ -944,6 +950,88 @@ class NotificationFailed(CloudEvent):
     data: NotificationFailedData
 
 
+# --- evaluation and follow-up: learning from mediations (insights) -------------------------
+
+EvaluationOccasion = Literal["meeting_held", "case_closed"]
+LinkToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{32,64}$")]
+"""The secret of a one-time evaluation link (random, URL-safe); insights keeps only its hash."""
+FollowUpResult = Literal["held", "partly_held", "not_held", "no_contact"]
+
+
+class EvaluationRequestedData(Payload):
+    party_id: OpaqueId = Field(
+        description="The party invited; notifications knows how to reach them."
+    )
+    occasion: EvaluationOccasion = Field(
+        description="What is evaluated: the mediation meeting just held, or the case just "
+        "closed. A party is invited once per case, at the first of the two."
+    )
+    link_token: LinkToken = Field(
+        description="The secret of the party's one-time link to the questionnaire (no account "
+        "needed). Whoever holds it can answer once; hence only notifications hears this event."
+    )
+    expires_at: UtcDatetime = Field(description="After this the link no longer works.")
+    reminder: bool = Field(
+        default=False,
+        description="True for the one reminder, sent when the link is still unused after "
+        "insights' reminder period; there is never a second.",
+    )
+
+
+class EvaluationRequested(CloudEvent):
+    """A party is invited to evaluate the mediation: a few questions on a 1-5 scale and one
+    optional comment, anonymous and voluntary. The answers are never linked to the party or
+    the case, and never go on the bus."""
+
+    aggregate = "evaluation"
+    event = "requested"
+    sensitivity = "personal"
+    producers = ("insights",)
+    consumers = ("notifications",)
+    type: Literal["dk.mediation.evaluation.requested.v1"]
+    data: EvaluationRequestedData
+
+
+class FollowUpDueData(Payload):
+    mediator_id: OpaqueId = Field(description="The case's mediator, who follows it up.")
+    closed_at: UtcDatetime
+    due_at: UtcDatetime
+
+
+class FollowUpDue(CloudEvent):
+    """The follow-up period after the case closed with an agreement has run out: its mediator
+    checks with the parties whether the agreement held (seed 001: the good from the meeting
+    continues). The mediator client lists it; a municipality's task system may too."""
+
+    aggregate = "follow_up"
+    event = "due"
+    sensitivity = "internal"
+    producers = ("insights",)
+    consumers = ("case systems",)
+    type: Literal["dk.mediation.follow_up.due.v1"]
+    data: FollowUpDueData
+
+
+class FollowUpRecordedData(Payload):
+    result: FollowUpResult = Field(
+        description="Whether the agreement held: held, partly_held, not_held, or no_contact "
+        "(the mediator could not reach the parties)."
+    )
+    recorded_by: OpaqueId
+
+
+class FollowUpRecorded(CloudEvent):
+    """The mediator recorded how the follow-up went; ids and a code, nothing said."""
+
+    aggregate = "follow_up"
+    event = "recorded"
+    sensitivity = "internal"
+    producers = ("insights",)
+    consumers = ("insights", "case systems")
+    type: Literal["dk.mediation.follow_up.recorded.v1"]
+    data: FollowUpRecordedData
+
+
 ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     CaseRequested,
     CaseRequestRefused,
@@ -971,4 +1059,7 @@ ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     CompanionChanged,
     PartyDetailsCorrected,
     PartyTopicsRecorded,
+    EvaluationRequested,
+    FollowUpDue,
+    FollowUpRecorded,
 )

@@ -67,6 +67,9 @@ from tests.data.events import (
     consent_declined,
     consent_given,
     details_corrected,
+    evaluation_requested,
+    follow_up_due,
+    follow_up_recorded,
     mediator_assigned,
     outcome_recorded,
     topics_recorded,
@@ -99,6 +102,9 @@ def _booking() -> dict[str, Any]:
 # One valid event of every type; a new type in ALL_EVENTS needs a sample here.
 SAMPLES: list[CloudEvent] = [
     case_requested(case_id=CASE_ID),
+    evaluation_requested(CASE_ID),
+    follow_up_due(CASE_ID),
+    follow_up_recorded(CASE_ID, "partly_held"),
     _event(
         CaseRequestRefused,
         CaseRequestRefusedData(reason_code="in_complaint_handling", reason="In complaint"),

@@ -42,7 +42,11 @@ def test_schema_names_its_type_subject_and_metadata() -> None:
     assert (schema["x-aggregate"], schema["x-event"]) == ("case", "assessed")
     assert schema["x-sensitivity"] == "internal"
     assert schema["x-producers"] == ["mediator client"]
-    assert schema["x-consumers"] == list(CaseAssessed.consumers) == ["intake", "scheduling"]
+    assert (
+        schema["x-consumers"]
+        == list(CaseAssessed.consumers)
+        == ["intake", "scheduling", "insights"]
+    )
 
 
 def test_catalog_lists_every_event_type_and_the_dead_letter_stream() -> None:
