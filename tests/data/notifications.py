@@ -68,12 +68,14 @@ EVERY_ADDRESS = {
     SECOND_COMPANION: (SECOND_COMPANION_EMAIL,),
 }
 
+EVALUATION_URL = "https://maegling.kk.example/evaluering"
 OFFICE = Office(
     name="Borgerrådgiveren",
     phone="33 66 14 00",
     email="borgerraadgiveren@kk.example",
     address="Vester Voldgade 2A, 1552 København V",
     organizer_email="maegling@kk.example",
+    evaluation_url=EVALUATION_URL,
 )
 
 
@@ -219,8 +221,16 @@ def cancelled(
     return at(event, cancelled_at)
 
 
+CONTACT_EMAIL = "mette.lund@kk.example"
+CONTACT_PHONE = "+45 12 12 12 12"
 FOLLOW_UP = FollowUpContact(
     name="Mette Lund",
     unit="Jobcenter Nord",
-    contact=ContactDetails(email="mette.lund@kk.example", phone="+45 12 12 12 12"),
+    contact=ContactDetails(email=CONTACT_EMAIL, phone=CONTACT_PHONE),
 )
+"""A follow-up contact the citizen did not agree we tell (``inform`` false): only named."""
+
+
+def informed(**changes: object) -> FollowUpContact:
+    """:data:`FOLLOW_UP`, whom the citizen agreed we tell (``inform``), with ``changes``."""
+    return FOLLOW_UP.model_copy(update={"inform": True, **changes})

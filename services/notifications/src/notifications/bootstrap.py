@@ -46,7 +46,8 @@ def create_app(settings: NotificationsSettings) -> ServiceApp:
         service=SERVICE,
         description="Tells people what they need to know, on their channel, Danish first, with "
         "nothing confidential: consent requests, meetings (with .ics), reminders, the end of a "
-        "mediation, the close and its follow-up contact, that a summary is available.",
+        "mediation, the close and its follow-up contact (and that contact, when the citizen "
+        "agreed), that a summary is available, the invitation to evaluate the mediation.",
         settings=settings,
         parts=parts,
         prepare=prepare,

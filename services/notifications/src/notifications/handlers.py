@@ -136,7 +136,7 @@ async def _unreachable(
     contacts: CaseContacts,
     notifications: Notifications,
 ) -> bool:
-    person = contacts.people.get(person_id)
+    person = contacts.person(person_id)
     channel: Channel = person.preferred_channel if person is not None else "email"
     data = NotificationFailedData(
         notification_id=f"{trigger_id}:{person_id}:unreachable",

@@ -3,11 +3,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mediation_runtime.settings import CONTACT_RETENTION_DEFAULT, ServiceSettings
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from notifications.adapters.channels.factory import ChannelSettings
-from notifications.domain.compose import Office
+from notifications.domain.compose import (
+    DEV_EVALUATION_URL,
+    Office,
+    evaluation_url_problem,
+    is_local_url,
+)
 
 SERVICE = "notifications"
 
@@ -18,6 +23,11 @@ class NotificationsSettings(ServiceSettings, ChannelSettings):
 
     ``NOTIFICATIONS_OFFICE`` (JSON) names the office that sends and answers, and
     ``NOTIFICATIONS_TENANT_OFFICES`` (JSON by tenant) one per municipality.
+
+    ``NOTIFICATIONS_EVALUATION_URL``: the public evaluation page of the mediator client; a
+    party's one-time link is ``<this>/<token>``. https (http only for localhost, the local
+    stack's default ``http://localhost:8080/evaluering``; refused in live mode), at most 100
+    characters, no query or fragment. A bad value stops the service at start.
     """
 
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
@@ -43,6 +53,10 @@ class NotificationsSettings(ServiceSettings, ChannelSettings):
         default=CONTACT_RETENTION_DEFAULT,
         description="How long contact details are kept after the case closed.",
     )
+    evaluation_url: str = Field(
+        default=DEV_EVALUATION_URL,
+        description="The evaluation page's URL; a party's one-time link is <this>/<token>.",
+    )
     worker_poll_seconds: float = 1.0
     delivery_concurrency: int = Field(
         default=4,
@@ -52,10 +66,33 @@ class NotificationsSettings(ServiceSettings, ChannelSettings):
         "limit answered with 429/Retry-After is honoured per message.",
     )
 
+    @field_validator("evaluation_url")
+    @classmethod
+    def _evaluation_url(cls, url: str) -> str:
+        url = url.strip().rstrip("/")
+        problem = evaluation_url_problem(url)
+        if problem is not None:
+            raise ValueError(f"NOTIFICATIONS_EVALUATION_URL must be {problem}")
+        return url
+
+    @model_validator(mode="after")
+    def _evaluation_url_reachable(self) -> "NotificationsSettings":
+        if self.mode == "live" and is_local_url(self.evaluation_url):
+            raise ValueError(
+                "NOTIFICATIONS_EVALUATION_URL points at localhost, which the people told cannot "
+                "open: with NOTIFICATIONS_MODE=live set it to the mediator client's public "
+                "https URL + /evaluering"
+            )
+        return self
+
     def office_for(self, tenant: str) -> Office:
         fields = self.office | self.tenant_offices.get(tenant, {})
         return Office(
-            **{**fields, "timezone": ZoneInfo(fields.get("timezone", "Europe/Copenhagen"))}
+            **{
+                **fields,
+                "timezone": ZoneInfo(fields.get("timezone", "Europe/Copenhagen")),
+                "evaluation_url": self.evaluation_url,
+            }
         )
 
     def channels(self) -> ChannelSettings:

@@ -29,7 +29,16 @@ Who is told (decisions marked *):
   * ``assessment_declined`` / ``consent_declined``: only the parties who know of the request
   (the requesting party and those asked for consent), so that nobody learns from us that
   someone wanted mediation with them before they were asked. The reason is never given.
+  * The follow-up contact named at close (``follow_up_contact``) is told that they were
+  named, with the citizen's name and what it means, only when the citizen agreed
+  (``inform``); never anyone's contact details, never what the mediation was about. They are
+  not a party: their recipient id is ``follow-up-contact``, or another that no person of the
+  case has (:meth:`CaseContacts.follow_up_contact_id`). Without contact details they cannot
+  be reached and the caller records that (``no_address``), like any unreachable person.
 - ``SummaryShared``: every party; that a summary is available from the office, never content.
+- ``EvaluationRequested``: the party invited (citizen or administration), nobody else; never a
+  companion. The link (``<evaluation_url>/<link_token>``) and its expiry; the reminder says it
+  is one. The token is in the message only: never in a log, an event or an error.
 - * The invitation to a mediation meeting (``MeetingScheduled``, and ``MeetingRescheduled``
   as the invitation that replaces it; not SMS, not reminders) lists its agenda: to each
   party its own agreed topics, and another party's only when that party agreed to share
@@ -62,6 +71,7 @@ from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
     CaseClosed,
     ConsentRequested,
+    EvaluationRequested,
     FollowUpContact,
     Location,
     MeetingCancelled,
@@ -106,10 +116,38 @@ _SMS_ENV = _ENV.overlay(trim_blocks=False, lstrip_blocks=False)
 
 # Danish addresses a citizen as "du", an administrative unit as "I" (verbs do not change).
 _PRONOUNS = {
-    False: {"du": "du", "dig": "dig", "din": "din", "dit": "dit"},
-    True: {"du": "I", "dig": "jer", "din": "jeres", "dit": "jeres"},
+    False: {"du": "du", "dig": "dig", "din": "din", "dit": "dit", "dine": "dine"},
+    True: {"du": "I", "dig": "jer", "din": "jeres", "dit": "jeres", "dine": "jeres"},
 }
 _SAFE_URL = re.compile(r"https://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")
+# Where the one-time evaluation link points: the page of the mediator client that opens it
+# (``/evaluering``). https, or http on this machine (the local stack); a path, no query or
+# fragment (the token follows it as the last path segment). Bounded so that the SMS with the
+# link stays within SMS_MAX_CHARS.
+EVALUATION_URL_MAX_CHARS = 100
+DEV_EVALUATION_URL = "http://localhost:8080/evaluering"
+_EVALUATION_URL = re.compile(
+    r"(?:https://[A-Za-z0-9.-]+|http://(?:localhost|127\.0\.0\.1|\[::1\]))"
+    r"(?::[0-9]{1,5})?(?:/[A-Za-z0-9\-._~!$&'()*+,;=:@%]*)*"
+)
+_LOCALHOST = re.compile(r"https?://(?:localhost|127\.0\.0\.1|\[::1\])(?:[:/]|$)")
+
+
+def evaluation_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the base of the evaluation links, or None when it can."""
+    if len(url) > EVALUATION_URL_MAX_CHARS:
+        return f"at most {EVALUATION_URL_MAX_CHARS} characters (it goes into an SMS)"
+    if not _EVALUATION_URL.fullmatch(url):
+        return (
+            "an https URL with a host and a path, no query or fragment "
+            "(http only for localhost), e.g. https://maegling.kk.dk/evaluering"
+        )
+    return None
+
+
+def is_local_url(url: str) -> bool:
+    """True for a URL on this machine, which nobody else can open."""
+    return _LOCALHOST.match(url) is not None
 
 
 @dataclass(frozen=True)
@@ -123,6 +161,8 @@ class Office:
     address: str
     organizer_email: str
     timezone: ZoneInfo = field(default=_COPENHAGEN)
+    evaluation_url: str = DEV_EVALUATION_URL
+    """The base of the evaluation links: ``<evaluation_url>/<link_token>``."""
 
     def __post_init__(self) -> None:
         # Bounded so that every SMS stays within SMS_MAX_CHARS whatever the event holds.
@@ -130,6 +170,9 @@ class Office:
             raise ValueError("the office name must be 1-40 characters (it opens every SMS)")
         if not 1 <= len(self.phone) <= 20:
             raise ValueError("the office phone must be 1-20 characters")
+        problem = evaluation_url_problem(self.evaluation_url)
+        if problem is not None:
+            raise ValueError(f"the evaluation URL must be {problem}")
 
 
 @dataclass(frozen=True)
@@ -172,6 +215,16 @@ Calendar = tuple[Method, int, datetime, datetime | None]
 
 
 @dataclass(frozen=True)
+class _To:
+    """The one person a message is for."""
+
+    person_id: str
+    lang: Language
+    party: str | None
+    """Their party: their own (a party's), the one a companion supports, else None."""
+
+
+@dataclass(frozen=True)
 class _Told:
     """What one person's message needs besides the common context."""
 
@@ -180,17 +233,17 @@ class _Told:
     calendar: Calendar | None = None
 
 
+Hook = Callable[[Any, _To, Office, CaseContacts], _Told]
+"""(event, the recipient, office, contacts) -> what that recipient is told."""
+
+
 @dataclass(frozen=True)
 class _Composition:
-    """How one kind of event becomes messages: whom it concerns (see the module text) and,
-    per recipient's language, what it tells them."""
+    """How one kind of event becomes messages: whom it concerns (see the module text) and
+    what it tells each of them."""
 
     audience: Callable[[Any, CaseContacts], list[str]]
-    told: Callable[[Any, Language, Office, CaseContacts, str | None], _Told]
-    """(event, language, office, contacts, the recipient's party: their own, or the one a
-    companion supports) -> what the recipient is told."""
-    to_person: Callable[[Any, CaseContacts, str], dict[str, Any]] = lambda *_: {}
-    """What the message says to this one person only (by person id), besides ``told``."""
+    told: Hook
 
 
 @dataclass(frozen=True)
@@ -238,6 +291,10 @@ def _told_of_cancellation(event: MeetingCancelled, contacts: CaseContacts) -> li
 
 
 def _told_of_closing(event: CaseClosed, contacts: CaseContacts) -> list[str]:
+    return _parties_told_of_closing(event, contacts) + _contact_told_of_closing(event, contacts)
+
+
+def _parties_told_of_closing(event: CaseClosed, contacts: CaseContacts) -> list[str]:
     because = event.data.closed_because
     if because == "outcome_recorded":
         return list(contacts.party_ids)
@@ -247,29 +304,49 @@ def _told_of_closing(event: CaseClosed, contacts: CaseContacts) -> list[str]:
     return [p for p in contacts.party_ids if p in knows]
 
 
-def _plain(template: str) -> Callable[[Any, Language, Office, CaseContacts, str | None], _Told]:
-    return lambda event, lang, office, contacts, party: _Told(template)
+def _contact_told_of_closing(event: CaseClosed, contacts: CaseContacts) -> list[str]:
+    """The follow-up contact, when the citizen agreed they are told (of the close that counts:
+    the view keeps its contact)."""
+    named = event.data.follow_up_contact
+    if named is None or not named.inform or contacts.follow_up_contact is None:
+        return []
+    return [contacts.follow_up_contact_id()]
+
+
+def _invited(event: EvaluationRequested, contacts: CaseContacts) -> list[str]:
+    """The party invited; never a companion (nor anyone who is not a party of the case)."""
+    party = event.data.party_id
+    return [party] if contacts.is_party(party) else []
+
+
+def _plain(template: str) -> Hook:
+    return lambda event, to, office, contacts: _Told(template)
 
 
 def _booked(
-    event: MeetingScheduled | MeetingRescheduled,
-    lang: Language,
-    office: Office,
-    _: CaseContacts,
-    party: str | None,
+    event: MeetingScheduled | MeetingRescheduled, to: _To, office: Office, contacts: CaseContacts
 ) -> _Told:
     data = event.data
     meeting = _meeting(
-        lang, office, data.kind, data.format, data.location, data.starts_at, data.ends_at, party
+        to.lang,
+        office,
+        data.kind,
+        data.format,
+        data.location,
+        data.starts_at,
+        data.ends_at,
+        to.party,
     )
+    agenda = _agenda(event, contacts, to.person_id)
     if isinstance(event, MeetingScheduled):
         calendar: Calendar = ("REQUEST", 0, data.starts_at, data.ends_at)
-        return _Told("meeting_scheduled", {"m": meeting}, calendar)
+        return _Told("meeting_scheduled", {"m": meeting, **agenda}, calendar)
+    moved = event.data
     meeting = _with_previous(
-        meeting, lang, office.timezone, event.data.previous_starts_at, event.data.previous_ends_at
+        meeting, to.lang, office.timezone, moved.previous_starts_at, moved.previous_ends_at
     )
     calendar = ("REQUEST", _sequence(event.time), data.starts_at, data.ends_at)
-    return _Told("meeting_rescheduled", {"m": meeting}, calendar)
+    return _Told("meeting_rescheduled", {"m": meeting, **agenda}, calendar)
 
 
 def _agenda(
@@ -289,58 +366,69 @@ def _agenda(
     return {"agenda": parts}
 
 
-def _reminded(
-    event: Reminder, lang: Language, office: Office, _: CaseContacts, party: str | None
-) -> _Told:
+def _reminded(event: Reminder, to: _To, office: Office, _: CaseContacts) -> _Told:
     meeting = _meeting(
-        lang,
+        to.lang,
         office,
         event.kind,
         event.format,
         event.location,
         event.starts_at,
         event.ends_at,
-        party,
+        to.party,
     )
     return _Told("meeting_reminder", {"m": meeting})
 
 
-def _cancelled(
-    event: MeetingCancelled,
-    lang: Language,
-    office: Office,
-    contacts: CaseContacts,
-    _: str | None,
-) -> _Told:
+def _cancelled(event: MeetingCancelled, to: _To, office: Office, contacts: CaseContacts) -> _Told:
     booking = contacts.meetings.get(event.data.meeting_id)
     ends_at = None
     if booking is not None and booking.starts_at == event.data.starts_at:
         ends_at = booking.ends_at
     kind = booking.kind if booking is not None else None
-    meeting = _meeting(lang, office, kind, None, None, event.data.starts_at, None, None)
+    meeting = _meeting(to.lang, office, kind, None, None, event.data.starts_at, None, None)
     calendar: Calendar = ("CANCEL", _sequence(event.time), event.data.starts_at, ends_at)
     return _Told("meeting_cancelled", {"m": meeting, "reason": event.data.reason_code}, calendar)
 
 
-def _closed(
-    event: CaseClosed, lang: Language, office: Office, _: CaseContacts, __: str | None
-) -> _Told:
+def _closed(event: CaseClosed, to: _To, office: Office, contacts: CaseContacts) -> _Told:
+    if to.person_id == contacts.follow_up_contact_id():
+        return _Told("follow_up_contact", {"citizens": _citizens(contacts)})
     because = event.data.closed_because
     ended = because in ("outcome_recorded", "withdrawn")
     context = {"closed_because": because, "follow_up": _follow_up(event.data.follow_up_contact)}
     return _Told("case_closed" if ended else "case_declined", context)
 
 
+def _citizens(contacts: CaseContacts) -> list[str]:
+    """The names of the case's citizen parties (the one who named the contact among them)."""
+    people = [contacts.people.get(party_id) for party_id in contacts.party_ids]
+    return [p.name for p in people if p is not None and p.kind == "citizen" and p.name]
+
+
+def _evaluation(event: EvaluationRequested, to: _To, office: Office, _: CaseContacts) -> _Told:
+    """The invitation (or its one reminder) with the party's one-time link and its expiry in
+    the office's time: the full text gives the clock too, the SMS the date only."""
+    data = event.data
+    expires = data.expires_at.astimezone(office.timezone)
+    at = " kl. " if to.lang == "da" else ", "
+    zone = "" if to.lang == "da" else f" ({_zone_name(office.timezone)} time)"
+    context = {
+        "link": f"{office.evaluation_url}/{data.link_token}",
+        "reminder": data.reminder,
+        "occasion": data.occasion,
+        "expires": date_text(to.lang, expires) + at + clock_text(to.lang, expires) + zone,
+        "expires_date": date_text(to.lang, expires),
+    }
+    return _Told("evaluation_requested", context)
+
+
 _COMPOSITIONS: dict[type, _Composition] = {
     ConsentRequested: _Composition(
         lambda event, _: [event.data.party_id], _plain("consent_requested")
     ),
-    MeetingScheduled: _Composition(
-        lambda event, _: _attending(event.data.participants), _booked, _agenda
-    ),
-    MeetingRescheduled: _Composition(
-        lambda event, _: _attending(event.data.participants), _booked, _agenda
-    ),
+    MeetingScheduled: _Composition(lambda event, _: _attending(event.data.participants), _booked),
+    MeetingRescheduled: _Composition(lambda event, _: _attending(event.data.participants), _booked),
     Reminder: _Composition(
         lambda event, contacts: [] if contacts.ended else _attending(event.participants),
         _reminded,
@@ -351,6 +439,7 @@ _COMPOSITIONS: dict[type, _Composition] = {
     SummaryShared: _Composition(
         lambda _, contacts: list(contacts.party_ids), _plain("summary_shared")
     ),
+    EvaluationRequested: _Composition(_invited, _evaluation),
 }
 """Every event that tells people something; any other event tells nobody."""
 
@@ -380,12 +469,13 @@ def _message(
     event: ComposeEvent, recipient: Recipient, contacts: CaseContacts, office: Office
 ) -> Message:
     lang: Language = recipient.language
-    person = contacts.people[recipient.person_id]
+    person = contacts.person(recipient.person_id)
+    assert person is not None, "a recipient is a person of the case"
     supported = contacts.supported_by(recipient.person_id)
     supported_person = contacts.people.get(supported) if supported is not None else None
     party = recipient.person_id if contacts.is_party(recipient.person_id) else supported
-    composition = _COMPOSITIONS[type(event)]
-    told = composition.told(event, lang, office, contacts, party)
+    to = _To(person_id=recipient.person_id, lang=lang, party=party)
+    told = _COMPOSITIONS[type(event)].told(event, to, office, contacts)
     template = told.template
     context: dict[str, Any] = {
         "name": recipient.name,
@@ -396,7 +486,6 @@ def _message(
         "invitation": False,
         "agenda": [],
         **told.context,
-        **composition.to_person(event, contacts, recipient.person_id),
     }
 
     if recipient.channel == "sms":
@@ -559,8 +648,12 @@ def _when(
         else:
             text += f" {dash} {_when(lang, tz, end, None, sms=True)}"
     if lang == "en" and not sms:
-        text += " (Danish time)" if tz.key == "Europe/Copenhagen" else f" ({tz.key} time)"
+        text += f" ({_zone_name(tz)} time)"
     return text
+
+
+def _zone_name(tz: ZoneInfo) -> str:
+    return "Danish" if tz.key == "Europe/Copenhagen" else tz.key
 
 
 def _follow_up(contact: FollowUpContact | None) -> _FollowUp | None:

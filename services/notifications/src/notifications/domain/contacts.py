@@ -11,7 +11,8 @@ party has not agreed are never kept) and whether the party shares them with the 
 It never keeps the description of the conflict, the matter reference or anything else from
 the request. The
 administration is one party reached at the unit's contact details; its representatives are
-staff and are not stored here.
+staff and are not stored here. Of the close it keeps the follow-up contact (their name and
+how to reach them) only when the citizen agreed that they are told (``inform``).
 
 No longer than needed: once the case is closed, :meth:`CaseContacts.retain_until` says until
 when the adapter keeps it (it then deletes the document, or calls :meth:`CaseContacts.forget`).
@@ -55,13 +56,16 @@ ContactsEvent = (
     | PartyDetailsCorrected
     | PartyTopicsRecorded
 )
-PersonKind = Literal["citizen", "administration", "companion"]
+PersonKind = Literal["citizen", "administration", "companion", "follow_up_contact"]
+FOLLOW_UP_CONTACT = "follow-up-contact"
+"""The recipient id of the follow-up contact named at close (not a party: no party id)."""
 ClosedBecause = Literal["outcome_recorded", "assessment_declined", "consent_declined", "withdrawn"]
 
 
 @dataclass
 class Person:
-    """A party (citizen or administrative unit) or a companion, with how to reach them."""
+    """A party (citizen or administrative unit), a companion, or the follow-up contact, with
+    how to reach them."""
 
     person_id: str
     kind: PersonKind
@@ -125,6 +129,8 @@ class CaseContacts:
     # beats the request's details and older changes, in any order.
     people_changed: dict[str, tuple[datetime, str]] = field(default_factory=dict)
     agendas: dict[str, PartyAgenda] = field(default_factory=dict)  # by party id
+    # The follow-up contact of the close that counts, when the citizen agreed they are told.
+    follow_up_contact: Person | None = None
 
     @classmethod
     def for_event(cls, event: ContactsEvent) -> "CaseContacts":
@@ -171,6 +177,7 @@ class CaseContacts:
             # Intake closes a case once; should two closes ever arrive, the first one counts.
             self.closed_at = event.time
             self.closed_because = event.data.closed_because
+            self.follow_up_contact = _told_contact(event) if not self.forgotten else None
         elif isinstance(event, CompanionChanged | PartyDetailsCorrected):
             self._people_changed(event)
         elif isinstance(event, PartyTopicsRecorded):
@@ -254,10 +261,29 @@ class CaseContacts:
     def is_party(self, person_id: str) -> bool:
         return person_id in self.party_ids
 
+    def follow_up_contact_id(self) -> str:
+        """The follow-up contact's recipient id: :data:`FOLLOW_UP_CONTACT`, or when a party or
+        companion of the case has that id (ids come from outside), the first of
+        ``follow-up-contact-2``, ``-3``, ... that nobody has. So a delivery to the contact can
+        never be taken for one to a party."""
+        taken = {*self.party_ids, *self.people}
+        candidate, n = FOLLOW_UP_CONTACT, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{FOLLOW_UP_CONTACT}-{n}"
+        return candidate
+
+    def person(self, person_id: str) -> Person | None:
+        """A party, a companion, or the follow-up contact, by recipient id."""
+        person = self.people.get(person_id)
+        if person is None and person_id == self.follow_up_contact_id():
+            return self.follow_up_contact
+        return person
+
     def may_be_told(self, person_id: str) -> bool:
         """False for a companion who was removed or is not to receive messages. (Someone this
         view does not know is "told": the caller then records that they cannot be reached.)"""
-        person = self.people.get(person_id)
+        person = self.person(person_id)
         return person is None or person.receives_messages
 
     def companion_of(self, party_id: str) -> str | None:
@@ -310,7 +336,7 @@ class CaseContacts:
         are addressed that way: a companion's identity is not known to it, and an authority is
         not a Digital Post citizen. Only the address of the chosen channel is handed on.
         """
-        person = self.people.get(person_id)
+        person = self.person(person_id)
         if person is None or self.forgotten:
             return None
         usable: dict[Channel, bool] = {
@@ -321,7 +347,7 @@ class CaseContacts:
         for channel in (person.preferred_channel, "email", "sms"):
             if usable[channel]:
                 return Recipient(
-                    person_id=person.person_id,
+                    person_id=person_id,
                     name=person.name,
                     language=person.language,
                     channel=channel,
@@ -341,12 +367,24 @@ class CaseContacts:
         """Drop every name, address and topic, keeping only ids and what happened: nobody can
         be reached through this view any more."""
         self.forgotten = True
-        for person in self.people.values():
+        everyone = [*self.people.values()]
+        if self.follow_up_contact is not None:
+            everyone.append(self.follow_up_contact)
+        for person in everyone:
             person.name = ""
             person.email = None
             person.phone = None
         for agenda in self.agendas.values():
             agenda.topics = []
+
+
+def _told_contact(event: CaseClosed) -> Person | None:
+    """The follow-up contact named at close, kept only when the citizen agreed they are told
+    (without contact details they are kept too: the caller records they cannot be reached)."""
+    named = event.data.follow_up_contact
+    if named is None or not named.inform:
+        return None
+    return _person(FOLLOW_UP_CONTACT, "follow_up_contact", named.name, named.contact)
 
 
 def _remove(person: Person) -> None:
