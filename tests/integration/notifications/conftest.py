@@ -10,11 +10,13 @@ from tests.secure_bus import LiveBus
 
 BOUNCES = "bounces@example.dk"  # answered 550: refused for good
 GREYLISTED = "greylisted@example.dk"  # answered 451: try again later, every time
+EVALUATION_URL = "https://maegling.kk.example/evaluering"  # live mode wants a public one
 
 
 def live_channels(smtp_port: int) -> dict[str, str]:
     """Live mode against the tests' SMTP server. SMS and Digital Post point at a closed port:
-    nobody in these tests prefers them, but live mode wants every channel configured."""
+    nobody in these tests prefers them, but live mode wants every channel configured (and an
+    evaluation page that is not on localhost)."""
     return {
         "mode": "live",
         "smtp_host": "127.0.0.1",
@@ -27,6 +29,7 @@ def live_channels(smtp_port: int) -> dict[str, str]:
         "digital_post_url": "http://127.0.0.1:9/post",
         "digital_post_token": "unused",
         "digital_post_sender_system_id": "mediation",
+        "evaluation_url": EVALUATION_URL,
     }
 
 
