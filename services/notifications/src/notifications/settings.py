@@ -3,7 +3,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mediation_runtime.settings import CONTACT_RETENTION_DEFAULT, ServiceSettings
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from notifications.adapters.channels.factory import ChannelSettings
@@ -68,22 +68,20 @@ class NotificationsSettings(ServiceSettings, ChannelSettings):
 
     @field_validator("evaluation_url")
     @classmethod
-    def _evaluation_url(cls, url: str) -> str:
+    def _evaluation_url(cls, url: str, info: ValidationInfo) -> str:
+        """A field validator (``mode`` is validated before it): its error quotes this value
+        only, never the other settings (secrets among them)."""
         url = url.strip().rstrip("/")
         problem = evaluation_url_problem(url)
         if problem is not None:
             raise ValueError(f"NOTIFICATIONS_EVALUATION_URL must be {problem}")
-        return url
-
-    @model_validator(mode="after")
-    def _evaluation_url_reachable(self) -> "NotificationsSettings":
-        if self.mode == "live" and is_local_url(self.evaluation_url):
+        if info.data.get("mode") == "live" and is_local_url(url):
             raise ValueError(
                 "NOTIFICATIONS_EVALUATION_URL points at localhost, which the people told cannot "
                 "open: with NOTIFICATIONS_MODE=live set it to the mediator client's public "
                 "https URL + /evaluering"
             )
-        return self
+        return url
 
     def office_for(self, tenant: str) -> Office:
         fields = self.office | self.tenant_offices.get(tenant, {})
