@@ -28,7 +28,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from mediator_client.users import DUMMY_HASH, UserRecord, verify_password
+from mediator_client.users import DUMMY_HASH, Role, UserRecord, verify_password
 
 NOTES_AUDIENCE: Final = "mediation-notes"
 
@@ -39,7 +39,7 @@ class User:
     staff_id: str
     tenant: str
     display_name: str
-    role: str = "mediator"
+    role: Role = "mediator"
 
 
 class IdentityProvider(Protocol):
@@ -122,6 +122,10 @@ class LocalIdentity:
 
     def notes_token(self, user: User) -> str:
         return self._signer.sign(user)
+
+    def tenants(self) -> set[str]:
+        """The municipalities of the users file."""
+        return {record.tenant for record in self._users.values()}
 
 
 def _user(record: UserRecord) -> User:

@@ -63,10 +63,12 @@ SECURITY_HEADERS: Final = (
         b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
     ),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 )
+PUBLIC_PREFIX: Final = "/evaluering"
+"""The public evaluation pages: their address holds a secret (the link's token), so no
+other site is ever told it (``no-referrer``) and no search engine keeps it."""
 
 
 class SecurityHeaders:
@@ -80,12 +82,19 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = str(scope.get("path", "")).startswith("/static/")
+        path = str(scope.get("path", ""))
+        static = path.startswith("/static/")
+        public = path == PUBLIC_PREFIX or path.startswith(f"{PUBLIC_PREFIX}/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.extend(SECURITY_HEADERS)
+                if public:
+                    headers.append((b"referrer-policy", b"no-referrer"))
+                    headers.append((b"x-robots-tag", b"noindex, nofollow"))
+                else:
+                    headers.append((b"referrer-policy", b"same-origin"))
                 if not static:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
