@@ -37,11 +37,16 @@ def csrf_valid(expected: object, submitted: object) -> bool:
     return hmac.compare_digest(expected.encode(), submitted.encode())
 
 
-def same_origin(origin: str | None, host: str | None) -> bool:
+def same_origin(origin: str | None, host: str | None, fetch_site: str | None = None) -> bool:
     """No ``Origin`` header (older browsers, same-origin GET-like posts) passes; one that names
-    another host (or ``null``, from a sandboxed or privacy-redirected page) does not."""
+    another host does not. ``null`` (a sandboxed or privacy-redirected page) does not either,
+    unless the browser itself says the form came from this site (``Sec-Fetch-Site:
+    same-origin``, which no page can set): a page sent with ``Referrer-Policy: no-referrer``
+    (the public evaluation) posts its own form with ``Origin: null``."""
     if origin is None:
         return True
+    if origin == "null":
+        return fetch_site == "same-origin"
     if host is None:
         return False
     return urlsplit(origin).netloc.lower() == host.lower()
@@ -49,7 +54,8 @@ def same_origin(origin: str | None, host: str | None) -> bool:
 
 async def check_post(request: Request) -> None:
     """FastAPI dependency of every POST route: runs before the route reads anything else."""
-    if not same_origin(request.headers.get("origin"), request.headers.get("host")):
+    headers = request.headers
+    if not same_origin(headers.get("origin"), headers.get("host"), headers.get("sec-fetch-site")):
         raise CsrfRefused("origin")
     form = await request.form()
     if not csrf_valid(request.session.get(CSRF_SESSION_KEY), form.get(CSRF_FIELD)):
