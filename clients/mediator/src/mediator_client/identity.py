@@ -10,9 +10,10 @@ with PKCE: ``GET /login`` stores ``state``, ``nonce`` and the PKCE verifier in t
 redirects to the provider; ``GET /auth/callback`` checks ``state``, exchanges the code at the
 token endpoint, verifies the ID token (signature from the provider's JWKS, ``iss``, ``aud``,
 ``exp``, ``nonce``) and maps its claims to the same :class:`User`: ``sub`` -> ``staff_id``,
-``role`` (must be ``mediator``), ``tenant``, ``name`` -> ``display_name``. For notes it forwards
-the provider's own access token (audience ``mediation-notes``) instead of minting one, and
-refreshes it with the refresh token when it expires; both live in a server-side session store
+``role`` (``mediator`` or ``head_of_office``, else refused), ``tenant``, ``name`` ->
+``display_name``. For notes it forwards the provider's own access token (audience
+``mediation-notes``) instead of minting one, and refreshes it with the refresh token when it
+expires; both live in a server-side session store
 keyed by the session, never in the cookie. Logout also ends the provider's session
 (RP-initiated logout). Everything after sign-in (sessions, CSRF, pages) stays as it is.
 """
