@@ -19,7 +19,7 @@ from notes.adapters.identity import TokenVerifier
 from notes.adapters.proof_keys import load_private_keys, make_key_pair
 from notes.domain.identity import Identity
 
-from tests.unit.client.fakes import OTHER_STAFF_ID, STAFF_ID, TENANT, FakeBus
+from tests.unit.client.fakes import HEAD_STAFF_ID, OTHER_STAFF_ID, STAFF_ID, TENANT, FakeBus
 
 PASSWORD = "correct horse battery"
 Browser = tuple[TestClient, str]
@@ -49,6 +49,15 @@ def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
             display_name=f"Mægler {username[-1]}",
             password=PASSWORD,
         )
+    add_user(
+        path,
+        username="kontorchef",
+        staff_id=HEAD_STAFF_ID,
+        tenant=TENANT,
+        display_name="Karen Kontorchef",
+        password=PASSWORD,
+        role="head_of_office",
+    )
     return path
 
 
@@ -110,6 +119,12 @@ def sign_in(browser: TestClient, username: str = "mediator1") -> str:
 def signed_in(browser: TestClient) -> tuple[TestClient, str]:
     """A browser signed in as mediator1, and its CSRF token."""
     return browser, sign_in(browser)
+
+
+@pytest.fixture
+def head_signed_in(browser: TestClient) -> tuple[TestClient, str]:
+    """A browser signed in as the head of office (kontorchef), and its CSRF token."""
+    return browser, sign_in(browser, "kontorchef")
 
 
 def proven_actor(

@@ -12,13 +12,17 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from mediation_contracts.commands import (
+    EVALUATION_QUESTIONS,
     CaseDetail,
     CaseListItem,
+    EvaluationForm,
+    FollowUpView,
     MeetingView,
     Refusal,
     RejectedEvent,
     Reply,
     SlotView,
+    Statistics,
     SummaryState,
     TimelineEntry,
 )
@@ -27,7 +31,10 @@ from mediator_client.bus import BusUnavailable
 
 STAFF_ID = "mediator-1"
 OTHER_STAFF_ID = "mediator-2"
+HEAD_STAFF_ID = "head-of-office-1"
 TENANT = "kk"
+LINK_TOKEN = "tVq1n0sX3mK9yZb2Lr8PwQe5Uo7Ij4Hg6Fd_Sa-Cx"  # 41 characters, as insights makes them
+USED = "used"
 
 
 def case_detail(**changes: Any) -> CaseDetail:
@@ -90,6 +97,12 @@ class FakeBus:
         self.reject_next: str | None = None
         self.apply_events = True
         self.down = False
+        # insights: its follow-ups, its statistics, and each evaluation link's state
+        self.follow_ups: list[FollowUpView] = []
+        self.statistics: Statistics | None = None
+        self.links: dict[str, str] = {}  # token -> "open" or USED
+        self.answers_kept: list[dict[str, Any]] = []
+        self.insights_down = False
 
     def add(self, case: CaseDetail) -> CaseDetail:
         self.cases[case.case_id] = case
@@ -207,3 +220,55 @@ class FakeBus:
 
     def _write_summary(self, body: dict[str, Any]) -> Reply:
         return Reply(ok=True, summary_id="summary-1")
+
+    # --- insights -----------------------------------------------------------------------
+
+    def _insights(self) -> None:
+        if self.insights_down:
+            raise BusUnavailable("no responders")
+
+    def _link_not_valid(self) -> Reply:
+        return refused(
+            "link_not_valid",
+            "Linket kan ikke bruges. Det er brugt eller udløbet.",
+            "The link cannot be used: it is used or expired.",
+        )
+
+    def _open_evaluation(self, body: dict[str, Any]) -> Reply:
+        self._insights()
+        if self.links.get(body["link_token"]) != "open":
+            return self._link_not_valid()
+        return Reply(
+            ok=True,
+            evaluation=EvaluationForm(
+                occasion="case_closed",
+                expires_at=datetime(2026, 4, 2, 9, 0, tzinfo=UTC),
+                questions=list(EVALUATION_QUESTIONS),
+            ),
+        )
+
+    def _submit_evaluation(self, body: dict[str, Any]) -> Reply:
+        self._insights()
+        if self.links.get(body["link_token"]) != "open":
+            return self._link_not_valid()
+        self.links[body["link_token"]] = USED
+        self.answers_kept.append({"answers": body["answers"], "comment": body.get("comment")})
+        return Reply(ok=True)
+
+    def _list_follow_ups(self, body: dict[str, Any]) -> Reply:
+        self._insights()
+        return Reply(ok=True, follow_ups=self.follow_ups)
+
+    def _record_follow_up(self, body: dict[str, Any]) -> Reply:
+        self._insights()
+        return Reply(ok=True)
+
+    def _record_reflection(self, body: dict[str, Any]) -> Reply:
+        self._insights()
+        return Reply(ok=True)
+
+    def _statistics(self, body: dict[str, Any]) -> Reply:
+        self._insights()
+        if self.statistics is None:
+            return refused("unknown", "Statistikken kan ikke vises.")
+        return Reply(ok=True, statistics=self.statistics)

@@ -30,6 +30,18 @@ def test_origin(origin: str | None, host: str | None, same: bool) -> None:
     assert same_origin(origin, host) is same
 
 
+@pytest.mark.parametrize(
+    ("fetch_site", "same"),
+    [("same-origin", True), ("cross-site", False), ("same-site", False), (None, False)],
+)
+def test_a_null_origin_passes_only_when_the_browser_says_the_form_is_this_sites(
+    fetch_site: str | None, same: bool
+) -> None:
+    """A page sent with ``Referrer-Policy: no-referrer`` (the public evaluation) posts its
+    own form with ``Origin: null``; the browser's ``Sec-Fetch-Site`` tells it apart."""
+    assert same_origin("null", "mediation.kk.dk", fetch_site) is same
+
+
 @pytest.mark.parametrize("token", [None, "", "wrong-token"])
 def test_a_post_without_the_right_token_is_refused_and_changes_nothing(
     signed_in: Browser, bus: FakeBus, token: str | None

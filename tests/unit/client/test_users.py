@@ -102,11 +102,12 @@ def test_the_same_username_twice_in_the_file_is_an_error(tmp_path: Path) -> None
 def test_the_demo_users_are_written_once_and_can_sign_in(tmp_path: Path) -> None:
     path = tmp_path / "var" / "mediator-users.json"
     logins = write_demo_users(path)
-    assert [username for username, _ in logins] == ["mediator1", "mediator2"]
+    assert [username for username, _ in logins] == ["mediator1", "mediator2", "kontorchef1"]
     loaded = load_users(path)
     for username, password in logins:
         assert verify_password(loaded[username].password_hash, password)
         assert loaded[username].tenant == "kk"
+    assert [loaded[name].role for name in loaded] == ["mediator", "mediator", "head_of_office"]
     before = path.read_text()
     write_demo_users(path)
     assert path.read_text() == before  # an existing file is left alone
@@ -158,3 +159,65 @@ def test_the_users_add_command_refuses_a_bad_tenant(
     )
     assert code == 2
     assert "not added" in capsys.readouterr().err
+
+
+def test_a_file_of_the_earlier_demo_pair_gets_the_demo_head_of_office(tmp_path: Path) -> None:
+    path = tmp_path / "mediator-users.json"
+    for username, staff_id in (("mediator1", "mediator-1"), ("mediator2", "mediator-2")):
+        add_user(
+            path,
+            username=username,
+            staff_id=staff_id,
+            tenant="kk",
+            display_name=username,
+            password="kept",
+        )
+    write_demo_users(path)
+    loaded = load_users(path)
+    assert loaded["kontorchef1"].role == "head_of_office"
+    assert verify_password(loaded["mediator1"].password_hash, "kept")  # the others untouched
+
+
+def test_a_file_of_real_users_is_left_alone_by_the_demo(tmp_path: Path) -> None:
+    path = tmp_path / "mediator-users.json"
+    add_user(
+        path, username="mette", staff_id="m-7", tenant="kk", display_name="Mette", password="x"
+    )
+    write_demo_users(path)
+    assert set(load_users(path)) == {"mette"}
+
+
+def test_the_users_add_command_adds_a_head_of_office(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "users.json"
+    monkeypatch.setattr("sys.stdin", io.StringIO("kodeord\n"))
+    arguments = ["add", "--file", str(path), "--username", "karen", "--staff-id", "leder-1"]
+    code = users.main([*arguments, "--tenant", "kk", "--name", "Karen", "--role", "head_of_office"])
+    assert code == 0
+    assert load_users(path)["karen"].role == "head_of_office"
+    assert "head_of_office" in capsys.readouterr().out
+
+
+def test_the_users_add_command_refuses_an_unknown_role(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("kodeord\n"))
+    arguments = ["add", "--file", str(tmp_path / "u.json"), "--username", "karen"]
+    with pytest.raises(SystemExit) as refused:
+        users.main(
+            [*arguments, "--staff-id", "l-1", "--tenant", "kk", "--name", "K", "--role", "admin"]
+        )
+    assert refused.value.code == 2
+    assert not (tmp_path / "u.json").exists()
+
+
+def test_the_users_demo_command_prints_every_demo_login(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert users.main(["demo", "--file", str(tmp_path / "u.json")]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "mediator1 / mediation-demo",
+        "mediator2 / mediation-demo",
+        "kontorchef1 / mediation-demo",
+    ]

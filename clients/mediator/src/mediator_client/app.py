@@ -21,11 +21,30 @@ from mediator_client.assignment_proof import ProofSealer
 from mediator_client.bus import Bus, BusUnavailable, NatsBus
 from mediator_client.gateway import Gateway
 from mediator_client.identity import DevTokenSigner, IdentityProvider, LocalIdentity
-from mediator_client.routes import actions, agenda, auth, cases, meetings, people, summary
+from mediator_client.routes import (
+    actions,
+    agenda,
+    auth,
+    cases,
+    evaluation,
+    follow_up,
+    meetings,
+    people,
+    statistics,
+    summary,
+)
 from mediator_client.security import CsrfRefused, SecurityHeaders
 from mediator_client.settings import MediatorSettings
 from mediator_client.users import load_users
-from mediator_client.web import Client, NoAccess, NotSignedIn, redirect, render
+from mediator_client.web import (
+    Client,
+    NoAccess,
+    NotSignedIn,
+    WrongRole,
+    loggable_path,
+    redirect,
+    render,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +55,18 @@ def local_identity(settings: MediatorSettings) -> LocalIdentity:
         settings.dev_identity_dir, timedelta(seconds=settings.notes_token_seconds)
     )
     return LocalIdentity(load_users(settings.users_file), signer)
+
+
+def evaluation_tenant(settings: MediatorSettings, identity: IdentityProvider) -> str | None:
+    """Whose evaluation links this client answers: the setting, else the users file's one
+    municipality. None (logged) when neither says: the evaluation pages are then 503."""
+    if settings.evaluation_tenant is not None:
+        return settings.evaluation_tenant
+    tenants = identity.tenants() if isinstance(identity, LocalIdentity) else set()
+    if len(tenants) == 1:
+        return next(iter(tenants))
+    log.warning("evaluation_tenant_unknown", tenants=len(tenants))
+    return None
 
 
 def create_app(
@@ -49,6 +80,7 @@ def create_app(
     unusable."""
     identity = identity or local_identity(settings)
     proofs = ProofSealer.from_file(settings.notes_public_key_file)
+    public_tenant = evaluation_tenant(settings, identity)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +96,11 @@ def create_app(
         )
         app.state.bus = bus or own_bus
         app.state.client = Client(
-            settings=settings, gateway=gateway, identity=identity, proofs=proofs
+            settings=settings,
+            gateway=gateway,
+            identity=identity,
+            proofs=proofs,
+            evaluation_tenant=public_tenant,
         )
         try:
             yield
@@ -75,7 +111,8 @@ def create_app(
     app = FastAPI(
         title="Mediator client", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
-    for module in (auth, cases, actions, meetings, summary, people, agenda):
+    modules = (auth, cases, actions, meetings, summary, people, agenda, follow_up, statistics)
+    for module in (*modules, evaluation):
         if hasattr(module, "pages"):
             app.include_router(module.pages)
         app.include_router(module.posts)
@@ -120,15 +157,19 @@ def _error_pages(app: FastAPI) -> None:
         return redirect(f"/login?next={target}")
 
     async def csrf_refused(request: Request, error: Exception) -> Response:
-        log.warning("csrf_refused", path=request.url.path, why=str(error))
+        log.warning("csrf_refused", path=loggable_path(request.url.path), why=str(error))
         return render(request, "error.html", {"error": "csrf"}, status_code=403)
 
     async def no_access(request: Request, _: Exception) -> Response:
         log.info("case_access_refused", path=request.url.path)
         return render(request, "error.html", {"error": "no_access"}, status_code=403)
 
+    async def wrong_role(request: Request, _: Exception) -> Response:
+        log.info("role_refused", path=request.url.path)
+        return render(request, "error.html", {"error": "wrong_role"}, status_code=403)
+
     async def unavailable(request: Request, error: Exception) -> Response:
-        log.warning("services_unavailable", path=request.url.path, why=str(error))
+        log.warning("services_unavailable", path=loggable_path(request.url.path), why=str(error))
         return render(request, "error.html", {"error": "unavailable"}, status_code=503)
 
     async def http_error(request: Request, error: Exception) -> Response:
@@ -142,6 +183,7 @@ def _error_pages(app: FastAPI) -> None:
     app.add_exception_handler(NotSignedIn, not_signed_in)
     app.add_exception_handler(CsrfRefused, csrf_refused)
     app.add_exception_handler(NoAccess, no_access)
+    app.add_exception_handler(WrongRole, wrong_role)
     app.add_exception_handler(BusUnavailable, unavailable)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, bad_url)
@@ -171,7 +213,7 @@ class ErrorPage:
             frames = traceback.extract_tb(error.__traceback__)
             log.error(
                 "page_failed",
-                path=scope.get("path"),
+                path=loggable_path(str(scope.get("path", ""))),
                 error_type=type(error).__name__,
                 at=[f"{frame.filename}:{frame.lineno}" for frame in frames[-5:]],
             )

@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 from mediation_contracts.commands import (
     CaseDetail,
+    FollowUpView,
     MeetingView,
     PartyTopics,
     Reply,
@@ -26,7 +27,14 @@ from starlette.responses import HTMLResponse
 
 from mediator_client import i18n
 from mediator_client.bus import BusUnavailable
-from mediator_client.forms import one_party_allowed, one_party_only
+from mediator_client.forms import (
+    FOLLOW_UP_RESULTS,
+    HELPED_PREFIX,
+    REFLECTION_FACTORS,
+    SUITED,
+    one_party_allowed,
+    one_party_only,
+)
 from mediator_client.gateway import Gateway
 from mediator_client.identity import User
 from mediator_client.web import NoAccess, client, lang_of, render
@@ -53,6 +61,9 @@ SECTION_OF_FORM = {
     # The agenda: "agenda" (the party is gone), "topics-<n>" (per party).
     "agenda": "agenda",
     "topics": "agenda",
+    # After the close: "follow-up" and "reflection".
+    "follow": "follow_up",
+    "reflection": "follow_up",
 }
 Stage = Literal[
     "refused",
@@ -131,6 +142,16 @@ class SummaryPanel:
 
 
 @dataclass
+class FollowUpPanel:
+    """After the close, for the case's mediator: insights' follow-up of the case (None: none
+    is planned, e.g. no agreement) and the reflection form's first choice of format."""
+
+    follow_up: FollowUpView | None
+    error: str | None
+    format_used: MeetingFormat
+
+
+@dataclass
 class Problems:
     """What went wrong with a form, to show next to it: ``form`` -> message, field messages,
     and the values the person entered (so nothing typed is lost)."""
@@ -168,6 +189,11 @@ async def show_case(
     # Meetings are planned by the case's own mediator; others (before taking it) only look.
     mine = case.mediator_id == user.staff_id
     meetings = _meetings(meetings_reply, case, now, mine, lang) if meetings_reply else []
+    follow_up = (
+        await _follow_up(c.gateway, user, case, meetings, lang)
+        if mine and case.status == "closed"
+        else None
+    )
     booking_panel = None
     if mine and case.status in {"accepted", "ready_for_scheduling"}:
         booking_panel, _ = await asyncio.gather(
@@ -197,6 +223,8 @@ async def show_case(
         "meeting_kinds": MEETING_KINDS,
         "meeting_formats": MEETING_FORMATS,
         "summary": summary,
+        "follow_up": follow_up,
+        **_after_close_choices(lang),
         "timeline": timeline(
             case,
             names,
@@ -210,6 +238,21 @@ async def show_case(
         "new_id": lambda: str(uuid4()),
     }
     return render(request, "case.html", context, status_code)
+
+
+def _after_close_choices(lang: i18n.Language) -> dict[str, list[tuple[str, str]]]:
+    """The follow-up's and the reflection's options: (value, label)."""
+    return {
+        "follow_up_options": [
+            (result, i18n.label(lang, "follow_up_result", result)) for result in FOLLOW_UP_RESULTS
+        ],
+        "format_options": [(f, i18n.label(lang, "meeting_format", f)) for f in MEETING_FORMATS],
+        "helped_options": [
+            (f"{HELPED_PREFIX}{factor}", i18n.label(lang, "reflection_factor", factor))
+            for factor in REFLECTION_FACTORS
+        ],
+        "suited_options": [(answer, i18n.label(lang, "suited", answer)) for answer in SUITED],
+    }
 
 
 def _party_choices(case: CaseDetail) -> dict[str, Any]:
@@ -227,6 +270,24 @@ def _party_choices(case: CaseDetail) -> dict[str, Any]:
             for party in case.parties
         ],
     }
+
+
+async def _follow_up(
+    gateway: Gateway, user: User, case: CaseDetail, meetings: list[MeetingRow], lang: i18n.Language
+) -> FollowUpPanel:
+    held = [
+        row.meeting.format
+        for row in meetings
+        if row.meeting.kind == "mediation" and row.meeting.status == "held"
+    ]
+    format_used: MeetingFormat = held[-1] if held else "joint"
+    reply = await _quietly(gateway.list_follow_ups(user.tenant, user.staff_id))
+    if reply is None:
+        return FollowUpPanel(None, i18n.translate(lang, "unavailable_inline"), format_used)
+    if not reply.ok:
+        return FollowUpPanel(None, refusal_text(reply, lang), format_used)
+    mine = next((f for f in reply.follow_ups or [] if f.case_id == case.case_id), None)
+    return FollowUpPanel(mine, None, format_used)
 
 
 async def _quietly(asking: Awaitable[Reply]) -> Reply | None:
@@ -444,7 +505,7 @@ def stage_layout(case: CaseDetail, meetings: list[MeetingView], mine: bool) -> L
         "ready_for_scheduling": ("agenda", "meetings", "summary"),
         "meeting_booked": ("meetings", "agenda", "summary"),
         "meeting_held": ("summary", "close"),
-        "closed": ("closed", "summary"),
+        "closed": ("closed", "follow_up", "summary"),
     }[stage]
     if "record_outcome" in case.actions and "close" not in now:
         details = (*details, "close")  # possible, but not the next step: below, with a warning

@@ -7,10 +7,17 @@ without @). Whether an action is allowed is for the services to say, never the c
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 from uuid import UUID, uuid4
 
-from mediation_contracts.commands import HttpsUrl
+from mediation_contracts.commands import (
+    EVALUATION_QUESTIONS,
+    EvaluationAnswers,
+    EvaluationComment,
+    HttpsUrl,
+    ReflectionFactor,
+    YearMonth,
+)
 from mediation_contracts.envelope import OpaqueId
 from mediation_contracts.events import (
     MAX_TOPICS,
@@ -25,6 +32,7 @@ from mediation_contracts.events import (
     Companion,
     ContactDetails,
     FollowUpContact,
+    FollowUpResult,
     MeetingFormat,
     MeetingKind,
     OmbudsmanOfficeConsulted,
@@ -64,6 +72,7 @@ _PATTERN_MESSAGES = {
     "representatives": "invalid_staff_ids",
     "completed_by": "invalid_staff_id",
     "join_url": "invalid_join_url",
+    "_month": "invalid_month",
 }
 CALLER_PREFIX = "caller_"
 
@@ -80,6 +89,7 @@ CHECKLIST_QUESTIONS = tuple(
 _CHOICES = frozenset(
     {"case_kind", "requester_kind", "in_complaint_handling", "decision", "party_id", "answer"}
     | {"kind", "format", "outcome", "phone_callers"}
+    | {"result", "format_used", "mediation_suited", "period", *EVALUATION_QUESTIONS}
     | set(CHECKLIST_QUESTIONS)
     | {"preferred_channel", "language"}
 )
@@ -291,13 +301,84 @@ class CloseForm(Form):
     follow_up_unit: Text | None = None
     follow_up_email: Email | None = None
     follow_up_phone: Phone | None = None
+    # A checkbox: the citizen agreed that the contact person is told (notifications tells
+    # them, by the address given here).
+    follow_up_inform: bool = False
+
+    def problems(self) -> dict[str, str]:
+        if self.follow_up_inform and not (self.follow_up_email or self.follow_up_phone):
+            return {"follow_up_inform": "inform_needs_address"}
+        return {}
 
     def follow_up(self) -> FollowUpContact:
         return FollowUpContact(
             name=self.follow_up_name,
             unit=self.follow_up_unit,
             contact=_contact(self.follow_up_email, self.follow_up_phone),
+            inform=self.follow_up_inform,
         )
+
+
+# --- learning from mediations: follow-up, reflection, evaluation, statistics ----------------
+
+FOLLOW_UP_RESULTS: tuple[FollowUpResult, ...] = ("held", "partly_held", "not_held", "no_contact")
+REFLECTION_FACTORS: tuple[ReflectionFactor, ...] = get_args(ReflectionFactor)
+HELPED_PREFIX = "helped_"
+SUITED: tuple[Literal["yes", "partly", "no"], ...] = ("yes", "partly", "no")
+
+
+class FollowUpForm(Form):
+    """Whether the agreement held, asked after the follow-up period."""
+
+    result: FollowUpResult
+
+
+class ReflectionForm(Form):
+    """The mediator's short reflection: codes only (checkboxes ``helped_<factor>``)."""
+
+    format_used: MeetingFormat
+    helped: list[ReflectionFactor] = Field(default_factory=list)
+    mediation_suited: Literal["yes", "partly", "no"]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ticked(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        ticked = [factor for factor in REFLECTION_FACTORS if data.get(f"{HELPED_PREFIX}{factor}")]
+        return {**data, "helped": ticked}
+
+
+SCORES = ("1", "2", "3", "4", "5")
+
+
+class AnswersForm(Form):
+    """A party's answers: each question 1-5 or left out, and an optional comment."""
+
+    heard: Annotated[int, Field(ge=1, le=5)] | None = None
+    respected: Annotated[int, Field(ge=1, le=5)] | None = None
+    understood: Annotated[int, Field(ge=1, le=5)] | None = None
+    useful: Annotated[int, Field(ge=1, le=5)] | None = None
+    recommend: Annotated[int, Field(ge=1, le=5)] | None = None
+    comment: EvaluationComment | None = None
+
+    def answers(self) -> EvaluationAnswers:
+        return EvaluationAnswers.model_validate(
+            {question: getattr(self, question) for question in EVALUATION_QUESTIONS}
+        )
+
+
+class StatisticsForm(Form):
+    """The period the statistics cover, and how they are grouped."""
+
+    from_month: YearMonth
+    to_month: YearMonth
+    period: Literal["month", "quarter", "year"] = "quarter"
+
+    def problems(self) -> dict[str, str]:
+        if self.from_month > self.to_month:
+            return {"to_month": "to_before_from"}
+        return {}
 
 
 # --- people change during a case ------------------------------------------------------------

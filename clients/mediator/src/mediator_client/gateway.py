@@ -19,14 +19,21 @@ from mediation_contracts.commands import (
     CancelMeeting,
     CaseDetail,
     CaseStatus,
+    EvaluationAnswers,
     GetCase,
+    GetStatistics,
     ListCases,
+    ListFollowUps,
     ListMeetings,
     MarkMeetingHeld,
     MoveMeeting,
+    OpenEvaluation,
     ReadSummaries,
+    RecordFollowUp,
+    RecordReflection,
     Reply,
     ShareSummary,
+    SubmitEvaluation,
     SuggestSlots,
     SummaryState,
     SummaryStatus,
@@ -43,7 +50,7 @@ CASES_PER_PAGE = 50
 
 log = structlog.get_logger(__name__)
 
-Service = Literal["intake", "scheduling", "notes"]
+Service = Literal["intake", "scheduling", "notes", "insights"]
 POLL_SECONDS = 0.15
 T = TypeVar("T")
 
@@ -163,6 +170,34 @@ class Gateway:
         return await self.ask(
             tenant, "notes", "audit_trail", AuditTrail(case_id=case_id, token=token)
         )
+
+    # --- insights -------------------------------------------------------------------------
+    # The evaluation's link token is a secret: it goes to insights only, never into a log.
+
+    async def open_evaluation(self, tenant: str, link_token: str) -> Reply:
+        return await self.ask(
+            tenant, "insights", "open_evaluation", OpenEvaluation(link_token=link_token)
+        )
+
+    async def submit_evaluation(
+        self, tenant: str, link_token: str, answers: EvaluationAnswers, comment: str | None
+    ) -> Reply:
+        command = SubmitEvaluation(link_token=link_token, answers=answers, comment=comment)
+        return await self.ask(tenant, "insights", "submit_evaluation", command)
+
+    async def record_reflection(self, tenant: str, command: RecordReflection) -> Reply:
+        return await self.ask(tenant, "insights", "record_reflection", command)
+
+    async def record_follow_up(self, tenant: str, command: RecordFollowUp) -> Reply:
+        return await self.ask(tenant, "insights", "record_follow_up", command)
+
+    async def list_follow_ups(self, tenant: str, viewer: str) -> Reply:
+        return await self.ask(
+            tenant, "insights", "list_follow_ups", ListFollowUps(viewer_id=viewer)
+        )
+
+    async def statistics(self, tenant: str, query: GetStatistics) -> Reply:
+        return await self.ask(tenant, "insights", "statistics", query)
 
     async def wait_for_summary_state(
         self,

@@ -10,9 +10,10 @@ with PKCE: ``GET /login`` stores ``state``, ``nonce`` and the PKCE verifier in t
 redirects to the provider; ``GET /auth/callback`` checks ``state``, exchanges the code at the
 token endpoint, verifies the ID token (signature from the provider's JWKS, ``iss``, ``aud``,
 ``exp``, ``nonce``) and maps its claims to the same :class:`User`: ``sub`` -> ``staff_id``,
-``role`` (must be ``mediator``), ``tenant``, ``name`` -> ``display_name``. For notes it forwards
-the provider's own access token (audience ``mediation-notes``) instead of minting one, and
-refreshes it with the refresh token when it expires; both live in a server-side session store
+``role`` (``mediator`` or ``head_of_office``, else refused), ``tenant``, ``name`` ->
+``display_name``. For notes it forwards the provider's own access token (audience
+``mediation-notes``) instead of minting one, and refreshes it with the refresh token when it
+expires; both live in a server-side session store
 keyed by the session, never in the cookie. Logout also ends the provider's session
 (RP-initiated logout). Everything after sign-in (sessions, CSRF, pages) stays as it is.
 """
@@ -28,7 +29,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from mediator_client.users import DUMMY_HASH, UserRecord, verify_password
+from mediator_client.users import DUMMY_HASH, Role, UserRecord, verify_password
 
 NOTES_AUDIENCE: Final = "mediation-notes"
 
@@ -39,7 +40,7 @@ class User:
     staff_id: str
     tenant: str
     display_name: str
-    role: str = "mediator"
+    role: Role = "mediator"
 
 
 class IdentityProvider(Protocol):
@@ -122,6 +123,10 @@ class LocalIdentity:
 
     def notes_token(self, user: User) -> str:
         return self._signer.sign(user)
+
+    def tenants(self) -> set[str]:
+        """The municipalities of the users file."""
+        return {record.tenant for record in self._users.values()}
 
 
 def _user(record: UserRecord) -> User:

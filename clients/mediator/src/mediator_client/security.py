@@ -37,11 +37,16 @@ def csrf_valid(expected: object, submitted: object) -> bool:
     return hmac.compare_digest(expected.encode(), submitted.encode())
 
 
-def same_origin(origin: str | None, host: str | None) -> bool:
+def same_origin(origin: str | None, host: str | None, fetch_site: str | None = None) -> bool:
     """No ``Origin`` header (older browsers, same-origin GET-like posts) passes; one that names
-    another host (or ``null``, from a sandboxed or privacy-redirected page) does not."""
+    another host does not. ``null`` (a sandboxed or privacy-redirected page) does not either,
+    unless the browser itself says the form came from this site (``Sec-Fetch-Site:
+    same-origin``, which no page can set): a page sent with ``Referrer-Policy: no-referrer``
+    (the public evaluation) posts its own form with ``Origin: null``."""
     if origin is None:
         return True
+    if origin == "null":
+        return fetch_site == "same-origin"
     if host is None:
         return False
     return urlsplit(origin).netloc.lower() == host.lower()
@@ -49,7 +54,8 @@ def same_origin(origin: str | None, host: str | None) -> bool:
 
 async def check_post(request: Request) -> None:
     """FastAPI dependency of every POST route: runs before the route reads anything else."""
-    if not same_origin(request.headers.get("origin"), request.headers.get("host")):
+    headers = request.headers
+    if not same_origin(headers.get("origin"), headers.get("host"), headers.get("sec-fetch-site")):
         raise CsrfRefused("origin")
     form = await request.form()
     if not csrf_valid(request.session.get(CSRF_SESSION_KEY), form.get(CSRF_FIELD)):
@@ -63,10 +69,12 @@ SECURITY_HEADERS: Final = (
         b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
     ),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 )
+PUBLIC_PREFIX: Final = "/evaluering"
+"""The public evaluation pages: their address holds a secret (the link's token), so no
+other site is ever told it (``no-referrer``) and no search engine keeps it."""
 
 
 class SecurityHeaders:
@@ -80,12 +88,19 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = str(scope.get("path", "")).startswith("/static/")
+        path = str(scope.get("path", ""))
+        static = path.startswith("/static/")
+        public = path == PUBLIC_PREFIX or path.startswith(f"{PUBLIC_PREFIX}/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.extend(SECURITY_HEADERS)
+                if public:
+                    headers.append((b"referrer-policy", b"no-referrer"))
+                    headers.append((b"x-robots-tag", b"noindex, nofollow"))
+                else:
+                    headers.append((b"referrer-policy", b"same-origin"))
                 if not static:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers

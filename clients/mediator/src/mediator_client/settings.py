@@ -5,6 +5,7 @@
 from pathlib import Path
 from typing import Literal
 
+from mediation_contracts.envelope import Tenant
 from mediation_runtime.bus import NatsSettings
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -45,6 +46,13 @@ class MediatorSettings(NatsSettings):
         default=Path("var/dev-identity/notes-proof-key.public.json"),
         description="Notes' public proof key (JWK): a case taken here is proven to notes with "
         "the mediator's token sealed to it.",
+    )
+
+    evaluation_tenant: Tenant | None = Field(
+        default=None,
+        description="The municipality whose evaluation links (`/evaluering/{token}`, no login) "
+        "this client answers. Unset: the one municipality of the users file (with several, "
+        "the evaluation pages say the system is not answering until it is set).",
     )
 
     source: str = "/mediation/mediator-client"

@@ -13,6 +13,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "nav_label": ("Hovedmenu", "Main menu"),
     "nav_cases": ("Sager", "Cases"),
     "nav_new_case": ("Registrér anmodning", "Register a request"),
+    "nav_statistics": ("Statistik", "Statistics"),
+    "role_head_of_office": ("Kontorchef", "Head of office"),
     "switch_language": ("English", "Dansk"),
     "signed_in_as": ("Logget ind som", "Signed in as"),
     "logout": ("Log ud", "Sign out"),
@@ -68,6 +70,14 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Part of the system is not answering right now. Nothing was lost. "
         "Please try again shortly.",
     ),
+    "error_wrong_role_title": ("Ingen adgang", "No access"),
+    "error_wrong_role_text": (
+        "Siden hører ikke til din rolle. Mæglere arbejder med sager; kontorchefen ser "
+        "kommunens statistik. Menuen øverst viser, hvad du kan bruge.",
+        "This page is not for your role. Mediators work with cases; the head of office sees "
+        "the municipality's statistics. The menu at the top shows what you can use.",
+    ),
+    "back_to_start": ("Til din forside", "To your start page"),
     "back_to_cases": ("Til dine sager", "To your cases"),
     "back_to_case": ("Tilbage til sagen", "Back to case"),
     # --- messages after an action ----------------------------------------------------------
@@ -489,6 +499,24 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Who can the citizen contact about the core problem from now on?",
     ),
     "follow_up_name": ("Navn", "Name"),
+    "follow_up_inform": (
+        "Borgeren har givet samtykke til, at kontaktpersonen får besked",
+        "The citizen has agreed that the contact person is told",
+    ),
+    "follow_up_inform_hint": (
+        "Så får kontaktpersonen besked om at være borgerens kontakt, med borgerens navn, på "
+        "den e-mail eller det telefonnummer, du skriver her. Uden samtykke får kun borgeren "
+        "navnet.",
+        "The contact person is then told they are the citizen's contact, with the citizen's "
+        "name, at the e-mail or phone number written here. Without consent only the citizen "
+        "gets the name.",
+    ),
+    "inform_needs_address": (
+        "Skriv kontaktpersonens e-mail eller telefonnummer, så vedkommende kan få besked, "
+        "eller fjern fluebenet.",
+        "Enter the contact person's e-mail or phone number so they can be told, or untick the box.",
+    ),
+    "follow_up_informed": ("får besked (borgerens samtykke)", "is told (the citizen agreed)"),
     "follow_up_unit": ("Enhed", "Unit"),
     "close_button": ("Afslut sagen", "Close the case"),
     "closed_heading": ("Sagen er afsluttet", "The case is closed"),
@@ -861,4 +889,234 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "event_party_topics_recorded": ("Emner registreret", "Topics recorded"),
     "topics_agreed": ("godkendt af parten", "agreed by the party"),
     "topics_not_agreed": ("ikke godkendt endnu", "not agreed yet"),
+    # --- after the close: follow-up and the mediator's reflection ------------------------
+    "follow_up_heading": ("Opfølgning", "Follow-up"),
+    "follow_up_intro": (
+        "Holdt aftalen? Tal med borgeren eller kontaktpersonen, og registrér, hvordan det gik.",
+        "Did the agreement hold? Talk with the citizen or the contact person and record how "
+        "it went.",
+    ),
+    "follow_up_due_since": ("Opfølgningen har været klar siden {date}.", "Due since {date}."),
+    "follow_up_pending": (
+        "Opfølgningen er planlagt til {date}. Du kan registrere den allerede nu.",
+        "The follow-up is planned for {date}. You can record it already.",
+    ),
+    "follow_up_recorded_as": ("Registreret: {result}.", "Recorded: {result}."),
+    "follow_up_none": (
+        "Der er ingen opfølgning i denne sag (den planlægges kun efter en aftale eller en "
+        "delvis aftale).",
+        "There is no follow-up in this case (one is planned only after an agreement or a "
+        "partial agreement).",
+    ),
+    "follow_up_result_legend": ("Holdt aftalen?", "Did the agreement hold?"),
+    "follow_up_result_held": ("Aftalen holdt", "The agreement held"),
+    "follow_up_result_partly_held": ("Aftalen holdt delvist", "It partly held"),
+    "follow_up_result_not_held": ("Aftalen holdt ikke", "It did not hold"),
+    "follow_up_result_no_contact": ("Ingen kontakt", "No contact"),
+    "follow_up_button": ("Registrér opfølgningen", "Record the follow-up"),
+    "flash_follow_up_recorded": ("Opfølgningen er registreret.", "The follow-up is recorded."),
+    "reflection_heading": ("Din refleksion", "Your reflection"),
+    "reflection_intro": (
+        "Kort og kun med afkrydsninger, så kommunen kan lære af mæglingerne. Intet om, hvad "
+        "der blev sagt.",
+        "Short, and only ticks, so the municipality can learn from its mediations. Nothing of "
+        "what was said.",
+    ),
+    "reflection_recorded": (
+        "Din refleksion er registreret. Sender du den igen, erstatter den den forrige.",
+        "Your reflection is recorded. Sending it again replaces it.",
+    ),
+    "reflection_again": ("Ret din refleksion", "Change your reflection"),
+    "reflection_format_legend": ("Hvilken mødeform blev brugt?", "Which format was used?"),
+    "reflection_helped_legend": ("Hvad hjalp?", "What helped?"),
+    "reflection_helped_hint": ("Sæt gerne flere kryds.", "Tick as many as apply."),
+    "reflection_factor_pre_meetings": ("Formøderne", "The pre-meetings"),
+    "reflection_factor_agreed_agenda": ("En aftalt dagsorden", "An agreed agenda"),
+    "reflection_factor_companion": ("En bisidder", "A companion"),
+    "reflection_factor_separate_rooms": ("Parterne i hver sit lokale", "Separate rooms"),
+    "reflection_factor_breaks": ("Pauser", "Breaks"),
+    "reflection_factor_time_for_each_party": (
+        "Tid til hver part for sig",
+        "Time for each party alone",
+    ),
+    "reflection_factor_administration_present": (
+        "At forvaltningen var til stede",
+        "The administration being present",
+    ),
+    "reflection_factor_follow_up_contact": ("En kontaktperson fremover", "A contact person"),
+    "reflection_suited_legend": (
+        "Set i bakspejlet: var mægling det rigtige tilbud i sagen?",
+        "Looking back: was mediation the right offer in this case?",
+    ),
+    "suited_yes": ("Ja", "Yes"),
+    "suited_partly": ("Delvist", "Partly"),
+    "suited_no": ("Nej", "No"),
+    "reflection_button": ("Gem refleksionen", "Save the reflection"),
+    "flash_reflection_recorded": ("Din refleksion er gemt.", "Your reflection is saved."),
+    "due_heading": ("Opfølgning, der venter", "Follow-ups waiting"),
+    "due_intro": (
+        "Afsluttede sager med en aftale, hvor det er tid til at høre, om aftalen holdt.",
+        "Closed cases with an agreement where it is time to ask whether it held.",
+    ),
+    "due_caption": ("Sager, hvor opfølgningen venter", "Cases whose follow-up is waiting"),
+    "col_closed": ("Afsluttet", "Closed"),
+    "col_due": ("Opfølgning fra", "Follow-up from"),
+    "due_more": ("og {count} mere.", "and {count} more."),
+    "due_unavailable": (
+        "Opfølgningerne kan ikke vises lige nu. Prøv igen om lidt.",
+        "The follow-ups cannot be shown right now. Please try again shortly.",
+    ),
+    # --- statistics (head of office) ---------------------------------------------------------
+    "stats_title": ("Statistik", "Statistics"),
+    "stats_intro": (
+        "Kommunens mæglinger i tal. Tallene kommer kun fra det, der er sket i sagerne, og "
+        "nævner aldrig personer, sager eller datoer.",
+        "The municipality's mediations in figures. They come only from what happened in the "
+        "cases and never name people, cases or dates.",
+    ),
+    "stats_from": ("Fra måned", "From month"),
+    "stats_to": ("Til og med måned", "To month (inclusive)"),
+    "stats_period": ("Opdelt pr.", "Grouped by"),
+    "stats_period_month": ("Måned", "Month"),
+    "stats_period_quarter": ("Kvartal", "Quarter"),
+    "stats_period_year": ("År", "Year"),
+    "stats_file_period_month": ("maaned", "month"),
+    "stats_file_period_quarter": ("kvartal", "quarter"),
+    "stats_file_period_year": ("aar", "year"),
+    "stats_show": ("Vis statistikken", "Show the statistics"),
+    "stats_month_hint": ("Fx 2026-01.", "E.g. 2026-01."),
+    "invalid_month": ("Skriv en måned som år-måned, fx 2026-01.", "Enter a month as 2026-01."),
+    "to_before_from": (
+        "Slutmåneden skal ligge efter startmåneden.",
+        "The last month must come after the first.",
+    ),
+    "stats_hidden_heading": ("Hvorfor står der «<5»?", "Why does it say “<5”?"),
+    "stats_hidden_note": (
+        "«<5» betyder færre end 5 (også 0). Små tal vises ikke, så ingen person eller sag kan "
+        "genkendes. Hvor et skjult tal ellers kunne regnes ud fra en total, er et tal mere "
+        "skjult. Et gennemsnit eller en median af færre end 5 vises heller ikke.",
+        "“<5” means fewer than 5 (0 included). Small numbers are hidden so that no person "
+        "or case can be recognised. Where a hidden number could be worked out from a total, "
+        "one more is hidden. An average or median of fewer than 5 is not shown either.",
+    ),
+    "stats_hidden_chart_note": (
+        " (færre end 5: skjult, tegnet skraveret op til 4)",
+        " (fewer than 5: hidden, drawn hatched up to 4)",
+    ),
+    "stats_hidden_abbr": ("færre end 5 – skjult", "fewer than 5 – hidden"),
+    "stats_nothing": ("– betyder, at der ikke er noget at måle.", "– means nothing to measure."),
+    "stats_csv": ("Hent tallene som CSV (dansk)", "Download the figures as CSV (Danish)"),
+    "stats_csv_en": ("Hent som CSV på engelsk", "Download as CSV in English"),
+    "stats_charts_heading": ("Overblik", "At a glance"),
+    "stats_charts_hint": (
+        "Skraverede søjler er skjulte tal («<5»). Tabellerne nedenfor har de samme tal.",
+        "Hatched bars are hidden numbers (“<5”). The tables below hold the same figures.",
+    ),
+    "stats_tables_heading": ("Tallene", "The figures"),
+    "stats_chart_flow": (
+        "Anmodninger og accepterede sager pr. periode",
+        "Requests and accepted cases by period",
+    ),
+    "stats_chart_outcomes": (
+        "Afsluttede sager efter resultat pr. periode",
+        "Closed cases by outcome, by period",
+    ),
+    "stats_chart_meetings": (
+        "Afholdte møder efter type og form (hele perioden)",
+        "Held meetings by kind and format (the whole range)",
+    ),
+    "stats_chart_follow_ups": (
+        "Opfølgning: holdt aftalen? (hele perioden)",
+        "Follow-up: did the agreement hold? (the whole range)",
+    ),
+    "stats_chart_evaluations": (
+        "Parternes evaluering, gennemsnit på en skala fra 1 til 5 (hele perioden)",
+        "The parties' evaluation, average on a scale of 1 to 5 (the whole range)",
+    ),
+    "stats_chart_nothing": ("Intet at vise i perioden.", "Nothing to show in the range."),
+    "stats_question_short_heard": ("Følte sig hørt", "Felt heard"),
+    "stats_question_short_respected": ("Mødt med respekt", "Met with respect"),
+    "stats_question_short_understood": ("Forstod forløbet", "Understood the process"),
+    "stats_question_short_useful": ("Fik noget ud af det", "Got something out of it"),
+    "stats_question_short_recommend": ("Vil anbefale mægling", "Would recommend it"),
+    "stats_figure": ("Tal", "Figure"),
+    "stats_total": ("I alt", "Total"),
+    "stats_section_cases": ("Anmodninger og forløb", "Requests and their course"),
+    "stats_section_meetings": ("Afholdte møder", "Held meetings"),
+    "stats_section_outcomes": ("Afsluttede sager efter resultat", "Closed cases by outcome"),
+    "stats_section_waiting": (
+        "Dage fra anmodning til første møde",
+        "Days from request to first meeting",
+    ),
+    "stats_section_follow_ups": ("Opfølgning efter aftale", "Follow-up after an agreement"),
+    "stats_section_evaluations": (
+        "Parternes evaluering (1 = slet ikke, 5 = i meget høj grad)",
+        "The parties' evaluation (1 = not at all, 5 = very much)",
+    ),
+    "stats_requests": ("Anmodninger", "Requests"),
+    "stats_acceptances": ("Vurderet egnet", "Found suitable"),
+    "stats_refused": ("Ikke åbnet eller afvist: {reason}", "Not opened or declined: {reason}"),
+    "refusal_assessment_declined": ("vurderet ikke egnet", "found not suitable"),
+    "refusal_in_complaint_handling": ("sagen er i klagebehandling", "in complaint handling"),
+    "stats_consents_declined": ("En part sagde nej", "A party declined"),
+    "stats_withdrawals": ("En deltager trak sig", "A participant withdrew"),
+    "stats_waiting_cases": ("Sager med første møde", "Cases with a first meeting"),
+    "stats_waiting_median": ("Median (dage)", "Median (days)"),
+    "stats_waiting_p90": ("9 ud af 10 inden for (dage)", "9 in 10 within (days)"),
+    "stats_answers": ("Besvarelser", "Answers"),
+    "stats_comments_heading": ("Kommentarer fra evalueringerne", "Comments from the evaluations"),
+    "stats_comments_hint": (
+        "Som tjenesten giver dem: samlet for hele perioden, i tilfældig rækkefølge og kun når "
+        "der er mindst 5 besvarelser; aldrig med dato, sag eller person.",
+        "As the service gives them: for the whole range, in random order, and only with at "
+        "least 5 answers; never with a date, case or person.",
+    ),
+    "stats_no_comments": ("Ingen kommentarer at vise.", "No comments to show."),
+    # --- the public evaluation ---------------------------------------------------------------
+    "evaluation_title": ("Evaluering af mæglingen", "Evaluation of the mediation"),
+    "evaluation_intro": (
+        "Tak, fordi du vil hjælpe kommunen med at blive bedre til at mødes med borgerne. "
+        "Det tager et par minutter.",
+        "Thank you for helping the municipality meet citizens better. It takes a couple of "
+        "minutes.",
+    ),
+    "evaluation_voluntary": (
+        "Det er frivilligt at svare, og du er anonym: dit svar gemmes uden dit navn, din sag "
+        "og dette link, så ingen – heller ikke din mægler – kan se, hvad du har svaret. Du kan "
+        "springe alle spørgsmål over. Linket kan kun bruges én gang.",
+        "Answering is voluntary and you are anonymous: your answer is kept without your name, "
+        "your case and this link, so no one – not even your mediator – can see what you "
+        "answered. You may skip any question. The link works only once.",
+    ),
+    "evaluation_expires": ("Linket virker til og med {date}.", "The link works until {date}."),
+    "evaluation_scale_hint": (
+        "1 betyder slet ikke, 5 betyder i meget høj grad.",
+        "1 means not at all, 5 means very much.",
+    ),
+    "evaluation_score_1": ("1 – slet ikke", "1 – not at all"),
+    "evaluation_score_5": ("5 – i meget høj grad", "5 – very much"),
+    "evaluation_no_answer": ("Vil ikke svare", "Rather not say"),
+    "evaluation_comment": ("Vil du sige mere?", "Anything you would like to add?"),
+    "evaluation_comment_hint": (
+        "Højst 1000 tegn. Skriv ikke navne eller andet, der kan genkende dig eller andre: "
+        "kommentarer kan blive vist samlet for kommunens ledelse.",
+        "At most 1000 characters. Do not write names or anything that could identify you or "
+        "others: comments may be shown, all together, to the municipality's management.",
+    ),
+    "evaluation_button": ("Send dit svar", "Send your answer"),
+    "evaluation_thanks_title": ("Tak for dit svar", "Thank you for your answer"),
+    "evaluation_thanks_text": (
+        "Dit svar er gemt anonymt. Det hjælper kommunen med at blive bedre. Du kan lukke siden nu.",
+        "Your answer is kept anonymously. It helps the municipality do better. You can close "
+        "this page now.",
+    ),
+    "evaluation_invalid_title": ("Linket kan ikke bruges mere", "The link cannot be used"),
+    "evaluation_invalid_text": (
+        "Enten er evalueringen allerede besvaret, eller linket er udløbet. Hvert link kan kun "
+        "bruges én gang, så ingen kan se, hvem der har svaret. Du behøver ikke gøre mere – "
+        "tak for din interesse.",
+        "Either the evaluation was already answered, or the link has expired. Each link works "
+        "only once, so no one can tell who answered. There is nothing more you need to do – "
+        "thank you for your interest.",
+    ),
 }

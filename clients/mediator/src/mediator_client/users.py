@@ -1,15 +1,20 @@
-"""The local users file: the mediators who may sign in on the local stack, with argon2id
+"""The local users file: the people who may sign in on the local stack, with argon2id
 password hashes. JSON, ``{"users": [{username, password_hash, staff_id, tenant,
-display_name, role}]}``.
+display_name, role}]}``. A ``role`` is ``mediator`` (the default: cases) or
+``head_of_office`` (kontorchef: the municipality's statistics, no cases).
 
 For operators::
 
     python -m mediator_client.users add --file var/mediator-users.json \\
         --username mette --staff-id mediator-7 --tenant kk --name "Mette Hansen"
+    python -m mediator_client.users add --file var/mediator-users.json \\
+        --username karen --staff-id leader-1 --tenant kk --name "Karen Holm" \\
+        --role head_of_office
     python -m mediator_client.users demo --file var/mediator-users.json
 
 ``add`` asks for the password (or reads one line from standard input when it is not a
-terminal). ``demo`` writes the two demo mediators (:data:`DEMO_USERS`) when the file is missing.
+terminal). ``demo`` writes the demo logins (:data:`DEMO_USERS`: two mediators and a head of
+office) when the file is missing.
 """
 
 import argparse
@@ -34,10 +39,14 @@ DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 
 DEMO_PASSWORD: Final = "mediation-demo"  # noqa: S105 - the documented demo login, local only
 DEMO_TENANT: Final = "kk"
-# (username, staff id, name). mediator-1 is also the mediator of docs/examples/walkthrough.py.
-DEMO_USERS: Final = (
-    ("mediator1", "mediator-1", "Mette Mægler"),
-    ("mediator2", "mediator-2", "Mads Mægler"),
+Role = Literal["mediator", "head_of_office"]
+ROLES: Final[tuple[Role, ...]] = ("mediator", "head_of_office")
+# (username, staff id, name, role). mediator-1 is also the mediator of
+# docs/examples/walkthrough.py.
+DEMO_USERS: Final[tuple[tuple[str, str, str, Role], ...]] = (
+    ("mediator1", "mediator-1", "Mette Mægler", "mediator"),
+    ("mediator2", "mediator-2", "Mads Mægler", "mediator"),
+    ("kontorchef1", "head-of-office-1", "Karen Kontorchef", "head_of_office"),
 )
 
 
@@ -49,7 +58,7 @@ class UserRecord(BaseModel):
     staff_id: OpaqueId
     tenant: Tenant
     display_name: DisplayName
-    role: Literal["mediator"] = "mediator"
+    role: Role = "mediator"
 
 
 class UsersFile(BaseModel):
@@ -126,10 +135,18 @@ def save_users(path: Path, users: Sequence[UserRecord]) -> None:
 
 
 def add_user(
-    path: Path, *, username: str, staff_id: str, tenant: str, display_name: str, password: str
+    path: Path,
+    *,
+    username: str,
+    staff_id: str,
+    tenant: str,
+    display_name: str,
+    password: str,
+    role: Role = "mediator",
 ) -> UserRecord:
-    """Add a mediator to the file (created when missing). Raises :class:`UsersFileError` when
-    the username is taken, ValueError (pydantic's) when a field is not valid."""
+    """Add a mediator (or, with ``role``, a head of office) to the file (created when
+    missing). Raises :class:`UsersFileError` when the username is taken, ValueError
+    (pydantic's) when a field is not valid."""
     existing = load_users(path) if path.exists() else {}
     if username in existing:
         raise UsersFileError(f"users file {path} already has {username!r}")
@@ -139,29 +156,39 @@ def add_user(
         staff_id=staff_id,
         tenant=tenant,
         display_name=display_name,
+        role=role,
     )
     save_users(path, [*existing.values(), user])
     return user
 
 
 def write_demo_users(path: Path) -> list[tuple[str, str]]:
-    """The local stack's demo mediators, both in tenant ``kk``: creates ``path`` when it is
-    missing (an existing file is left as it is). Returns the demo logins (username, password)."""
-    if not path.exists():
+    """The local stack's demo logins, all in tenant ``kk``: creates ``path`` when it is
+    missing. An existing file is left as it is, except that a file of demo logins only (one
+    written before a demo login was added) gets the demo logins it lacks. Returns the demo
+    logins (username, password)."""
+    existing = load_users(path) if path.exists() else {}
+    demo_names = {username for username, *_ in DEMO_USERS}
+    if not existing or set(existing) < demo_names:
         save_users(
             path,
             [
-                UserRecord(
-                    username=username,
-                    password_hash=hash_password(DEMO_PASSWORD),
-                    staff_id=staff_id,
-                    tenant=DEMO_TENANT,
-                    display_name=name,
-                )
-                for username, staff_id, name in DEMO_USERS
+                *existing.values(),
+                *(
+                    UserRecord(
+                        username=username,
+                        password_hash=hash_password(DEMO_PASSWORD),
+                        staff_id=staff_id,
+                        tenant=DEMO_TENANT,
+                        display_name=name,
+                        role=role,
+                    )
+                    for username, staff_id, name, role in DEMO_USERS
+                    if username not in existing
+                ),
             ],
         )
-    return [(username, DEMO_PASSWORD) for username, _, _ in DEMO_USERS]
+    return [(username, DEMO_PASSWORD) for username, *_ in DEMO_USERS]
 
 
 def _read_password() -> str:
@@ -178,13 +205,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m mediator_client.users", description="The mediator client's users file."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    add = commands.add_parser("add", help="add a mediator (asks for the password)")
+    add = commands.add_parser(
+        "add", help="add a mediator or a head of office (asks for the password)"
+    )
     add.add_argument("--file", type=Path, required=True)
     add.add_argument("--username", required=True)
-    add.add_argument("--staff-id", required=True, help="the mediator's id in the IdP")
+    add.add_argument("--staff-id", required=True, help="the person's id in the IdP")
     add.add_argument("--tenant", required=True, help="the municipality, e.g. kk")
-    add.add_argument("--name", required=True, help="the mediator's name, shown to them")
-    demo = commands.add_parser("demo", help="write the demo mediators if the file is missing")
+    add.add_argument("--name", required=True, help="the person's name, shown to them")
+    add.add_argument(
+        "--role",
+        choices=ROLES,
+        default="mediator",
+        help="mediator (cases; the default) or head_of_office (kontorchef: statistics only)",
+    )
+    demo = commands.add_parser("demo", help="write the demo logins if the file is missing")
     demo.add_argument("--file", type=Path, required=True)
     arguments = parser.parse_args(argv)
     try:
@@ -200,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             tenant=arguments.tenant,
             display_name=arguments.name,
             password=password,
+            role=arguments.role,
         )
     except (UsersFileError, ValidationError, ValueError) as error:
         message = (
@@ -209,7 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"not added: {message}", file=sys.stderr)
         return 2
-    print(f"added {user.username} ({user.staff_id}, {user.tenant}) to {arguments.file}")
+    print(
+        f"added {user.username} ({user.staff_id}, {user.tenant}, {user.role}) to {arguments.file}"
+    )
     return 0
 
 

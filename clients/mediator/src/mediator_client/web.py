@@ -19,8 +19,19 @@ from mediator_client import i18n
 from mediator_client.assignment_proof import ProofSealer
 from mediator_client.gateway import Gateway
 from mediator_client.identity import IdentityProvider, User
-from mediator_client.security import CSRF_FIELD, CSRF_SESSION_KEY, csrf_token
+from mediator_client.security import CSRF_FIELD, CSRF_SESSION_KEY, PUBLIC_PREFIX, csrf_token
 from mediator_client.settings import MediatorSettings
+
+EVALUATION_PATH: Final = PUBLIC_PREFIX
+"""The public evaluation pages (no login): ``/evaluering/{link token}``."""
+
+
+def loggable_path(path: str) -> str:
+    """A path fit for the log: an evaluation link's secret token is never logged."""
+    if path.startswith(f"{EVALUATION_PATH}/"):
+        return f"{EVALUATION_PATH}/…"
+    return path
+
 
 TEMPLATES: Final = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.globals.update(csrf_field=CSRF_FIELD)
@@ -47,6 +58,19 @@ class NoAccess(Exception):
     """The case is not the mediator's to see (or does not exist: the two look the same)."""
 
 
+class WrongRole(Exception):
+    """The page is for another role (a head of office on a case page, a mediator on the
+    statistics): 403, with a page that says what this role may use."""
+
+
+HOME: Final[dict[str, str]] = {"mediator": "/cases", "head_of_office": "/statistics"}
+"""Where each role starts: its first page, and the way back from an error page."""
+
+
+def home_of(user: User | None) -> str:
+    return HOME.get(user.role, "/cases") if user is not None else "/login"
+
+
 @dataclass(frozen=True)
 class Client:
     """What the routes use, built once by :func:`mediator_client.app.create_app`."""
@@ -55,6 +79,8 @@ class Client:
     gateway: Gateway
     identity: IdentityProvider
     proofs: ProofSealer
+    evaluation_tenant: str | None = None
+    """The municipality the public evaluation pages ask insights in (None: not configured)."""
 
 
 def client(request: Request) -> Client:
@@ -80,15 +106,35 @@ def current_user(request: Request) -> User | None:
     return user
 
 
-def signed_in(request: Request) -> User:
-    """FastAPI dependency: the signed-in mediator, else to the login page."""
+def anyone_signed_in(request: Request) -> User:
+    """FastAPI dependency: whoever is signed in, in any role, else to the login page."""
     user = current_user(request)
     if user is None:
         raise NotSignedIn
     return user
 
 
+def signed_in(request: Request) -> User:
+    """FastAPI dependency: the signed-in mediator, else to the login page (another role:
+    :class:`WrongRole`). Every case page and action needs it."""
+    user = anyone_signed_in(request)
+    if user.role != "mediator":
+        raise WrongRole
+    return user
+
+
+def head_of_office(request: Request) -> User:
+    """FastAPI dependency: the signed-in head of office (the statistics), else as above."""
+    user = anyone_signed_in(request)
+    if user.role != "head_of_office":
+        raise WrongRole
+    return user
+
+
 SignedIn = Annotated[User, Depends(signed_in)]
+"""A mediator."""
+AnyoneSignedIn = Annotated[User, Depends(anyone_signed_in)]
+HeadOfOffice = Annotated[User, Depends(head_of_office)]
 
 
 def start_session(request: Request, user: User) -> None:
@@ -133,8 +179,10 @@ def _here(request: Request) -> str:
     POST), the page the form belongs to."""
     if request.method == "GET":
         return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.url.path.startswith(f"{EVALUATION_PATH}/"):
+        return request.url.path  # the evaluation form again (public: no case list)
     case_page = re.match(r"^/cases/[0-9a-f-]{36}", request.url.path)
-    return case_page.group(0) if case_page else "/cases"
+    return case_page.group(0) if case_page else home_of(current_user(request))
 
 
 def render(
@@ -142,6 +190,7 @@ def render(
 ) -> HTMLResponse:
     lang = lang_of(request)
     message = request.session.pop("flash", None)
+    user = current_user(request)
     page: dict[str, Any] = {
         "lang": lang,
         "other_lang": "en" if lang == "da" else "da",
@@ -150,7 +199,10 @@ def render(
         "when": lambda moment: i18n.format_datetime(moment, lang),
         "day": lambda moment: i18n.format_date(moment, lang),
         "clock": lambda moment: i18n.format_time(moment, lang),
-        "user": current_user(request),
+        "user": user,
+        "home": home_of(user),
+        # The public evaluation pages: no menu, no account, nothing to sign in to.
+        "public": request.url.path.startswith(f"{EVALUATION_PATH}/"),
         "csrf_token": csrf_token(request.session),
         "flash": message if isinstance(message, dict) else None,
         "here": _here(request),

@@ -11,12 +11,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mediator_client.i18n import LANGUAGES
+from mediator_client.identity import User
 from mediator_client.security import check_post
 from mediator_client.web import (
+    HOME,
     client,
     current_user,
     end_session,
     flash,
+    home_of,
     redirect,
     render,
     safe_next,
@@ -54,16 +57,26 @@ class LoginThrottle:
 throttle = LoginThrottle()
 
 
+def for_role(target: str, user: User) -> str:
+    """``target``, unless it is another role's part of the site: then the user's own start
+    page (a head of office asked to sign in on the way to a case goes to the statistics)."""
+    others = (path for role, path in HOME.items() if role != user.role)
+    if target == "/" or any(target == o or target.startswith(f"{o}/") for o in others):
+        return home_of(user)
+    return target
+
+
 @pages.get("/")
-async def home() -> Response:
-    return redirect("/cases")
+async def home(request: Request) -> Response:
+    return redirect(home_of(current_user(request)))
 
 
 @pages.get("/login")
 async def login_page(request: Request, next: str | None = None) -> Response:
-    if current_user(request) is not None:
-        return redirect(safe_next(next))
-    return render(request, "login.html", {"next": safe_next(next)})
+    user = current_user(request)
+    if user is not None:
+        return redirect(for_role(safe_next(next, "/"), user))
+    return render(request, "login.html", {"next": safe_next(next, "/")})
 
 
 @posts.post("/login")
@@ -71,7 +84,7 @@ async def login(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))
-    target = safe_next(form.get("next"))
+    target = safe_next(form.get("next"), "/")
     if throttle.blocked(username):
         log.warning("login_throttled")
         return render(
@@ -89,8 +102,8 @@ async def login(request: Request) -> Response:
         )
     throttle.succeeded(username)
     start_session(request, user)
-    log.info("login", staff_id=user.staff_id, tenant=user.tenant)
-    return redirect(target)
+    log.info("login", staff_id=user.staff_id, tenant=user.tenant, role=user.role)
+    return redirect(for_role(target, user))
 
 
 @posts.post("/logout")

@@ -7,7 +7,13 @@ from uuid import UUID, uuid4
 
 import structlog
 from fastapi import APIRouter, Depends
-from mediation_contracts.commands import CaseListItem, CaseStatus, MeetingView, PageToken
+from mediation_contracts.commands import (
+    CaseListItem,
+    CaseStatus,
+    FollowUpView,
+    MeetingView,
+    PageToken,
+)
 from mediation_contracts.events import CaseRequested
 from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
@@ -17,6 +23,7 @@ from mediator_client.bus import BusUnavailable
 from mediator_client.case_page import refusal_text, show_case
 from mediator_client.forms import NewCaseForm, parse, submission_id
 from mediator_client.gateway import Applied, Gateway
+from mediator_client.identity import User
 from mediator_client.security import check_post
 from mediator_client.web import SignedIn, client, flash, lang_of, redirect, render
 
@@ -32,6 +39,25 @@ STATUSES: tuple[CaseStatus, ...] = (
     "closed",
     "refused",
 )
+
+
+DUE_SHOWN = 20
+"""Due follow-ups listed on the case list at most (the oldest first)."""
+
+
+@dataclass
+class DueRow:
+    follow_up: FollowUpView
+    reference: str | None
+
+
+@dataclass
+class DueBox:
+    """The mediator's follow-ups that are due, or why they cannot be shown."""
+
+    rows: list[DueRow]
+    more: int = 0
+    error: bool = False
 
 
 @dataclass
@@ -64,7 +90,10 @@ async def case_list(
             status_code=502,
         )
     # In intake's order (newest request first); gather keeps it.
-    rows = await asyncio.gather(*(_row(gateway, user.tenant, case) for case in reply.cases or []))
+    rows, due = await asyncio.gather(
+        asyncio.gather(*(_row(gateway, user.tenant, case) for case in reply.cases or [])),
+        _due_follow_ups(gateway, user, reply.cases or []),
+    )
     return render(
         request,
         "cases.html",
@@ -75,7 +104,37 @@ async def case_list(
             "status": chosen,
             "next_page": reply.next_page,
             "later_page": page is not None,
+            "due": due,
         },
+    )
+
+
+async def _due_follow_ups(gateway: Gateway, user: User, listed: list[CaseListItem]) -> DueBox:
+    """Insights' due follow-ups of this mediator's closed cases, with each case's reference
+    (from the list, else from intake). Insights not answering hides nothing else."""
+    try:
+        reply = await gateway.list_follow_ups(user.tenant, user.staff_id)
+    except BusUnavailable:
+        return DueBox([], error=True)
+    if not reply.ok:
+        return DueBox([], error=True)
+    due = sorted((f for f in reply.follow_ups or [] if f.status == "due"), key=lambda f: f.due_at)
+    references = {case.case_id: case.matter_reference for case in listed}
+
+    async def reference(case_id: UUID) -> str | None:
+        if case_id in references:
+            return references[case_id]
+        try:
+            found = await gateway.get_case(user.tenant, case_id, user.staff_id)
+        except BusUnavailable:
+            return None
+        return found.case.matter_reference if found.ok and found.case else None
+
+    shown = due[:DUE_SHOWN]
+    names = await asyncio.gather(*(reference(f.case_id) for f in shown))
+    return DueBox(
+        [DueRow(f, name) for f, name in zip(shown, names, strict=True)],
+        more=len(due) - len(shown),
     )
 
 
