@@ -95,9 +95,12 @@ async def when_case_event_record_it(event: CloudEvent, insights: Insights) -> No
         consequence = case_record.apply(record, event, follow_up_after=settings.follow_up_after)
         invitations: list[Invitation] = []
         outgoing: list[CloudEvent] = []
-        if consequence.invite and consequence.occasion is not None:
-            sent = event.time
-            expires_at = sent + timedelta(days=settings.evaluation_valid_days)
+        sent = insights.clock()
+        valid = timedelta(days=settings.evaluation_valid_days)
+        # An occasion older than a link's validity (a history replayed into a new insights)
+        # invites nobody: the parties are counted as invited, and no one is asked so late.
+        if consequence.invite and consequence.occasion is not None and event.time + valid > sent:
+            expires_at = sent + valid
             remind_at = sent + timedelta(days=settings.evaluation_reminder_days)
             for party_id in consequence.invite:
                 token = new_token()  # a new one if decide runs again: only the committed counts
@@ -204,6 +207,7 @@ async def _remind(insights: Insights, invitation: dict[str, Any]) -> bool:
     reminder = link_hash(token)
     tenant, party_id = invitation["tenant"], invitation["party_id"]
     case_id = UUID(invitation["case_id"])
+    links = [*invitation.get("links", [first]), reminder]
     await evaluations.invite(
         reminder,
         tenant=tenant,
@@ -212,9 +216,9 @@ async def _remind(insights: Insights, invitation: dict[str, Any]) -> bool:
         occasion=invitation["occasion"],
         expires_at=invitation["expires_at"],
         remind_at=None,
-        links=[*invitation.get("links", [first]), reminder],
+        links=links,
     )
-    if not await evaluations.reminder_made(first, reminder):
+    if not await evaluations.reminder_made(first, links):
         await evaluations.forget([reminder])  # used or expired meanwhile
         return False
 

@@ -102,11 +102,11 @@ class Evaluations:
         cursor = self.links.find({"remind_at": {"$lte": now}})
         return [document async for document in cursor]
 
-    async def reminder_made(self, link: str, reminder: str) -> bool:
-        """The invitation ``link`` now also has the reminder's link, and no reminder is due
-        any more; False when it is gone (used or expired meanwhile)."""
+    async def reminder_made(self, link: str, links: Sequence[str]) -> bool:
+        """The invitation ``link`` now has ``links`` (its own and the reminder's), and no
+        reminder is due any more; False when it is gone (used or expired meanwhile)."""
         result = await self.links.update_one(
-            {"_id": link}, {"$set": {"remind_at": None}, "$addToSet": {"links": reminder}}
+            {"_id": link}, {"$set": {"remind_at": None, "links": list(links)}}
         )
         return result.matched_count == 1
 
