@@ -17,12 +17,12 @@ class InsightsSettings(ServiceSettings):
     database: str = "mediation_insights"
     source: str = "/mediation/insights"
     command_workers: int = Field(default=4, ge=1, description="Commands answered concurrently.")
-    evaluation_valid_days: int = Field(
-        default=30, ge=1, description="How long an evaluation link works after it was sent."
+    evaluation_valid_days: float = Field(
+        default=30, gt=0, description="How long an evaluation link works after it was sent."
     )
-    evaluation_reminder_days: int = Field(
+    evaluation_reminder_days: float = Field(
         default=7,
-        ge=1,
+        gt=0,
         description="After this many days an unused link gets its one reminder (never a "
         "second); none when the link expires first.",
     )
