@@ -58,6 +58,7 @@ contract: ## regenerate the JSON Schemas, event catalog and AsyncAPI documents
 	$(UV) run python -m scheduling.asyncapi
 	$(UV) run python -m notes.asyncapi
 	$(UV) run python -m notifications.asyncapi
+	$(UV) run python -m insights.asyncapi
 
 bench: setup ## the whole system against same-work baselines; JSON in var/bench/system.json
 	$(UV) run python -m benchmarks.system $(BENCH_ARGS)

@@ -23,7 +23,8 @@ SECRET_SETTINGS = (
     "NOTIFICATIONS_DIGITAL_POST_TOKEN",
 )
 USAGE = (
-    "choose what to run: python -m intake | scheduling | notes | notifications | mediator_client"
+    "choose what to run: python -m intake | scheduling | notes | notifications | insights"
+    " | mediator_client"
 )
 
 

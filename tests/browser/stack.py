@@ -1,5 +1,5 @@
-"""The real stack for the browser tests: intake, scheduling, notes and notifications as
-processes (as `make run` starts them), and the mediator client in front of them."""
+"""The real stack for the browser tests: intake, scheduling, notes, notifications and insights
+as processes (as `make run` starts them), and the mediator client in front of them."""
 
 import base64
 import json
@@ -20,6 +20,8 @@ from tests.secure_bus import LiveBus
 PASSWORD = "browser-test-password"
 ROOM_NAME = "Mødelokale Øst"
 WAITING_ROOM_NAME = "Venterummet"
+FOLLOW_UP_AFTER = "PT1M"  # insights: a closed agreement's follow-up is due after a minute
+EVALUATION_URL = "http://mediator.invalid/evaluering"  # notifications' links: <this>/<token>
 PHONE_LINE = "+45 70 10 20 30"  # the mediators' line parties call (not the office's in mails)
 MEDIATORS = (
     ("mediator1", "mediator-1", "Mette Mægler"),
@@ -139,6 +141,19 @@ def start_stack(bus: LiveBus, mongodb_url: str, base: Path) -> Stack:
             base / "notifications.log",
             NOTIFICATIONS_MODE="file",
             NOTIFICATIONS_OUTBOX_DIR=str(stack.outbox),
+            # The client's port is chosen at start: links name a placeholder host, and a
+            # test opens <stack.url>/evaluering/<token> itself.
+            NOTIFICATIONS_EVALUATION_URL=EVALUATION_URL,
+        ),
+        ServiceProcess(
+            "insights",
+            bus,
+            mongodb_url,
+            base / "insights.log",
+            # A follow-up is due a minute after the close, looked for every second, so a
+            # browser test sees it on the mediator's list.
+            INSIGHTS_FOLLOW_UP_AFTER=FOLLOW_UP_AFTER,
+            INSIGHTS_DUE_CHECK_SECONDS="1",
         ),
     ]
     client = ClientProcess(

@@ -30,7 +30,7 @@ from tests.faults.system import intake_answers
 from tests.proofs import Prover
 
 NODES = ("nats-1", "nats-2", "nats-3")
-SERVICES = ("intake", "scheduling", "notes", "notifications")
+SERVICES = ("intake", "scheduling", "notes", "notifications", "insights")
 REPLICAS = tuple(f"{name}-{i}" for name in (*SERVICES, "client") for i in (1, 2))
 JOBS = ("init", "database", "bus")
 

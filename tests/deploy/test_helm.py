@@ -27,7 +27,7 @@ CHART = ROOT / "deploy" / "helm" / "mediation"
 EXTERNAL_VALUES = ROOT / "deploy" / "helm" / "examples" / "external-servers.yaml"
 RELEASE, NAMESPACE = "mediation", "mediation"
 KUBE_VERSION = "{}.{}.0".format(*HELM_KUBE_VERSION)
-SERVICES = ("intake", "scheduling", "notes", "notifications")
+SERVICES = ("intake", "scheduling", "notes", "notifications", "insights")
 APP_USER = 10001
 WORKLOADS = ("Deployment", "StatefulSet", "Job")
 

@@ -1,21 +1,28 @@
 """`python -m mediation_devstack run` (what `make run` starts): up, table, clean stop, failures."""
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
 import stat
 import sys
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from mediation_contracts.access import ADMIN, SERVICES
+from mediation_contracts.access import ADMIN, MEDIATOR_CLIENT, SERVICES
 from mediation_contracts.commands import COMMANDS, command_subject
+from mediation_devstack.demo import DEMO_TENANT, MARKER
 from mediation_devstack.ports import free_port, port_is_free
 from mediation_devstack.processes import ManagedProcess, StartupError
 from mediation_devstack.readiness import consumers_of, wait_until_serving
 from mediation_runtime.bus import BusCredentials, connect
 
+from tests.browser.stack import quick_meetings_policy
+from tests.integration.bus import wait_for
 from tests.secure_bus import LiveBus
 
 pytestmark = pytest.mark.integration
@@ -154,6 +161,7 @@ async def test_reports_ready_only_when_every_service_consumes_and_answers(
         "MEDIATION_NATS_PORT": str(free_port()),
         "MONGODB_URL": mongodb_url,
         "MEDIATION_CLIENT_PORT": str(free_port()),
+        "MEDIATION_DEMO": "0",
     }
     runner = await start_runner(env, *SERVICES, "mediator_client")
     try:
@@ -178,6 +186,58 @@ async def test_reports_ready_only_when_every_service_consumes_and_answers(
         runner.send_signal(signal.SIGINT)
         rest, _ = await asyncio.wait_for(runner.communicate(), timeout=60)
     assert runner.returncode == 0, rest.decode()
+
+
+async def test_a_fresh_stack_drives_the_demo_cases_and_the_statistics_show_them(
+    tmp_path: Path, mongodb_url: str
+) -> None:
+    """`make run` on a fresh state directory: the demo cases go through the real services as
+    the mediator client sends them, once, and insights' statistics count them (some as <5)."""
+    env = {
+        **os.environ,
+        "MEDIATION_STATE_DIR": str(tmp_path / "var"),
+        "MEDIATION_NATS_PORT": str(free_port()),
+        "MONGODB_URL": mongodb_url,
+        "MEDIATION_CLIENT_PORT": str(free_port()),
+        # Meetings begin within a minute (as in the browser tests), so the demo ends soon.
+        "SCHEDULING_TENANT_POLICIES": json.dumps({DEMO_TENANT: quick_meetings_policy()}),
+    }
+    runner = await start_runner(env, *SERVICES, "mediator_client")
+    try:
+        table = (await read_until(runner, b"Stop with")).decode()
+        url = next(w for w in table.split() if w.startswith("tls://"))
+        await asyncio.wait_for(read_until(runner, b"demo: done"), timeout=300)
+        assert (tmp_path / "var" / MARKER).exists(), "done once: not again at the next start"
+        assert runner.stdout is not None
+        # The runner echoes every service's lines: keep reading them, or it blocks on a full pipe.
+        draining = asyncio.create_task(runner.stdout.read())
+        client = BusCredentials.in_directory(
+            url, tmp_path / "var" / "bus" / "principals" / MEDIATOR_CLIENT
+        )
+        nc = await connect(client, "demo-test")
+        try:
+            month = datetime.now(UTC).strftime("%Y-%m")
+            query = {"from_month": month, "to_month": month, "period": "month"}
+
+            async def counted() -> dict[str, Any] | None:
+                subject = command_subject(DEMO_TENANT, "insights", "statistics")
+                answer = await nc.request(subject, json.dumps(query).encode(), timeout=10)
+                total: dict[str, Any] = json.loads(answer.data)["statistics"]["total"]
+                return total if total["outcomes"]["agreement"] == 5 else None
+
+            total = await wait_for(counted, what="the demo's outcomes counted")
+        finally:
+            await nc.close()
+        assert (total["requests"], total["acceptances"]) == (11, 9)
+        assert total["meetings"]["mediation"]["phone"] == 7
+        assert total["withdrawals"] == "<5"
+        assert total["refusals"] == {"in_complaint_handling": "<5", "assessment_declined": "<5"}
+    finally:
+        runner.send_signal(signal.SIGINT)
+        await asyncio.wait_for(runner.wait(), timeout=60)
+        with contextlib.suppress(NameError):
+            draining.cancel()
+    assert runner.returncode == 0
 
 
 async def test_a_service_that_never_consumes_fails_start_up_naming_it(

@@ -10,7 +10,7 @@ import pytest
 from mediation_contracts.commands import COMMANDS
 from mediation_runtime.asyncapi import render
 
-SERVICES = ["intake", "scheduling", "notes", "notifications"]
+SERVICES = ["intake", "scheduling", "notes", "notifications", "insights"]
 
 
 def service_modules(service: str) -> tuple[ModuleType, ModuleType, ModuleType]:

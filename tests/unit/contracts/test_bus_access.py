@@ -4,6 +4,7 @@ more and no less than the permissions the contract gives them."""
 from pathlib import Path
 
 import pytest
+from insights.entrypoints import subscribers as insights
 from intake.entrypoints import subscribers as intake
 from mediation_contracts.access import (
     ADMIN,
@@ -26,6 +27,7 @@ SUBSCRIBERS = {
     "scheduling": scheduling,
     "notes": notes,
     "notifications": notifications,
+    "insights": insights,
 }
 
 

@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from insights import refusals as insights_refusals
 from intake import refusals as intake_refusals
 from mediation_contracts.commands import Refusal, Reply
 from mediation_runtime.delivery import UNAVAILABLE
@@ -23,6 +24,7 @@ TEXT_TABLES = {
     "intake": intake_refusals.TEXTS,
     "notes": notes_refusals.TEXTS,
     "scheduling": scheduling_refusals.TEXTS,
+    "insights": insights_refusals.TEXTS,
 }
 
 

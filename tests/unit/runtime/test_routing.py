@@ -14,13 +14,13 @@ import pytest
 from faststream.nats import JStream, NatsMessage, TestNatsBroker
 from mediation_contracts.commands import COMMANDS, Reply
 from mediation_contracts.envelope import CloudEvent
-from mediation_contracts.events import CaseRequested, MeetingHeld, PartyWithdrew
+from mediation_contracts.events import CaseRequested, FollowUpDue, PartyWithdrew
 from mediation_contracts.streams import DLQ_REASON_HEADER, DLQ_STREAM, EVENTS_STREAM, dlq_subject
 from mediation_runtime.service import ServiceApp
 
 from tests.unit.contracts.test_contract import SAMPLES
 
-SERVICES = ["intake", "scheduling", "notes", "notifications"]
+SERVICES = ["intake", "scheduling", "notes", "notifications", "insights"]
 SAMPLE_OF = {type(event): event for event in SAMPLES}
 CASE_ID = UUID("6f1c3a52-9a43-4b43-a2c4-1d2c8e1b7a11")
 # A value for every required field of a command's request (the spies never read them).
@@ -36,6 +36,15 @@ REQUEST_FIELDS: dict[str, Any] = {
     "viewer_id": "mediator-7",
     "token": "a.signed.token",
     "text": "A summary",
+    "link_token": "evaluation-link-secret-0123456789abcdef",
+    "answers": {"heard": 4},
+    "mediator_id": "mediator-7",
+    "format_used": "joint",
+    "mediation_suited": "yes",
+    "recorded_by": "mediator-7",
+    "result": "held",
+    "from_month": "2026-01",
+    "to_month": "2026-12",
 }
 
 
@@ -126,6 +135,7 @@ def handler_of(service: str, event: type[CloudEvent]) -> str:
         "scheduling": "when_case_event_update_view",
         "notes": "when_case_event_update_view",
         "notifications": "when_event_notify",
+        "insights": "when_case_event_record_it",
     }[service]
 
 
@@ -175,10 +185,10 @@ async def test_an_event_for_another_tenants_subject_is_dead_lettered(service: Se
 async def test_a_type_the_service_does_not_consume_is_dead_lettered_as_invalid(
     service: Service,
 ) -> None:
-    held = SAMPLE_OF[MeetingHeld]  # consumed by none of the services
-    subject = held.nats_subject().replace("meeting.held", "case.requested")
+    due = SAMPLE_OF[FollowUpDue]  # consumed by none of the services
+    subject = due.nats_subject().replace("follow_up.due", "case.requested")
     async with TestNatsBroker(service.app.broker) as broker:
-        await publish(broker, held, subject)
+        await publish(broker, due, subject)
     assert service.handled == []
     [letter] = service.dead_letters
     assert letter[DLQ_REASON_HEADER] == (

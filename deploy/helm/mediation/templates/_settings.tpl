@@ -32,6 +32,10 @@
 {{- $n := .Values.notifications -}}
 - name: NOTIFICATIONS_MODE
   value: {{ $n.mode | quote }}
+{{- with $n.evaluationUrl }}
+- name: NOTIFICATIONS_EVALUATION_URL
+  value: {{ . | quote }}
+{{- end }}
 {{- if eq $n.mode "file" }}
 - name: NOTIFICATIONS_OUTBOX_DIR
   value: /var/lib/mediation/outbox

@@ -4,7 +4,9 @@ import argparse
 import asyncio
 import os
 import sys
+from pathlib import Path
 
+from mediation_devstack import demo
 from mediation_devstack.paths import state_dir
 from mediation_devstack.processes import StartupError
 from mediation_devstack.services import SERVICES
@@ -15,6 +17,20 @@ from mediation_devstack.tools import ToolMissing, ensure_ferretdb, ensure_helm, 
 
 def _services(value: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+async def _demo(layout: StateLayout) -> int:
+    """The demo cases on the running stack: its NATS (``NATS_URL``, else the local port)."""
+    port = os.environ.get("MEDIATION_NATS_PORT", "4222")
+    nats_url = os.environ.get("NATS_URL", f"tls://127.0.0.1:{port}")
+    bus_dir = Path(os.environ.get("MEDIATION_BUS_DIR", layout.bus_dir))
+    try:
+        await demo.run_demo(nats_url, bus_dir, layout.dev_identity_dir)
+    except demo.DemoFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    demo.mark_done(layout.root)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         help=f"comma-separated services to start (default: {','.join(SERVICES)}; '' for none)",
     )
     commands.add_parser("reset", help="delete the state directory (var/)")
+    commands.add_parser(
+        "demo",
+        help="drive the demo cases through the running stack (as the mediator client); "
+        "`run` does it once on a fresh state directory",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -51,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run(StateLayout(state_dir()), args.services))
         if args.command == "reset":
             print(reset(StateLayout(state_dir())))
+        if args.command == "demo":
+            return asyncio.run(_demo(StateLayout(state_dir())))
     except (ToolMissing, StackRunning, StartupError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -14,7 +14,7 @@ from mediation_runtime.bus_access import BusAccess
 from mediation_devstack.processes import ManagedProcess
 
 CLIENT = "mediator_client"
-SERVICES: tuple[str, ...] = ("intake", "scheduling", "notes", "notifications", CLIENT)
+SERVICES: tuple[str, ...] = ("intake", "scheduling", "notes", "notifications", "insights", CLIENT)
 
 _COLOURS = ("36", "35", "33", "32", "34", "31")  # cyan, magenta, yellow, green, blue, red
 

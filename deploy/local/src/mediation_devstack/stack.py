@@ -8,6 +8,7 @@ stack would only hide the failure.
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import signal
@@ -20,7 +21,9 @@ from mediation_contracts.access import ADMIN
 from mediation_runtime.bus import BusCredentials
 from mediation_runtime.bus_access import SERVER_CONF, BusAccess
 from mediation_runtime.streams import ensure_streams
+from nats.errors import Error as NatsError
 
+from mediation_devstack import demo
 from mediation_devstack.dev_secrets import demo_logins, dev_secrets
 from mediation_devstack.ports import describe_port_holder, port_answers, port_is_free
 from mediation_devstack.processes import ManagedProcess, StartupError, wait_until_ready
@@ -41,6 +44,7 @@ CLIENT_PORT_ENV, DEFAULT_CLIENT_PORT = "MEDIATION_CLIENT_PORT", 8080
 BUS_DIR_ENV = "MEDIATION_BUS_DIR"  # the bus's certificates, if not the state directory's
 EXTERNAL_SERVER_TIMEOUT = 10.0  # a remote server may need DNS and TLS before it answers
 READY_TIMEOUT_ENV, DEFAULT_READY_TIMEOUT = "MEDIATION_READY_TIMEOUT", 60.0
+DEMO_ENV = "MEDIATION_DEMO"  # 0: no demo cases on a fresh stack
 
 
 def say(message: str) -> None:
@@ -58,6 +62,7 @@ class Stack:
     services: list[ManagedProcess] = field(default_factory=list)
     client_url: str = ""
     logins: list[str] = field(default_factory=list)
+    bus_dir: Path | None = None
 
 
 async def run(layout: StateLayout, service_names: tuple[str, ...]) -> int:
@@ -73,7 +78,14 @@ async def run(layout: StateLayout, service_names: tuple[str, ...]) -> int:
                 say("stop requested during start-up")
                 return 0
             print(describe(stack), flush=True)
-            return await _supervise(stack.services, stop_requested)
+            demo_task = _start_demo(stack, service_names)
+            try:
+                return await _supervise(stack.services, stop_requested)
+            finally:
+                if demo_task is not None:
+                    demo_task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await demo_task
         except StartupError as error:
             say(f"error: {error}")
             return 1
@@ -101,6 +113,7 @@ async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) 
 async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
     layout = stack.layout
     bus = BusAccess(Path(os.environ.get(BUS_DIR_ENV, layout.bus_dir)))
+    stack.bus_dir = bus.directory
     if bus.init():
         say(f"made the bus's development CA and certificates in {bus.directory}")
     await _start_nats(stack, bus)
@@ -163,7 +176,16 @@ async def _start_services(stack: Stack, service_names: tuple[str, ...], bus: Bus
         # only for localhost.
         stack.client_url = f"http://localhost:{port}/"
         secrets |= {"MEDIATOR_HOST": "127.0.0.1", "MEDIATOR_PORT": str(port)}
+        # Evaluation invitations link to the client's public evaluation page.
+        secrets.setdefault(
+            "NOTIFICATIONS_EVALUATION_URL",
+            os.environ.get("NOTIFICATIONS_EVALUATION_URL", f"{stack.client_url}evaluering"),
+        )
         stack.logins = demo_logins(Path(secrets["MEDIATOR_USERS_FILE"]))
+    if not {"SCHEDULING_POLICY", "SCHEDULING_TENANT_POLICIES"} & set(os.environ):
+        # The demo tenant meets at any time, so the demo's meetings (and a person's) can be
+        # held within minutes (mediation_devstack.demo).
+        secrets["SCHEDULING_TENANT_POLICIES"] = json.dumps({demo.DEMO_TENANT: demo.DEMO_POLICY})
     # The client last, once every service consumes and answers: when its port opens (and
     # the table appears), what a person or system sends is handled at once.
     first = tuple(name for name in service_names if name != CLIENT)
@@ -182,6 +204,26 @@ async def _start_services(stack: Stack, service_names: tuple[str, ...], bus: Bus
         await wait_until_ready(
             client, lambda: port_answers(port), what="the mediator client", timeout=timeout
         )
+
+
+def _start_demo(stack: Stack, service_names: tuple[str, ...]) -> "asyncio.Task[None] | None":
+    """The demo cases (``mediation_devstack.demo``), once per state directory, in the
+    background: the stack is usable meanwhile. ``MEDIATION_DEMO=0`` leaves them out."""
+    wanted = os.environ.get(DEMO_ENV, "1") != "0"
+    needed = {"intake", "scheduling", "insights", CLIENT} <= set(service_names)
+    if not wanted or not needed or demo.done(stack.layout.root) or stack.bus_dir is None:
+        return None
+    bus_dir = stack.bus_dir
+
+    async def drive() -> None:
+        try:
+            await demo.run_demo(stack.nats_url, bus_dir, stack.layout.dev_identity_dir, say=say)
+        except (demo.DemoFailed, OSError, NatsError, TimeoutError) as error:
+            say(f"demo data not complete: {error!r} (run `python -m mediation_devstack demo`)")
+            return
+        demo.mark_done(stack.layout.root, say)
+
+    return asyncio.create_task(drive())
 
 
 def _ready_timeout() -> float:

@@ -1,0 +1,1 @@
+"""Insights: what the municipality learns from its mediations, without learning about anyone."""
