@@ -29,7 +29,9 @@ MEDIATORS = (
     ("mediator3", "mediator-3", "Mia Mægler"),  # the formats test's: its meetings block no one
     ("mediator4", "mediator-4", "Maja Mægler"),  # the agenda test's: books on its own calendar
     ("mediator5", "mediator-5", "Malene Mægler"),  # the shuttle walk's, from request to close
+    ("mediator6", "mediator-6", "Mikkel Mægler"),  # the insights test's: its own calendar
 )
+HEAD_OF_OFFICE = ("kontorchef1", "head-of-office-1", "Karen Kontorchef")
 
 
 class ClientProcess(ServiceProcess):
@@ -114,6 +116,16 @@ def start_stack(bus: LiveBus, mongodb_url: str, base: Path) -> Stack:
             display_name=name,
             password=PASSWORD,
         )
+    username, staff_id, name = HEAD_OF_OFFICE
+    add_user(
+        users_file,
+        username=username,
+        staff_id=staff_id,
+        tenant=tenant,
+        display_name=name,
+        password=PASSWORD,
+        role="head_of_office",
+    )
     policies = json.dumps({tenant: quick_meetings_policy()})
     services = [
         ServiceProcess("intake", bus, mongodb_url, base / "intake.log"),
