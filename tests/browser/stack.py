@@ -21,7 +21,7 @@ PASSWORD = "browser-test-password"
 ROOM_NAME = "Mødelokale Øst"
 WAITING_ROOM_NAME = "Venterummet"
 FOLLOW_UP_AFTER = "PT1M"  # insights: a closed agreement's follow-up is due after a minute
-EVALUATION_URL = "http://mediator.invalid/evaluering"  # notifications' links: <this>/<token>
+EVALUATION_URL = "https://mediator.invalid/evaluering"  # notifications' links: <this>/<token>
 PHONE_LINE = "+45 70 10 20 30"  # the mediators' line parties call (not the office's in mails)
 MEDIATORS = (
     ("mediator1", "mediator-1", "Mette Mægler"),
