@@ -71,6 +71,7 @@ from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.settings import ServiceSettings
 from mediation_runtime.streams import ensure_streams
 from nats.aio.client import Client
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import DeliverPolicy
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
@@ -692,9 +693,16 @@ async def list_cases(
         service_ms: list[float] = []
         size = visible = 0
         deadline = time.perf_counter() + budget
+        timed_out = None
         for i in range(requests + 2):
             t = time.perf_counter()
-            reply = await connection.request(subject, body, timeout=300)
+            try:
+                reply = await connection.request(subject, body, timeout=budget)
+            except NatsTimeoutError:
+                # A page slower than the whole budget: that is the figure, not a crash.
+                timed_out = budget
+                print(f"  a request found no answer within {budget:g} s", flush=True)
+                break
             elapsed = (time.perf_counter() - t) * 1000
             document = json.loads(reply.data)
             if not document.get("ok"):
@@ -718,7 +726,7 @@ async def list_cases(
         limit = ListCases(viewer_id=VIEWER).limit
         database_ms: list[float] = []
         deadline = time.perf_counter() + budget
-        for _ in range(len(service_ms)):
+        for _ in range(max(1, len(service_ms))):
             t = time.perf_counter()
             found = []
             for query in queries:
@@ -743,6 +751,7 @@ async def list_cases(
         "database_matched": database_found,
         "reply_bytes": size,
         "service_ms": percentiles(service_ms),
+        "service_timed_out_after_s": timed_out,
         "database_alone_ms": percentiles(database_ms),
         "query_plans": plans,
     }
@@ -893,6 +902,11 @@ async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
         for kind in ("baseline", "service") if "latency" in args.only else ():
             print(f"latency: {kind} at {args.rate} cases/s ...", flush=True)
             latency[kind] = await offered(bench, paced, args.rate, kind)
+            for hop, figure in latency[kind]["hops"].items():
+                print(
+                    f"  {hop}: p50 {figure['p50']}, p95 {figure['p95']}, p99 {figure['p99']} ms",
+                    flush=True,
+                )
         if latency:
             result["latency"] = latency
         if "list_cases" in args.only:
@@ -940,12 +954,19 @@ def judged(result: dict[str, Any]) -> list[dict[str, Any]]:
             row(f"{service} peak RSS MB", mb, f"<= {TARGETS['rss_mb']:g}", mb <= TARGETS["rss_mb"])
     if "list_cases" not in result:
         return rows
-    p95 = result["list_cases"]["service_ms"]["p95"]
+    listed = result["list_cases"]
+    p95 = listed["service_ms"]["p95"]
+    if listed.get("service_timed_out_after_s"):
+        p95 = f"> {listed['service_timed_out_after_s'] * 1000:g}"  # no answer within the budget
     row(
-        f"list_cases p95 ms at {result['list_cases']['cases']:,} cases",
+        f"list_cases p95 ms at {listed['cases']:,} cases",
         p95,
         f"< {TARGETS['list_cases_p95_ms']:g}",
-        None if p95 is None else p95 < TARGETS["list_cases_p95_ms"],
+        False
+        if isinstance(p95, str)
+        else None
+        if p95 is None
+        else p95 < TARGETS["list_cases_p95_ms"],
     )
     return rows
 
@@ -1005,10 +1026,15 @@ def _latency_lines(report: dict[str, Any]) -> list[str]:
 
 def _list_cases_lines(report: dict[str, Any]) -> list[str]:
     lc = report["list_cases"]
+    service = (
+        f"no answer within {lc['service_timed_out_after_s']:g} s"
+        if lc.get("service_timed_out_after_s")
+        else f"p50 {lc['service_ms']['p50']} ms, p95 {lc['service_ms']['p95']} ms"
+    )
     return [
         f"list_cases ({lc['cases']:,} cases, {lc['visible_to_viewer']} shown, "
-        f"{lc['reply_bytes']:,} bytes): p50 {lc['service_ms']['p50']} ms, p95 "
-        f"{lc['service_ms']['p95']} ms; the query alone p95 {lc['database_alone_ms']['p95']} ms",
+        f"{lc['reply_bytes']:,} bytes): {service}; "
+        f"the query alone p95 {lc['database_alone_ms']['p95']} ms",
         "  query plans (mine, free): "
         + "; ".join(
             ", ".join(f"{k}={v}" for k, v in plan.items()) for plan in lc.get("query_plans", [])
