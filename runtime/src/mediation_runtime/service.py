@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Union
 
 import structlog
-from faststream import FastStream, Path
-from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter
+from faststream import FastStream
+from faststream.nats import JStream, NatsBroker, NatsRouter
 from faststream.specification import AsyncAPI
 from mediation_contracts.commands import COMMANDS, Reply, command_subscription
 from mediation_contracts.envelope import CloudEvent
@@ -39,6 +39,7 @@ from mediation_runtime.delivery import (
     Rejected,
     apply_consumer_configs,
     create_broker,
+    delivered_subject,
     event_subscriber,
 )
 from mediation_runtime.documents import VersionedDocuments
@@ -53,11 +54,11 @@ log = structlog.get_logger("mediation.service")
 EXIT_STOP_TIMED_OUT = 70
 
 
-def check_envelope(event: CloudEvent, msg: NatsMessage) -> None:
+def check_envelope(event: CloudEvent, delivered_on: str) -> None:
     """A tenant may only speak on its own subjects, and an event only on its type's subject
     (subject permissions rely on both); binds the event's ids to every log line about this
     message."""
-    subject = parse_subject(msg.raw_message.subject)
+    subject = parse_subject(delivered_on)
     if event.tenant != subject.tenant:
         raise Rejected(
             f"event tenant {event.tenant!r} does not match subject tenant {subject.tenant!r}"
@@ -112,13 +113,13 @@ CommandHandler = Callable[[Any, str, Any], Awaitable[Reply]]
 
 
 def _receiving(
-    model: Any, handle: Callable[[Any, NatsMessage], Awaitable[None]]
-) -> Callable[[Any, NatsMessage], Awaitable[None]]:
-    """A subscriber whose first parameter is annotated with ``model`` (the event types, as
+    model: Any, handle: Callable[[Any], Awaitable[None]]
+) -> Callable[[Any], Awaitable[None]]:
+    """A subscriber whose one parameter is annotated with ``model`` (the event types, as
     FastStream validates and documents them), defined with that annotation."""
 
-    async def on_event(event: model, msg: NatsMessage) -> None:
-        await handle(event, msg)
+    async def on_event(event: model) -> None:
+        await handle(event)
 
     return on_event
 
@@ -127,10 +128,10 @@ def _answering(
     model: Any, name: str, handle: Callable[[Any, str], Awaitable[Reply]]
 ) -> Callable[..., Awaitable[Reply]]:
     """A command's subscriber: its request annotated with ``model`` (the contract's request
-    model), its tenant read from the subject."""
+    model), its tenant read from the subject (``mediation.cmd.v1.<tenant>.…``)."""
 
-    async def answer(request: model, tenant: str = Path()) -> Reply:
-        return await handle(request, tenant)
+    async def answer(request: model) -> Reply:
+        return await handle(request, delivered_subject().split(".")[3])
 
     answer.__name__ = name
     return answer
@@ -153,8 +154,8 @@ class ServiceEvents:
         types = tuple(handlers)
         lanes = self.policy.lanes
 
-        async def handle(event: CloudEvent, msg: NatsMessage) -> None:
-            check_envelope(event, msg)
+        async def handle(event: CloudEvent) -> None:
+            check_envelope(event, delivered_subject())
             async with lanes.hold(f"{event.tenant}:{event.subject}"):
                 await handlers[type(event)](event)
 
