@@ -683,6 +683,9 @@ def create_broker(
         max_reconnect_attempts=-1,
         reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]
         logger=logging.getLogger(f"{service}.broker"),
+        # FastStream's "Received"/"Processed" lines, two per message, at DEBUG: they say no
+        # more than the service's own lines (which carry the ids) and cost a JSON line each.
+        log_level=logging.DEBUG,
     )
     dead_letters = broker.publisher(
         dlq_subject(service),
