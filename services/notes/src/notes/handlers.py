@@ -105,8 +105,12 @@ async def require_proven_assignment(event: MediatorAssigned, view: NotesCase, no
     verified person who may do so made it. Else it is dead-lettered (operators see why, in
     codes and ids) and grants nothing; intake and scheduling apply it as they do."""
     try:
-        # Off the event loop: with a JWKS URL a cold key cache means a blocking fetch.
-        actor = await asyncio.to_thread(notes.proofs.actor, event, notes.clock())
+        # Off the event loop when it may fetch (a JWKS URL with a cold cache); keys from a
+        # file need none, and a thread hop per assignment costs more than the check.
+        if notes.proofs.may_block:
+            actor = await asyncio.to_thread(notes.proofs.actor, event, notes.clock())
+        else:
+            actor = notes.proofs.actor(event, notes.clock())
     except ProofRefused as refused:
         reason = f"proof {refused.reason}"
     else:

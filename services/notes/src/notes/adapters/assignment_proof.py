@@ -64,6 +64,11 @@ class AssignmentProofs:
     def __repr__(self) -> str:
         return "AssignmentProofs(<keys hidden>)"
 
+    @property
+    def may_block(self) -> bool:
+        """True when :meth:`actor` may wait on the identity provider (keys from a URL)."""
+        return self._verifier.keys.may_block
+
     def actor(self, event: MediatorAssigned, now: datetime) -> Identity:
         """The verified person who made ``event``, or :class:`ProofRefused`.
 

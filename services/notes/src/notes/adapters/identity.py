@@ -126,6 +126,9 @@ class IdentityConfigurationError(ValueError):
 class KeySource(Protocol):
     """Where the identity provider's public signing keys come from."""
 
+    may_block: bool
+    """True when :meth:`signing_key` may wait on the network (a cold or stale cache)."""
+
     def signing_key(self, kid: str) -> PyJWK | None:
         """The signing key with this ``kid``, or None when there is none."""
         ...
@@ -137,6 +140,8 @@ class StaticKeys:
     Only signing keys (``use`` absent or ``"sig"``) with a ``kid`` and an allowed algorithm
     are kept; two keys with the same ``kid`` are a configuration error.
     """
+
+    may_block = False
 
     def __init__(
         self, jwks: Mapping[str, Any], algorithms: Iterable[str] = ALLOWED_ALGORITHMS
@@ -182,6 +187,8 @@ class RemoteKeys:
     Fetching is blocking I/O (urllib) and happens inside :meth:`TokenVerifier.verify` when
     the cache is cold or stale.
     """
+
+    may_block = True
 
     def __init__(
         self,
