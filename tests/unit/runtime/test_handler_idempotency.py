@@ -223,6 +223,8 @@ class Proofs:
     """Assignment proofs that name ``actor``: the checks of the proof itself are the notes
     tests' (tests/unit/notes); here only what an applied assignment does twice."""
 
+    may_block = False  # keys in memory, as from a file
+
     def __init__(self, actor: Any) -> None:
         self._actor = actor
 
