@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import structlog
@@ -105,12 +106,7 @@ async def require_proven_assignment(event: MediatorAssigned, view: NotesCase, no
     verified person who may do so made it. Else it is dead-lettered (operators see why, in
     codes and ids) and grants nothing; intake and scheduling apply it as they do."""
     try:
-        # Off the event loop when it may fetch (a JWKS URL with a cold cache); keys from a
-        # file need none, and a thread hop per assignment costs more than the check.
-        if notes.proofs.may_block:
-            actor = await asyncio.to_thread(notes.proofs.actor, event, notes.clock())
-        else:
-            actor = notes.proofs.actor(event, notes.clock())
+        actor = await _checked(notes.proofs.may_block, notes.proofs.actor, event, notes.clock())
     except ProofRefused as refused:
         reason = f"proof {refused.reason}"
     else:
@@ -385,8 +381,18 @@ async def _identity(
 
 async def _verify(token: str, tenant: str, notes: Notes) -> Identity:
     """Who signed ``token`` for ``tenant``, or :class:`InvalidToken`."""
-    # Off the event loop: with a JWKS URL a cold key cache means a blocking fetch.
-    return await asyncio.to_thread(notes.verifier.verify, token, tenant)
+    return await _checked(notes.verifier.keys.may_block, notes.verifier.verify, token, tenant)
+
+
+R = TypeVar("R")
+
+
+async def _checked(may_block: bool, check: Callable[..., R], *args: Any) -> R:
+    """A token or proof check: off the event loop when it may fetch keys (a JWKS URL with a
+    cold cache); keys from a file need no fetch, and a thread hop costs more than the check."""
+    if may_block:
+        return await asyncio.to_thread(check, *args)
+    return check(*args)
 
 
 async def _require(
