@@ -25,6 +25,7 @@ from mediation_contracts.commands import COMMANDS, Reply, command_subscription
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import EVENTS_STREAM
 from mediation_contracts.subjects import parse_subject
+from opentelemetry import trace
 from pydantic import Field
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -59,7 +60,7 @@ EXIT_STOP_TIMED_OUT = 70
 def check_envelope(event: CloudEvent, delivered_on: str) -> None:
     """A tenant may only speak on its own subjects, and an event only on its type's subject
     (subject permissions rely on both); binds the event's ids to every log line about this
-    message."""
+    message, and to its span."""
     subject = parse_subject(delivered_on)
     if event.tenant != subject.tenant:
         raise Rejected(
@@ -70,13 +71,17 @@ def check_envelope(event: CloudEvent, delivered_on: str) -> None:
         raise Rejected(
             f"event type {event.type!r} does not belong on {subject.aggregate}.{subject.event}"
         )
-    structlog.contextvars.bind_contextvars(
-        event_id=str(event.id),
-        case_id=str(event.subject),
-        tenant=event.tenant,
-        correlation_id=str(event.correlationid or event.id),
-        event_type=event.type,
-    )
+    ids = {
+        "event_id": str(event.id),
+        "case_id": str(event.subject),
+        "tenant": event.tenant,
+        "correlation_id": str(event.correlationid or event.id),
+        "event_type": event.type,
+    }
+    structlog.contextvars.bind_contextvars(**ids)
+    span = trace.get_current_span()
+    if span.is_recording():  # ids only: the span is exported
+        span.set_attributes({f"mediation.{key}": value for key, value in ids.items()})
 
 
 def declare_publishers(
