@@ -237,6 +237,11 @@ def ensure_promtool(say: Callable[[str], None] = print) -> Path:
     return binary
 
 
+# Prometheus' build tags: without the cloud service discoveries (their SDKs are most of the
+# download and the build), with Kubernetes' (scrape.yml has a Kubernetes job to check).
+PROMTOOL_TAGS = "remove_all_sd,enable_kubernetes_sd"
+
+
 def _build_promtool_with(go: Path, env: Mapping[str, str], dest: Path) -> None:
     """``go install`` with the version stamped, as Prometheus' release tooling does."""
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -245,6 +250,8 @@ def _build_promtool_with(go: Path, env: Mapping[str, str], dest: Path) -> None:
             go,
             "install",
             "-trimpath",
+            "-tags",
+            PROMTOOL_TAGS,
             "-ldflags",
             f"-s -w -X github.com/prometheus/common/version.Version={PROMTOOL_VERSION}",
             f"{PROMTOOL_MODULE}/cmd/promtool@{PROMTOOL_VERSION}",
