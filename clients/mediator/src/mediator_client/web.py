@@ -143,7 +143,7 @@ def start_session(request: Request, user: User) -> None:
     lang = lang_of(request)
     request.session.clear()
     request.session.update(
-        user=user.username,
+        user=user.session_handle,
         staff_id=user.staff_id,
         tenant=user.tenant,
         lang=lang,
