@@ -50,8 +50,9 @@ log = structlog.get_logger(__name__)
 _SLUG: Final = re.compile(TENANT_PATTERN)
 
 REFRESH_MARGIN_SECONDS: Final = 60
-"""A token with less left than this is refreshed first: notes checks it a moment later (and an
-assignment's proof at the event's time), so one about to run out would be refused there."""
+"""A token with less left than this (or than a quarter of its lifetime, for short-lived ones)
+is refreshed first: notes checks it a moment later (an assignment's proof at the event's
+time), so one about to run out would be refused there."""
 
 MAX_SESSIONS: Final = 10_000
 """Signed-in sessions kept per process; past it the oldest is dropped (that person signs in
@@ -131,9 +132,15 @@ class Tokens:
     expires_at: float
     refresh_token: str | None = None
     id_token: str | None = None
+    issued_at: float = field(default_factory=time.time)
 
     def __repr__(self) -> str:
         return f"Tokens(<hidden>, expires_at={self.expires_at})"
+
+    def fresh(self, now: float) -> bool:
+        """Enough of the access token's life is left to use it now."""
+        margin = min(REFRESH_MARGIN_SECONDS, (self.expires_at - self.issued_at) / 4)
+        return self.expires_at - now > margin
 
     @classmethod
     def of(cls, response: Mapping[str, Any], previous: "Tokens | None" = None) -> "Tokens":
@@ -373,7 +380,7 @@ class OidcIdentity:
             raise SignInExpired
         async with session.lock:
             tokens = session.tokens
-            if tokens.expires_at - time.time() > REFRESH_MARGIN_SECONDS:
+            if tokens.fresh(time.time()):
                 return tokens.access_token
             session.tokens = await self._refreshed(user, tokens)
             return session.tokens.access_token

@@ -23,6 +23,7 @@ def create_app(settings: NotesSettings) -> ServiceApp:
         settings.token_audience,
         settings.token_issuer,
         settings.token_claims(),
+        leeway_seconds=settings.token_leeway_seconds,
     )
     notes = Notes(
         settings=settings,

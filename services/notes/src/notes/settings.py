@@ -29,6 +29,9 @@ class NotesSettings(ServiceSettings):
     jwks_url: str | None = None
     token_audience: str = "mediation-notes"  # noqa: S105 - an audience name, not a secret
     token_issuer: str | None = None
+    token_leeway_seconds: float = Field(
+        default=30, ge=0, le=300, description="Clock skew allowed on exp, nbf and iat."
+    )
     token_subject_claim: str = Field(
         default="sub", description="The claim naming the person (Entra ID: `oid`)."
     )

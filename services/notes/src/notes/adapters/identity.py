@@ -519,6 +519,8 @@ def verifier_from_settings(
     audience: str,
     issuer: str | None,
     claims: ClaimMapping | None = None,
+    *,
+    leeway_seconds: float = 30,
 ) -> TokenVerifier:
     """The verifier the service runs with: ``NOTES_JWKS_FILE`` or ``NOTES_JWKS_URL`` (exactly
     one), ``NOTES_TOKEN_AUDIENCE`` and, recommended in production, ``NOTES_TOKEN_ISSUER``;
@@ -529,11 +531,19 @@ def verifier_from_settings(
         )
     if jwks_file:
         return TokenVerifier.from_file(
-            jwks_file, audience=audience, issuer=issuer or None, claims=claims
+            jwks_file,
+            audience=audience,
+            issuer=issuer or None,
+            claims=claims,
+            leeway_seconds=leeway_seconds,
         )
     if jwks_url:
         return TokenVerifier.from_url(
-            jwks_url, audience=audience, issuer=issuer or None, claims=claims
+            jwks_url,
+            audience=audience,
+            issuer=issuer or None,
+            claims=claims,
+            leeway_seconds=leeway_seconds,
         )
     raise IdentityConfigurationError(
         "no identity provider keys configured: set NOTES_JWKS_URL (the municipality's identity "
