@@ -40,7 +40,7 @@ test-unit: ## fast tests, no servers
 	$(UV) run pytest tests/unit $(PYTEST_ARGS)
 
 test-integration: setup ## tests against real NATS and FerretDB (free ports), browser tests too
-	$(UV) run pytest tests/integration tests/browser $(PYTEST_ARGS)
+	$(UV) run pytest tests/integration tests/browser tests/browser_oidc $(PYTEST_ARGS)
 
 test-faults: setup ## the fault suite alone: kills and outages under load, with figures
 	$(UV) run pytest tests/faults $(PYTEST_ARGS)

@@ -87,7 +87,7 @@ async def start(
         "web": {"http": f"127.0.0.1:{port}"},
         "logger": {"level": "info", "format": "json"},
         "oauth2": {"skipApprovalScreen": True, "responseTypes": ["code"]},
-        "expiry": {"idTokens": token_lifetime, "signingKeys": "6h"},
+        "expiry": {"idTokens": token_lifetime},
         "staticClients": [
             {
                 "id": CLIENT_ID,
