@@ -92,6 +92,7 @@ class ClaimRules:
         staff_id = claims.get(self.staff_id_claim)
         if not isinstance(staff_id, str) or not staff_id.strip() or len(staff_id) > 255:
             raise LoginRefused("no_staff_id")
+        role = self.role(claims.get(self.role_claim))
         tenant = self.tenant if self.tenant is not None else claims.get(self.tenant_claim)
         if not isinstance(tenant, str) or not _is_slug(tenant):
             raise LoginRefused("no_tenant")
@@ -101,7 +102,7 @@ class ClaimRules:
             staff_id=staff_id,
             tenant=tenant,
             display_name=name if isinstance(name, str) and name.strip() else staff_id,
-            role=self.role(claims.get(self.role_claim)),
+            role=role,
             handle=handle,
         )
 
