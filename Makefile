@@ -18,7 +18,7 @@ BENCH_ARGS ?=
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: ## install uv if missing, sync the venv, build FerretDB into .tools/bin (once)
+setup: ## install uv if missing, sync the venv, build FerretDB, helm and Dex into .tools/bin (once)
 	@$(UV) --version >/dev/null 2>&1 || $(INSTALL_UV)
 	@if [ -f uv.lock ]; then $(UV) sync --all-packages --locked; else $(UV) sync --all-packages; fi
 	@$(DEVSTACK) setup
