@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import httpx2
 from mediation_devstack.ports import free_port
 from mediation_devstack.servers import Server, start_dex
 
@@ -131,7 +131,7 @@ _FORM = re.compile(r'<form[^>]*action="([^"]+)"', re.IGNORECASE)
 
 
 async def sign_in(
-    http: httpx.AsyncClient, authorize_url: str, email: str, redirect_url: str
+    http: httpx2.AsyncClient, authorize_url: str, email: str, redirect_url: str
 ) -> str:
     """What a person does in the browser at Dex: open the sign-in page, type the e-mail and
     password, submit. Returns the address Dex sends the browser back to (our callback with

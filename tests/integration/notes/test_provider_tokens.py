@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from mediation_devstack.ports import free_port
 from mediator_client.assignment_proof import ProofSealer
@@ -131,7 +131,7 @@ async def signed_in(identity: OidcIdentity, dex: Dex, user: DexUser) -> User:
     """``user`` signs in through the provider's own sign-in page, as in a browser."""
     session: dict[str, Any] = {}
     authorize = await identity.start(request_to("/login/start", session))
-    async with httpx.AsyncClient(timeout=10) as browser:
+    async with httpx2.AsyncClient(timeout=10) as browser:
         callback = await oidc_provider.sign_in(browser, authorize, user.email, REDIRECT_URL)
     return await identity.finish(request_to("/auth/callback", session, urlsplit(callback).query))
 
@@ -219,7 +219,7 @@ async def test_a_callback_that_does_not_answer_our_own_request_is_refused(provid
     identity = identity_for(provider)
     theirs: dict[str, Any] = {}
     authorize = await identity.start(request_to("/login/start", theirs))
-    async with httpx.AsyncClient(timeout=10) as browser:
+    async with httpx2.AsyncClient(timeout=10) as browser:
         callback = await oidc_provider.sign_in(browser, authorize, MEDIATOR.email, REDIRECT_URL)
     mine: dict[str, Any] = {}
     await identity.start(request_to("/login/start", mine))

@@ -5,12 +5,14 @@ offers, what the browser is sent to the provider with, who may get in and as wha
 session on the server, signing out at the provider, and a sign-in that can no longer get a
 token for notes."""
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from mediator_client.app import create_app
@@ -322,3 +324,60 @@ def test_the_local_session_starts_with_the_handle(identity: OidcIdentity) -> Non
     request = Request(scope)
     start_session(request, user)
     assert request.session["user"] == user.session_handle != "u"
+
+
+def token_endpoint(answer: httpx2.Response, seen: list[httpx2.Request]) -> httpx2.MockTransport:
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        return answer
+
+    return httpx2.MockTransport(handle)
+
+
+async def test_a_token_about_to_run_out_is_refreshed_once_and_the_new_one_goes_to_notes(
+    proof_key_files: tuple[Path, Path],
+) -> None:
+    seen: list[httpx2.Request] = []
+    fresh = {"access_token": "access-2", "expires_in": 600, "token_type": "Bearer"}
+    transport = token_endpoint(httpx2.Response(200, json=fresh), seen)
+    identity = OidcIdentity(
+        OidcConfig.from_settings(oidc_settings(proof_key_files)), refresh_transport=transport
+    )
+    identity._provider.server_metadata.update(METADATA)
+    user = identity.sessions.start(User("u", STAFF_ID, TENANT, "M"), tokens(seconds_left=20))
+    first, second = await identity.notes_token(user), await identity.notes_token(user)
+    assert first == second == "access-2"
+    [request] = seen  # the second call found the refreshed token fresh
+    assert str(request.url) == METADATA["token_endpoint"]
+    form = dict(httpx2.QueryParams(request.content.decode()))
+    assert form == {"grant_type": "refresh_token", "refresh_token": "refresh-1"}
+    assert request.headers["authorization"].startswith("Basic ")  # the client's secret
+    session = identity.sessions.get(user.session_handle)
+    assert session is not None
+    assert session.tokens.refresh_token == "refresh-1"  # kept: the answer named no new one
+    assert session.tokens.id_token == "id-token-1"
+
+
+async def test_a_refresh_the_provider_refuses_ends_the_sign_in(
+    proof_key_files: tuple[Path, Path],
+) -> None:
+    seen: list[httpx2.Request] = []
+    refused = httpx2.Response(400, content=json.dumps({"error": "invalid_grant"}).encode())
+    identity = OidcIdentity(
+        OidcConfig.from_settings(oidc_settings(proof_key_files)),
+        refresh_transport=token_endpoint(refused, seen),
+    )
+    identity._provider.server_metadata.update(METADATA)
+    user = identity.sessions.start(User("u", STAFF_ID, TENANT, "M"), tokens(seconds_left=20))
+    with pytest.raises(SignInExpired):
+        await identity.notes_token(user)
+    assert identity.user(user.session_handle) is None
+
+
+async def test_a_discovery_document_naming_another_issuer_is_not_used(
+    identity: OidcIdentity,
+) -> None:
+    identity._provider.server_metadata["issuer"] = "https://evil.example"
+    with pytest.raises(LoginRefused) as refused:
+        await identity.start(Request({"type": "http", "session": {}, "headers": []}))
+    assert refused.value.problem == "bad_response"

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import structlog
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client.errors import OAuthError
@@ -285,9 +285,15 @@ def _web_url(url: str) -> bool:
 class OidcIdentity:
     """Mediators signed in by the municipality's provider; see the module's docstring."""
 
-    def __init__(self, config: OidcConfig, store: SessionStore | None = None) -> None:
+    def __init__(
+        self,
+        config: OidcConfig,
+        store: SessionStore | None = None,
+        refresh_transport: httpx2.AsyncBaseTransport | None = None,
+    ) -> None:
         self.config = config
         self.sessions = store or SessionStore(config.session_max_age_seconds)
+        self._refresh_transport = refresh_transport  # the unit tests' token endpoint
         self._oauth = OAuth()
         self._provider = self._oauth.register(
             name="provider",
@@ -310,7 +316,7 @@ class OidcIdentity:
         section 4.3), else a look-alike document could send us to other keys."""
         try:
             metadata: dict[str, Any] = await self._provider.load_server_metadata()
-        except (httpx.HTTPError, ValueError) as error:
+        except (httpx2.HTTPError, ValueError) as error:
             log.warning(
                 "oidc_provider_unavailable", step="discovery", error_type=type(error).__name__
             )
@@ -326,7 +332,7 @@ class OidcIdentity:
         await self.metadata()
         try:
             found = await self._provider.create_authorization_url(self.config.redirect_url)
-        except (httpx.HTTPError, OAuthError) as error:
+        except (httpx2.HTTPError, OAuthError) as error:
             log.warning(
                 "oidc_provider_unavailable", step="authorize", error_type=type(error).__name__
             )
@@ -359,7 +365,7 @@ class OidcIdentity:
             # A bad signature, wrong issuer or audience, expired, another nonce, no state.
             log.warning("oidc_id_token_refused", error_type=type(error).__name__)
             raise LoginRefused("bad_response") from None
-        except httpx.HTTPError as error:
+        except httpx2.HTTPError as error:
             log.warning("oidc_provider_unavailable", step="token", error_type=type(error).__name__)
             raise LoginRefused("unavailable") from None
         claims = response.get("userinfo")
@@ -399,6 +405,7 @@ class OidcIdentity:
                 "client_secret_basic" if self.config.client_secret else "none"
             ),
             timeout=self.config.timeout_seconds,
+            **({"transport": self._refresh_transport} if self._refresh_transport else {}),
         )
         try:
             async with client:
@@ -410,7 +417,7 @@ class OidcIdentity:
             self.sessions.end(user.session_handle)
             log.info("oidc_session_expired", staff_id=user.staff_id, why=_code(error.error))
             raise SignInExpired from None
-        except (httpx.HTTPError, LoginRefused, KeyError) as error:
+        except (httpx2.HTTPError, LoginRefused, KeyError) as error:
             log.warning(
                 "oidc_refresh_failed", staff_id=user.staff_id, error_type=type(error).__name__
             )
