@@ -12,7 +12,13 @@ from mediation_devstack.processes import StartupError
 from mediation_devstack.services import SERVICES
 from mediation_devstack.stack import run
 from mediation_devstack.state import StackRunning, StateLayout, reset
-from mediation_devstack.tools import ToolMissing, ensure_ferretdb, ensure_helm, nats_server_path
+from mediation_devstack.tools import (
+    ToolMissing,
+    ensure_dex,
+    ensure_ferretdb,
+    ensure_helm,
+    nats_server_path,
+)
 
 
 def _services(value: str) -> tuple[str, ...]:
@@ -66,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"FerretDB: {ensure_ferretdb()}")
             print(f"helm: {ensure_helm()}")
+            print(f"Dex: {ensure_dex()}")
         if args.command == "run":
             if "MONGODB_URL" not in os.environ:
                 ensure_ferretdb()  # a no-op once built; `run` works without `setup` too
