@@ -18,7 +18,7 @@ BENCH_ARGS ?=
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: ## install uv if missing, sync the venv, build FerretDB into .tools/bin (once)
+setup: ## install uv if missing, sync the venv, build FerretDB, helm and Dex into .tools/bin (once)
 	@$(UV) --version >/dev/null 2>&1 || $(INSTALL_UV)
 	@if [ -f uv.lock ]; then $(UV) sync --all-packages --locked; else $(UV) sync --all-packages; fi
 	@$(DEVSTACK) setup
@@ -40,7 +40,7 @@ test-unit: ## fast tests, no servers
 	$(UV) run pytest tests/unit $(PYTEST_ARGS)
 
 test-integration: setup ## tests against real NATS and FerretDB (free ports), browser tests too
-	$(UV) run pytest tests/integration tests/browser $(PYTEST_ARGS)
+	$(UV) run pytest tests/integration tests/browser tests/browser_oidc $(PYTEST_ARGS)
 
 test-faults: setup ## the fault suite alone: kills and outages under load, with figures
 	$(UV) run pytest tests/faults $(PYTEST_ARGS)

@@ -96,8 +96,32 @@ def quick_meetings_policy(now: datetime | None = None) -> dict[str, object]:
     }
 
 
-def start_stack(bus: LiveBus, mongodb_url: str, base: Path) -> Stack:
-    tenant = f"b-{secrets.token_hex(4)}"
+@dataclass(frozen=True)
+class ProviderSetup:
+    """The stack with a real OpenID Connect provider instead of the users file and the
+    development identity: the client signs mediators in there (on ``client_port``, the port
+    its callback was registered with), notes trusts that provider's tokens only."""
+
+    issuer: str
+    jwks_url: str
+    client_id: str
+    client_secret: str
+    client_port: int
+    scopes: str
+    role_claim: str
+    roles: dict[str, str]
+    notes_roles: dict[str, str]
+    notes_audience: str
+
+
+def start_stack(
+    bus: LiveBus,
+    mongodb_url: str,
+    base: Path,
+    provider: ProviderSetup | None = None,
+    tenant: str | None = None,
+) -> Stack:
+    tenant = tenant or f"b-{secrets.token_hex(4)}"
     identity = DevIdentity.create(base / "dev-identity")
     proof_key, notes_public_key = make_key_pair(identity.directory)
     stack = Stack(
@@ -142,9 +166,15 @@ def start_stack(bus: LiveBus, mongodb_url: str, base: Path) -> Stack:
             mongodb_url,
             base / "notes.log",
             NOTES_MASTER_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
-            NOTES_JWKS_FILE=str(identity.jwks_path),
-            NOTES_TOKEN_ISSUER=identity.issuer,
             NOTES_PROOF_KEY_FILE=str(proof_key),
+            **(
+                notes_trusting(provider, tenant)
+                if provider is not None
+                else {
+                    "NOTES_JWKS_FILE": str(identity.jwks_path),
+                    "NOTES_TOKEN_ISSUER": identity.issuer,
+                }
+            ),
         ),
         ServiceProcess(
             "notifications",
@@ -173,11 +203,17 @@ def start_stack(bus: LiveBus, mongodb_url: str, base: Path) -> Stack:
         bus,
         mongodb_url,
         base / "mediator_client.log",
-        MEDIATOR_PORT="0",
-        MEDIATOR_USERS_FILE=str(users_file),
-        MEDIATOR_DEV_IDENTITY_DIR=str(identity.directory),
         MEDIATOR_NOTES_PUBLIC_KEY_FILE=str(notes_public_key),
         MEDIATOR_SESSION_SECRET=secrets.token_urlsafe(48),
+        **(
+            client_signing_in_at(provider, tenant)
+            if provider is not None
+            else {
+                "MEDIATOR_PORT": "0",
+                "MEDIATOR_USERS_FILE": str(users_file),
+                "MEDIATOR_DEV_IDENTITY_DIR": str(identity.directory),
+            }
+        ),
     )
     try:
         for process in [*services, client]:
@@ -188,3 +224,31 @@ def start_stack(bus: LiveBus, mongodb_url: str, base: Path) -> Stack:
         raise
     stack.url = client.url()
     return stack
+
+
+def notes_trusting(provider: ProviderSetup, tenant: str) -> dict[str, str]:
+    """Notes' settings for the provider's access tokens, as an operator would set them."""
+    return {
+        "NOTES_JWKS_URL": provider.jwks_url,
+        "NOTES_TOKEN_ISSUER": provider.issuer,
+        "NOTES_TOKEN_AUDIENCE": provider.notes_audience,
+        "NOTES_TOKEN_ROLE_CLAIM": provider.role_claim,
+        "NOTES_TOKEN_ROLES": json.dumps(provider.notes_roles),
+        "NOTES_TOKEN_TENANT": tenant,
+    }
+
+
+def client_signing_in_at(provider: ProviderSetup, tenant: str) -> dict[str, str]:
+    """The client's settings for the provider, as an administrator would set them."""
+    return {
+        "MEDIATOR_PORT": str(provider.client_port),
+        "MEDIATOR_IDENTITY": "oidc",
+        "MEDIATOR_OIDC_ISSUER": provider.issuer,
+        "MEDIATOR_OIDC_CLIENT_ID": provider.client_id,
+        "MEDIATOR_OIDC_CLIENT_SECRET": provider.client_secret,
+        "MEDIATOR_OIDC_REDIRECT_URL": f"http://127.0.0.1:{provider.client_port}/auth/callback",
+        "MEDIATOR_OIDC_SCOPES": provider.scopes,
+        "MEDIATOR_OIDC_ROLE_CLAIM": provider.role_claim,
+        "MEDIATOR_OIDC_ROLES": json.dumps(provider.roles),
+        "MEDIATOR_OIDC_TENANT": tenant,
+    }

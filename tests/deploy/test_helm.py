@@ -483,3 +483,63 @@ def test_the_install_notes_render_and_name_every_secret(
     assert referenced
     for secret in referenced:
         assert f"  {secret}  (" in notes, f"NOTES.txt does not name Secret {secret}"
+
+
+# --- the mediators' sign-in at the municipality's provider -------------------------------------
+
+PROVIDER = "https://login.kommune.example/realms/kk"
+OIDC_OPTIONS = (
+    *("--set", "client.identity=oidc"),
+    *("--set", f"client.oidc.issuer={PROVIDER}"),
+    *("--set", "client.oidc.clientId=mediator-client"),
+    *("--set", "client.oidc.redirectUrl=https://maegling.kommune.example/auth/callback"),
+    *("--set", "client.oidc.roleClaim=groups"),
+    *("--set", "client.oidc.roles.maeglere=mediator"),
+    *("--set", "client.oidc.tenant=kk"),
+    *("--set", f"notes.jwksUrl={PROVIDER}/protocol/openid-connect/certs"),
+    *("--set", "notes.jwksSecret="),
+    *("--set", f"notes.tokenIssuer={PROVIDER}"),
+    *("--set", "notes.tokenRoleClaim=groups"),
+    *("--set", "notes.tokenRoles.maeglere=mediator"),
+    *("--set", "notes.tokenTenant=kk"),
+)
+
+
+def test_with_the_provider_the_client_and_notes_are_set_up_for_its_tokens(helm: Path) -> None:
+    docs = render(helm, *OIDC_OPTIONS)
+    for doc in docs:
+        kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+    deployments = app_deployments(docs)
+    [client] = deployments["mediator-client"]["spec"]["template"]["spec"]["containers"]
+    env = plain_env(client)
+    assert env["MEDIATOR_IDENTITY"] == "oidc"
+    assert env["MEDIATOR_OIDC_ISSUER"] == PROVIDER
+    assert env["MEDIATOR_OIDC_ROLES"] == '{"maeglere":"mediator"}'
+    assert env["MEDIATOR_OIDC_TENANT"] == "kk"
+    assert "MEDIATOR_USERS_FILE" not in env
+    assert "MEDIATOR_DEV_IDENTITY_DIR" not in env
+    secret = env_of(client)["MEDIATOR_OIDC_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]
+    assert secret == {"name": "mediation-client-secrets", "key": "oidc-client-secret"}
+    volumes = deployments["mediator-client"]["spec"]["template"]["spec"]["volumes"]
+    [secrets] = [v for v in volumes if v["name"] == "client-secrets"]
+    assert [item["key"] for item in secrets["secret"]["items"]] == ["notes-proof-key.public.json"]
+    [notes] = deployments["notes"]["spec"]["template"]["spec"]["containers"]
+    notes_env = plain_env(notes)
+    assert notes_env["NOTES_JWKS_URL"].startswith(PROVIDER)
+    assert "NOTES_JWKS_FILE" not in notes_env
+    assert notes_env["NOTES_TOKEN_ROLE_CLAIM"] == "groups"
+    assert notes_env["NOTES_TOKEN_ROLES"] == '{"maeglere":"mediator"}'
+    assert notes_env["NOTES_TOKEN_TENANT"] == "kk"
+
+
+def test_the_provider_setup_is_refused_when_incomplete(helm: Path) -> None:
+    no_issuer = run_helm(
+        helm, "template", RELEASE, str(CHART), *OIDC_OPTIONS, "--set", "client.oidc.issuer="
+    )
+    assert no_issuer.returncode != 0
+    assert "oidc.issuer" in no_issuer.stderr
+    tenant_without_issuer = run_helm(
+        helm, "template", RELEASE, str(CHART), *OIDC_OPTIONS, "--set", "notes.tokenIssuer="
+    )
+    assert tenant_without_issuer.returncode != 0
+    assert "needs tokenIssuer" in tenant_without_issuer.stderr

@@ -39,7 +39,7 @@ from tests.integration.service_process import ServiceProcess
 from tests.proofs import Prover
 from tests.secure_bus import LiveBus
 
-SERVICES = ("intake", "scheduling", "notes", "notifications")
+SERVICES = ("intake", "scheduling", "notes", "notifications", "insights")
 # What each accepted case must lead to, exactly once: intake's answers, and the message that
 # asks the citizen for consent, sent by email (the administration has no address: failed).
 EXPECTED_PER_CASE = {"consent.requested": 2, "case.ready_for_scheduling": 1, "notification.sent": 1}
@@ -125,6 +125,8 @@ class System:
                 "NOTES_TOKEN_ISSUER": self.identity.issuer,
                 "NOTES_PROOF_KEY_FILE": str(self._proof_key),
             }
+        if name == "insights":
+            return common | {"INSIGHTS_DUE_CHECK_SECONDS": "1"}
         if name == "notifications":
             channels = live_channels(int(self.smtp.port))
             return (
@@ -292,7 +294,12 @@ async def check(
                 for kind, expected in EXPECTED_PER_CASE.items()
                 for c in cases
             )
-            if done and system.all_running() and await system.answers():
+            if (
+                done
+                and system.all_running()
+                and await system.answers()
+                and await _cases_counted_by_insights(system, workload.tenant) >= len(cases)
+            ):
                 break
             if time.monotonic() - started > timeout:
                 break
@@ -326,6 +333,10 @@ async def check(
         figures.notes.append(f"intake holds {stored} cases for {len(cases)} requests")
         figures.duplicated += max(0, stored - len(cases))
         figures.lost += max(0, len(cases) - stored)
+    counted = await _cases_counted_by_insights(system, workload.tenant)
+    if counted != len(cases):
+        figures.notes.append(f"insights counts {counted} of {len(cases)} cases in full")
+        figures.lost += max(0, len(cases) - counted)
     FIGURES.append(figures)
     return figures
 
@@ -383,6 +394,24 @@ async def _cases_in_database(system: System, tenant: str) -> int:
         return await client["mediation_intake"]["cases"].count_documents({"tenant": tenant})
     finally:
         await client.close()
+
+
+async def _cases_counted_by_insights(system: System, tenant: str) -> int:
+    """Cases whose record in insights has every fact the workload's events carry (requested,
+    accepted, the mediator): what the statistics count. Insights announces nothing for them,
+    so its own record is where a lost event would show."""
+    assert system.database is not None
+    client = create_mongo_client(system.database.url)
+    try:
+        cursor = client["mediation_insights"]["cases"].find({"tenant": tenant}, {"record": 1})
+        records = [json.loads(document["record"]) async for document in cursor]
+    finally:
+        await client.close()
+    return sum(
+        1
+        for r in records
+        if r.get("requested_at") and r.get("accepted_at") and r.get("mediator_id")
+    )
 
 
 def write_figures(path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from mediation_contracts.commands import Reply, command_subject
 
-from tests.faults.system import Figures, System, Workload, check
+from tests.faults.system import SERVICES, Figures, System, Workload, check
 from tests.integration.bus import read_stream, wait_for
 
 # Outages of minutes, then recovery: far beyond the suite-wide per-test limit.
@@ -34,7 +34,7 @@ async def under_load(system: System, cases: int, fault: Coroutine[Any, Any, None
     return workload
 
 
-@pytest.mark.parametrize("service", ["intake", "scheduling", "notes", "notifications"])
+@pytest.mark.parametrize("service", SERVICES)
 async def test_kill_9_of_a_service(system: System, service: str) -> None:
     async def fault() -> None:
         await asyncio.sleep(1.0)

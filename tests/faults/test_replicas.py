@@ -14,7 +14,7 @@ from mediation_contracts.access import MEDIATOR_CLIENT
 from mediation_contracts.commands import ListMeetings, SuggestSlots
 from mediation_runtime.mongo import create_mongo_client
 
-from tests.faults.system import Figures, System, Workload, check
+from tests.faults.system import SERVICES, Figures, System, Workload, check
 from tests.integration.bus import ask
 from tests.integration.scheduling.test_scheduling_flow import book
 
@@ -42,7 +42,7 @@ def readiness(address: str) -> tuple[int, dict[str, Any]]:
 
 
 async def test_every_replica_is_ready(replicated: System) -> None:
-    assert len(replicated.services) == 8
+    assert len(replicated.services) == 2 * len(SERVICES)
     for name, process in replicated.services.items():
         status, body = await asyncio.to_thread(readiness, process.env["HEALTH_ADDRESS"])
         assert (status, body["status"]) == (200, "ready"), (name, body)

@@ -20,7 +20,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mediator_client.assignment_proof import ProofSealer
 from mediator_client.bus import Bus, BusUnavailable, NatsBus
 from mediator_client.gateway import Gateway
-from mediator_client.identity import DevTokenSigner, IdentityProvider, LocalIdentity
+from mediator_client.identity import (
+    DevTokenSigner,
+    IdentityProvider,
+    LocalIdentity,
+    SignInExpired,
+)
+from mediator_client.oidc import OidcConfig, OidcIdentity
 from mediator_client.routes import (
     actions,
     agenda,
@@ -41,6 +47,8 @@ from mediator_client.web import (
     NoAccess,
     NotSignedIn,
     WrongRole,
+    end_session,
+    flash,
     loggable_path,
     redirect,
     render,
@@ -57,12 +65,26 @@ def local_identity(settings: MediatorSettings) -> LocalIdentity:
     return LocalIdentity(load_users(settings.users_file), signer)
 
 
+def identity_from_settings(settings: MediatorSettings) -> IdentityProvider:
+    """``MEDIATOR_IDENTITY``'s provider. Raises UsersFileError or IdentityError, naming what
+    to fix. The OpenID Connect provider is not asked anything yet: the client starts while it
+    is down, and signing in says so."""
+    if settings.identity == "oidc":
+        return OidcIdentity(OidcConfig.from_settings(settings))
+    return local_identity(settings)
+
+
 def evaluation_tenant(settings: MediatorSettings, identity: IdentityProvider) -> str | None:
-    """Whose evaluation links this client answers: the setting, else the users file's one
-    municipality. None (logged) when neither says: the evaluation pages are then 503."""
+    """Whose evaluation links this client answers: the setting, else the users file's (or the
+    OpenID Connect provider's fixed) one municipality. None (logged) when neither says: the
+    evaluation pages are then 503."""
     if settings.evaluation_tenant is not None:
         return settings.evaluation_tenant
-    tenants = identity.tenants() if isinstance(identity, LocalIdentity) else set()
+    if isinstance(identity, OidcIdentity):
+        fixed = identity.config.rules.tenant
+        tenants = {fixed} if fixed is not None else set()
+    else:
+        tenants = identity.tenants() if isinstance(identity, LocalIdentity) else set()
     if len(tenants) == 1:
         return next(iter(tenants))
     log.warning("evaluation_tenant_unknown", tenants=len(tenants))
@@ -78,7 +100,7 @@ def create_app(
     """The web app. Without ``bus`` it connects to NATS with ``settings``' credentials when it
     starts. Raises UsersFileError or IdentityError, naming what to fix, when the setup is
     unusable."""
-    identity = identity or local_identity(settings)
+    identity = identity or identity_from_settings(settings)
     proofs = ProofSealer.from_file(settings.notes_public_key_file)
     public_tenant = evaluation_tenant(settings, identity)
 
@@ -129,7 +151,12 @@ def create_app(
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        SecurityHeaders,
+        sign_out_origin=(
+            identity.config.provider_origin if isinstance(identity, OidcIdentity) else None
+        ),
+    )
     return app
 
 
@@ -154,6 +181,13 @@ def _probes(app: FastAPI) -> None:
 def _error_pages(app: FastAPI) -> None:
     async def not_signed_in(request: Request, _: Exception) -> Response:
         target = request.url.path if request.method == "GET" else "/cases"
+        return redirect(f"/login?next={target}")
+
+    async def sign_in_expired(request: Request, _: Exception) -> Response:
+        # The provider would not renew the token notes needs: sign in again (nothing was sent).
+        end_session(request)
+        flash(request, "session_expired", "info")
+        target = request.url.path if request.method == "GET" else "/"
         return redirect(f"/login?next={target}")
 
     async def csrf_refused(request: Request, error: Exception) -> Response:
@@ -181,6 +215,7 @@ def _error_pages(app: FastAPI) -> None:
         return render(request, "error.html", {"error": "not_found"}, status_code=404)
 
     app.add_exception_handler(NotSignedIn, not_signed_in)
+    app.add_exception_handler(SignInExpired, sign_in_expired)
     app.add_exception_handler(CsrfRefused, csrf_refused)
     app.add_exception_handler(NoAccess, no_access)
     app.add_exception_handler(WrongRole, wrong_role)

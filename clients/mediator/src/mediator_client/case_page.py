@@ -454,13 +454,13 @@ async def _summary(
     gateway: Gateway,
     user: User,
     case: CaseDetail,
-    token: Callable[[User], str],
+    token: Callable[[User], Awaitable[str]],
     lang: i18n.Language,
 ) -> SummaryPanel | None:
     if case.mediator_id != user.staff_id or case.status == "refused":
         return None
     try:
-        reply = await gateway.summary_status(user.tenant, case.case_id, token(user))
+        reply = await gateway.summary_status(user.tenant, case.case_id, await token(user))
     except BusUnavailable:
         return SummaryPanel(None, i18n.translate(lang, "unavailable_inline"))
     if reply.ok and reply.summary_state is not None:

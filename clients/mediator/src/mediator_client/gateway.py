@@ -203,13 +203,13 @@ class Gateway:
         self,
         tenant: str,
         case_id: UUID,
-        token: Callable[[], str],
+        token: Callable[[], Awaitable[str]],
         done: Callable[[SummaryState], bool],
     ) -> bool:
         """Until the notes service's state of the case satisfies ``done``; False if not in time."""
 
         async def check() -> SummaryState | None:
-            reply = await self.summary_status(tenant, case_id, token())
+            reply = await self.summary_status(tenant, case_id, await token())
             state = reply.summary_state
             return state if state is not None and done(state) else None
 

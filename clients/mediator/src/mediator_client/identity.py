@@ -1,21 +1,14 @@
 """Who the signed-in mediator is, and the token that tells the notes service so.
 
-The seam is :class:`IdentityProvider`. The local stack uses :class:`LocalIdentity`: mediators
-from the users file (argon2id passwords) and, for notes, short-lived tokens signed with the
-development identity provider's key (``var/dev-identity``, made by ``make run``).
+The seam is :class:`IdentityProvider`; everything after sign-in (sessions, CSRF, pages) is the
+same for both kinds:
 
-Designed, not built: **OpenID Connect** with the municipality's identity provider
-(``MEDIATOR_IDENTITY=oidc``). It replaces the password form by the authorization code flow
-with PKCE: ``GET /login`` stores ``state``, ``nonce`` and the PKCE verifier in the session and
-redirects to the provider; ``GET /auth/callback`` checks ``state``, exchanges the code at the
-token endpoint, verifies the ID token (signature from the provider's JWKS, ``iss``, ``aud``,
-``exp``, ``nonce``) and maps its claims to the same :class:`User`: ``sub`` -> ``staff_id``,
-``role`` (``mediator`` or ``head_of_office``, else refused), ``tenant``, ``name`` ->
-``display_name``. For notes it forwards the provider's own access token (audience
-``mediation-notes``) instead of minting one, and refreshes it with the refresh token when it
-expires; both live in a server-side session store
-keyed by the session, never in the cookie. Logout also ends the provider's session
-(RP-initiated logout). Everything after sign-in (sessions, CSRF, pages) stays as it is.
+- :class:`LocalIdentity` (``MEDIATOR_IDENTITY=local``, development and small offices):
+  mediators from the users file (argon2id passwords) and, for notes, short-lived tokens signed
+  with the development identity provider's key (``var/dev-identity``, made by ``make run``).
+- :class:`mediator_client.oidc.OidcIdentity` (``MEDIATOR_IDENTITY=oidc``): the municipality's
+  OpenID Connect provider signs mediators in (authorization code flow with PKCE), and notes
+  gets the provider's own access token, refreshed when it runs out and kept on the server.
 """
 
 import json
@@ -41,17 +34,28 @@ class User:
     tenant: str
     display_name: str
     role: Role = "mediator"
+    handle: str = ""
+    """What the session cookie names this sign-in by: the username (local) or the random key
+    of the server-side session holding the provider's tokens (OIDC)."""
+
+    @property
+    def session_handle(self) -> str:
+        return self.handle or self.username
 
 
 class IdentityProvider(Protocol):
-    def login(self, username: str, password: str) -> User | None:
-        """The user, if the credentials are right; None otherwise (never says which part)."""
+    def user(self, handle: str) -> User | None:
+        """The signed-in user by :attr:`User.session_handle`, for each request (None: no
+        longer allowed in)."""
 
-    def user(self, username: str) -> User | None:
-        """The signed-in user by username, for each request (None: no longer allowed in)."""
+    async def notes_token(self, user: User) -> str:
+        """A signed token (JWT) proving to the notes service who ``user`` is. Raises
+        :class:`SignInExpired` when the sign-in no longer yields one."""
 
-    def notes_token(self, user: User) -> str:
-        """A signed token (JWT) proving to the notes service who ``user`` is."""
+
+class SignInExpired(Exception):
+    """The sign-in can no longer speak for the user (the provider refused to refresh the
+    token, or its session ended): they must sign in again."""
 
 
 class IdentityError(Exception):
@@ -121,7 +125,7 @@ class LocalIdentity:
         record = self._users.get(username)
         return _user(record) if record is not None else None
 
-    def notes_token(self, user: User) -> str:
+    async def notes_token(self, user: User) -> str:
         return self._signer.sign(user)
 
     def tenants(self) -> set[str]:

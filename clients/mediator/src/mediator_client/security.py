@@ -62,16 +62,28 @@ async def check_post(request: Request) -> None:
         raise CsrfRefused("token")
 
 
-SECURITY_HEADERS: Final = (
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-    ),
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+CONTENT_SECURITY_POLICY: Final = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action {form_action}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+
+
+def security_headers(sign_out_origin: str | None = None) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers of every response. ``sign_out_origin``: the identity provider's site, which
+    signing out sends the browser on to (browsers hold a form's redirect to ``form-action``)."""
+    form_action = "'self'" + (f" {sign_out_origin}" if sign_out_origin else "")
+    return (
+        (
+            b"content-security-policy",
+            CONTENT_SECURITY_POLICY.format(form_action=form_action).encode(),
+        ),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    )
+
+
+SECURITY_HEADERS: Final = security_headers()
 PUBLIC_PREFIX: Final = "/evaluering"
 """The public evaluation pages: their address holds a secret (the link's token), so no
 other site is ever told it (``no-referrer``) and no search engine keeps it."""
@@ -81,8 +93,9 @@ class SecurityHeaders:
     """Adds :data:`SECURITY_HEADERS` to every response, and ``no-store`` to pages: they hold
     case data, which must not stay in a shared computer's cache."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, sign_out_origin: str | None = None) -> None:
         self.app = app
+        self.headers = security_headers(sign_out_origin)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,7 +108,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.extend(SECURITY_HEADERS)
+                headers.extend(self.headers)
                 if public:
                     headers.append((b"referrer-policy", b"no-referrer"))
                     headers.append((b"x-robots-tag", b"noindex, nofollow"))

@@ -10,6 +10,8 @@ from mediation_runtime.bus import NatsSettings
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from mediator_client.users import Role
+
 
 class MediatorSettings(NatsSettings):
     model_config = SettingsConfigDict(env_prefix="MEDIATOR_", extra="ignore")
@@ -29,10 +31,10 @@ class MediatorSettings(NatsSettings):
     )
     session_max_age_seconds: int = Field(default=8 * 3600, gt=0)
 
-    identity: Literal["local"] = Field(
+    identity: Literal["local", "oidc"] = Field(
         default="local",
-        description="How mediators sign in: `local` (users file). The municipality's OpenID "
-        "Connect provider is designed in identity.py and the README, not built yet.",
+        description="How mediators sign in: `local` (users file, development and small "
+        "offices) or `oidc` (the municipality's OpenID Connect provider, MEDIATOR_OIDC_*).",
     )
     users_file: Path = Field(
         default=Path("var/mediator-users.json"), description="`local`: the mediators (JSON)."
@@ -46,6 +48,63 @@ class MediatorSettings(NatsSettings):
         default=Path("var/dev-identity/notes-proof-key.public.json"),
         description="Notes' public proof key (JWK): a case taken here is proven to notes with "
         "the mediator's token sealed to it.",
+    )
+
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="`oidc`: the provider's issuer URL; its discovery document is "
+        "`<issuer>/.well-known/openid-configuration` and must name the same issuer.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="`oidc`: this client's id.")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None,
+        description="`oidc`: the client secret (a confidential client); from the secret store.",
+    )
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        description="`oidc`: this client's callback as registered at the provider, "
+        "`https://<host>/auth/callback`.",
+    )
+    oidc_post_logout_redirect_url: str | None = Field(
+        default=None,
+        description="`oidc`: where the provider sends the browser after signing out "
+        "(registered there); default: the callback's site with `/login`.",
+    )
+    oidc_scopes: str = Field(
+        default="openid profile offline_access",
+        description="`oidc`: the scopes asked for: `openid`, what carries the claims below, "
+        "`offline_access` for a refresh token, and whatever makes the access token's audience "
+        "notes' (Entra ID: `api://<notes app>/<scope>`; Dex: "
+        "`audience:server:client_id:mediation-notes`).",
+    )
+    oidc_staff_id_claim: str = Field(
+        default="sub",
+        description="`oidc`: the claim with the staff id (the same as notes' "
+        "NOTES_TOKEN_SUBJECT_CLAIM reads in the access token; Entra ID: `oid`).",
+    )
+    oidc_name_claim: str = Field(default="name", description="`oidc`: the claim with the name.")
+    oidc_role_claim: str = Field(
+        default="role",
+        description="`oidc`: the claim with the role, a string or a list (`groups`, `roles`).",
+    )
+    oidc_roles: dict[str, Role] | None = Field(
+        default=None,
+        description='`oidc`: JSON, the role claim\'s values to roles, e.g. `{"maeglere": '
+        '"mediator", "kontorchefer": "head_of_office"}`. Unset: the value is the role\'s name.',
+    )
+    oidc_tenant_claim: str = Field(
+        default="tenant", description="`oidc`: the claim with the municipality's slug."
+    )
+    oidc_tenant: Tenant | None = Field(
+        default=None,
+        description="`oidc`: the municipality of everyone this provider signs in (instead of a "
+        "claim; one provider, one municipality).",
+    )
+    oidc_leeway_seconds: int = Field(
+        default=30, ge=0, le=300, description="`oidc`: clock skew allowed on the ID token."
+    )
+    oidc_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="`oidc`: how long a call to the provider may take."
     )
 
     evaluation_tenant: Tenant | None = Field(

@@ -41,6 +41,46 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "Too many attempts with a wrong password. Wait five minutes and try again.",
     ),
     "logged_out": ("Du er logget ud.", "You are signed out."),
+    "login_oidc_intro": (
+        "Log ind med kommunens fælles login. Du sendes til kommunens login-side og tilbage hertil.",
+        "Sign in with the municipality's login. You are sent to its sign-in page and back here.",
+    ),
+    "login_oidc_button": ("Log ind med kommunens login", "Sign in with the municipality's login"),
+    "login_provider_error": (
+        "Du blev ikke logget ind: kommunens login afbrød eller afviste det. Prøv igen.",
+        "You were not signed in: the municipality's login stopped or refused it. Try again.",
+    ),
+    "login_bad_response": (
+        "Login kunne ikke gennemføres, fordi svaret fra kommunens login ikke kunne godkendes. "
+        "Prøv igen fra denne side.",
+        "Signing in failed: the answer from the municipality's login could not be accepted. "
+        "Try again from this page.",
+    ),
+    "login_no_role": (
+        "Din bruger har ikke adgang til mæglerklienten: den skal være mægler eller kontorchef "
+        "i kommunens login. Kontakt kommunens it-administrator.",
+        "Your user has no access to the mediator client: it must be a mediator or head of "
+        "office in the municipality's login. Contact the municipality's IT administrator.",
+    ),
+    "login_no_tenant": (
+        "Din bruger er ikke knyttet til en kommune i kommunens login. Kontakt kommunens "
+        "it-administrator.",
+        "Your user is not linked to a municipality in the municipality's login. Contact the "
+        "municipality's IT administrator.",
+    ),
+    "login_no_staff_id": (
+        "Kommunens login sendte ikke dit medarbejder-id. Kontakt kommunens it-administrator.",
+        "The municipality's login did not send your staff id. Contact the municipality's IT "
+        "administrator.",
+    ),
+    "login_unavailable": (
+        "Kommunens login svarer ikke lige nu. Prøv igen om lidt.",
+        "The municipality's login is not answering right now. Try again in a moment.",
+    ),
+    "session_expired": (
+        "Dit login er udløbet. Log ind igen for at fortsætte.",
+        "Your sign-in has expired. Sign in again to continue.",
+    ),
     # --- error pages ---------------------------------------------------------------------
     "error_csrf_title": ("Formularen kunne ikke modtages", "The form could not be accepted"),
     "error_csrf_text": (

@@ -143,7 +143,7 @@ def start_session(request: Request, user: User) -> None:
     lang = lang_of(request)
     request.session.clear()
     request.session.update(
-        user=user.username,
+        user=user.session_handle,
         staff_id=user.staff_id,
         tenant=user.tenant,
         lang=lang,
@@ -177,6 +177,8 @@ def redirect(url: str) -> RedirectResponse:
 def _here(request: Request) -> str:
     """Where the language switch returns to: this page, or for a page answering a form (a
     POST), the page the form belongs to."""
+    if request.url.path == "/auth/callback":  # its query is the provider's answer, used once
+        return "/login"
     if request.method == "GET":
         return request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.url.path.startswith(f"{EVALUATION_PATH}/"):

@@ -26,6 +26,78 @@
 {{- end }}
 - name: NOTES_TOKEN_AUDIENCE
   value: {{ $notes.tokenAudience | quote }}
+- name: NOTES_TOKEN_SUBJECT_CLAIM
+  value: {{ $notes.tokenSubjectClaim | quote }}
+- name: NOTES_TOKEN_ROLE_CLAIM
+  value: {{ $notes.tokenRoleClaim | quote }}
+{{- with $notes.tokenRoles }}
+- name: NOTES_TOKEN_ROLES
+  value: {{ toJson . | quote }}
+{{- end }}
+- name: NOTES_TOKEN_TENANT_CLAIM
+  value: {{ $notes.tokenTenantClaim | quote }}
+{{- with $notes.tokenTenant }}
+{{- if not $notes.tokenIssuer }}
+{{- fail "notes: tokenTenant (one municipality for every token) needs tokenIssuer" }}
+{{- end }}
+- name: NOTES_TOKEN_TENANT
+  value: {{ . | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The mediator client's sign-in: the users file (local) or the provider (oidc). */}}
+{{- define "mediation.clientIdentityEnv" -}}
+{{- $c := .Values.client -}}
+- name: MEDIATOR_IDENTITY
+  value: {{ $c.identity | quote }}
+{{- if eq $c.identity "local" }}
+- name: MEDIATOR_USERS_FILE
+  value: /etc/mediation/client/users/mediator-users.json
+- name: MEDIATOR_DEV_IDENTITY_DIR
+  value: /etc/mediation/client/identity
+{{- else if eq $c.identity "oidc" }}
+{{- $o := $c.oidc }}
+{{- if not (and $o.issuer $o.clientId $o.redirectUrl) }}
+{{- fail "client: identity oidc needs oidc.issuer, oidc.clientId and oidc.redirectUrl" }}
+{{- end }}
+- name: MEDIATOR_OIDC_ISSUER
+  value: {{ $o.issuer | quote }}
+- name: MEDIATOR_OIDC_CLIENT_ID
+  value: {{ $o.clientId | quote }}
+- name: MEDIATOR_OIDC_REDIRECT_URL
+  value: {{ $o.redirectUrl | quote }}
+{{- with $o.postLogoutRedirectUrl }}
+- name: MEDIATOR_OIDC_POST_LOGOUT_REDIRECT_URL
+  value: {{ . | quote }}
+{{- end }}
+{{- with $o.clientSecretKey }}
+- name: MEDIATOR_OIDC_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $c.existingSecret }}
+      key: {{ . }}
+{{- end }}
+- name: MEDIATOR_OIDC_SCOPES
+  value: {{ $o.scopes | quote }}
+- name: MEDIATOR_OIDC_STAFF_ID_CLAIM
+  value: {{ $o.staffIdClaim | quote }}
+- name: MEDIATOR_OIDC_NAME_CLAIM
+  value: {{ $o.nameClaim | quote }}
+- name: MEDIATOR_OIDC_ROLE_CLAIM
+  value: {{ $o.roleClaim | quote }}
+{{- with $o.roles }}
+- name: MEDIATOR_OIDC_ROLES
+  value: {{ toJson . | quote }}
+{{- end }}
+- name: MEDIATOR_OIDC_TENANT_CLAIM
+  value: {{ $o.tenantClaim | quote }}
+{{- with $o.tenant }}
+- name: MEDIATOR_OIDC_TENANT
+  value: {{ . | quote }}
+{{- end }}
+{{- else }}
+{{- fail "client: identity is local or oidc" }}
+{{- end }}
 {{- end -}}
 
 {{- define "mediation.notificationsEnv" -}}

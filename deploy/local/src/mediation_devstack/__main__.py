@@ -14,6 +14,7 @@ from mediation_devstack.stack import run
 from mediation_devstack.state import StackRunning, StateLayout, reset
 from mediation_devstack.tools import (
     ToolMissing,
+    ensure_dex,
     ensure_ferretdb,
     ensure_helm,
     ensure_promtool,
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"FerretDB: {ensure_ferretdb()}")
             print(f"helm: {ensure_helm()}")
+            print(f"Dex: {ensure_dex()}")
             print(f"promtool: {ensure_promtool()}")
         if args.command == "run":
             if "MONGODB_URL" not in os.environ:

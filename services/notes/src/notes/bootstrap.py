@@ -18,7 +18,12 @@ def create_app(settings: NotesSettings) -> ServiceApp:
     parts = service_parts(settings, SERVICE, outbox_collection="cases", publishes=PUBLISHES)
     database = parts.database
     verifier = verifier_from_settings(
-        settings.jwks_file, settings.jwks_url, settings.token_audience, settings.token_issuer
+        settings.jwks_file,
+        settings.jwks_url,
+        settings.token_audience,
+        settings.token_issuer,
+        settings.token_claims(),
+        leeway_seconds=settings.token_leeway_seconds,
     )
     notes = Notes(
         settings=settings,

@@ -1,8 +1,12 @@
 from datetime import timedelta
 
+from mediation_contracts.envelope import Tenant
 from mediation_runtime.settings import SUMMARY_RETENTION_DEFAULT, ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+
+from notes.adapters.identity import ClaimMapping
+from notes.domain.identity import Role
 
 SERVICE = "notes"
 
@@ -25,6 +29,39 @@ class NotesSettings(ServiceSettings):
     jwks_url: str | None = None
     token_audience: str = "mediation-notes"  # noqa: S105 - an audience name, not a secret
     token_issuer: str | None = None
+    token_leeway_seconds: float = Field(
+        default=30, ge=0, le=300, description="Clock skew allowed on exp, nbf and iat."
+    )
+    token_subject_claim: str = Field(
+        default="sub", description="The claim naming the person (Entra ID: `oid`)."
+    )
+    token_role_claim: str = Field(
+        default="role", description="The claim carrying the role (a string or a list: `groups`)."
+    )
+    token_roles: dict[str, Role] | None = Field(
+        default=None,
+        description="JSON: the role claim's values to notes' roles, e.g. "
+        '`{"maeglere": "mediator"}`. Unset: the claim holds the role\'s own name.',
+    )
+    token_tenant_claim: str = Field(
+        default="tenant", description="The claim carrying the municipality's slug."
+    )
+    token_tenant: Tenant | None = Field(
+        default=None,
+        description="The municipality of every token (one provider, one municipality) instead "
+        "of a claim; needs NOTES_TOKEN_ISSUER.",
+    )
+
+    def token_claims(self) -> ClaimMapping:
+        """Where notes reads the person, the role and the municipality in a token."""
+        return ClaimMapping(
+            subject_claim=self.token_subject_claim,
+            role_claim=self.token_role_claim,
+            roles=self.token_roles,
+            tenant_claim=self.token_tenant_claim,
+            tenant=self.token_tenant,
+        )
+
     proof_key_file: str | None = Field(
         default=None, description="JWK (or JWK Set) file of the private key proofs are sealed to."
     )

@@ -162,7 +162,7 @@ async def take(request: Request, case_id: UUID, user: SignedIn) -> Response:
     )
     # Notes lets the mediator read the case's summaries only on proof of who took it.
     c = client(request)
-    event = c.proofs.prove(assigned, c.identity.notes_token(user))
+    event = c.proofs.prove(assigned, await c.identity.notes_token(user))
     return await publish_and_show(request, user, case_id, event, "take", "flash_taken")
 
 
@@ -235,7 +235,7 @@ async def name_note_taker(request: Request, case_id: UUID, user: SignedIn) -> Re
     assignment = MediatorAssignedData(mediator_id=user.staff_id, note_taker_id=form.note_taker_id)
     assigned = new_event(request, MediatorAssigned, user, case_id, assignment, data)
     c = client(request)
-    event = c.proofs.prove(assigned, c.identity.notes_token(user))
+    event = c.proofs.prove(assigned, await c.identity.notes_token(user))
     return await publish_and_show(request, user, case_id, event, "note-taker", "flash_note_taker")
 
 

@@ -120,7 +120,7 @@ async def write_summary(request: Request, case_id: UUID, user: SignedIn) -> Resp
     command = WriteSummary(
         command_id=submission_id(data),
         case_id=case_id,
-        token=c.identity.notes_token(user),
+        token=await c.identity.notes_token(user),
         text=form.text,
         meeting_id=form.meeting_id,
     )
@@ -142,7 +142,7 @@ async def share_summary(request: Request, case_id: UUID, user: SignedIn) -> Resp
     c = client(request)
     await load_case(c.gateway, user, case_id)
     command = ShareSummary(
-        command_id=submission_id(data), case_id=case_id, token=c.identity.notes_token(user)
+        command_id=submission_id(data), case_id=case_id, token=await c.identity.notes_token(user)
     )
     reply = await c.gateway.share_summary(user.tenant, command)
     log.info("summary_shared", case_id=str(case_id), staff_id=user.staff_id, ok=reply.ok)
@@ -192,7 +192,7 @@ async def _notes_page(
     see, or notes' refusal. The log names the template and the outcome, never content."""
     c = client(request)
     case = await load_case(c.gateway, user, case_id)
-    reply = await ask(c.gateway)(user.tenant, case_id, c.identity.notes_token(user))
+    reply = await ask(c.gateway)(user.tenant, case_id, await c.identity.notes_token(user))
     log.info("notes_page", page=template, case_id=str(case_id), allowed=reply.ok)
     return render(
         request,

@@ -20,6 +20,14 @@ the municipality (``role``) and the municipality (``tenant``). Nothing in it is 
    configured), ``role`` must be one of :data:`~notes.domain.identity.ROLES` and ``tenant``
    must be the municipality the command is about.
 
+Which claims carry the person, the role and the municipality is a :class:`ClaimMapping`: by
+default ``sub``, ``role`` and ``tenant`` as above (the development identity provider's
+tokens). A municipality's own provider rarely emits custom ``role``/``tenant`` claims in its
+access tokens, so the mapping can read the role from another claim, a string or a list such as
+``groups``, through a table (group ``maeglere`` -> role ``mediator``), take the person from
+another claim (Entra ID's ``oid``: its ``sub`` differs per application) and give every token of
+the configured issuer one fixed municipality (a provider serves one municipality).
+
 A refusal is an :class:`InvalidToken` with a stable ``reason`` code for the audit trail;
 its message never repeats the token or anything read from it.
 """
@@ -28,6 +36,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol
@@ -58,6 +67,8 @@ ALLOWED_ALGORITHMS: Final[tuple[str, ...]] = ("EdDSA", "ES256", "ES384", "RS256"
 """Asymmetric only: never ``HS*`` (a shared secret is not an identity), never ``none``."""
 
 REQUIRED_CLAIMS: Final[tuple[str, ...]] = ("exp", "aud", "sub", "role", "tenant")
+"""With the default :class:`ClaimMapping`; a mapping names its own person, role and tenant
+claims instead of the last three."""
 
 MAX_TOKEN_LENGTH: Final = 16_384
 """Longer strings are refused before any parsing (IdP tokens are a few kilobytes at most)."""
@@ -75,6 +86,7 @@ Reason = Literal[
     "wrong_tenant",
     "missing_claim",
     "unknown_role",
+    "ambiguous_role",
     "keys_unavailable",
 ]
 
@@ -91,11 +103,13 @@ _MESSAGES: Final[dict[Reason, str]] = {
     "wrong_tenant": "the token is for another municipality",
     "missing_claim": "the token lacks a required claim",
     "unknown_role": "the token names an unknown role",
+    "ambiguous_role": "the token maps to more than one role",
     "keys_unavailable": "the identity provider's keys could not be fetched",
 }
 
 _ROLES_BY_NAME: Final[dict[str, Role]] = {role: role for role in ROLES}
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+_TENANT = re.compile(r"[a-z0-9-]+")
 
 
 class InvalidToken(Exception):
@@ -121,6 +135,71 @@ class KeysUnavailable(InvalidToken, Outage):
 
 class IdentityConfigurationError(ValueError):
     """The verifier cannot be built from the configuration given (no keys, no audience, ...)."""
+
+
+_CLAIM_NAME = re.compile(r"[A-Za-z0-9_:./-]{1,128}")
+
+
+@dataclass(frozen=True)
+class ClaimMapping:
+    """Which claims of a token say who the person is, their role and their municipality.
+
+    ``roles`` maps the values of ``role_claim`` (a string, or a list of strings such as
+    ``groups``) to notes' roles; without it the claim must be one string, a role's own name.
+    Values the table does not name are ignored (a person is in many groups); exactly one role must
+    remain, else the token is refused (``unknown_role`` for none, ``ambiguous_role`` for
+    several: notes never picks one). ``tenant`` fixes the municipality of every token (one
+    provider, one municipality) and needs a configured issuer; without it the municipality
+    is read from ``tenant_claim``.
+    """
+
+    subject_claim: str = "sub"
+    role_claim: str = "role"
+    roles: Mapping[str, Role] | None = None
+    tenant_claim: str = "tenant"
+    tenant: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in (self.subject_claim, self.role_claim, self.tenant_claim):
+            if not _CLAIM_NAME.fullmatch(name):
+                raise IdentityConfigurationError(f"not a usable claim name: {name!r}")
+        if self.roles is not None:
+            unknown = sorted(set(self.roles.values()) - set(ROLES))
+            if not self.roles or unknown or not all(self.roles):
+                raise IdentityConfigurationError(
+                    "the role table must map provider values to roles ("
+                    + ", ".join(ROLES)
+                    + f"); unknown: {', '.join(unknown) or '(empty table)'}"
+                )
+        if self.tenant is not None and not _TENANT.fullmatch(self.tenant):
+            raise IdentityConfigurationError(f"not a municipality slug: {self.tenant!r}")
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The claims a token must carry under this mapping."""
+        tenant = () if self.tenant is not None else (self.tenant_claim,)
+        return ("exp", "aud", self.subject_claim, self.role_claim, *tenant)
+
+    def role_of(self, value: object) -> Role:
+        """The one role ``value`` (the role claim) maps to; :class:`InvalidToken` otherwise."""
+        if self.roles is None:  # the claim is the role itself: one string, one of ours
+            role = _ROLES_BY_NAME.get(value) if isinstance(value, str) else None
+            if role is None:
+                raise InvalidToken("unknown_role")
+            return role
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise InvalidToken("unknown_role")
+        table: Mapping[str, Role] = self.roles
+        found = {table[v] for v in values if v in table}
+        if not found:
+            raise InvalidToken("unknown_role")
+        if len(found) > 1:
+            raise InvalidToken("ambiguous_role")
+        return found.pop()
+
+    def tenant_of(self, claims: Mapping[str, Any]) -> object:
+        return self.tenant if self.tenant is not None else claims[self.tenant_claim]
 
 
 class KeySource(Protocol):
@@ -233,7 +312,8 @@ class TokenVerifier:
     ``jwks`` is a JWKS document (``{"keys": [...]}``) or any :class:`KeySource`; see
     :meth:`from_file` and :meth:`from_url`. ``audience`` must appear in the token's ``aud``;
     ``issuer``, when given, must equal its ``iss``. ``leeway_seconds`` tolerates clock skew on
-    ``exp``, ``nbf`` and ``iat``.
+    ``exp``, ``nbf`` and ``iat``. ``claims`` says where the person, role and municipality are
+    read from (default: ``sub``, ``role``, ``tenant``).
     """
 
     def __init__(
@@ -244,6 +324,7 @@ class TokenVerifier:
         issuer: str | None = None,
         leeway_seconds: float = 30,
         algorithms: Iterable[str] = ALLOWED_ALGORITHMS,
+        claims: ClaimMapping | None = None,
     ) -> None:
         self.algorithms: tuple[str, ...] = tuple(algorithms)
         if not self.algorithms or not set(self.algorithms) <= set(ALLOWED_ALGORITHMS):
@@ -256,6 +337,12 @@ class TokenVerifier:
             raise IdentityConfigurationError("the token issuer, when given, must not be empty")
         if not math.isfinite(leeway_seconds) or not 0 <= leeway_seconds <= 300:
             raise IdentityConfigurationError("leeway_seconds must be between 0 and 300")
+        self.claims = claims or ClaimMapping()
+        if self.claims.tenant is not None and issuer is None:
+            raise IdentityConfigurationError(
+                "a fixed municipality for every token needs the token issuer configured: "
+                "only that provider's tokens may be taken as the municipality's"
+            )
         self.keys: KeySource = (
             StaticKeys(jwks, self.algorithms) if isinstance(jwks, Mapping) else jwks
         )
@@ -272,6 +359,7 @@ class TokenVerifier:
         issuer: str | None = None,
         leeway_seconds: float = 30,
         algorithms: Iterable[str] = ALLOWED_ALGORITHMS,
+        claims: ClaimMapping | None = None,
     ) -> "TokenVerifier":
         """Keys from a JWKS file, read once now (a missing or broken file fails at start-up)."""
         try:
@@ -286,6 +374,7 @@ class TokenVerifier:
             issuer=issuer,
             leeway_seconds=leeway_seconds,
             algorithms=algorithms,
+            claims=claims,
         )
 
     @classmethod
@@ -300,6 +389,7 @@ class TokenVerifier:
         lifespan_seconds: float = 300,
         timeout_seconds: float = 5,
         allow_insecure_http: bool = False,
+        claims: ClaimMapping | None = None,
     ) -> "TokenVerifier":
         """Keys from the identity provider's JWKS URL, fetched on first use and cached."""
         keys = RemoteKeys(
@@ -314,6 +404,7 @@ class TokenVerifier:
             issuer=issuer,
             leeway_seconds=leeway_seconds,
             algorithms=algorithms,
+            claims=claims,
         )
 
     def verify(self, token: str, tenant: str, at: datetime | None = None) -> Identity:
@@ -332,13 +423,13 @@ class TokenVerifier:
         claims = self._decoded(token, key, alg)
         self._check_validity(claims, at or datetime.now(UTC))
 
-        subject = claims["sub"]
+        mapping = self.claims
+        subject = claims[mapping.subject_claim]
         if not isinstance(subject, str) or not subject.strip():
-            raise InvalidToken("missing_claim", "sub")
-        role = _ROLES_BY_NAME.get(claims["role"]) if isinstance(claims["role"], str) else None
-        if role is None:
-            raise InvalidToken("unknown_role")
-        if not isinstance(claims["tenant"], str) or not tenant or claims["tenant"] != tenant:
+            raise InvalidToken("missing_claim", mapping.subject_claim)
+        role = mapping.role_of(claims[mapping.role_claim])
+        token_tenant = mapping.tenant_of(claims)
+        if not isinstance(token_tenant, str) or not tenant or token_tenant != tenant:
             raise InvalidToken("wrong_tenant")
         return Identity(subject=subject, role=role, tenant=tenant)
 
@@ -372,7 +463,7 @@ class TokenVerifier:
     def _decoded(self, token: str, key: PyJWK, alg: str) -> dict[str, Any]:
         """Signature and registered claims checked by PyJWT; its errors become reason codes.
         The times are checked by :meth:`_check_validity`: PyJWT knows no moment but now."""
-        required = [*REQUIRED_CLAIMS, *(["iss"] if self.issuer is not None else [])]
+        required = [*self.claims.required, *(["iss"] if self.issuer is not None else [])]
         try:
             return jwt.decode(
                 token,
@@ -427,17 +518,33 @@ def verifier_from_settings(
     jwks_url: str | None,
     audience: str,
     issuer: str | None,
+    claims: ClaimMapping | None = None,
+    *,
+    leeway_seconds: float = 30,
 ) -> TokenVerifier:
     """The verifier the service runs with: ``NOTES_JWKS_FILE`` or ``NOTES_JWKS_URL`` (exactly
-    one), ``NOTES_TOKEN_AUDIENCE`` and, recommended in production, ``NOTES_TOKEN_ISSUER``."""
+    one), ``NOTES_TOKEN_AUDIENCE`` and, recommended in production, ``NOTES_TOKEN_ISSUER``;
+    ``claims`` from ``NOTES_TOKEN_*_CLAIM``, ``NOTES_TOKEN_ROLES`` and ``NOTES_TOKEN_TENANT``."""
     if jwks_file and jwks_url:
         raise IdentityConfigurationError(
             "set only one of NOTES_JWKS_FILE and NOTES_JWKS_URL, not both"
         )
     if jwks_file:
-        return TokenVerifier.from_file(jwks_file, audience=audience, issuer=issuer or None)
+        return TokenVerifier.from_file(
+            jwks_file,
+            audience=audience,
+            issuer=issuer or None,
+            claims=claims,
+            leeway_seconds=leeway_seconds,
+        )
     if jwks_url:
-        return TokenVerifier.from_url(jwks_url, audience=audience, issuer=issuer or None)
+        return TokenVerifier.from_url(
+            jwks_url,
+            audience=audience,
+            issuer=issuer or None,
+            claims=claims,
+            leeway_seconds=leeway_seconds,
+        )
     raise IdentityConfigurationError(
         "no identity provider keys configured: set NOTES_JWKS_URL (the municipality's identity "
         "provider) or NOTES_JWKS_FILE (a JWKS file; for development run "
