@@ -154,8 +154,7 @@ async def _unreachable(
         NotificationFailed, contacts.tenant, contacts.case_id, data, cause, notifications
     )
     log.warning("notification_failed", reason="no_address", recipient_id=person_id)
-    notifications.metrics.record(channel, "failed", "no_address")
-    return await notifications.deliveries.add_unreachable(
+    added = await notifications.deliveries.add_unreachable(
         tenant=contacts.tenant,
         case_id=str(contacts.case_id),
         person_id=person_id,
@@ -165,6 +164,9 @@ async def _unreachable(
         event=failed,
         now=notifications.clock(),
     )
+    if added:  # not again for a redelivered event
+        notifications.metrics.record(channel, "failed", "no_address")
+    return added
 
 
 # --- periodic work -----------------------------------------------------------------------
