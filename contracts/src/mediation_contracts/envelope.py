@@ -2,9 +2,11 @@
 
 Extension attributes: ``tenant`` (the municipality's slug), ``correlationid`` (one id for a
 whole conversation, e.g. everything that follows from one request) and ``causationid`` (the id
-of the event that caused this one).
+of the event that caused this one); optionally ``traceparent`` and ``tracestate``, the
+CloudEvents distributed-tracing extension (W3C Trace Context).
 """
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, Self
 from uuid import UUID, uuid4
@@ -13,6 +15,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
@@ -53,6 +56,46 @@ but consumers that keep no case (notifications, other systems) then take the eve
 as its conversation. It never makes up a new id for a follow-up: the services' answers would
 carry that id and the case's conversation would split. A system that opens a case may choose its
 conversation id by setting `correlationid` on its `CaseRequested` (e.g. its own ticket's UUID)."""
+
+TRACE_CONTEXT = """\
+Events carry the W3C trace context of the work that caused them in the CloudEvents
+distributed-tracing extension: `traceparent` (e.g.
+`00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01`) and, when there is one,
+`tracestate`. Both are optional: an event without them is valid, and so is one whose values
+are malformed, which the services then ignore (W3C: a broken trace context never fails the
+request; the event starts a new trace). The services' events also carry the same context in
+the NATS header `traceparent` (and `tracestate`), naming the span that published them; a
+consumer that reads headers may use either.
+
+An outside system that traces its work puts its span's context in `traceparent` (and the
+header, if it can). A follow-up event that answers one it received (e.g. `ConsentGiven`
+answering `ConsentRequested`) should continue that event's trace: use the received
+`traceparent` as its parent, as it uses the received `id` as `causationid`. Then a case's
+request, consents, meetings and notifications appear as one trace in the operators' tracing
+system. Trace context holds ids and flags only, never anything about people; `tracestate`
+must not either."""
+
+TRACEPARENT_PATTERN = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-[0-9a-zA-Z._-]*)?$"
+# tracestate: at most 32 list members, 512 characters in all (W3C Trace Context, 3.3.1).
+TRACESTATE_PATTERN = r"^[\x20-\x7e]{0,512}$"
+_TRACEPARENT = re.compile(TRACEPARENT_PATTERN)
+_TRACESTATE = re.compile(TRACESTATE_PATTERN)
+
+
+def _valid_or_none(pattern: "re.Pattern[str]") -> Any:
+    """W3C Trace Context: a receiver ignores a malformed trace context and starts a new
+    trace; it never fails the request. So such a value is dropped, not an invalid event."""
+
+    def check(value: object) -> str | None:
+        if isinstance(value, str) and len(value) <= 512 and pattern.fullmatch(value):
+            return value
+        return None
+
+    return BeforeValidator(check)
+
+
+TraceParent = Annotated[str | None, _valid_or_none(_TRACEPARENT)]
+TraceState = Annotated[str | None, _valid_or_none(_TRACESTATE)]
 
 Sensitivity = Literal["internal", "personal"]
 """``internal``: ids, codes and times only. ``personal``: names or contact details of people,
@@ -122,6 +165,18 @@ class CloudEvent(BaseModel):
     )
     causationid: UUID | None = Field(
         default=None, description="Extension: the id of the event that caused this one."
+    )
+    traceparent: TraceParent = Field(
+        default=None,
+        description="Extension (distributed tracing): the W3C traceparent of the work that "
+        "caused this event; optional, ignored when malformed.",
+        json_schema_extra={"pattern": TRACEPARENT_PATTERN, "maxLength": 512},
+    )
+    tracestate: TraceState = Field(
+        default=None,
+        description="Extension (distributed tracing): the W3C tracestate that goes with "
+        "traceparent; optional.",
+        json_schema_extra={"maxLength": 512},
     )
     data: Payload = Field(description="The event's payload; its model depends on the type.")
 

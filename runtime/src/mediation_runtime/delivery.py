@@ -30,6 +30,8 @@ import contextvars
 import functools
 import json
 import logging
+import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -61,11 +63,14 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as ConsumerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
+from opentelemetry import trace
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
 from mediation_runtime.bus import BusErrors
+from mediation_runtime.metrics import ServiceMetrics
 from mediation_runtime.settings import ServiceSettings
+from mediation_runtime.telemetry import broker_middlewares
 
 log = structlog.get_logger("mediation.delivery")
 
@@ -299,7 +304,8 @@ class DeliveryPolicy:
     """What the delivery rules of one service need: its retry delays and dead letters, its
     consumers' settings, the lanes and backlog its events share, and whether it is stopping.
 
-    ``pause`` is how a held message waits (the tests pass one that does not sleep)."""
+    ``pause`` is how a held message waits (the tests pass one that does not sleep).
+    ``metrics`` counts how messages end (:mod:`mediation_runtime.metrics`)."""
 
     service: str
     retry_delays: tuple[float, ...]
@@ -313,6 +319,7 @@ class DeliveryPolicy:
     legacy_consumers: list[str] = field(default_factory=list)
     backlog: Backlog = field(default_factory=lambda: Backlog("", lambda: None, 0))
     pause: Callable[[asyncio.Event, float], Awaitable[bool]] = pause_unless_stopping
+    metrics: ServiceMetrics = field(default_factory=lambda: ServiceMetrics("unnamed"))
 
     @property
     def deliver_prefix(self) -> bytes:
@@ -350,6 +357,7 @@ class DeliveryPolicy:
             )
             body = b""
         await self.dead_letters.publish(body, headers=headers, stream=DLQ_STREAM)
+        self.metrics.dead_lettered(subject)
         log.warning("dead_lettered", reason=reason, original_subject=subject, stream_seq=sequence)
 
 
@@ -413,14 +421,15 @@ async def deliver_event(
     with _arrived(policy, message) as unreadable:
         waited = 0
         holding = False  # one of the backlog's places to wait (see Backlog)
+        outcome = "acked"
         try:
             while True:
                 try:
                     if unreadable is not None:
                         raise unreadable
-                    await handle()
+                    await _timed(policy, message, handle)
                 except ValidationError as error:
-                    await _give_up(policy, message, describe_validation_error(error))
+                    outcome = await _give_up(policy, message, describe_validation_error(error))
                 except NotYet as error:
                     holding = holding or policy.backlog.take()
                     if (
@@ -431,19 +440,20 @@ async def deliver_event(
                     ):
                         waited += 1
                         continue
-                    await _retry_or_give_up(policy, message, error.reason)
+                    outcome = await _retry_or_give_up(policy, message, error.reason)
                 except Rejected as error:
-                    await _give_up(policy, message, error.reason)
+                    outcome = await _give_up(policy, message, error.reason)
                 except Exception as error:
                     if not is_outage(error):
                         log.exception("handler_failed", error_type=type(error).__name__)
-                        await _retry_or_give_up(
+                        outcome = await _retry_or_give_up(
                             policy, message, f"failed with {type(error).__name__}"
                         )
                     elif await _hold(policy, message, f"outage:{type(error).__name__}", waited):
                         waited += 1
                         continue
                     else:  # stopping, or the bus is gone: let it come back, never a DLQ
+                        outcome = "released"
                         with contextlib.suppress(Exception):
                             await message.nack(delay=policy.delay_before(1))
                 else:
@@ -454,6 +464,18 @@ async def deliver_event(
         finally:
             if holding:
                 policy.backlog.give_back()
+            policy.metrics.event_ended(message.subject, outcome)
+            trace.get_current_span().set_attribute("mediation.delivery.outcome", outcome)
+
+
+async def _timed(
+    policy: DeliveryPolicy, message: Delivered, handle: Callable[[], Awaitable[object]]
+) -> None:
+    started = time.perf_counter()
+    try:
+        await handle()
+    finally:
+        policy.metrics.handler_took(message.subject, time.perf_counter() - started)
 
 
 @contextlib.contextmanager
@@ -492,6 +514,7 @@ async def _hold(policy: DeliveryPolicy, message: Delivered, why: str, waited: in
     delay = OUTAGE_BACKOFF[min(waited, len(OUTAGE_BACKOFF) - 1)]
     event = "outage_waiting" if why.startswith("outage") else "waiting_for_backlog"
     log.warning(event, why=why, attempt=waited + 1, delay=delay)
+    policy.metrics.waited("outage" if why.startswith("outage") else "backlog")
     left = delay
     while True:
         try:
@@ -506,17 +529,20 @@ async def _hold(policy: DeliveryPolicy, message: Delivered, why: str, waited: in
             return not policy.stopping.is_set()
 
 
-async def _retry_or_give_up(policy: DeliveryPolicy, message: Delivered, reason: str) -> None:
+async def _retry_or_give_up(policy: DeliveryPolicy, message: Delivered, reason: str) -> str:
+    """Nack with delay, or dead-letter on the last delivery; the outcome (metrics)."""
     deliveries = message.deliveries
     if deliveries >= policy.max_deliveries:
-        await _give_up(policy, message, f"gave up after {deliveries} deliveries: {reason}")
-        return
+        return await _give_up(policy, message, f"gave up after {deliveries} deliveries: {reason}")
     delay = policy.delay_before(deliveries)
     log.info("will_retry", reason=reason, delay_seconds=delay)
     await message.nack(delay=delay)
+    return "retried"
 
 
-async def _give_up(policy: DeliveryPolicy, message: Delivered, reason: str) -> None:
+async def _give_up(policy: DeliveryPolicy, message: Delivered, reason: str) -> str:
+    """Dead-letter and ack; the outcome (metrics): retried when the dead letter could not
+    be published."""
     try:
         await policy.dead_letter(
             body=message.body,
@@ -529,8 +555,9 @@ async def _give_up(policy: DeliveryPolicy, message: Delivered, reason: str) -> N
         # Never ack what we could not park: it comes back after the delay.
         log.exception("dead_letter_failed", error_type=type(error).__name__)
         await message.nack(delay=policy.delay_before(1))
-        return
+        return "retried"
     await message.ack()
+    return "dead_lettered"
 
 
 async def answer_command(body: bytes, handle: Callable[[], Awaitable[Any]]) -> Any:
@@ -601,15 +628,36 @@ class EventMiddleware(BaseMiddleware[Any, Any]):
 
 
 class CommandMiddleware(BaseMiddleware[Any, Any]):
-    """The commands router's middleware: every request is answered (:func:`answer_command`)."""
+    """The commands router's middleware: every request is answered (:func:`answer_command`),
+    and how long that took is measured by command and answer (``ok`` or the refusal code)."""
+
+    def __init__(self, msg: Any, /, *, context: ContextRepo, metrics: ServiceMetrics) -> None:
+        super().__init__(msg, context=context)
+        self.metrics = metrics
 
     async def consume_scope(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
         message = cast(NatsMessage, msg)
         subject = message.raw_message.subject
+        started = time.perf_counter()
         with structlog.contextvars.bound_contextvars(subject=subject), _delivering(subject):
-            return await answer_command(message.body, functools.partial(call_next, msg))
+            reply = await answer_command(message.body, functools.partial(call_next, msg))
+        outcome = _answer_code(reply)
+        self.metrics.command_answered(subject, outcome, time.perf_counter() - started)
+        trace.get_current_span().set_attribute("mediation.command.outcome", outcome)
+        return reply
+
+
+def _answer_code(reply: Any) -> str:
+    """``ok``, or the refusal's code (codes are the contract's: short and fixed)."""
+    if not isinstance(reply, Reply) or reply.ok:
+        return "ok"
+    code = reply.error.code if reply.error is not None else "refused"
+    return code if _CODE.fullmatch(code) else "other"
+
+
+_CODE = re.compile(r"[a-z0-9_]{1,64}")
 
 
 UNAVAILABLE = Refusal(
@@ -662,15 +710,24 @@ class Lifeline:
 
 
 def create_broker(
-    settings: ServiceSettings, service: str
+    settings: ServiceSettings,
+    service: str,
+    *,
+    metrics: ServiceMetrics | None = None,
+    tracer_provider: Any = None,
 ) -> tuple[NatsBroker, BusErrors, Lifeline, DeliveryPolicy]:
     """The service's broker, connecting with the service's own certificate and inbox and
     reconnecting for ever (with ``nats_reconnect_wait_seconds`` between attempts); the
     connection's error callback, which turns a refused publish into :class:`PublishDenied`;
     its lifeline; and its delivery policy, with the declared dead-letter publisher (the
-    events router's middleware applies it, see :class:`EventMiddleware`)."""
+    events router's middleware applies it, see :class:`EventMiddleware`).
+
+    Every message and publish goes through the broker's middlewares: trace context
+    (:mod:`mediation_runtime.telemetry`; spans when ``tracer_provider`` records them), then
+    FastStream's Prometheus middleware into ``metrics``' registry."""
     errors = BusErrors(service)
     lifeline = Lifeline(service)
+    metrics = metrics if metrics is not None else ServiceMetrics(service)
     options = settings.bus_credentials().connect_options(service)
     tls = options.pop("tls", None)
     broker = NatsBroker(
@@ -683,6 +740,7 @@ def create_broker(
         max_reconnect_attempts=-1,
         reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]
         logger=logging.getLogger(f"{service}.broker"),
+        middlewares=[*broker_middlewares(tracer_provider), metrics.faststream_middleware()],
         # FastStream's "Received"/"Processed" lines, two per message, at DEBUG: they say no
         # more than the service's own lines (which carry the ids) and cost a JSON line each.
         log_level=logging.DEBUG,
@@ -710,6 +768,7 @@ def create_broker(
             lambda: broker.connection.jetstream(),
             settings.event_workers - 1,
         ),
+        metrics=metrics,
     )
     return broker, errors, lifeline, policy
 

@@ -35,6 +35,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from mediation_runtime.telemetry import TRACEPARENT, TRACESTATE, current_trace_context
+
 log = structlog.get_logger("mediation.documents")
 
 R = TypeVar("R")
@@ -71,7 +73,21 @@ def change_id(key: str, version: int) -> str:
 
 
 def outbox_entry(event: CloudEvent) -> Document:
-    return {"id": str(event.id), "subject": event.nats_subject(), "payload": event.to_json()}
+    """An event as stored to be published: with the trace context of the work that caused it
+    (the CloudEvents distributed-tracing extension), taken now, since the relay publishes it
+    later and elsewhere; kept beside the payload too, for the relay's NATS headers."""
+    if event.traceparent is None and (carried := current_trace_context()):
+        event = event.model_copy(update=carried)
+    entry: Document = {
+        "id": str(event.id),
+        "subject": event.nats_subject(),
+        "payload": event.to_json(),
+    }
+    if event.traceparent is not None:
+        entry[TRACEPARENT] = event.traceparent
+        if event.tracestate:
+            entry[TRACESTATE] = event.tracestate
+    return entry
 
 
 class VersionedDocuments:

@@ -8,6 +8,8 @@ local stack) there is no listener.
 - ``GET /readyz``: 200 once the service's consumers are bound and while both NATS and the
   database answer a ping; 503 otherwise, with the failing checks named in a small JSON body
   (names only, never connection strings). Not ready while stopping, either.
+- ``GET /metrics``: the service's Prometheus metrics (:mod:`mediation_runtime.metrics`), in
+  the text exposition format, for a Prometheus scrape on the same port.
 
 The server speaks just enough HTTP/1.1 for probes (one request per connection, GET only): a
 web framework would add a dependency and its own signal handling to every service for two
@@ -17,8 +19,11 @@ fixed answers.
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol
 
 import structlog
+
+from mediation_runtime.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 
 log = structlog.get_logger("mediation.health")
 
@@ -35,12 +40,18 @@ def parse_address(address: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+class Metrics(Protocol):
+    def exposition(self) -> bytes: ...
+
+
 class Health:
     """The probes' answers. ``checks`` are awaited on each readiness probe, each bounded by
-    :data:`CHECK_TIMEOUT_SECONDS`; an exception or a timeout counts as not ready."""
+    :data:`CHECK_TIMEOUT_SECONDS`; an exception or a timeout counts as not ready. ``metrics``
+    (when given) is served at ``/metrics``."""
 
-    def __init__(self, checks: Mapping[str, Check]) -> None:
+    def __init__(self, checks: Mapping[str, Check], metrics: Metrics | None = None) -> None:
         self._checks = dict(checks)
+        self._metrics = metrics
         self.started = False
         self.stopping = False
         self._server: asyncio.Server | None = None
@@ -73,11 +84,15 @@ class Health:
             request_line = await asyncio.wait_for(reader.readline(), CHECK_TIMEOUT_SECONDS)
             method, _, rest = request_line.decode("latin-1").partition(" ")
             path = rest.split(" ", 1)[0].split("?", 1)[0]
-            status, body = await self._route(method, path)
-            payload = json.dumps(body).encode()
+            if path == "/metrics" and method in ("GET", "HEAD") and self._metrics is not None:
+                status, content_type = 200, METRICS_CONTENT_TYPE
+                payload = self._metrics.exposition()
+            else:
+                status, body = await self._route(method, path)
+                content_type, payload = "application/json", json.dumps(body).encode()
             writer.write(
                 f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
-                "Content-Type: application/json\r\n"
+                f"Content-Type: {content_type}\r\n"
                 f"Content-Length: {len(payload)}\r\n"
                 "Cache-Control: no-store\r\nConnection: close\r\n\r\n".encode()
                 + (payload if method != "HEAD" else b"")

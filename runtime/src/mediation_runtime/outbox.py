@@ -17,10 +17,12 @@ from typing import Any
 import structlog
 
 from mediation_runtime.documents import VersionedDocuments, change_id
+from mediation_runtime.telemetry import TRACEPARENT, TRACESTATE
 
 log = structlog.get_logger("mediation.outbox")
 
 Publish = Callable[[str, bytes, dict[str, str]], Awaitable[None]]
+TRACE_KEYS = (TRACEPARENT, TRACESTATE)
 REMEMBERED = 10_000
 """How many records this relay remembers having published: a document's next record then
 needs no look-up of its predecessor's marker."""
@@ -120,9 +122,9 @@ class OutboxRelay:
         published = 0
         if record is not None and record["pending"]:
             for entry in record["outbox"]:
-                await self._publish(
-                    entry["subject"], entry["payload"], {"Nats-Msg-Id": entry["id"]}
-                )
+                headers = {"Nats-Msg-Id": entry["id"]}
+                headers.update((key, entry[key]) for key in TRACE_KEYS if entry.get(key))
+                await self._publish(entry["subject"], entry["payload"], headers)
                 published += 1
             # Only relays write this flag, and only ever to False: no update is lost.
             await documents.changes.update_one({"_id": record_id}, {"$set": {"pending": False}})

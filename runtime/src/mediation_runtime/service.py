@@ -25,6 +25,7 @@ from mediation_contracts.commands import COMMANDS, Reply, command_subscription
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import EVENTS_STREAM
 from mediation_contracts.subjects import parse_subject
+from opentelemetry import trace
 from pydantic import Field
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -45,10 +46,12 @@ from mediation_runtime.delivery import (
 from mediation_runtime.documents import VersionedDocuments
 from mediation_runtime.health import Health
 from mediation_runtime.logging import configure_logging
+from mediation_runtime.metrics import ServiceMetrics
 from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.outbox import OutboxRelay, Publish
 from mediation_runtime.settings import ServiceSettings
 from mediation_runtime.streams import ensure_streams
+from mediation_runtime.telemetry import configure_tracing, continuing
 
 log = structlog.get_logger("mediation.service")
 EXIT_STOP_TIMED_OUT = 70
@@ -57,7 +60,7 @@ EXIT_STOP_TIMED_OUT = 70
 def check_envelope(event: CloudEvent, delivered_on: str) -> None:
     """A tenant may only speak on its own subjects, and an event only on its type's subject
     (subject permissions rely on both); binds the event's ids to every log line about this
-    message."""
+    message, and to its span."""
     subject = parse_subject(delivered_on)
     if event.tenant != subject.tenant:
         raise Rejected(
@@ -68,13 +71,17 @@ def check_envelope(event: CloudEvent, delivered_on: str) -> None:
         raise Rejected(
             f"event type {event.type!r} does not belong on {subject.aggregate}.{subject.event}"
         )
-    structlog.contextvars.bind_contextvars(
-        event_id=str(event.id),
-        case_id=str(event.subject),
-        tenant=event.tenant,
-        correlation_id=str(event.correlationid or event.id),
-        event_type=event.type,
-    )
+    ids = {
+        "event_id": str(event.id),
+        "case_id": str(event.subject),
+        "tenant": event.tenant,
+        "correlation_id": str(event.correlationid or event.id),
+        "event_type": event.type,
+    }
+    structlog.contextvars.bind_contextvars(**ids)
+    span = trace.get_current_span()
+    if span.is_recording():  # ids only: the span is exported
+        span.set_attributes({f"mediation.{key}": value for key, value in ids.items()})
 
 
 def declare_publishers(
@@ -98,10 +105,12 @@ def declare_publishers(
 
     async def publish(subject: str, payload: bytes, headers: dict[str, str]) -> None:
         parsed = parse_subject(subject)
-        publishing = publishers[(parsed.aggregate, parsed.event)].publish(
-            payload, subject=subject, headers=headers
-        )
-        await (errors.guard(subject, publishing) if errors else publishing)
+        # In the trace the event was written in: its publish span is part of that trace.
+        with continuing(headers):
+            publishing = publishers[(parsed.aggregate, parsed.event)].publish(
+                payload, subject=subject, headers=headers
+            )
+            await (errors.guard(subject, publishing) if errors else publishing)
 
     return publish
 
@@ -178,9 +187,11 @@ class ServiceCommands:
     """The commands a service answers: a router of its own whose middleware answers every
     request (:class:`CommandMiddleware`)."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, metrics: ServiceMetrics) -> None:
         self.service = service
-        self.router = NatsRouter(middlewares=[CommandMiddleware])
+        self.router = NatsRouter(
+            middlewares=[functools.partial(CommandMiddleware, metrics=metrics)]
+        )
 
     def serve(
         self,
@@ -264,7 +275,9 @@ class Parts:
     service consumes (:class:`ServiceEvents`) and the commands it answers
     (:class:`ServiceCommands`), its delivery policy and lifeline, its database, the outbox
     relay of the documents whose changes carry outgoing events, and every versioned
-    collection it made (:meth:`documents`), which the service sweeps at start and hourly."""
+    collection it made (:meth:`documents`), which the service sweeps at start and hourly;
+    its metrics (:mod:`mediation_runtime.metrics`) and its tracer provider (None: spans are
+    not recorded, :mod:`mediation_runtime.telemetry`)."""
 
     broker: NatsBroker
     policy: DeliveryPolicy
@@ -275,6 +288,8 @@ class Parts:
     database: AsyncDatabase[dict[str, Any]]
     relay: OutboxRelay
     versioned: list[VersionedDocuments]
+    metrics: ServiceMetrics
+    tracer_provider: Any = None
 
     @property
     def outbox(self) -> VersionedDocuments:
@@ -304,8 +319,13 @@ def service_parts(
     publishes: Sequence[type[CloudEvent]],
 ) -> Parts:
     configure_logging(settings.log_format, settings.log_level)
-    broker, errors, lifeline, policy = create_broker(settings, service)
-    events, commands = ServiceEvents(service, settings, policy), ServiceCommands(service)
+    metrics = ServiceMetrics(service)
+    tracer_provider = configure_tracing(service)
+    broker, errors, lifeline, policy = create_broker(
+        settings, service, metrics=metrics, tracer_provider=tracer_provider
+    )
+    events = ServiceEvents(service, settings, policy)
+    commands = ServiceCommands(service, metrics)
     broker.include_routers(events.router, commands.router)
     mongo = create_mongo_client(settings.mongodb_url)
     database = mongo[settings.database]
@@ -315,7 +335,19 @@ def service_parts(
         declare_publishers(broker, service, publishes, errors),
         settings.outbox_poll_seconds,
     )
-    return Parts(broker, policy, lifeline, events, commands, mongo, database, relay, [outbox])
+    return Parts(
+        broker,
+        policy,
+        lifeline,
+        events,
+        commands,
+        mongo,
+        database,
+        relay,
+        [outbox],
+        metrics,
+        tracer_provider,
+    )
 
 
 class ServiceApp(FastStream):
@@ -384,7 +416,25 @@ def _attach_lifecycle(
     async def database_answers() -> bool:
         return bool((await mongo.admin.command("ping")).get("ok"))
 
-    health = Health({"nats": functools.partial(broker.ping, 1.0), "database": database_answers})
+    health = Health(
+        {"nats": functools.partial(broker.ping, 1.0), "database": database_answers},
+        metrics=parts.metrics,
+    )
+
+    async def ready() -> bool:
+        return (await health.readiness())[0]
+
+    async def sample_metrics() -> None:
+        await parts.metrics.sample(
+            outbox=relay.documents,
+            jetstream=lambda: broker.connection.jetstream(),
+            stream=EVENTS_STREAM,
+            consumers=[config.name for config in policy.consumers if config.name],
+            readiness=ready,
+        )
+
+    if settings.health_address:  # the gauges are sampled only where they are served
+        background = [*background, periodically(settings.metrics_sample_seconds, sample_metrics)]
 
     @app.on_startup
     async def start() -> None:
@@ -415,6 +465,9 @@ def _attach_lifecycle(
     async def close_database() -> None:
         await mongo.close()
         await health.close()
+        if parts.tracer_provider is not None:
+            # The last spans go out now (the batch would otherwise die with the process).
+            await asyncio.to_thread(parts.tracer_provider.shutdown)
 
 
 def run(app: ServiceApp) -> None:

@@ -61,8 +61,15 @@ class ServiceSettings(NatsSettings):
     health_address: str | None = Field(
         default=None,
         validation_alias=AliasChoices("HEALTH_ADDRESS", "health_address"),
-        description="host:port for the liveness (/healthz) and readiness (/readyz) probes; "
-        "unset, no listener (see mediation_runtime.health).",
+        description="host:port for the liveness (/healthz) and readiness (/readyz) probes "
+        "and the Prometheus metrics (/metrics); unset, no listener (see "
+        "mediation_runtime.health).",
+    )
+    metrics_sample_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often the sampled metrics (outbox backlog and age, consumer pending "
+        "counts, readiness) are taken, while HEALTH_ADDRESS serves them.",
     )
     stop_timeout_seconds: float = Field(
         default=20.0,

@@ -182,6 +182,14 @@ async def test_reports_ready_only_when_every_service_consumes_and_answers(
                     assert b'"invalid_request"' in answer.data, (service, command)
         finally:
             await nc.close()
+        # The table says where each service's metrics are, and they are there.
+        for service in SERVICES:
+            [metrics_url] = [
+                words[1]
+                for words in map(str.split, table.splitlines())
+                if words[:1] == [service] and words[1:2] and words[1].endswith("/metrics")
+            ]
+            assert "mediation_service_ready" in await asyncio.to_thread(_get, metrics_url)
     finally:
         runner.send_signal(signal.SIGINT)
         rest, _ = await asyncio.wait_for(runner.communicate(), timeout=60)

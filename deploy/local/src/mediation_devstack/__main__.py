@@ -17,6 +17,7 @@ from mediation_devstack.tools import (
     ensure_dex,
     ensure_ferretdb,
     ensure_helm,
+    ensure_promtool,
     nats_server_path,
 )
 
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"FerretDB: {ensure_ferretdb()}")
             print(f"helm: {ensure_helm()}")
             print(f"Dex: {ensure_dex()}")
+            print(f"promtool: {ensure_promtool()}")
         if args.command == "run":
             if "MONGODB_URL" not in os.environ:
                 ensure_ferretdb()  # a no-op once built; `run` works without `setup` too

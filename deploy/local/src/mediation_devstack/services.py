@@ -6,11 +6,13 @@ Add a service here when its package exists; `make run` starts every one listed.
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from mediation_contracts.access import MEDIATOR_CLIENT
 from mediation_runtime.bus_access import BusAccess
 
+from mediation_devstack.ports import LOOPBACK
 from mediation_devstack.processes import ManagedProcess
 
 CLIENT = "mediator_client"
@@ -28,6 +30,11 @@ def service_env(nats_url: str, mongodb_url: str) -> dict[str, str]:
         "LOG_FORMAT": "console",
         "PYTHONUNBUFFERED": "1",  # lines reach the terminal as they are written, not per 8 KiB
     }
+
+
+def health_env(port: int) -> dict[str, str]:
+    """Probes and Prometheus metrics on a loopback port of the service's own (``/metrics``)."""
+    return {"HEALTH_ADDRESS": f"{LOOPBACK}:{port}"}
 
 
 def bus_env(bus: BusAccess, name: str) -> dict[str, str]:
@@ -55,9 +62,10 @@ async def start_services(
     log_dir: Path,
     bus: BusAccess,
     extra_env: dict[str, str] | None = None,
+    own_env: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[ManagedProcess]:
-    """Start each service with its own NATS certificate; its lines go to the terminal
-    prefixed by its name and to its log."""
+    """Start each service with its own NATS certificate (and ``own_env[name]``); its lines
+    go to the terminal prefixed by its name and to its log."""
     env = service_env(nats_url, mongodb_url) | (extra_env or {})
     width = max((len(name) for name in names), default=0)
     started: list[ManagedProcess] = []
@@ -68,7 +76,7 @@ async def start_services(
                     name,
                     [sys.executable, "-m", name],
                     log_dir / f"{name}.log",
-                    env=env | bus_env(bus, name),
+                    env=env | bus_env(bus, name) | dict((own_env or {}).get(name, {})),
                     echo_to=sys.stdout,
                     echo_prefix=_prefix(name, index, width),
                 )

@@ -25,7 +25,7 @@ from nats.errors import Error as NatsError
 
 from mediation_devstack import demo
 from mediation_devstack.dev_secrets import demo_logins, dev_secrets
-from mediation_devstack.ports import describe_port_holder, port_answers, port_is_free
+from mediation_devstack.ports import describe_port_holder, free_port, port_answers, port_is_free
 from mediation_devstack.processes import ManagedProcess, StartupError, wait_until_ready
 from mediation_devstack.readiness import wait_until_serving
 from mediation_devstack.servers import (
@@ -35,7 +35,7 @@ from mediation_devstack.servers import (
     start_ferretdb,
     start_nats,
 )
-from mediation_devstack.services import CLIENT, start_services
+from mediation_devstack.services import CLIENT, health_env, start_services
 from mediation_devstack.state import RunLock, StateLayout
 
 NATS_PORT_ENV, DEFAULT_NATS_PORT = "MEDIATION_NATS_PORT", 4222
@@ -61,6 +61,7 @@ class Stack:
     servers: list[Server] = field(default_factory=list)
     services: list[ManagedProcess] = field(default_factory=list)
     client_url: str = ""
+    metrics_urls: dict[str, str] = field(default_factory=dict)
     logins: list[str] = field(default_factory=list)
     bus_dir: Path | None = None
 
@@ -189,8 +190,19 @@ async def _start_services(stack: Stack, service_names: tuple[str, ...], bus: Bus
     # The client last, once every service consumes and answers: when its port opens (and
     # the table appears), what a person or system sends is handled at once.
     first = tuple(name for name in service_names if name != CLIENT)
+    # Each service's probes and /metrics on a free loopback port (the table says which).
+    ports = {name: free_port() for name in first}
+    stack.metrics_urls = {name: f"http://127.0.0.1:{port}/metrics" for name, port in ports.items()}
     stack.services.extend(
-        await start_services(first, stack.nats_url, stack.mongodb_url, layout.log_dir, bus, secrets)
+        await start_services(
+            first,
+            stack.nats_url,
+            stack.mongodb_url,
+            layout.log_dir,
+            bus,
+            secrets,
+            {name: health_env(port) for name, port in ports.items()},
+        )
     )
     timeout = _ready_timeout()
     admin = BusCredentials.in_directory(stack.nats_url, bus.credentials_dir(ADMIN))
@@ -301,11 +313,11 @@ def describe(stack: Stack) -> str:
             if server
             else f"from {env}, not started here"
         )
-        lines.append(f"  {label:<{width}} {redact(url):<28} {where}")
+        lines.append(f"  {label:<{width}} {redact(url):<32} {where}")
     for service in stack.services:
-        what = stack.client_url if service.name == CLIENT else "service"
+        what = stack.client_url if service.name == CLIENT else stack.metrics_urls[service.name]
         lines.append(
-            f"  {service.name:<{width}} {what:<28} pid {service.pid}, log {service.log_path}"
+            f"  {service.name:<{width}} {what:<32} pid {service.pid}, log {service.log_path}"
         )
     if not stack.services:
         lines.append(f"  {'services':<{width}} none started")
@@ -314,6 +326,16 @@ def describe(stack: Stack) -> str:
             "",
             f"Mediator client: open {stack.client_url} in a browser.",
             "  Demo logins (development only): " + ", ".join(stack.logins),
+        ]
+    if stack.metrics_urls:
+        otlp = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
+        lines += [
+            "",
+            "Metrics: each service serves Prometheus metrics at the URL beside it "
+            "(/healthz and /readyz on the same port).",
+            f"Traces: sent over OTLP to {redact(otlp)}"
+            if otlp
+            else "Traces: off; set OTEL_EXPORTER_OTLP_ENDPOINT (OTLP/HTTP) to send them.",
         ]
     lines += ["Stop with Ctrl-C. Data stays in the state directory; `make reset` deletes it.", ""]
     return "\n".join(lines)

