@@ -235,8 +235,10 @@ def integration_permissions(principal: Principal) -> Permissions:
     return Permissions(tuple(publish), tuple(subscribe), False, inbox_prefix(principal.name))
 
 
-GATEWAY_REPLAY_CONSUMERS = f"{GATEWAY}-replay-"
-"""Prefix of the gateway's short-lived consumers that read the stream again for a replay."""
+GATEWAY_REPLAY_CONSUMERS = tuple(f"{GATEWAY}-replay-{slot}" for slot in range(4))
+"""The gateway's short-lived consumers that read the stream again for a replay: a few fixed
+names (NATS permissions match whole tokens, so a name cannot be a pattern), at most that many
+replays at once."""
 
 
 def gateway_permissions() -> Permissions:
@@ -248,20 +250,20 @@ def gateway_permissions() -> Permissions:
     publish = [_event_subject("*", event) for event in outside_producible()]
     publish.append(dlq_subject(GATEWAY))
     publish += _durable_consumer(EVENTS_STREAM, events_consumer(GATEWAY), None)
-    replay = f"{GATEWAY_REPLAY_CONSUMERS}*"
     for event in outside_hearable():
         # Its per-event-type consumers of earlier versions (none yet: the runtime asks).
         legacy = consumer_name(GATEWAY, event.aggregate, event.event)
         publish += [
             f"{JS_API}.CONSUMER.{verb}.{EVENTS_STREAM}.{legacy}" for verb in ("INFO", "DELETE")
         ]
+    for replay in GATEWAY_REPLAY_CONSUMERS:
+        # Each held by the server to one subject an outside system may hear.
         create = f"{JS_API}.CONSUMER.CREATE.{EVENTS_STREAM}.{replay}"
-        publish.append(f"{create}.{_event_subject('*', event)}")
-    publish += [f"{JS_API}.CONSUMER.{verb}.{EVENTS_STREAM}.{replay}" for verb in ("INFO", "DELETE")]
-    publish += [
-        f"{JS_API}.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.{replay}",
-        f"$JS.ACK.{EVENTS_STREAM}.{replay}.>",
-    ]
+        publish += [f"{create}.{_event_subject('*', event)}" for event in outside_hearable()]
+        publish += [
+            f"{JS_API}.CONSUMER.{verb}.{EVENTS_STREAM}.{replay}"
+            for verb in ("INFO", "DELETE", "MSG.NEXT")
+        ]
     advisories = f"{GATEWAY}-max-deliveries"
     publish += _durable_consumer(ADVISORIES_STREAM, advisories, ADVISORIES_SUBJECTS[0])
     for spec in STREAMS:

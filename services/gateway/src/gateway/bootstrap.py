@@ -125,7 +125,7 @@ def create_gateway(settings: GatewaySettings) -> GatewayApp:
         publisher=Publisher(
             lambda: broker.connection.jetstream(), errors, settings.publish_timeout_seconds
         ),
-        jetstream=lambda: broker.connection.jetstream(),
+        connection=lambda: broker.connection,
         health=health,
         tokens=tokens,
         certificates=certificates,

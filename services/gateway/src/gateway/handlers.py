@@ -14,7 +14,7 @@ from mediation_contracts.subjects import event_subject
 from mediation_runtime.bus import PublishDenied
 from mediation_runtime.health import Health
 from mediation_runtime.tokens import KeysUnavailable, TokenRefused
-from nats.js import JetStreamContext
+from nats.aio.client import Client
 
 from gateway.adapters.bus import Publisher, read_since
 from gateway.adapters.clients import ClientRegistry
@@ -80,7 +80,7 @@ class Gateway:
     store: Store
     dispatcher: Dispatcher
     publisher: Publisher
-    jetstream: Callable[[], JetStreamContext]
+    connection: Callable[[], Client]
     health: Health
     tokens: TokenCallers | None
     certificates: ClientRegistry | None
@@ -293,7 +293,7 @@ class Gateway:
             for type_name in subscription["types"]:
                 cls = event_class(type_name)
                 subject = event_subject(subscription["tenant"], cls.aggregate, cls.event)
-                async for _, body in read_since(self.jetstream(), subject, replay["since"]):
+                async for _, body in read_since(self.connection(), subject, replay["since"]):
                     event = _readable(body)
                     if event is None or event.tenant != subscription["tenant"]:
                         continue

@@ -3,7 +3,8 @@ it) and reading the stream again for a replay."""
 
 import asyncio
 import contextlib
-import secrets
+import json
+import random
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
@@ -11,10 +12,12 @@ from mediation_contracts.access import GATEWAY_REPLAY_CONSUMERS
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import EVENTS_STREAM
 from mediation_runtime.bus import BusErrors
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 REPLAY_BATCH = 100
+CONSUMER_EXISTS = 10148
 
 
 class Publisher:
@@ -43,26 +46,27 @@ class Publisher:
         return bool(ack.duplicate)
 
 
+class ReplayBusy(Exception):
+    """Every replay consumer is in use: try again shortly."""
+
+
 async def read_since(
-    jetstream: JetStreamContext, subject: str, since: datetime, until_seq: int | None = None
+    connection: Client, subject: str, since: datetime
 ) -> AsyncIterator[tuple[int, bytes]]:
     """Every message on ``subject`` stored since ``since``, oldest first, as (stream
-    sequence, body), up to what the stream held when the read began. A short-lived consumer
-    of the gateway's own (``gateway-replay-*``, held by the server to the one subject) reads
+    sequence, body), up to what the stream held when the read began. One of the gateway's
+    replay consumers (``gateway-replay-<n>``, held by the server to the one subject) reads
     them; it is removed afterwards, or by the server once idle."""
-    name = f"{GATEWAY_REPLAY_CONSUMERS}{secrets.token_hex(6)}"
+    jetstream = connection.jetstream()
     last = (await jetstream.stream_info(EVENTS_STREAM)).state.last_seq
-    await jetstream.add_consumer(
-        EVENTS_STREAM,
-        ConsumerConfig(
-            name=name,
-            filter_subject=subject,
-            deliver_policy=DeliverPolicy.BY_START_TIME,
-            opt_start_time=since,
-            ack_policy=AckPolicy.NONE,
-            inactive_threshold=120.0,
-        ),
+    config = ConsumerConfig(
+        filter_subject=subject,
+        deliver_policy=DeliverPolicy.BY_START_TIME,
+        opt_start_time=since,
+        ack_policy=AckPolicy.NONE,
+        inactive_threshold=120.0,
     )
+    name = await _free_consumer(connection, config)
     try:
         pull = await jetstream.pull_subscribe_bind(name, EVENTS_STREAM)
         while True:
@@ -80,3 +84,25 @@ async def read_since(
     finally:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(jetstream.delete_consumer(EVENTS_STREAM, name), 5.0)
+
+
+async def _free_consumer(connection: Client, config: ConsumerConfig) -> str:
+    """Create one of the replay consumers that no other replay holds. ``action: create``
+    makes the server refuse a name in use (instead of changing that replay's consumer), so
+    replicas and concurrent replays never share one."""
+    for name in random.sample(GATEWAY_REPLAY_CONSUMERS, len(GATEWAY_REPLAY_CONSUMERS)):
+        request = {
+            "stream_name": EVENTS_STREAM,
+            "config": config.evolve(name=name).as_dict(),
+            "action": "create",
+        }
+        subject = f"$JS.API.CONSUMER.CREATE.{EVENTS_STREAM}.{name}.{config.filter_subject}"
+        reply = json.loads(
+            (await connection.request(subject, json.dumps(request).encode(), timeout=5.0)).data
+        )
+        error = reply.get("error")
+        if error is None:
+            return name
+        if error.get("err_code") != CONSUMER_EXISTS:
+            raise RuntimeError(f"replay consumer refused: {error.get('err_code')}")
+    raise ReplayBusy()
