@@ -150,11 +150,22 @@ class BusAccess:
         self.write_server_conf()
         return made
 
-    def _issue_server(self, names: Sequence[str]) -> None:
+    def issue_https_server(self, directory: Path, names: Sequence[str]) -> bool:
+        """A TLS server certificate of this CA for the HTTP gateway in ``directory``
+        (``cert.pem``, ``key.pem``), made once: a client that trusts the bus's CA trusts it,
+        and its client certificates work there too. True if it was made."""
+        if (directory / "cert.pem").exists():
+            return False
+        self._issue_server(names, directory, "mediation-gateway")
+        return True
+
+    def _issue_server(
+        self, names: Sequence[str], directory: Path | None = None, common_name: str = "nats-server"
+    ) -> None:
         ca_key, ca = self._ca()
         key = _new_key()
         alt = _general_names(names)
-        subject = _name(("nats-server",))
+        subject = _name((common_name,))
         certificate = (
             _builder(subject, ca.subject, key.public_key(), DEFAULT_DAYS)
             .add_extension(x509.SubjectAlternativeName(alt), critical=False)
@@ -162,7 +173,7 @@ class BusAccess:
             .add_extension(_key_usage(), critical=True)
             .sign(ca_key, hashes.SHA256())
         )
-        server = self.directory / "server"
+        server = directory or self.directory / "server"
         _write_key(server / "key.pem", key)
         _write(server / "cert.pem", _pem(certificate))
 

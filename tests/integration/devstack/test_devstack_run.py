@@ -4,7 +4,9 @@ import asyncio
 import contextlib
 import json
 import os
+import shlex
 import signal
+import ssl
 import stat
 import sys
 import urllib.request
@@ -265,3 +267,50 @@ async def test_a_service_that_exits_while_starting_fails_start_up_naming_it(
             await wait_until_serving([quitter], bus.credentials(), timeout=60)
     finally:
         await quitter.stop()
+
+
+async def test_starts_the_gateway_over_https_and_its_printed_token_command_works(
+    tmp_path: Path, bus: LiveBus, mongodb_url: str
+) -> None:
+    """`make run` starts the HTTP gateway beside the services, with a certificate of the bus's
+    CA, and prints its address and how to get a development token, which it accepts."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "MEDIATION_STATE_DIR": str(tmp_path / "var"),
+        "NATS_URL": bus.url,
+        "MEDIATION_BUS_DIR": str(bus.access.directory),
+        "MONGODB_URL": mongodb_url,
+        "MEDIATION_GATEWAY_PORT": str(port),
+    }
+    runner = await start_runner(env, "intake", "gateway")
+    try:
+        table = (await read_until(runner, b"Stop with")).decode()
+        assert f"https://localhost:{port}/v1/" in table
+        command = next(line for line in table.splitlines() if "A development token:" in line)
+        argv = shlex.split(command.split("A development token:", 1)[1])
+        assert argv[:3] == ["uv", "run", "python"]
+        made = await asyncio.create_subprocess_exec(
+            sys.executable, *argv[3:], env=env, stdout=asyncio.subprocess.PIPE
+        )
+        token, _ = await asyncio.wait_for(made.communicate(), timeout=60)
+        assert made.returncode == 0
+
+        context = ssl.create_default_context(cafile=str(bus.access.directory / "ca.pem"))
+        request = urllib.request.Request(
+            f"https://localhost:{port}/v1/kk/event-types",
+            headers={"authorization": f"Bearer {token.decode().strip()}"},
+        )
+        answer = await asyncio.to_thread(_read, request, context)
+        assert "dk.mediation.case.requested.v1" in answer["may_send"], answer
+    finally:
+        runner.send_signal(signal.SIGINT)
+        rest, _ = await asyncio.wait_for(runner.communicate(), timeout=60)
+    assert runner.returncode == 0, rest.decode()
+    assert b"gateway (exit 0)" in rest, rest.decode()
+    assert port_is_free(port)
+
+
+def _read(request: urllib.request.Request, context: ssl.SSLContext) -> Any:
+    with urllib.request.urlopen(request, timeout=10, context=context) as response:  # noqa: S310
+        return json.loads(response.read())

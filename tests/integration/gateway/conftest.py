@@ -45,6 +45,9 @@ class Gateway(ServiceProcess):
             GATEWAY_JWKS_FILE=str(self.identity.jwks_path),
             GATEWAY_TOKEN_AUDIENCE=AUDIENCE,
             GATEWAY_ALLOW_HTTP_CALLBACKS="true",
+            # The subscribers run on loopback.
+            GATEWAY_ALLOW_PRIVATE_CALLBACKS="true",
+            GATEWAY_SECRET_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
             GATEWAY_DELIVERY_RETRY_DELAYS="[0.3, 0.5, 0.5, 1.0]",
             GATEWAY_DELIVERY_TIMEOUT_SECONDS="2",
             GATEWAY_POLL_SECONDS="0.3",

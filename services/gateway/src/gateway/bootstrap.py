@@ -31,6 +31,7 @@ from mediation_runtime.tokens import JwtVerifier
 
 from gateway.adapters.bus import Publisher
 from gateway.adapters.clients import ClientRegistry
+from gateway.adapters.secrets import SecretBox
 from gateway.adapters.store import Store
 from gateway.adapters.tokens import TokenCallers
 from gateway.dispatcher import Dispatcher
@@ -38,6 +39,7 @@ from gateway.domain.retries import RetrySchedule
 from gateway.entrypoints.http import create_api
 from gateway.entrypoints.subscribers import register_subscribers
 from gateway.entrypoints.tls import PeerCertProtocol
+from gateway.grants import Grants
 from gateway.handlers import Gateway
 from gateway.settings import SERVICE, GatewaySettings
 
@@ -94,9 +96,19 @@ def create_gateway(settings: GatewaySettings) -> GatewayApp:
     )
     parts = Parts(broker, policy, lifeline, events, commands, mongo, database, relay, [outbox])
     store = Store(database)
+    box = SecretBox.from_setting(settings.secret_key)
+    tokens = token_callers(settings)
+    certificates = (
+        ClientRegistry(settings.client_registry_file)
+        if settings.client_ca_file and settings.client_registry_file
+        else None
+    )
     dispatcher = Dispatcher(
         store,
         RetrySchedule(tuple(settings.delivery_retry_delays)),
+        box=box,
+        grants=Grants(certificates),
+        allow_private=settings.allow_private_callbacks,
         timeout_seconds=settings.delivery_timeout_seconds,
         lease_seconds=settings.delivery_lease_seconds,
         poll_seconds=settings.poll_seconds,
@@ -106,12 +118,6 @@ def create_gateway(settings: GatewaySettings) -> GatewayApp:
         return bool((await mongo.admin.command("ping")).get("ok"))
 
     health = Health({"nats": functools.partial(broker.ping, 1.0), "database": database_answers})
-    tokens = token_callers(settings)
-    certificates = (
-        ClientRegistry(settings.client_registry_file)
-        if settings.client_ca_file and settings.client_registry_file
-        else None
-    )
     if tokens is None and certificates is None:
         raise ValueError(
             "no way to authenticate callers: set GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL "
@@ -129,6 +135,7 @@ def create_gateway(settings: GatewaySettings) -> GatewayApp:
         health=health,
         tokens=tokens,
         certificates=certificates,
+        box=box,
     )
     register_subscribers(events, gateway)
     api = create_api(gateway)

@@ -17,9 +17,11 @@ from typing import Any
 import httpx2
 import structlog
 
+from gateway.adapters.secrets import SecretBox, SecretUnreadable
 from gateway.adapters.store import Store
-from gateway.adapters.webhooks import send
+from gateway.adapters.webhooks import Outcome, send
 from gateway.domain.retries import RetrySchedule
+from gateway.grants import Grants
 
 log = structlog.get_logger("gateway.dispatcher")
 BATCH = 20
@@ -31,12 +33,18 @@ class Dispatcher:
         store: Store,
         schedule: RetrySchedule,
         *,
+        box: SecretBox,
+        grants: Grants,
+        allow_private: bool,
         timeout_seconds: float,
         lease_seconds: float,
         poll_seconds: float,
     ) -> None:
         self.store = store
         self.schedule = schedule
+        self.box = box
+        self.grants = grants
+        self.allow_private = allow_private
         self.timeout_seconds = timeout_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
@@ -120,9 +128,32 @@ class Dispatcher:
     ) -> None:
         if not await self.store.claim(delivery, self.lease):
             return
-        outcome = await send(
-            client, target["callback_url"], target["secret"], delivery["event_id"], delivery["body"]
-        )
+        refusal = self.grants.refusal(target, delivery["type"])
+        if refusal is not None:
+            # Its owner lost the permission: nothing is sent; a dead letter says why.
+            await self.store.record(delivery, state="dead", due_at=None, status=None, error=refusal)
+            log.warning(
+                "webhook_not_allowed",
+                subscription=target["_id"],
+                tenant=target["tenant"],
+                event_id=delivery["event_id"],
+                error=refusal,
+            )
+            return
+        try:
+            secret = self.box.open(target["secret"], target["_id"])
+        except SecretUnreadable:
+            log.error("subscription_secret_unreadable", subscription=target["_id"])
+            outcome = Outcome(False, None, "secret_unreadable")
+        else:
+            outcome = await send(
+                client,
+                target["callback_url"],
+                secret,
+                delivery["event_id"],
+                delivery["body"],
+                allow_private=self.allow_private,
+            )
         bound = log.bind(
             subscription=target["_id"],
             tenant=target["tenant"],

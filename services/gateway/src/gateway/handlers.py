@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import structlog
 from mediation_contracts.envelope import CloudEvent
@@ -18,6 +19,7 @@ from nats.aio.client import Client
 
 from gateway.adapters.bus import Publisher, read_since
 from gateway.adapters.clients import ClientRegistry
+from gateway.adapters.secrets import SecretBox
 from gateway.adapters.store import Store
 from gateway.adapters.tokens import TokenCallers
 from gateway.dispatcher import Dispatcher
@@ -84,7 +86,11 @@ class Gateway:
     health: Health
     tokens: TokenCallers | None
     certificates: ClientRegistry | None
+    box: SecretBox
     replays: set["asyncio.Task[None]"] = field(default_factory=set)
+    _grants_seen: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict
+    )
 
     # --- who is calling ----------------------------------------------------------------------
 
@@ -102,7 +108,20 @@ class Gateway:
             status = 401 if refused.code in ("unknown_client", "revoked_certificate") else 403
             raise Problem(status, refused.code, refused.detail) from None
         structlog.contextvars.bind_contextvars(client=caller.name, tenant=caller.tenant)
+        if caller.via == "token":
+            await self._note_grants(caller)
         return caller
+
+    async def _note_grants(self, caller: Caller) -> None:
+        """Record a token client's current roles on its subscriptions when they changed
+        (checked before each delivery, gateway.grants)."""
+        key, grants = (caller.tenant, caller.name), (caller.roles, caller.consume)
+        if self._grants_seen.get(key) == grants:
+            return
+        await self.store.update_grants(
+            caller.tenant, caller.name, list(caller.roles), list(caller.consume)
+        )
+        self._grants_seen[key] = grants
 
     async def _token_caller(self, authorization: str) -> Caller:
         scheme, _, token = authorization.partition(" ")
@@ -207,17 +226,28 @@ class Gateway:
         self, caller: Caller, tenant: str, request: SubscriptionRequest
     ) -> Subscription:
         try:
-            events, _ = checked(request, caller, self.settings.allow_http_callbacks)
+            events, _ = checked(
+                request,
+                caller,
+                self.settings.allow_http_callbacks,
+                self.settings.allow_private_callbacks,
+            )
         except Invalid as invalid:
             raise Problem.invalid(invalid) from None
         except NotAllowed as refused:
             raise Problem(403, refused.code, refused.detail) from None
+        id = str(uuid4())
+        grants: dict[str, Any] = {"via": caller.via}
+        if caller.via == "token":
+            grants |= {"roles": list(caller.roles), "consume": list(caller.consume)}
         document = await self.store.add_subscription(
+            id,
             tenant,
             caller.name,
             request.callback_url,
             [e.type_name() for e in events],
-            request.secret,
+            self.box.seal(request.secret, id),
+            grants,
         )
         log.info("subscription_created", subscription=document["_id"])
         await self.dispatcher.sync()

@@ -14,7 +14,11 @@ def document() -> dict[str, Any]:
     from gateway.handlers import Gateway
     from gateway.settings import GatewaySettings
 
-    settings = GatewaySettings(nats_url="nats://localhost:4222", mongodb_url="mongodb://localhost")
+    settings = GatewaySettings(
+        nats_url="nats://localhost:4222",
+        mongodb_url="mongodb://localhost",
+        secret_key="A" * 44,  # no secret is sealed here
+    )
     gateway: Any = Gateway.__new__(Gateway)
     gateway.settings = settings
     return create_api(gateway).openapi()

@@ -75,6 +75,17 @@ class GatewaySettings(ServiceSettings):
         default=False,
         description="Accept plain http:// callback URLs (development and tests only).",
     )
+    allow_private_callbacks: bool = Field(
+        default=False,
+        description="Deliver to callback URLs on loopback, private, link-local or otherwise "
+        "internal addresses (development and tests only): unset, the gateway cannot be made "
+        "to POST into the network it runs in.",
+    )
+    secret_key: str = Field(
+        description="base64 of 32 bytes: encrypts the subscriptions' signing secrets at rest "
+        "(AES-GCM); GATEWAY_SECRET_KEY_FILE in the image. Keep it: without it no stored "
+        "subscription can sign."
+    )
     delivered_retention_seconds: float = Field(
         default=7 * 86400,
         gt=0,

@@ -45,3 +45,15 @@ class ClientRegistry:
         return Caller(
             entry.name, entry.tenant, tuple(entry.roles), tuple(entry.consume), via="certificate"
         )
+
+    def current(self, name: str) -> Caller:
+        """The integration ``name`` as the registry has it now: a subscription it made keeps
+        delivering only while it is listed with a certificate and its roles allow it."""
+        entry = self._current().get(name)
+        if entry is None or entry.kind != "integration" or entry.tenant is None:
+            raise NotAllowed("unknown_client", "the integration is no longer registered")
+        if not entry.certificates:
+            raise NotAllowed("revoked_certificate", "the integration has no certificate left")
+        return Caller(
+            entry.name, entry.tenant, tuple(entry.roles), tuple(entry.consume), via="certificate"
+        )

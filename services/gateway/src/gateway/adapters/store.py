@@ -47,19 +47,38 @@ class Store:
     # --- subscriptions -----------------------------------------------------------------------
 
     async def add_subscription(
-        self, tenant: str, owner: str, callback_url: str, types: list[str], secret: str
+        self,
+        id: str,
+        tenant: str,
+        owner: str,
+        callback_url: str,
+        types: list[str],
+        sealed_secret: str,
+        grants: Document,
     ) -> Document:
+        """``sealed_secret``: encrypted (adapters.secrets); ``grants``: how the owner
+        authenticated (``via``) and, for a token, its ``roles`` and ``consume``."""
         document = {
-            "_id": str(uuid4()),
+            "_id": id,
             "tenant": tenant,
             "owner": owner,
             "callback_url": callback_url,
             "types": types,
-            "secret": secret,
+            "secret": sealed_secret,
             "created_at": datetime.now(UTC),
+            **grants,
         }
         await self.subscriptions.insert_one(document)
         return document
+
+    async def update_grants(
+        self, tenant: str, owner: str, roles: list[str], consume: list[str]
+    ) -> None:
+        """A token client's current roles, for the check before each delivery."""
+        await self.subscriptions.update_many(
+            {"tenant": tenant, "owner": owner, "via": "token"},
+            {"$set": {"roles": roles, "consume": consume}},
+        )
 
     async def subscription(self, tenant: str, owner: str, id: str) -> Document | None:
         return await self.subscriptions.find_one({"_id": id, "tenant": tenant, "owner": owner})

@@ -8,11 +8,16 @@ library ``standardwebhooks``. The body is the event as a structured-mode CloudEv
 (``application/cloudevents+json``).
 """
 
+import asyncio
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import httpx2
 from standardwebhooks import Webhook
+
+from gateway.domain.callbacks import internal_address, internal_name
 
 USER_AGENT = "mediation-gateway/1"
 
@@ -36,10 +41,31 @@ def signed_headers(secret: str, event_id: str, body: str, at: datetime) -> dict[
     }
 
 
+async def resolves_internal(url: str) -> bool:
+    """Whether the URL's host is, or resolves to, an internal address (any of them). A
+    name that does not resolve now is left to the attempt, which fails and is retried."""
+    host = urlsplit(url).hostname or ""
+    if internal_name(host):
+        return True
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    return any(internal_address(str(address[4][0])) for address in found)
+
+
 async def send(
-    client: httpx2.AsyncClient, url: str, secret: str, event_id: str, body: str
+    client: httpx2.AsyncClient,
+    url: str,
+    secret: str,
+    event_id: str,
+    body: str,
+    *,
+    allow_private: bool = False,
 ) -> Outcome:
     """One attempt; any 2xx is delivered, anything else (or no answer) is not."""
+    if not allow_private and await resolves_internal(url):
+        return Outcome(False, None, "internal_address")
     headers = signed_headers(secret, event_id, body, datetime.now(UTC))
     try:
         response = await client.post(url, content=body.encode(), headers=headers)

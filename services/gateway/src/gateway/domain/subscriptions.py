@@ -13,6 +13,7 @@ from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.registry import UnknownEventType, event_class
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.domain.callbacks import internal_name
 from gateway.domain.callers import Caller, NotAllowed
 from gateway.domain.ingest import FieldError, Invalid
 
@@ -57,7 +58,7 @@ class Subscription(BaseModel):
 
 
 def checked(
-    request: SubscriptionRequest, caller: Caller, allow_http: bool
+    request: SubscriptionRequest, caller: Caller, allow_http: bool, allow_private: bool = False
 ) -> tuple[list[type[CloudEvent]], bytes]:
     """The event classes and the secret's key bytes, or :class:`Invalid` / :class:`NotAllowed`."""
     url = urlsplit(request.callback_url)
@@ -67,6 +68,13 @@ def checked(
             "invalid_callback_url",
             "the callback URL must be https with a host and no user or password",
             [FieldError("callback_url", "url", "https://host/path, no user or password")],
+        )
+    if not allow_private and internal_name(url.hostname):
+        raise Invalid(
+            "internal_callback_url",
+            "the callback URL must name a public host, not a loopback, private or link-local "
+            "address",
+            [FieldError("callback_url", "internal_address", "a public host")],
         )
     if url.fragment:
         raise Invalid(
