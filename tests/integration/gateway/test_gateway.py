@@ -336,3 +336,59 @@ async def test_municipalities_are_apart(
         )
         assert answer.status_code == 403
         assert answer.json()["code"] == "type_not_allowed"
+
+
+async def test_signing_secrets_are_sealed_at_rest(
+    gateway: Gateway, subscriber: Subscriber, unique_tenant: str
+) -> None:
+    token = gateway.token("portal", unique_tenant, PORTAL, consume=["consent.given"])
+    async with gateway.client(token) as http:
+        subscription = await subscribe(http, unique_tenant, subscriber, [CONSENT])
+        event = contract.consent_given(uuid4(), "p1", tenant=unique_tenant)
+        await send(http, event)
+        await until(lambda: str(event.id) in subscriber.app.events, "delivered, signed")
+    assert subscriber.app.refused == 0
+    stored_secret = (await gateway_subscription(gateway, subscription))["secret"]
+    assert stored_secret.startswith("v1:")
+    assert subscriber.secret.removeprefix("whsec_") not in stored_secret
+
+
+async def test_a_revoked_integration_stops_receiving_its_subscription(
+    gateway: Gateway, bus: LiveBus, subscriber: Subscriber, unique_tenant: str, unique_suffix: str
+) -> None:
+    """Permission is checked again before each delivery: after `bus_access revoke`, nothing
+    more goes out; the delivery is a dead letter saying why."""
+    name = f"esdh-{unique_suffix}"
+    bus.access.add_integration(name, unique_tenant, PORTAL, consume=["consent.given"])
+    sender = gateway.token("portal", unique_tenant, PORTAL)
+    async with (
+        gateway.client(cert=bus.access.credentials_dir(name)) as own,
+        gateway.client(sender) as portal,
+    ):
+        subscription = await subscribe(own, unique_tenant, subscriber, [CONSENT])
+        before = contract.consent_given(uuid4(), "p1", tenant=unique_tenant)
+        await send(portal, before)
+        await until(lambda: str(before.id) in subscriber.app.events, "delivered while allowed")
+
+        bus.access.revoke(name, bus.access.entries()[name].certificates[0].id)
+        after = contract.consent_given(uuid4(), "p1", tenant=unique_tenant)
+        await send(portal, after)
+
+        async def refused() -> bool:
+            doc = await gateway_delivery(gateway, subscription, after)
+            return doc is not None and doc["state"] == "dead"
+
+        await until(refused, "the delivery refused after the revocation")
+    doc = await gateway_delivery(gateway, subscription, after)
+    assert doc["last_error"] == "not_allowed:revoked_certificate"
+    assert str(after.id) not in subscriber.attempts
+
+
+async def gateway_subscription(gateway: Gateway, subscription: str):  # type: ignore[no-untyped-def]
+    from mediation_runtime.mongo import create_mongo_client
+
+    client = create_mongo_client(gateway.env["MONGODB_URL"])
+    try:
+        return await client["mediation_gateway"]["subscriptions"].find_one({"_id": subscription})
+    finally:
+        await client.close()

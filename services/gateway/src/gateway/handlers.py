@@ -34,6 +34,7 @@ _TITLES = {
     401: "Not authenticated",
     403: "Not allowed",
     404: "Not found",
+    405: "Method not allowed",
     409: "Already stored",
     413: "Too large",
     415: "Unsupported media type",

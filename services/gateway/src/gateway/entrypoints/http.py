@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from gateway import handlers
 from gateway.domain.callers import Caller
@@ -117,6 +118,14 @@ _EVENT_BODY = {
 }
 
 
+_HTTP_CODES = {400: "invalid_body", 404: "not_found", 405: "method_not_allowed"}
+_HTTP_DETAILS = {
+    "invalid_body": "the body cannot be read as JSON",
+    "not_found": "no such resource",
+    "method_not_allowed": "this method is not allowed here",
+}
+
+
 def problem_response(problem: Problem) -> JSONResponse:
     body = ProblemDocument(
         type=f"urn:mediation:problem:{problem.code}",
@@ -156,6 +165,15 @@ def create_api(gateway: Gateway) -> FastAPI:
     @api.exception_handler(Problem)
     async def on_problem(request: Request, problem: Problem) -> JSONResponse:
         return problem_response(problem)
+
+    @api.exception_handler(HTTPException)
+    async def on_http(request: Request, error: HTTPException) -> JSONResponse:
+        """The framework's own refusals (no such path, method not allowed) as problems too."""
+        code = _HTTP_CODES.get(error.status_code, f"http_{error.status_code}")
+        response = problem_response(Problem(error.status_code, code, _HTTP_DETAILS.get(code, code)))
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        return response
 
     @api.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -372,7 +390,27 @@ def _document_event_schema(api: FastAPI) -> None:
             },
         }
         document["security"] = [{"oauth2": []}, {"mutualTLS": []}]
+        _every_refusal_a_problem(document)
         api.openapi_schema = document
         return document
 
     api.openapi = openapi  # type: ignore[method-assign]
+
+
+def _every_refusal_a_problem(document: dict[str, Any]) -> None:
+    """Every 4xx/5xx answer is ``application/problem+json`` (also FastAPI's own 422 for an
+    invalid path or body, and 400 for a body that is not JSON), as the API answers them."""
+    problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": "Bad Request"})
+            for status, response in responses.items():
+                if int(status) >= 400:
+                    response["content"] = problem
+                    if status == "422":
+                        response["description"] = "Invalid: `errors[].field` names each field"
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
