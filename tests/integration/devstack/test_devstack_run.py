@@ -4,9 +4,7 @@ import asyncio
 import contextlib
 import json
 import os
-import shlex
 import signal
-import ssl
 import stat
 import sys
 import urllib.request
@@ -269,17 +267,18 @@ async def test_a_service_that_exits_while_starting_fails_start_up_naming_it(
         await quitter.stop()
 
 
-async def test_starts_the_gateway_over_https_and_its_printed_token_command_works(
-    tmp_path: Path, bus: LiveBus, mongodb_url: str
+async def test_starts_the_gateway_and_the_readmes_http_example_works_as_written(
+    tmp_path: Path, mongodb_url: str
 ) -> None:
-    """`make run` starts the HTTP gateway beside the services, with a certificate of the bus's
-    CA, and prints its address and how to get a development token, which it accepts."""
+    """`make run` starts the HTTP gateway beside the services (HTTPS with a certificate of the
+    bus's CA), prints its address and how to get a development token; the README's HTTP
+    example (*Two ways in*) then stores the example event, run as written (only the state
+    directory, the port and `uv run` differ)."""
     port = free_port()
     env = {
         **os.environ,
         "MEDIATION_STATE_DIR": str(tmp_path / "var"),
-        "NATS_URL": bus.url,
-        "MEDIATION_BUS_DIR": str(bus.access.directory),
+        "MEDIATION_NATS_PORT": str(free_port()),
         "MONGODB_URL": mongodb_url,
         "MEDIATION_GATEWAY_PORT": str(port),
     }
@@ -287,22 +286,27 @@ async def test_starts_the_gateway_over_https_and_its_printed_token_command_works
     try:
         table = (await read_until(runner, b"Stop with")).decode()
         assert f"https://localhost:{port}/v1/" in table
-        command = next(line for line in table.splitlines() if "A development token:" in line)
-        argv = shlex.split(command.split("A development token:", 1)[1])
-        assert argv[:3] == ["uv", "run", "python"]
-        made = await asyncio.create_subprocess_exec(
-            sys.executable, *argv[3:], env=env, stdout=asyncio.subprocess.PIPE
+        assert "uv run python -m mediation_devstack.gateway token" in table
+        example = readme_http_example()
+        example = example.replace("var/", f"{tmp_path}/var/")
+        example = example.replace("localhost:8090", f"localhost:{port}")
+        example = example.replace("uv run python", sys.executable)
+        shell = await asyncio.create_subprocess_exec(
+            "bash",
+            "-euo",
+            "pipefail",
+            "-c",
+            example,
+            env=env,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
-        token, _ = await asyncio.wait_for(made.communicate(), timeout=60)
-        assert made.returncode == 0
-
-        context = ssl.create_default_context(cafile=str(bus.access.directory / "ca.pem"))
-        request = urllib.request.Request(
-            f"https://localhost:{port}/v1/kk/event-types",
-            headers={"authorization": f"Bearer {token.decode().strip()}"},
-        )
-        answer = await asyncio.to_thread(_read, request, context)
-        assert "dk.mediation.case.requested.v1" in answer["may_send"], answer
+        output, errors = await asyncio.wait_for(shell.communicate(), timeout=60)
+        assert shell.returncode == 0, (output + errors).decode()
+        assert json.loads(output) == {
+            "events": [{"id": "0b9a3c0e-6a57-4f43-9c2e-6f3f1f0e2a11", "status": "stored"}]
+        }
     finally:
         runner.send_signal(signal.SIGINT)
         rest, _ = await asyncio.wait_for(runner.communicate(), timeout=60)
@@ -311,6 +315,12 @@ async def test_starts_the_gateway_over_https_and_its_printed_token_command_works
     assert port_is_free(port)
 
 
-def _read(request: urllib.request.Request, context: ssl.SSLContext) -> Any:
-    with urllib.request.urlopen(request, timeout=10, context=context) as response:  # noqa: S310
-        return json.loads(response.read())
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def readme_http_example() -> str:
+    """The shell block of the README's *Two ways in* that talks to the gateway."""
+    section = (ROOT / "README.md").read_text().split("### Two ways in: NATS or HTTP", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    assert "mediation_devstack.gateway token" in block
+    return block
