@@ -408,7 +408,8 @@ def test_nats_is_a_three_node_jetstream_cluster_with_tls_routes(bundled: list[Ma
 
 
 def test_services_create_their_streams_with_three_replicas(manifests: list[Manifest]) -> None:
-    for deployable in SERVICES:
+    # The gateway too: every process applies the streams' settings at start, the last wins.
+    for deployable in (*SERVICES, "gateway"):
         (container,) = app_deployments(manifests)[deployable]["spec"]["template"]["spec"][
             "containers"
         ]
