@@ -20,7 +20,8 @@ python_version=3.11
 wheelhouse=deploy/images/wheelhouse
 # The deployables; their dependencies, not the local stack's (no nats-server in the image).
 packages="mediation-contracts mediation-runtime mediation-intake mediation-scheduling
-mediation-notes mediation-notifications mediation-insights mediation-mediator-client"
+mediation-notes mediation-notifications mediation-insights mediation-mediator-client
+mediation-gateway"
 
 if [ "${SKIP_WHEELHOUSE:-0}" != 1 ]; then
     rm -rf "$wheelhouse"

@@ -22,10 +22,11 @@ SECRET_SETTINGS = (
     "NOTIFICATIONS_SMTP_PASSWORD",
     "NOTIFICATIONS_SMS_TOKEN",
     "NOTIFICATIONS_DIGITAL_POST_TOKEN",
+    "GATEWAY_SECRET_KEY",
 )
 USAGE = (
     "choose what to run: python -m intake | scheduling | notes | notifications | insights"
-    " | mediator_client"
+    " | mediator_client | gateway"
 )
 
 

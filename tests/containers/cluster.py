@@ -31,7 +31,7 @@ from tests.proofs import Prover
 
 NODES = ("nats-1", "nats-2", "nats-3")
 SERVICES = ("intake", "scheduling", "notes", "notifications", "insights")
-REPLICAS = tuple(f"{name}-{i}" for name in (*SERVICES, "client") for i in (1, 2))
+REPLICAS = tuple(f"{name}-{i}" for name in (*SERVICES, "client", "gateway") for i in (1, 2))
 JOBS = ("init", "database", "bus")
 
 
@@ -71,6 +71,7 @@ class Cluster:
             for name in (
                 *("NATS_PORT_1", "NATS_PORT_2", "NATS_PORT_3"),
                 *("MONGO_PORT", "CLIENT_PORT_1", "CLIENT_PORT_2"),
+                *("GATEWAY_PORT_1", "GATEWAY_PORT_2"),
             )
         }
         self.env = os.environ | {

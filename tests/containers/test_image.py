@@ -8,7 +8,15 @@ from tests.containers.docker import inspect_image, run
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(900)]
 
-DEPLOYABLES = ("intake", "scheduling", "notes", "notifications", "insights", "mediator_client")
+DEPLOYABLES = (
+    "intake",
+    "scheduling",
+    "notes",
+    "notifications",
+    "insights",
+    "mediator_client",
+    "gateway",
+)
 
 
 def in_image(image: str, script: str, *env: str) -> str:

@@ -169,7 +169,7 @@ def test_the_schema_check_catches_a_mistake(bundled: list[Manifest]) -> None:
 
 def test_topology_two_replicas_of_each_service_and_the_client(bundled: list[Manifest]) -> None:
     apps = app_deployments(bundled)
-    assert set(apps) == {*SERVICES, "mediator-client"}
+    assert set(apps) == {*SERVICES, "mediator-client", "gateway"}
     images = set()
     for deployable, doc in apps.items():
         assert doc["spec"]["replicas"] == 2, deployable
@@ -240,6 +240,48 @@ def test_the_client_is_probed_on_its_own_port_behind_its_service(
     assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
     (port,) = service["spec"]["ports"]
     assert ports[port["targetPort"]] == int(env["MEDIATOR_PORT"])
+
+
+def test_the_gateway_speaks_https_itself_behind_its_service_and_is_probed_on_health(
+    manifests: list[Manifest],
+) -> None:
+    """HTTPS at the pod (mutual TLS needs the client's certificate there); its probes on the
+    health address, its secrets (TLS key, the key sealing subscription secrets) by reference."""
+    deployment = app_deployments(manifests)["gateway"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    env, refs = plain_env(container), env_of(container)
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert env["GATEWAY_HTTP_HOST"] == "0.0.0.0"
+    assert ports["https"] == int(env["GATEWAY_HTTP_PORT"])
+    assert_probes("gateway", container, ports, int(env["HEALTH_ADDRESS"].rpartition(":")[2]))
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert mounts["/etc/mediation/gateway/tls"] == "gateway-tls"
+    assert env["GATEWAY_TLS_KEY_FILE"].startswith("/etc/mediation/gateway/tls/")
+    assert refs["GATEWAY_SECRET_KEY"]["valueFrom"]["secretKeyRef"] == {
+        "name": "mediation-gateway-secrets",
+        "key": "secret-key",
+    }
+    assert env["GATEWAY_JWKS_FILE"] == "/etc/mediation/gateway/jwks/jwks.json"
+    assert env["GATEWAY_TOKEN_AUDIENCE"] == "mediation-gateway"
+    assert "GATEWAY_ALLOW_PRIVATE_CALLBACKS" not in env, "development only"
+    service = one(manifests, "Service", f"{RELEASE}-gateway")
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    (port,) = service["spec"]["ports"]
+    assert ports[port["targetPort"]] == int(env["GATEWAY_HTTP_PORT"])
+
+
+def test_the_gateway_takes_client_certificates_when_given_the_bus_registry(helm: Path) -> None:
+    docs = render(helm, "--set", "gateway.clientsSecret=mediation-gateway-clients")
+    (container,) = app_deployments(docs)["gateway"]["spec"]["template"]["spec"]["containers"]
+    env = plain_env(container)
+    assert env["GATEWAY_CLIENT_REGISTRY_FILE"] == "/etc/mediation/gateway/clients/principals.json"
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "gateway-clients")
+    assert "subPath" not in mount, "a subPath mount would never see a revocation"
+    neither = run_helm(
+        helm, "template", RELEASE, str(CHART), "--set", "gateway.jwksSecret=", "-n", NAMESPACE
+    )
+    assert neither.returncode != 0
+    assert "gateway: set jwksUrl or jwksSecret" in neither.stderr
 
 
 def assert_probes(where: str, container: Manifest, ports: dict[str, int], port: int) -> None:
@@ -366,7 +408,8 @@ def test_nats_is_a_three_node_jetstream_cluster_with_tls_routes(bundled: list[Ma
 
 
 def test_services_create_their_streams_with_three_replicas(manifests: list[Manifest]) -> None:
-    for deployable in SERVICES:
+    # The gateway too: every process applies the streams' settings at start, the last wins.
+    for deployable in (*SERVICES, "gateway"):
         (container,) = app_deployments(manifests)[deployable]["spec"]["template"]["spec"][
             "containers"
         ]

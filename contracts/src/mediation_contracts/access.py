@@ -2,8 +2,8 @@
 
 The event catalog names each event type's producers and consumers, and :data:`COMMAND_CALLERS`
 names who may send each command. NATS enforces the result: every connection is one
-*principal* (a service, the mediator client, a municipal integration, or the operators'
-admin), and its publish and subscribe permissions come from :func:`permissions_for`, so
+*principal* (a service, the mediator client, the HTTP gateway, a municipal integration, or the
+operators' admin), and its publish and subscribe permissions come from :func:`permissions_for`, so
 nothing is written twice. ``mediation_runtime.bus_access`` renders them into the server's
 configuration.
 
@@ -34,6 +34,7 @@ from mediation_contracts.subjects import MAJOR, PREFIX
 SERVICES = ("intake", "scheduling", "notes", "notifications", "insights")
 MEDIATOR_CLIENT_ROLE = "mediator client"
 MEDIATOR_CLIENT = "mediator-client"
+GATEWAY = "gateway"
 ADMIN = "admin"
 # The roles of systems outside this project, as the catalog names them.
 OUTSIDE_ROLES = ("citizen portal", "case systems", "ombudsman office", "requesting systems")
@@ -44,7 +45,7 @@ COMMAND_CALLERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     for service, commands in COMMANDS.items()
 }
 
-PrincipalKind = Literal["service", "client", "integration", "admin"]
+PrincipalKind = Literal["service", "client", "gateway", "integration", "admin"]
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _TENANT = re.compile(TENANT_PATTERN)
 JS_API = "$JS.API"
@@ -70,6 +71,8 @@ class Principal:
             raise AccessError(f"principal name {self.name!r}: lower-case letters, digits, '-'")
         if self.kind == "service" and self.name not in SERVICES:
             raise AccessError(f"{self.name!r} is not a service ({', '.join(SERVICES)})")
+        if self.kind == "gateway" and self.name != GATEWAY:
+            raise AccessError(f"the gateway's principal is {GATEWAY!r}")
         if self.kind == "integration":
             if self.tenant is None or not _TENANT.match(self.tenant):
                 raise AccessError("an integration belongs to one municipality: tenant slug")
@@ -78,13 +81,7 @@ class Principal:
                 raise AccessError(
                     f"roles {unknown or '(none)'}: choose from {', '.join(OUTSIDE_ROLES)}"
                 )
-            for key in self.consume:
-                event = event_by_key(key)
-                if event.sensitivity == "personal" and not set(event.consumers) & set(self.roles):
-                    raise AccessError(
-                        f"{key} carries personal data; the catalog does not list "
-                        f"{', '.join(self.roles)} as its consumer"
-                    )
+            heard_by(self.roles, self.consume)  # refuses personal events not for its roles
         elif self.tenant is not None or self.roles or self.consume:
             raise AccessError("only an integration has a tenant, roles or extra event types")
 
@@ -123,6 +120,38 @@ def produced_by(roles: Iterable[str]) -> list[type[CloudEvent]]:
 def consumed_by(roles: Iterable[str]) -> list[type[CloudEvent]]:
     wanted = set(roles)
     return [event for event in ALL_EVENTS if wanted & set(event.consumers)]
+
+
+def heard_by(roles: Iterable[str], consume: Iterable[str] = ()) -> list[type[CloudEvent]]:
+    """What a system in ``roles`` hears: the events the catalog lists its roles as consumers
+    of, plus the event types (``aggregate.event``) granted to it; a personal one only where
+    the catalog lists one of its roles as its consumer."""
+    roles = tuple(roles)
+    heard = consumed_by(roles)
+    for key in consume:
+        event = event_by_key(key)
+        if event.sensitivity == "personal" and not set(event.consumers) & set(roles):
+            raise AccessError(
+                f"{key} carries personal data; the catalog does not list "
+                f"{', '.join(roles)} as its consumer"
+            )
+        heard.append(event)
+    return list(dict.fromkeys(heard))
+
+
+def outside_producible() -> list[type[CloudEvent]]:
+    """Every event some outside system may send: what the gateway may publish for them."""
+    return produced_by(OUTSIDE_ROLES)
+
+
+def outside_hearable() -> list[type[CloudEvent]]:
+    """Every event some outside system may hear: its roles' events, and any non-personal one
+    (which an integration may be granted); what the gateway consumes for its subscribers."""
+    return [
+        event
+        for event in ALL_EVENTS
+        if event.sensitivity != "personal" or set(event.consumers) & set(OUTSIDE_ROLES)
+    ]
 
 
 def commands_for(roles: Iterable[str]) -> list[tuple[str, str]]:
@@ -195,9 +224,9 @@ def integration_permissions(principal: Principal) -> Permissions:
     tenant, roles = principal.tenant, principal.roles
     publish = [_event_subject(tenant, event) for event in produced_by(roles)]
     publish += [f"{COMMAND_PREFIX}.{tenant}.{s}.{c}" for s, c in commands_for(roles)]
-    heard = consumed_by(roles) + [event_by_key(key) for key in principal.consume]
+    heard = heard_by(roles, principal.consume)
     subscribe = [inbox_prefix(principal.name) + ".>"]
-    for event in dict.fromkeys(heard):
+    for event in heard:
         subject = _event_subject(tenant, event)
         subscribe.append(subject)
         name = consumer_name(principal.name, event.aggregate, event.event)
@@ -206,11 +235,51 @@ def integration_permissions(principal: Principal) -> Permissions:
     return Permissions(tuple(publish), tuple(subscribe), False, inbox_prefix(principal.name))
 
 
+GATEWAY_REPLAY_CONSUMERS = tuple(f"{GATEWAY}-replay-{slot}" for slot in range(4))
+"""The gateway's short-lived consumers that read the stream again for a replay: a few fixed
+names (NATS permissions match whole tokens, so a name cannot be a pattern), at most that many
+replays at once."""
+
+
+def gateway_permissions() -> Permissions:
+    """The HTTP gateway speaks for outside systems of every municipality: it may publish what
+    some outside role may send, for every tenant (it checks each caller's tenant and roles
+    itself, as NATS does for an integration), and consume what some outside system may hear,
+    through its one durable consumer and, for replays, short-lived consumers each held by the
+    server to one such subject. It may dead-letter what it cannot read, like any service."""
+    publish = [_event_subject("*", event) for event in outside_producible()]
+    publish.append(dlq_subject(GATEWAY))
+    publish += _durable_consumer(EVENTS_STREAM, events_consumer(GATEWAY), None)
+    for event in outside_hearable():
+        # Its per-event-type consumers of earlier versions (none yet: the runtime asks).
+        legacy = consumer_name(GATEWAY, event.aggregate, event.event)
+        publish += [
+            f"{JS_API}.CONSUMER.{verb}.{EVENTS_STREAM}.{legacy}" for verb in ("INFO", "DELETE")
+        ]
+    for replay in GATEWAY_REPLAY_CONSUMERS:
+        # Each held by the server to one subject an outside system may hear.
+        create = f"{JS_API}.CONSUMER.CREATE.{EVENTS_STREAM}.{replay}"
+        publish += [f"{create}.{_event_subject('*', event)}" for event in outside_hearable()]
+        publish += [
+            f"{JS_API}.CONSUMER.{verb}.{EVENTS_STREAM}.{replay}"
+            for verb in ("INFO", "DELETE", "MSG.NEXT")
+        ]
+    advisories = f"{GATEWAY}-max-deliveries"
+    publish += _durable_consumer(ADVISORIES_STREAM, advisories, ADVISORIES_SUBJECTS[0])
+    for spec in STREAMS:
+        publish += [f"{JS_API}.STREAM.{verb}.{spec.name}" for verb in ("INFO", "CREATE", "UPDATE")]
+    publish += [f"{JS_API}.STREAM.MSG.GET.{EVENTS_STREAM}", f"{JS_API}.INFO"]
+    subscribe = [inbox_prefix(GATEWAY) + ".>"]
+    return Permissions(tuple(publish), tuple(subscribe), False, inbox_prefix(GATEWAY))
+
+
 def permissions_for(principal: Principal) -> Permissions:
     if principal.kind == "service":
         return service_permissions(principal.name)
     if principal.kind == "client":
         return client_permissions()
+    if principal.kind == "gateway":
+        return gateway_permissions()
     if principal.kind == "integration":
         return integration_permissions(principal)
     # The operators' tool identity (streams, dead letters, replay): everything. Keep its
@@ -221,12 +290,17 @@ def permissions_for(principal: Principal) -> Permissions:
 __all__ = [
     "ADMIN",
     "COMMAND_CALLERS",
+    "GATEWAY",
+    "GATEWAY_REPLAY_CONSUMERS",
     "MEDIATOR_CLIENT",
     "OUTSIDE_ROLES",
     "SERVICES",
     "AccessError",
     "Permissions",
     "Principal",
+    "heard_by",
     "inbox_prefix",
+    "outside_hearable",
+    "outside_producible",
     "permissions_for",
 ]

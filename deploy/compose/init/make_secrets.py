@@ -14,6 +14,11 @@ then hands the directory to the image's user (10001), which every process runs a
                          provider's public keys)
     mediator-client/     session-secret, users.json, notes-proof-key.public.json and
                          identity/ (the development identity provider that signs notes tokens)
+    gateway/             the HTTP gateway's tls/ (a server certificate of the bus CA),
+                         secret-key (seals subscription secrets), jwks.json (the identity
+                         provider's public keys), ca.pem and principals.json (the bus's client
+                         certificates, copied at every run: after add-integration or revoke,
+                         run init again; the gateway re-reads the file)
 
 Replace the development identity provider with the municipality's in production (see
 clients/mediator/README.md); everything here is for this deployment alone. That provider,
@@ -41,6 +46,9 @@ NODES = [name for name in os.environ.get("NATS_NODES", "nats-1 nats-2 nats-3").s
 # published on this machine; add the public name of the bus in NATS_SERVER_NAMES.
 SERVER_NAMES = ["nats", *NODES, "localhost", "127.0.0.1"]
 SERVER_NAMES += os.environ.get("NATS_SERVER_NAMES", "").split()
+# Names callers reach the HTTP gateway by; add its public name in GATEWAY_SERVER_NAMES.
+GATEWAY_NAMES = ["gateway", "gateway-1", "gateway-2", "localhost", "127.0.0.1"]
+GATEWAY_NAMES += os.environ.get("GATEWAY_SERVER_NAMES", "").split()
 
 
 def main() -> int:
@@ -65,6 +73,7 @@ def main() -> int:
     identity = DevIdentity.create(client / "identity")
     shutil.copyfile(identity.jwks_path, notes / "jwks.json")
     (notes / "token-issuer").write_text(identity.issuer + "\n")
+    made += gateway_files(bus, ROOT / "gateway", identity.jwks_path)
     if random_key(client / "session-secret", size=48):
         made.append("mediator client session secret")
     if not (client / "users.json").exists():
@@ -82,6 +91,24 @@ def random_key(path: Path, size: int = 32) -> bool:
     with os.fdopen(descriptor, "w") as file:
         file.write(base64.b64encode(secrets.token_bytes(size)).decode() + "\n")
     return True
+
+
+def gateway_files(bus: BusAccess, directory: Path, jwks: Path) -> list[str]:
+    directory.mkdir(mode=0o700, exist_ok=True)
+    made = []
+    if bus.issue_https_server(directory / "tls", GATEWAY_NAMES):
+        made.append("the gateway's TLS certificate")
+    if random_key(directory / "secret-key"):
+        made.append("the gateway's secret key")
+    for name, source in {
+        "jwks.json": jwks,
+        "ca.pem": bus.directory / "ca.pem",
+        "principals.json": bus.directory / "principals.json",
+    }.items():
+        temporary = directory / f".{name}.tmp"
+        shutil.copyfile(source, temporary)
+        temporary.replace(directory / name)
+    return made
 
 
 def nats_files(directory: Path) -> None:

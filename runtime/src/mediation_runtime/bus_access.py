@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from mediation_contracts.access import (
     ADMIN,
+    GATEWAY,
     MEDIATOR_CLIENT,
     OUTSIDE_ROLES,
     SERVICES,
@@ -83,6 +84,21 @@ class Entry:
         return Principal(self.name, self.kind, self.tenant, tuple(self.roles), tuple(self.consume))
 
 
+def read_registry(path: Path) -> dict[str, Entry]:
+    """The principals of a ``principals.json`` (none if it does not exist); the HTTP gateway
+    reads the same file to know the integrations' client certificates."""
+    if not path.exists():
+        return {}
+    document = json.loads(path.read_text())
+    return {
+        item["name"]: Entry(
+            **{k: v for k, v in item.items() if k != "certificates"},
+            certificates=[Certificate(**c) for c in item.get("certificates", [])],
+        )
+        for item in document["principals"]
+    }
+
+
 class BusAccess:
     """The principals of one bus, kept in ``directory``."""
 
@@ -92,17 +108,7 @@ class BusAccess:
     # --- registry ---------------------------------------------------------------------------
 
     def entries(self) -> dict[str, Entry]:
-        path = self.directory / REGISTRY
-        if not path.exists():
-            return {}
-        document = json.loads(path.read_text())
-        return {
-            item["name"]: Entry(
-                **{k: v for k, v in item.items() if k != "certificates"},
-                certificates=[Certificate(**c) for c in item.get("certificates", [])],
-            )
-            for item in document["principals"]
-        }
+        return read_registry(self.directory / REGISTRY)
 
     def _save(self, entries: dict[str, Entry]) -> None:
         document = {"principals": [asdict(entry) for entry in entries.values()]}
@@ -133,7 +139,7 @@ class BusAccess:
             made = True
         entries = self.entries()
         own: list[tuple[str, PrincipalKind]] = [(s, "service") for s in SERVICES]
-        own += [(MEDIATOR_CLIENT, "client"), (ADMIN, "admin")]
+        own += [(MEDIATOR_CLIENT, "client"), (GATEWAY, "gateway"), (ADMIN, "admin")]
         for principal, kind in own:
             if principal not in entries:
                 entries[principal] = Entry(principal, kind)
@@ -144,11 +150,22 @@ class BusAccess:
         self.write_server_conf()
         return made
 
-    def _issue_server(self, names: Sequence[str]) -> None:
+    def issue_https_server(self, directory: Path, names: Sequence[str]) -> bool:
+        """A TLS server certificate of this CA for the HTTP gateway in ``directory``
+        (``cert.pem``, ``key.pem``), made once: a client that trusts the bus's CA trusts it,
+        and its client certificates work there too. True if it was made."""
+        if (directory / "cert.pem").exists():
+            return False
+        self._issue_server(names, directory, "mediation-gateway")
+        return True
+
+    def _issue_server(
+        self, names: Sequence[str], directory: Path | None = None, common_name: str = "nats-server"
+    ) -> None:
         ca_key, ca = self._ca()
         key = _new_key()
         alt = _general_names(names)
-        subject = _name(("nats-server",))
+        subject = _name((common_name,))
         certificate = (
             _builder(subject, ca.subject, key.public_key(), DEFAULT_DAYS)
             .add_extension(x509.SubjectAlternativeName(alt), critical=False)
@@ -156,7 +173,7 @@ class BusAccess:
             .add_extension(_key_usage(), critical=True)
             .sign(ca_key, hashes.SHA256())
         )
-        server = self.directory / "server"
+        server = directory or self.directory / "server"
         _write_key(server / "key.pem", key)
         _write(server / "cert.pem", _pem(certificate))
 

@@ -276,7 +276,7 @@ class Parts:
     (:class:`ServiceCommands`), its delivery policy and lifeline, its database, the outbox
     relay of the documents whose changes carry outgoing events, and every versioned
     collection it made (:meth:`documents`), which the service sweeps at start and hourly;
-    its metrics (:mod:`mediation_runtime.metrics`) and its tracer provider (None: spans are
+    its metrics (:mod:`mediation_runtime.metrics`), its bus errors (a refused publish) and its tracer provider (None: spans are
     not recorded, :mod:`mediation_runtime.telemetry`)."""
 
     broker: NatsBroker
@@ -289,6 +289,7 @@ class Parts:
     relay: OutboxRelay
     versioned: list[VersionedDocuments]
     metrics: ServiceMetrics
+    errors: BusErrors
     tracer_provider: Any = None
 
     @property
@@ -346,6 +347,7 @@ def service_parts(
         relay,
         [outbox],
         metrics,
+        errors,
         tracer_provider,
     )
 

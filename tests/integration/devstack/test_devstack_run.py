@@ -273,3 +273,62 @@ async def test_a_service_that_exits_while_starting_fails_start_up_naming_it(
             await wait_until_serving([quitter], bus.credentials(), timeout=60)
     finally:
         await quitter.stop()
+
+
+async def test_starts_the_gateway_and_the_readmes_http_example_works_as_written(
+    tmp_path: Path, mongodb_url: str
+) -> None:
+    """`make run` starts the HTTP gateway beside the services (HTTPS with a certificate of the
+    bus's CA), prints its address and how to get a development token; the README's HTTP
+    example (*Two ways in*) then stores the example event, run as written (only the state
+    directory, the port and `uv run` differ)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "MEDIATION_STATE_DIR": str(tmp_path / "var"),
+        "MEDIATION_NATS_PORT": str(free_port()),
+        "MONGODB_URL": mongodb_url,
+        "MEDIATION_GATEWAY_PORT": str(port),
+    }
+    runner = await start_runner(env, "intake", "gateway")
+    try:
+        table = (await read_until(runner, b"Stop with")).decode()
+        assert f"https://localhost:{port}/v1/" in table
+        assert "uv run python -m mediation_devstack.gateway token" in table
+        example = readme_http_example()
+        example = example.replace("var/", f"{tmp_path}/var/")
+        example = example.replace("localhost:8090", f"localhost:{port}")
+        example = example.replace("uv run python", sys.executable)
+        shell = await asyncio.create_subprocess_exec(
+            "bash",
+            "-euo",
+            "pipefail",
+            "-c",
+            example,
+            env=env,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        output, errors = await asyncio.wait_for(shell.communicate(), timeout=60)
+        assert shell.returncode == 0, (output + errors).decode()
+        assert json.loads(output) == {
+            "events": [{"id": "0b9a3c0e-6a57-4f43-9c2e-6f3f1f0e2a11", "status": "stored"}]
+        }
+    finally:
+        runner.send_signal(signal.SIGINT)
+        rest, _ = await asyncio.wait_for(runner.communicate(), timeout=60)
+    assert runner.returncode == 0, rest.decode()
+    assert b"gateway (exit 0)" in rest, rest.decode()
+    assert port_is_free(port)
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def readme_http_example() -> str:
+    """The shell block of the README's *Two ways in* that talks to the gateway."""
+    section = (ROOT / "README.md").read_text().split("### Two ways in: NATS or HTTP", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    assert "mediation_devstack.gateway token" in block
+    return block

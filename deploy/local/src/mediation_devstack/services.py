@@ -16,9 +16,18 @@ from mediation_devstack.ports import LOOPBACK
 from mediation_devstack.processes import ManagedProcess
 
 CLIENT = "mediator_client"
-SERVICES: tuple[str, ...] = ("intake", "scheduling", "notes", "notifications", "insights", CLIENT)
+GATEWAY = "gateway"  # the HTTP gateway for outside systems (mediation_devstack.gateway)
+SERVICES: tuple[str, ...] = (
+    "intake",
+    "scheduling",
+    "notes",
+    "notifications",
+    "insights",
+    GATEWAY,
+    CLIENT,
+)
 
-_COLOURS = ("36", "35", "33", "32", "34", "31")  # cyan, magenta, yellow, green, blue, red
+_COLOURS = ("36", "35", "33", "32", "34", "31", "96")  # cyan, magenta, ..., red, bright cyan
 
 
 def service_env(nats_url: str, mongodb_url: str) -> dict[str, str]:

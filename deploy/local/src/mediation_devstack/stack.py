@@ -25,6 +25,9 @@ from nats.errors import Error as NatsError
 
 from mediation_devstack import demo
 from mediation_devstack.dev_secrets import demo_logins, dev_secrets
+from mediation_devstack.gateway import DEFAULT_PORT as DEFAULT_GATEWAY_PORT
+from mediation_devstack.gateway import PORT_ENV as GATEWAY_PORT_ENV
+from mediation_devstack.gateway import gateway_env, gateway_url, token_command
 from mediation_devstack.ports import describe_port_holder, free_port, port_answers, port_is_free
 from mediation_devstack.processes import ManagedProcess, StartupError, wait_until_ready
 from mediation_devstack.readiness import wait_until_serving
@@ -35,7 +38,7 @@ from mediation_devstack.servers import (
     start_ferretdb,
     start_nats,
 )
-from mediation_devstack.services import CLIENT, health_env, start_services
+from mediation_devstack.services import CLIENT, GATEWAY, health_env, start_services
 from mediation_devstack.state import RunLock, StateLayout
 
 NATS_PORT_ENV, DEFAULT_NATS_PORT = "MEDIATION_NATS_PORT", 4222
@@ -62,6 +65,7 @@ class Stack:
     services: list[ManagedProcess] = field(default_factory=list)
     client_url: str = ""
     metrics_urls: dict[str, str] = field(default_factory=dict)
+    gateway_url: str = ""
     logins: list[str] = field(default_factory=list)
     bus_dir: Path | None = None
 
@@ -183,6 +187,10 @@ async def _start_services(stack: Stack, service_names: tuple[str, ...], bus: Bus
             os.environ.get("NOTIFICATIONS_EVALUATION_URL", f"{stack.client_url}evaluering"),
         )
         stack.logins = demo_logins(Path(secrets["MEDIATOR_USERS_FILE"]))
+    if GATEWAY in service_names:
+        port = _configured_port(GATEWAY_PORT_ENV, DEFAULT_GATEWAY_PORT, "the HTTP gateway")
+        secrets |= gateway_env(bus, layout.dev_identity_dir, port)
+        stack.gateway_url = gateway_url(int(secrets["GATEWAY_HTTP_PORT"]))
     if not {"SCHEDULING_POLICY", "SCHEDULING_TENANT_POLICIES"} & set(os.environ):
         # The demo tenant meets at any time, so the demo's meetings (and a person's) can be
         # held within minutes (mediation_devstack.demo).
@@ -207,6 +215,12 @@ async def _start_services(stack: Stack, service_names: tuple[str, ...], bus: Bus
     timeout = _ready_timeout()
     admin = BusCredentials.in_directory(stack.nats_url, bus.credentials_dir(ADMIN))
     await wait_until_serving(stack.services, admin, timeout)
+    gateway = next((p for p in stack.services if p.name == GATEWAY), None)
+    if gateway is not None:
+        gateway_port = int(secrets["GATEWAY_HTTP_PORT"])
+        await wait_until_ready(
+            gateway, lambda: port_answers(gateway_port), what="the HTTP gateway", timeout=timeout
+        )
     if CLIENT in service_names:
         (client,) = await start_services(
             (CLIENT,), stack.nats_url, stack.mongodb_url, layout.log_dir, bus, secrets
@@ -315,7 +329,9 @@ def describe(stack: Stack) -> str:
         )
         lines.append(f"  {label:<{width}} {redact(url):<32} {where}")
     for service in stack.services:
-        what = stack.client_url if service.name == CLIENT else stack.metrics_urls[service.name]
+        what = {CLIENT: stack.client_url, GATEWAY: stack.gateway_url}.get(
+            service.name
+        ) or stack.metrics_urls.get(service.name, "service")
         lines.append(
             f"  {service.name:<{width}} {what:<32} pid {service.pid}, log {service.log_path}"
         )
@@ -337,6 +353,15 @@ def describe(stack: Stack) -> str:
             if otlp
             else "Traces: off; set OTEL_EXPORTER_OTLP_ENDPOINT (OTLP/HTTP) to send them.",
         ]
+    if stack.gateway_url and stack.bus_dir is not None:
+        lines += [
+            "",
+            f"HTTP gateway for outside systems: {stack.gateway_url}/v1/<municipality>/... "
+            f"(CA {stack.bus_dir / 'ca.pem'}; API in services/gateway/openapi.json).",
+            "  A development token: " + token_command(),
+        ]
+        if GATEWAY in stack.metrics_urls:
+            lines.append(f"  Its probes and metrics: {stack.metrics_urls[GATEWAY]}")
     lines += ["Stop with Ctrl-C. Data stays in the state directory; `make reset` deletes it.", ""]
     return "\n".join(lines)
 
