@@ -181,6 +181,8 @@ class ServiceCommands:
     def __init__(self, service: str) -> None:
         self.service = service
         self.router = NatsRouter(middlewares=[CommandMiddleware])
+        self.served: set[str] = set()
+        """Commands already answered (the data-rights ones, registered on their own)."""
 
     def serve(
         self,
@@ -202,7 +204,7 @@ class ServiceCommands:
         middleware."""
         service = self.service
         contract = COMMANDS[service]
-        if set(commands) != set(contract):
+        if set(commands) | self.served != set(contract) or set(commands) & self.served:
             raise ValueError(f"{service} must serve exactly its commands: {sorted(contract)}")
         if refusals and refused is None:
             raise ValueError("refusals need a refused(error) -> Reply")
@@ -218,13 +220,21 @@ class ServiceCommands:
 
                 return handle
 
-            self.router.subscriber(
-                command_subscription(service, name),
-                queue=service,
-                max_workers=workers,
-                title=f"{service}: {name}",
-                description=contract[name].description,
-            )(_answering(contract[name].request, name, bind(handler)))
+            self.answer(name, bind(handler), workers=workers)
+
+    def answer(
+        self, name: str, handle: Callable[[Any, str], Awaitable[Reply]], *, workers: int
+    ) -> None:
+        """Answer one command of the contract: ``handle`` gets the request and the tenant."""
+        service, contract = self.service, COMMANDS[self.service]
+        self.served.add(name)
+        self.router.subscriber(
+            command_subscription(service, name),
+            queue=service,
+            max_workers=workers,
+            title=f"{service}: {name}",
+            description=contract[name].description,
+        )(_answering(contract[name].request, name, handle))
 
 
 def periodically(

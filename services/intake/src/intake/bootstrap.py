@@ -1,16 +1,35 @@
 """The composition root: builds the whole intake app from settings. Tests use the same."""
 
+from mediation_runtime.personal_data import serve_data_rights
 from mediation_runtime.service import ServiceApp, service_app, service_parts
+from mediation_runtime.stream_erasure import erase_case_events
 
 from intake.adapters.case_repository import CaseRepository
 from intake.entrypoints.subscribers import PUBLISHES, register_commands, register_subscribers
 from intake.settings import SERVICE, IntakeSettings
+
+RETENTION_DA = (
+    "Sagen med parternes navne og kontaktoplysninger opbevares, også efter lukning, indtil "
+    "den registrerede får dem slettet (erase_person); id'er og koder bevares til statistik "
+    "og revision. Ingen automatisk sletning endnu."
+)
 
 
 def create_app(settings: IntakeSettings) -> ServiceApp:
     parts = service_parts(settings, SERVICE, outbox_collection="cases", publishes=PUBLISHES)
     cases = CaseRepository(parts.outbox)
     register_subscribers(parts.events, cases, settings)
+
+    async def erase_events(tenant: str, case_ids: set[str]) -> int:
+        return await erase_case_events(parts.broker.connection.jetstream(), tenant, case_ids)
+
+    serve_data_rights(
+        parts.commands,
+        parts.database,
+        retention=RETENTION_DA,
+        open_cases=cases.open_among,
+        erase_events=erase_events,
+    )
     register_commands(parts.commands, cases, settings)
     return service_app(
         service=SERVICE,

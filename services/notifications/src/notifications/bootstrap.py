@@ -3,7 +3,9 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from mediation_runtime.personal_data import serve_data_rights
 from mediation_runtime.service import ServiceApp, periodically, service_app, service_parts
+from mediation_runtime.streams import iso
 from mediation_runtime.views import ViewStore
 
 from notifications import handlers
@@ -31,6 +33,14 @@ def create_app(settings: NotificationsSettings) -> ServiceApp:
         wake=due.set,
     )
     register_subscribers(parts.events, notifications)
+    serve_data_rights(
+        parts.commands,
+        parts.database,
+        retention="Kontaktoplysninger glemmes "
+        f"{iso(settings.contact_retention)} efter sagens lukning "
+        "(NOTIFICATIONS_CONTACT_RETENTION); afsendte beskeder opbevares, til den registrerede "
+        "får dem slettet (erase_person).",
+    )
 
     async def prepare() -> None:
         await notifications.deliveries.create_indexes()

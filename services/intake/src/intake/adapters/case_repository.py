@@ -51,6 +51,15 @@ class CaseRepository:
         document = await self._documents.get(case_key(tenant, case_id))
         return None if document is None else _stored(document)
 
+    async def open_among(self, tenant: str, case_ids: set[str]) -> set[str]:
+        """Of ``case_ids``, the cases still open (data rights: those are never erased)."""
+        still_open = set()
+        for case_id in case_ids:
+            stored = await self.get(tenant, UUID(case_id))
+            if stored is not None and stored.case.status in OPEN:
+                still_open.add(case_id)
+        return still_open
+
     async def change(
         self,
         tenant: str,
