@@ -24,6 +24,7 @@ from mediation_contracts.envelope import OpaqueId, Payload, UtcDatetime
 from mediation_contracts.events import (
     Caller,
     CaseworkerChecklist,
+    ContactDetails,
     EvaluationOccasion,
     FollowUpContact,
     FollowUpResult,
@@ -31,6 +32,7 @@ from mediation_contracts.events import (
     Location,
     MeetingFormat,
     MeetingKind,
+    Name,
     Outcome,
     Participant,
     Party,
@@ -569,6 +571,20 @@ class ErasePerson(PersonRequest):
     )
 
 
+class CorrectPerson(PersonRequest):
+    """Correction (GDPR art. 16) in the given closed cases: the person's name and contact
+    details in the service's current records become these, whole (as in
+    ``PartyDetailsCorrected``). Records of messages already sent stay as sent; a record
+    already erased stays erased. A case still open is kept (``case_open``): its mediator
+    corrects it (``PartyDetailsCorrected``), so that every service applies it in order."""
+
+    case_ids: list[UUID] = Field(
+        min_length=1, max_length=200, description="The person's closed cases to correct."
+    )
+    name: Name = Field(description="The person's name from now on.")
+    contact: ContactDetails = Field(description="How the person is reached from now on, whole.")
+
+
 class PersonalRecord(Payload):
     """One thing the service holds that names the person: the record as stored (only the
     part about the person; another person's data is left out and ``withheld`` says what)."""
@@ -598,6 +614,13 @@ class PersonalData(Payload):
 class KeptCase(Payload):
     case_id: UUID
     reason: Literal["case_open", "unknown_case"]
+
+
+class Correction(Payload):
+    service: str
+    corrected_cases: list[UUID]
+    kept: list[KeptCase] = Field(default_factory=list)
+    documents_changed: int = Field(description="Current records rewritten (not history).")
 
 
 class Erasure(Payload):
@@ -682,6 +705,7 @@ class Reply(Payload):
     statistics: Statistics | None = None
     personal_data: PersonalData | None = None
     erasure: Erasure | None = None
+    correction: Correction | None = None
     error: Refusal | None = None
 
     @model_serializer(mode="wrap")
@@ -717,6 +741,7 @@ RESULT_TYPES: Mapping[str, Any] = {
     "statistics": Statistics,
     "personal_data": PersonalData,
     "erasure": Erasure,
+    "correction": Correction,
 }
 """The result fields of :class:`Reply`; an accepted command's reply carries the ones its
 :class:`CommandSpec` names, and no other (absent, never ``null``)."""
@@ -851,10 +876,32 @@ DATA_RIGHTS_COMMANDS: Mapping[str, CommandSpec] = {
         "replaced, ids and codes kept; for the data protection office.",
         callers=(DATA_PROTECTION_OFFICE,),
     ),
+    "correct_person": CommandSpec(
+        CorrectPerson,
+        ("correction",),
+        "Correction: a person's name and contact details in the given closed cases become "
+        "the given ones; for the data protection office.",
+        callers=(DATA_PROTECTION_OFFICE,),
+    ),
 }
+CONTACT_HOLDERS = ("intake", "notifications")
+"""The services that keep names and contact details, and so answer ``correct_person``."""
+
+
+def data_rights_commands(service: str) -> dict[str, CommandSpec]:
+    """The data-rights commands ``service`` answers: access and erasure if it keeps personal
+    data, correction too if it keeps names and contact details."""
+    if service not in DATA_HOLDERS:
+        return {}
+    return {
+        name: spec
+        for name, spec in DATA_RIGHTS_COMMANDS.items()
+        if name != "correct_person" or service in CONTACT_HOLDERS
+    }
+
+
 COMMANDS = {
-    service: {**commands, **(DATA_RIGHTS_COMMANDS if service in DATA_HOLDERS else {})}
-    for service, commands in COMMANDS.items()
+    service: {**commands, **data_rights_commands(service)} for service, commands in COMMANDS.items()
 }
 
 

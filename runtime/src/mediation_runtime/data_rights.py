@@ -11,6 +11,11 @@ erases the person from their closed cases (intake says which are closed; open ca
 kept and reported), passing every name and address the services reported so that every
 copy goes, and writes the receipt the same way.
 
+``... correct --tenant kk --party-id P --name NAME [--email E] [--phone T] --out DIR``
+corrects the person's name and contact details (whole, as the mediator's
+``PartyDetailsCorrected`` does) in their closed cases at the services that keep them
+(``CONTACT_HOLDERS``); an open case is named in the receipt: its mediator corrects it.
+
 It runs as the municipality's own principal with the role ``data protection office``
 (``bus_access add-integration ... --role "data protection office"``): the bus lets it send
 these two commands for its own municipality and nothing else. ``NATS_URL``, ``NATS_CA_FILE``,
@@ -29,7 +34,10 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from mediation_contracts.commands import (
+    CONTACT_HOLDERS,
     DATA_HOLDERS,
+    Correction,
+    CorrectPerson,
     ErasePerson,
     Erasure,
     PersonalData,
@@ -37,9 +45,10 @@ from mediation_contracts.commands import (
     Reply,
     command_subject,
 )
+from mediation_contracts.events import ContactDetails
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from mediation_runtime.bus import BusConfigError, connect, tool_credentials
 
@@ -93,7 +102,7 @@ async def ask_all(
         elif not reply.ok or reply.error is not None:
             answers.missing[service] = f"refused:{reply.error.code if reply.error else '?'}"
         else:
-            answers.results[service] = reply.personal_data or reply.erasure
+            answers.results[service] = reply.personal_data or reply.erasure or reply.correction
     return answers
 
 
@@ -288,6 +297,96 @@ async def erase(
     return document
 
 
+def correction_report_da(document: dict[str, Any]) -> str:
+    lines = [
+        "# Berigtigelse: oplysninger om en registreret",
+        "",
+        f"- Anmodning: `{document['request_id']}`",
+        f"- Kommune: `{document['tenant']}`",
+        f"- Part-id: `{document['party_id']}`",
+        f"- Udført: {document['answered_at']}",
+        "",
+    ]
+    if document["case_ids"]:
+        lines.append("Rettet i sagerne: " + ", ".join(f"`{c}`" for c in document["case_ids"]))
+    else:
+        lines.append("Ingen lukkede sager at rette i.")
+    lines.append("")
+    if document["open_cases"]:
+        lines.append(
+            "Åbne sager (sagens mægler retter oplysningerne, så alle tjenester får dem i "
+            "rækkefølge): " + ", ".join(f"`{c}`" for c in document["open_cases"])
+        )
+        lines.append("")
+    lines += [*_missing_da(document["missing"]), ""]
+    for service, correction in document["services"].items():
+        lines.append(
+            f"- {SERVICE_NAMES_DA.get(service, service)}: {correction['documents_changed']} "
+            "poster rettet"
+        )
+    lines += [
+        "",
+        "Beskeder, der allerede er sendt, står som sendt; slettede oplysninger forbliver slettede.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+async def correct(
+    nc: Client,
+    tenant: str,
+    party_id: str,
+    name: str,
+    contact: ContactDetails,
+    requested_by: str,
+    timeout: float = ERASE_TIMEOUT,
+) -> dict[str, Any]:
+    """Correct the person in the cases intake knows to be closed (found by their party id
+    and their old addresses, which the services report). Without intake's answer nothing
+    is corrected: only intake can say which cases are closed."""
+    request_id = uuid4()
+    looked_up = PersonalDataRequest(
+        request_id=request_id, party_id=party_id, requested_by=requested_by
+    )
+    found = await ask_all(nc, tenant, "personal_data", looked_up, timeout=ANSWER_TIMEOUT)
+    document: dict[str, Any] = {
+        "request_id": str(request_id),
+        "kind": "correction",
+        "tenant": tenant,
+        "party_id": party_id,
+        "requested_by": requested_by,
+        "case_ids": [],
+        "open_cases": [],
+        "services": {},
+        "missing": dict(found.missing),
+    }
+    intake: PersonalData | None = found.results.get("intake")
+    if intake is not None:
+        closed = {str(c) for c in intake.closed_cases}
+        document["open_cases"] = sorted({str(c) for c in intake.cases} - closed)
+        if closed:
+            request = CorrectPerson(
+                request_id=request_id,
+                party_id=party_id,
+                requested_by=requested_by,
+                case_ids=[UUID(c) for c in sorted(closed)],
+                name=name,
+                contact=contact,
+            )
+            answers = await ask_all(
+                nc, tenant, "correct_person", request, timeout=timeout, services=CONTACT_HOLDERS
+            )
+            document["case_ids"] = sorted(closed)
+            document["services"] = {
+                service: result.model_dump(mode="json")
+                for service, result in answers.results.items()
+                if isinstance(result, Correction)
+            }
+            document["missing"] = {**document["missing"], **answers.missing}
+    document["answered_at"] = datetime.now(UTC).isoformat()
+    return document
+
+
 def write(out: Path, document: dict[str, Any], report: str) -> tuple[Path, Path]:
     """The JSON and the Danish report, readable only by their owner (they hold personal data)."""
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -313,6 +412,17 @@ async def _main(args: argparse.Namespace) -> int:
             )
             document = await access(nc, args.tenant, request, args.timeout or ANSWER_TIMEOUT)
             paths = write(args.out, document, access_report_da(document))
+        elif args.action == "correct":
+            document = await correct(
+                nc,
+                args.tenant,
+                args.party_id,
+                args.name,
+                args.details,
+                args.requested_by,
+                args.timeout or ERASE_TIMEOUT,
+            )
+            paths = write(args.out, document, correction_report_da(document))
         else:
             document = await erase(
                 nc,
@@ -334,17 +444,39 @@ async def _main(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mediation_runtime.data_rights")
-    parser.add_argument("action", choices=("access", "erase"))
+    parser.add_argument("action", choices=("access", "erase", "correct"))
     parser.add_argument("--tenant", required=True, help="the municipality's slug, e.g. kk")
     parser.add_argument("--party-id", required=True)
     parser.add_argument("--contact", action="append", default=[], help="e-mail or phone")
     parser.add_argument("--requested-by", required=True, help="your staff id (logged)")
+    parser.add_argument("--name", help="correct: the person's name from now on")
+    parser.add_argument("--email", help="correct: e-mail address from now on")
+    parser.add_argument("--phone", help="correct: phone number from now on")
+    parser.add_argument("--channel", default="email", help="correct: email, sms or digital_post")
+    parser.add_argument("--language", default="da", help="correct: da or en")
     parser.add_argument("--out", type=Path, required=True, help="directory for the reports")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per service")
     parser.add_argument(
-        "--principal", default="admin", help="local stack only: whose certificate in var/bus"
+        "--principal",
+        default=None,
+        help="local stack only: whose certificate in var/bus (default <tenant>-dpo, which "
+        "`make run` makes for the demo municipality)",
     )
     args = parser.parse_args(argv)
+    args.principal = args.principal or f"{args.tenant}-dpo"
+    if args.action == "correct":
+        if not args.name:
+            parser.error("correct needs --name (the whole new details, as a mediator gives them)")
+        try:
+            args.details = ContactDetails(
+                email=args.email,
+                phone=args.phone,
+                preferred_channel=args.channel,
+                language=args.language,
+            )
+        except ValidationError as error:
+            fields = ", ".join(str(e["loc"][0]) for e in error.errors())
+            parser.error(f"the contract refuses these contact details: {fields}")
     try:
         return asyncio.run(_main(args))
     except BusConfigError as error:

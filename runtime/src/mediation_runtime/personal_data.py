@@ -28,6 +28,8 @@ from uuid import UUID
 
 import structlog
 from mediation_contracts.commands import (
+    Correction,
+    CorrectPerson,
     ErasePerson,
     Erasure,
     KeptCase,
@@ -39,6 +41,7 @@ from mediation_contracts.commands import (
 )
 from pymongo.asynchronous.database import AsyncDatabase
 
+from mediation_runtime.documents import Decision, VersionedDocuments, fields_of
 from mediation_runtime.service import ServiceCommands
 
 log = structlog.get_logger("mediation.personal_data")
@@ -222,18 +225,79 @@ async def erase_values(
     if not erasable or not case_ids:
         return 0
     changed = 0
-    for name in sorted(await database.list_collection_names()):
+    names = set(await database.list_collection_names())
+    for name in sorted(names):
         if name.startswith("system."):
             continue
         collection = database[name]
+        versioned = f"{name}_changes" in names
         async for document in collection.find({}):
             if case_of(document, tenant) not in case_ids:
+                continue
+            if versioned:
+                changed += await _erase_head(database, name, document["_id"], erasable)
                 continue
             cleaned = scrubbed(document, erasable)
             if cleaned != document:
                 await collection.replace_one({"_id": document["_id"]}, cleaned)
                 changed += 1
     return changed
+
+
+async def _erase_head(
+    database: AsyncDatabase[Document], name: str, key: Any, values: set[str]
+) -> int:
+    """A versioned document's head is erased as its next version: a writer that read it
+    before (a worker about to record a delivery, say) then loses its commit and decides
+    again on the erased one, instead of writing the names back."""
+
+    def decide(head: Document | None) -> Decision[int]:
+        if head is None:
+            return Decision(0)
+        fields = fields_of(head)
+        cleaned = scrubbed(fields, values)
+        return Decision(0) if cleaned == fields else Decision(1, cleaned)
+
+    return await VersionedDocuments(database, name).change(key, decide)
+
+
+PERSONAL_KEYS = frozenset({"name", "email", "phone", "address"})
+"""Fields that hold a name or an address, wherever they are nested."""
+CASE_TEXT_KEYS = frozenset({"conflict_description", "topics"})
+"""Fields of a case in the parties' own words: gone with its names at the end of retention."""
+
+
+def case_values(value: Any, key: str = "") -> Iterator[str]:
+    """Every name and address in ``value`` (everyone's, JSON text inside walked too), and the
+    parties' own words about the case (its description, their topics)."""
+    if isinstance(value, str):
+        if key in PERSONAL_KEYS or key in CASE_TEXT_KEYS:
+            yield value
+        inner = _parsed(value)
+        if inner is not None:
+            yield from case_values(inner)
+    elif isinstance(value, dict):
+        for inner_key, item in value.items():
+            yield from case_values(item, inner_key)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from case_values(item, key)
+
+
+async def erase_cases(database: AsyncDatabase[Document], tenant: str, case_ids: set[str]) -> int:
+    """Retention: every name and address (everyone's) in every record of ``case_ids``, in
+    every collection, history included, replaced by :data:`ERASED`, as an erasure does for
+    one person; ids and codes stay. Returns how many documents were rewritten."""
+    if not case_ids:
+        return 0
+    values: set[str] = set()
+    for name in sorted(await database.list_collection_names()):
+        if name.startswith("system."):
+            continue
+        async for document in database[name].find({}):
+            if case_of(document, tenant) in case_ids:
+                values.update(case_values(document))
+    return await erase_values(database, tenant, case_ids, values)
 
 
 # --- the commands every service answers (contract: DATA_RIGHTS_COMMANDS) -----------------
@@ -311,6 +375,111 @@ async def erase_person(
     )
 
 
+PERSON_ID_KEYS = ("party_id", "person_id")
+CONTACT_FIELDS = frozenset({"email", "phone", "preferred_channel", "language"})
+Correctable = Callable[[str, Document], bool]
+"""Whether a current record (collection, document) may be corrected: a service leaves out
+the records of what it has done (a message sent stays as sent)."""
+
+
+def corrected(value: Any, party_id: str, name: str, contact: Document) -> Any:
+    """``value`` with the person's own records (a dict whose ``party_id`` or ``person_id``
+    is theirs) holding ``name`` and ``contact``: a nested ``contact`` whole, or its fields
+    where they are kept flat. A companion inside is another person; an erased or forgotten
+    record (name ``[slettet]`` or empty) stays as it is."""
+    if isinstance(value, str):
+        inner = _parsed(value)
+        if inner is None:
+            return value
+        fixed = corrected(inner, party_id, name, contact)
+        return value if fixed == inner else json.dumps(fixed, separators=(",", ":"))
+    if isinstance(value, list):
+        return [corrected(item, party_id, name, contact) for item in value]
+    if not isinstance(value, dict):
+        return value
+    kept_name = value.get("name")
+    mine = (
+        any(value.get(key) == party_id for key in PERSON_ID_KEYS)
+        and isinstance(kept_name, str)
+        and kept_name not in ("", ERASED)
+    )
+    result: Document = {}
+    for key, item in value.items():
+        if mine and key == "name":
+            result[key] = name
+        elif mine and key == "contact" and isinstance(item, dict):
+            result[key] = contact
+        elif mine and key in CONTACT_FIELDS:
+            result[key] = contact.get(key)
+        elif key == "companion":
+            result[key] = item
+        else:
+            result[key] = corrected(item, party_id, name, contact)
+    return result
+
+
+async def correct_values(
+    database: AsyncDatabase[Document],
+    tenant: str,
+    case_ids: set[str],
+    request: CorrectPerson,
+    correctable: Correctable,
+) -> int:
+    """Correct the person's current records (heads, not history) of ``case_ids``; returns how
+    many documents were rewritten. A record forgotten by retention is not filled again."""
+    contact = request.contact.model_dump(mode="json", exclude_none=True)
+    changed = 0
+    names = set(await database.list_collection_names())
+    for name in sorted(names):
+        if history(name) or name.startswith("system."):
+            continue
+        async for document in database[name].find({}):
+            if case_of(document, tenant) not in case_ids or document.get("forgotten") is True:
+                continue
+            if not correctable(name, document):
+                continue
+            fields = fields_of(document) if f"{name}_changes" in names else document
+            if corrected(fields, request.party_id, request.name, contact) == fields:
+                continue
+            if f"{name}_changes" not in names:
+                fixed = corrected(document, request.party_id, request.name, contact)
+                await database[name].replace_one({"_id": document["_id"]}, fixed)
+                changed += 1
+                continue
+
+            def decide(head: Document | None) -> Decision[int]:
+                if head is None or head.get("forgotten") is True:
+                    return Decision(0)
+                current = fields_of(head)
+                fixed = corrected(current, request.party_id, request.name, contact)
+                return Decision(0) if fixed == current else Decision(1, fixed)
+
+            changed += await VersionedDocuments(database, name).change(document["_id"], decide)
+    return changed
+
+
+async def correct_person(
+    database: AsyncDatabase[Document],
+    service: str,
+    tenant: str,
+    request: CorrectPerson,
+    *,
+    open_cases: OpenCases | None = None,
+    correctable: Correctable = lambda _name, _document: True,
+) -> Correction:
+    """Correct the person in the requested cases the service does not hold open."""
+    wanted = {str(case_id) for case_id in request.case_ids}
+    still_open = await open_cases(tenant, wanted) if open_cases else set()
+    correcting = wanted - still_open
+    changed = await correct_values(database, tenant, correcting, request, correctable)
+    return Correction(
+        service=service,
+        corrected_cases=sorted(UUID(c) for c in correcting),
+        kept=[KeptCase(case_id=UUID(c), reason="case_open") for c in sorted(still_open)],
+        documents_changed=changed,
+    )
+
+
 def serve_data_rights(
     commands: ServiceCommands,
     database: AsyncDatabase[Document],
@@ -319,10 +488,13 @@ def serve_data_rights(
     record_of: RecordOf = plain_record,
     open_cases: OpenCases | None = None,
     erase_events: Callable[[str, set[str]], Awaitable[int]] | None = None,
+    correctable: Correctable | None = None,
 ) -> None:
     """Answer the data-rights commands of the contract for one service (call it before
     ``commands.serve``). ``retention`` says in Danish how long the service keeps personal
-    data; ``erase_events`` (intake only) erases the cases' events from the streams too."""
+    data; ``erase_events`` (intake only) erases the cases' events from the streams too;
+    ``correctable`` (the services that keep contact details: ``correct_person``) says which
+    current records a correction may rewrite."""
     service = commands.service
 
     async def access(request: PersonalDataRequest, tenant: str) -> Reply:
@@ -354,5 +526,26 @@ def serve_data_rights(
         )
         return Reply(ok=True, erasure=erasure)
 
+    async def correct(request: CorrectPerson, tenant: str) -> Reply:
+        log.info("correction_requested", request_id=str(request.request_id), tenant=tenant)
+        correction = await correct_person(
+            database,
+            service,
+            tenant,
+            request,
+            open_cases=open_cases,
+            correctable=correctable or (lambda _name, _document: True),
+        )
+        log.info(
+            "person_corrected",
+            request_id=str(request.request_id),
+            cases=len(correction.corrected_cases),
+            kept=len(correction.kept),
+            documents=correction.documents_changed,
+        )
+        return Reply(ok=True, correction=correction)
+
     commands.answer("personal_data", access, workers=1)
     commands.answer("erase_person", erase, workers=1)
+    if correctable is not None:
+        commands.answer("correct_person", correct, workers=1)

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from mediation_devstack.dev_identity import DevIdentity
 from mediation_runtime.bus_access import main as bus_access
 from nats.aio.client import Client
@@ -14,6 +15,11 @@ from tests.integration.notes.conftest import (  # noqa: F401 - fixtures shared w
     master_key,
     notes_process,
     proof_key_files,
+)
+from tests.integration.notifications.conftest import (  # noqa: F401 - shared fixtures
+    live_channels,
+    mailbox,
+    smtp_server,
 )
 from tests.integration.runtime.test_bus_security import connects
 from tests.integration.service_process import ServiceProcess
@@ -30,9 +36,13 @@ def services(
     identity_provider: DevIdentity,  # noqa: F811 - the imported fixture
     master_key: str,  # noqa: F811
     proof_key_files: tuple[Path, Path],  # noqa: F811
+    smtp_server: Controller,  # noqa: F811
 ) -> Iterator[dict[str, ServiceProcess]]:
+    """Notifications sends real mail to the tests' SMTP server (``mailbox``)."""
     logs = tmp_path_factory.mktemp("data-rights-logs")
-    outbox = tmp_path_factory.mktemp("data-rights-outbox")
+    channels = {
+        f"NOTIFICATIONS_{name.upper()}": v for name, v in live_channels(smtp_server.port).items()
+    }
     processes = {
         "intake": ServiceProcess("intake", bus, mongodb_url, logs / "intake.log"),
         "scheduling": ServiceProcess("scheduling", bus, mongodb_url, logs / "scheduling.log"),
@@ -50,8 +60,8 @@ def services(
             bus,
             mongodb_url,
             logs / "notifications.log",
-            NOTIFICATIONS_MODE="file",
-            NOTIFICATIONS_OUTBOX_DIR=str(outbox),
+            **channels,
+            NOTIFICATIONS_DELIVERY_RETRY_DELAYS="[0.2, 0.3]",
             NOTIFICATIONS_WORKER_POLL_SECONDS="0.2",
         ),
         "insights": ServiceProcess("insights", bus, mongodb_url, logs / "insights.log"),

@@ -10,6 +10,7 @@ rewrites the file; a unit test fails when it drifts.
 import sys
 from pathlib import Path
 
+from intake.settings import IntakeSettings
 from mediation_contracts.events import ALL_EVENTS
 from mediation_runtime.streams import StreamSettings, iso
 from notes.settings import NotesSettings
@@ -20,7 +21,8 @@ PURPOSES = {
         "Sagsbehandling af konfliktmægling: anmodning, egnethed, samtykke, afslutning.",
         "Parternes navne og kontaktoplysninger, bisiddere, sagens forløb (id'er og koder).",
         "Sagens mægler (mæglerklienten); kommunens fagsystemer, der selv sendte anmodningen.",
-        "Til sletning på anmodning efter lukning (erase_person); ingen automatisk sletning.",
+        "Navne, kontaktoplysninger, sagsbeskrivelse og emner slettes {intake} efter lukning "
+        "(INTAKE_RETENTION), eller før på anmodning (erase_person); id'er og koder bevares.",
     ),
     "scheduling": (
         "Planlægning af formøder og mæglingsmøder uden dobbeltbookinger.",
@@ -39,8 +41,8 @@ PURPOSES = {
         "At fortælle de involverede, hvad de skal vide (indkaldelser, påmindelser, afslutning).",
         "Navne, e-mail, telefon, sprog og kanal; afsendte beskeder til personen.",
         "Personen selv via e-mail, SMS eller Digital Post (kommunens udbydere).",
-        "Kontaktoplysninger glemmes {contacts} efter lukning (NOTIFICATIONS_CONTACT_RETENTION); "
-        "afsendte beskeder til sletning på anmodning.",
+        "Navne og kontaktoplysninger, også i de afsendte beskeder, slettes {contacts} efter "
+        "lukning (NOTIFICATIONS_CONTACT_RETENTION), eller før på anmodning (erase_person).",
     ),
     "insights": (
         "Læring fra mæglinger: anonyme evalueringer, opfølgning, statistik.",
@@ -53,6 +55,7 @@ PURPOSES = {
 
 def render() -> str:
     notes = NotesSettings.model_fields["retention"].default
+    intake = IntakeSettings.model_fields["retention"].default
     contacts = NotificationsSettings.model_fields["contact_retention"].default
     streams = StreamSettings.model_construct()
     events_age = streams.events_max_age or contacts
@@ -74,7 +77,7 @@ def render() -> str:
             for e in ALL_EVENTS
             if e.sensitivity == "personal" and service in e.consumers
         ]
-        kept = retention.format(notes=iso(notes), contacts=iso(contacts))
+        kept = retention.format(notes=iso(notes), contacts=iso(contacts), intake=iso(intake))
         lines.append(
             f"| {service} | {purpose} | {data} | {recipients} | {kept} | "
             f"{', '.join(personal) or 'none'} |"
@@ -96,8 +99,19 @@ def render() -> str:
         f"The `MEDIATION` stream keeps every event {iso(events_age)} after it was published "
         "(`MEDIATION_EVENTS_MAX_AGE`, by default the contact retention), dead letters as long "
         "(`MEDIATION_DLQ_MAX_AGE`); neither may be longer than the longest personal-data "
-        "retention. On an erasure request intake deletes the closed case's personal events "
-        "and dead letters at once (JetStream's secure delete).",
+        "retention. A closed case's personal events and dead letters go before that when "
+        "intake erases the case: at the end of its retention (`INTAKE_RETENTION`) and on an "
+        "erasure request (JetStream's secure delete), so the streams never keep a name or an "
+        "address longer than the services do.",
+        "",
+        "## Correction (art. 16)",
+        "",
+        "While a case is open its mediator corrects a party's name and contact details "
+        "(`PartyDetailsCorrected`); intake and notifications apply it before the next "
+        "message. In a closed case the data protection office corrects them "
+        "(`correct_person` at intake and notifications, `python -m "
+        "mediation_runtime.data_rights correct`); messages already sent stay as sent. "
+        "Scheduling, notes and insights keep no names or contact details.",
         "",
     ]
     return "\n".join(lines)
