@@ -452,8 +452,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--name", help="correct: the person's name from now on")
     parser.add_argument("--email", help="correct: e-mail address from now on")
     parser.add_argument("--phone", help="correct: phone number from now on")
-    parser.add_argument("--channel", default="email", help="correct: email, sms or digital_post")
-    parser.add_argument("--language", default="da", help="correct: da or en")
+    parser.add_argument(
+        "--channel",
+        default="email",
+        choices=("email", "sms", "digital_post"),
+        help="correct: the channel the person prefers",
+    )
+    parser.add_argument(
+        "--language", default="da", choices=("da", "en"), help="correct: their language"
+    )
     parser.add_argument("--out", type=Path, required=True, help="directory for the reports")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per service")
     parser.add_argument(
