@@ -17,7 +17,7 @@ from mediation_contracts.events import ALL_EVENTS
 from mediation_contracts.streams import DLQ_STREAM, DLQ_SUBJECT_PREFIX, EVENTS_STREAM
 from mediation_contracts.subjects import MAJOR, PREFIX
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 
 log = structlog.get_logger("mediation.stream_erasure")
 
@@ -49,6 +49,20 @@ def _case_of(data: bytes | None) -> str | None:
     return subject if isinstance(subject, str) else None
 
 
+async def _delete(js: JetStreamContext, stream: str, seq: int) -> int:
+    """1 if this call deleted the message; 0 if it was gone already (another replica's
+    retention sweep, or an erasure request, deleted it first)."""
+    try:
+        await js.delete_msg(stream, seq)
+    except NotFoundError:
+        return 0
+    except APIError as error:
+        if "no message found" in (error.description or "").lower():
+            return 0
+        raise
+    return 1
+
+
 async def erase_case_events(js: JetStreamContext, tenant: str, case_ids: set[str]) -> int:
     """Delete the tenant's personal events of ``case_ids`` from the events stream, and every
     dead letter whose body names one of them; returns how many messages were deleted."""
@@ -56,12 +70,10 @@ async def erase_case_events(js: JetStreamContext, tenant: str, case_ids: set[str
     for subject in personal_subjects(tenant):
         async for message in _messages(js, EVENTS_STREAM, subject):
             if _case_of(message.data) in case_ids:
-                await js.delete_msg(EVENTS_STREAM, int(message.seq))
-                deleted += 1
+                deleted += await _delete(js, EVENTS_STREAM, int(message.seq))
     async for letter in _messages(js, DLQ_STREAM, f"{DLQ_SUBJECT_PREFIX}.>"):
         body = letter.data or b""
         if any(case_id.encode() in body for case_id in case_ids):
-            await js.delete_msg(DLQ_STREAM, int(letter.seq))
-            deleted += 1
+            deleted += await _delete(js, DLQ_STREAM, int(letter.seq))
     log.info("case_events_erased", tenant=tenant, cases=len(case_ids), messages=deleted)
     return deleted
