@@ -23,6 +23,7 @@ from mediation_contracts.events import ALL_EVENTS
 from mediation_contracts.streams import (
     ADVISORIES_STREAM,
     ADVISORIES_SUBJECTS,
+    DLQ_STREAM,
     EVENTS_STREAM,
     STREAMS,
     consumer_name,
@@ -36,8 +37,18 @@ MEDIATOR_CLIENT_ROLE = "mediator client"
 MEDIATOR_CLIENT = "mediator-client"
 GATEWAY = "gateway"
 ADMIN = "admin"
+STREAM_ERASER = "intake"
+"""The service that erases a closed case's personal events from the streams on a data
+protection request: it owns the case lifecycle, so it knows which cases are closed."""
 # The roles of systems outside this project, as the catalog names them.
-OUTSIDE_ROLES = ("citizen portal", "case systems", "ombudsman office", "requesting systems")
+OUTSIDE_ROLES = (
+    "citizen portal",
+    "case systems",
+    "ombudsman office",
+    "requesting systems",
+    # The municipality's data protection staff: the data-rights commands only (issue 21).
+    "data protection office",
+)
 
 # Who may send each command, in the catalog's role names (from the command table).
 COMMAND_CALLERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
@@ -200,6 +211,13 @@ def service_permissions(service: str) -> Permissions:
     for spec in STREAMS:
         publish += [f"{JS_API}.STREAM.{verb}.{spec.name}" for verb in ("INFO", "CREATE", "UPDATE")]
     publish += [f"{JS_API}.STREAM.MSG.GET.{EVENTS_STREAM}", f"{JS_API}.INFO"]
+    if service == STREAM_ERASER:
+        # Erasure (data rights): a closed case's personal events and dead letters go.
+        publish += [
+            f"{JS_API}.STREAM.MSG.DELETE.{EVENTS_STREAM}",
+            f"{JS_API}.STREAM.MSG.GET.{DLQ_STREAM}",
+            f"{JS_API}.STREAM.MSG.DELETE.{DLQ_STREAM}",
+        ]
     subscribe = [inbox_prefix(service) + ".>"]
     subscribe += [f"{COMMAND_PREFIX}.*.{service}.{command}" for command in COMMAND_CALLERS[service]]
     return Permissions(tuple(publish), tuple(subscribe), True, inbox_prefix(service))

@@ -24,6 +24,7 @@ from mediation_contracts.envelope import OpaqueId, Payload, UtcDatetime
 from mediation_contracts.events import (
     Caller,
     CaseworkerChecklist,
+    ContactDetails,
     EvaluationOccasion,
     FollowUpContact,
     FollowUpResult,
@@ -31,6 +32,7 @@ from mediation_contracts.events import (
     Location,
     MeetingFormat,
     MeetingKind,
+    Name,
     Outcome,
     Participant,
     Party,
@@ -526,6 +528,111 @@ class SummaryState(Payload):
     )
 
 
+# --- data rights (issue 21): what a service holds about a person, and erasing it ---------
+# Sent by the municipality's data protection office to every service that keeps personal
+# data (``DATA_HOLDERS``); each answers its own part. See README "Data protection".
+
+PersonalDataKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,39}$")]
+KnownValue = Annotated[str, StringConstraints(min_length=3, max_length=200)]
+
+
+class PersonRequest(Payload):
+    """A request about one person: their party id (as the case's request named them) and,
+    where the office knows them, contact addresses the person gave (an e-mail address or a
+    phone number), which also find cases where the person had another party id."""
+
+    request_id: UUID = Field(description="The data protection office's reference.")
+    party_id: OpaqueId
+    contacts: list[KnownValue] = Field(
+        default_factory=list,
+        max_length=10,
+        description="E-mail addresses or phone numbers the person is known by.",
+    )
+    requested_by: OpaqueId = Field(description="Staff id of the data protection officer.")
+
+
+class PersonalDataRequest(PersonRequest):
+    """Access (GDPR art. 15): everything the service holds that names the person."""
+
+
+class ErasePerson(PersonRequest):
+    """Erasure (GDPR art. 17) in the given closed cases: names and contact details are
+    replaced; ids and codes stay, so statistics and audit stay whole. A case still open at
+    the service is kept (``kept``, code ``case_open``)."""
+
+    case_ids: list[UUID] = Field(
+        min_length=1, max_length=200, description="The person's closed cases to erase them from."
+    )
+    values: list[KnownValue] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Names and addresses of the person other services reported, so a copy "
+        "held here is erased as well; the service adds what it holds itself.",
+    )
+
+
+class CorrectPerson(PersonRequest):
+    """Correction (GDPR art. 16) in the given closed cases: the person's name and contact
+    details in the service's current records become these, whole (as in
+    ``PartyDetailsCorrected``). Records of messages already sent stay as sent; a record
+    already erased stays erased. A case still open is kept (``case_open``): its mediator
+    corrects it (``PartyDetailsCorrected``), so that every service applies it in order."""
+
+    case_ids: list[UUID] = Field(
+        min_length=1, max_length=200, description="The person's closed cases to correct."
+    )
+    name: Name = Field(description="The person's name from now on.")
+    contact: ContactDetails = Field(description="How the person is reached from now on, whole.")
+
+
+class PersonalRecord(Payload):
+    """One thing the service holds that names the person: the record as stored (only the
+    part about the person; another person's data is left out and ``withheld`` says what)."""
+
+    kind: PersonalDataKind = Field(description="e.g. party, timeline, meeting, message.")
+    case_id: UUID | None = None
+    data: dict[str, Any]
+    withheld: list[str] = Field(
+        default_factory=list,
+        description="Codes of what was left out, e.g. message_text_of_another_person, "
+        "summary_content.",
+    )
+
+
+class PersonalData(Payload):
+    service: str
+    party_id: OpaqueId
+    cases: list[UUID] = Field(description="The cases the service holds the person in.")
+    closed_cases: list[UUID] = Field(
+        default_factory=list,
+        description="Of `cases`, those the service knows to be closed (erasure is possible).",
+    )
+    records: list[PersonalRecord]
+    retention: str = Field(description="How long the service keeps personal data, in Danish.")
+
+
+class KeptCase(Payload):
+    case_id: UUID
+    reason: Literal["case_open", "unknown_case"]
+
+
+class Correction(Payload):
+    service: str
+    corrected_cases: list[UUID]
+    kept: list[KeptCase] = Field(default_factory=list)
+    documents_changed: int = Field(description="Current records rewritten (not history).")
+
+
+class Erasure(Payload):
+    service: str
+    erased_cases: list[UUID]
+    kept: list[KeptCase] = Field(default_factory=list)
+    documents_changed: int = Field(description="Stored records rewritten, history included.")
+    stream_messages_deleted: int = Field(
+        default=0, description="Events of those cases erased from the streams (intake only)."
+    )
+
+
 class Refusal(Payload):
     code: str = Field(description="Stable, for programs: e.g. mediator_busy, not_ready.")
     message_da: str
@@ -596,6 +703,9 @@ class Reply(Payload):
     evaluation: EvaluationForm | None = None
     follow_ups: list[FollowUpView] | None = None
     statistics: Statistics | None = None
+    personal_data: PersonalData | None = None
+    erasure: Erasure | None = None
+    correction: Correction | None = None
     error: Refusal | None = None
 
     @model_serializer(mode="wrap")
@@ -629,6 +739,9 @@ RESULT_TYPES: Mapping[str, Any] = {
     "evaluation": EvaluationForm,
     "follow_ups": list[FollowUpView],
     "statistics": Statistics,
+    "personal_data": PersonalData,
+    "erasure": Erasure,
+    "correction": Correction,
 }
 """The result fields of :class:`Reply`; an accepted command's reply carries the ones its
 :class:`CommandSpec` names, and no other (absent, never ``null``)."""
@@ -744,6 +857,52 @@ COMMANDS: Mapping[str, Mapping[str, CommandSpec]] = {
 }
 """Every command by service; :data:`mediation_contracts.access.COMMAND_CALLERS` says who
 may send each."""
+
+# --- data rights (issue 21): every service that keeps personal data answers these --------
+DATA_PROTECTION_OFFICE = "data protection office"
+DATA_HOLDERS = ("intake", "scheduling", "notes", "notifications", "insights")
+DATA_RIGHTS_COMMANDS: Mapping[str, CommandSpec] = {
+    "personal_data": CommandSpec(
+        PersonalDataRequest,
+        ("personal_data",),
+        "Access: what the service holds that names a person (by party id or contact), "
+        "for the municipality's data protection office.",
+        callers=(DATA_PROTECTION_OFFICE,),
+    ),
+    "erase_person": CommandSpec(
+        ErasePerson,
+        ("erasure",),
+        "Erasure: a person's names and contact details in the given closed cases are "
+        "replaced, ids and codes kept; for the data protection office.",
+        callers=(DATA_PROTECTION_OFFICE,),
+    ),
+    "correct_person": CommandSpec(
+        CorrectPerson,
+        ("correction",),
+        "Correction: a person's name and contact details in the given closed cases become "
+        "the given ones; for the data protection office.",
+        callers=(DATA_PROTECTION_OFFICE,),
+    ),
+}
+CONTACT_HOLDERS = ("intake", "notifications")
+"""The services that keep names and contact details, and so answer ``correct_person``."""
+
+
+def data_rights_commands(service: str) -> dict[str, CommandSpec]:
+    """The data-rights commands ``service`` answers: access and erasure if it keeps personal
+    data, correction too if it keeps names and contact details."""
+    if service not in DATA_HOLDERS:
+        return {}
+    return {
+        name: spec
+        for name, spec in DATA_RIGHTS_COMMANDS.items()
+        if name != "correct_person" or service in CONTACT_HOLDERS
+    }
+
+
+COMMANDS = {
+    service: {**commands, **data_rights_commands(service)} for service, commands in COMMANDS.items()
+}
 
 
 class RefusedReply(Payload):

@@ -328,7 +328,9 @@ def _dead_letters_section() -> list[str]:
         "(`NOTES_RETENTION`, `NOTIFICATIONS_CONTACT_RETENTION`), and no age limit may be "
         f"shorter than {streams.MIN_STREAM_AGE.days} day: the services refuse to start with "
         "such settings, naming the one to fix. A system that consumes events must therefore "
-        "read them within the events stream's age limit.",
+        "read them within the events stream's age limit. A closed case's `personal` events "
+        "and dead letters may leave earlier: intake deletes them when it erases the case, "
+        "`INTAKE_RETENTION` after the close or on a data protection erasure request.",
     ]
 
 

@@ -192,6 +192,8 @@ class ServiceCommands:
         self.router = NatsRouter(
             middlewares=[functools.partial(CommandMiddleware, metrics=metrics)]
         )
+        self.served: set[str] = set()
+        """Commands already answered (the data-rights ones, registered on their own)."""
 
     def serve(
         self,
@@ -213,7 +215,7 @@ class ServiceCommands:
         middleware."""
         service = self.service
         contract = COMMANDS[service]
-        if set(commands) != set(contract):
+        if set(commands) | self.served != set(contract) or set(commands) & self.served:
             raise ValueError(f"{service} must serve exactly its commands: {sorted(contract)}")
         if refusals and refused is None:
             raise ValueError("refusals need a refused(error) -> Reply")
@@ -229,13 +231,21 @@ class ServiceCommands:
 
                 return handle
 
-            self.router.subscriber(
-                command_subscription(service, name),
-                queue=service,
-                max_workers=workers,
-                title=f"{service}: {name}",
-                description=contract[name].description,
-            )(_answering(contract[name].request, name, bind(handler)))
+            self.answer(name, bind(handler), workers=workers)
+
+    def answer(
+        self, name: str, handle: Callable[[Any, str], Awaitable[Reply]], *, workers: int
+    ) -> None:
+        """Answer one command of the contract: ``handle`` gets the request and the tenant."""
+        service, contract = self.service, COMMANDS[self.service]
+        self.served.add(name)
+        self.router.subscriber(
+            command_subscription(service, name),
+            queue=service,
+            max_workers=workers,
+            title=f"{service}: {name}",
+            description=contract[name].description,
+        )(_answering(contract[name].request, name, handle))
 
 
 def periodically(
@@ -276,8 +286,8 @@ class Parts:
     (:class:`ServiceCommands`), its delivery policy and lifeline, its database, the outbox
     relay of the documents whose changes carry outgoing events, and every versioned
     collection it made (:meth:`documents`), which the service sweeps at start and hourly;
-    its metrics (:mod:`mediation_runtime.metrics`), its bus errors (a refused publish) and its tracer provider (None: spans are
-    not recorded, :mod:`mediation_runtime.telemetry`)."""
+    its metrics (:mod:`mediation_runtime.metrics`), its bus errors (a refused publish) and its
+    tracer provider (None: spans are not recorded, :mod:`mediation_runtime.telemetry`)."""
 
     broker: NatsBroker
     policy: DeliveryPolicy

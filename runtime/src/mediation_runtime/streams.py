@@ -11,7 +11,10 @@ keeps contact details after a case closed (``NOTIFICATIONS_CONTACT_RETENTION``, 
 set; the dead letters as long as the events; the advisories as long as the events. Settings
 shorter than :data:`~mediation_contracts.streams.MIN_STREAM_AGE`, or, for the streams that may
 hold names and contact details, longer than the longest personal-data retention of the
-services (``NOTES_RETENTION``, ``NOTIFICATIONS_CONTACT_RETENTION``), are refused.
+services (``NOTES_RETENTION``, ``NOTIFICATIONS_CONTACT_RETENTION``), are refused. A closed
+case's personal events leave earlier when intake erases the case (``INTAKE_RETENTION`` after
+the close, or a data protection erasure: :mod:`mediation_runtime.stream_erasure`), so the
+streams never keep a name longer than the services do.
 """
 
 import asyncio

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
 import stat
 import sys
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from mediation_contracts.access import ADMIN, MEDIATOR_CLIENT, SERVICES
 from mediation_contracts.commands import COMMANDS, command_subject
+from mediation_devstack.demo import CITIZEN as DEMO_CITIZEN
 from mediation_devstack.demo import DEMO_TENANT, MARKER
 from mediation_devstack.ports import free_port, port_is_free
 from mediation_devstack.processes import ManagedProcess, StartupError
@@ -28,6 +30,7 @@ from tests.secure_bus import LiveBus
 pytestmark = pytest.mark.integration
 
 READY_LINE = b"Local mediation stack is running"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 async def start_runner(env: dict[str, str], *services: str) -> asyncio.subprocess.Process:
@@ -144,6 +147,28 @@ async def _first_answer(url: str) -> str:
             await asyncio.sleep(0.1)
 
 
+async def access_as_printed(table: str, party_id: str, out: Path) -> dict[str, Any]:
+    """Run the access command the table prints for the data protection office (its
+    placeholders filled in), from the checkout as a reader would; its JSON report."""
+    [line] = [ln for ln in table.splitlines() if "mediation_runtime.data_rights access" in ln]
+    filled = line.replace("<party id>", party_id).replace("<staff id>", "dpo-test")
+    words = filled.replace("var/data-rights", str(out)).split()
+    settings = [w for w in words if re.fullmatch(r"[A-Z_]+=.*", w)]
+    command = words[len(settings) :]
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        env={**os.environ, **dict(w.split("=", 1) for w in settings)},
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, stderr.decode()
+    written = Path(stdout.decode().splitlines()[0])
+    report: dict[str, Any] = json.loads(await asyncio.to_thread(written.read_text))
+    return report
+
+
 def _get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - a local http URL
         body: bytes = response.read()
@@ -240,6 +265,12 @@ async def test_a_fresh_stack_drives_the_demo_cases_and_the_statistics_show_them(
         assert total["meetings"]["mediation"]["phone"] == 7
         assert total["withdrawals"] == "<5"
         assert total["refusals"] == {"in_complaint_handling": "<5", "assessment_declined": "<5"}
+
+        # The data protection office's command, as the table prints it, answers for the demo
+        # citizen from every service (README "Data protection").
+        report = await access_as_printed(table, DEMO_CITIZEN, tmp_path / "data-rights")
+        assert report["missing"] == {}
+        assert len(report["services"]["intake"]["cases"]) == total["requests"]
     finally:
         runner.send_signal(signal.SIGINT)
         await asyncio.wait_for(runner.wait(), timeout=60)

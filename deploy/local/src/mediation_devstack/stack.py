@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mediation_contracts.access import ADMIN
+from mediation_contracts.commands import DATA_PROTECTION_OFFICE
 from mediation_runtime.bus import BusCredentials
 from mediation_runtime.bus_access import SERVER_CONF, BusAccess
 from mediation_runtime.streams import ensure_streams
@@ -68,6 +69,7 @@ class Stack:
     gateway_url: str = ""
     logins: list[str] = field(default_factory=list)
     bus_dir: Path | None = None
+    data_protection: Path | None = None  # the demo data protection office's certificate
 
 
 async def run(layout: StateLayout, service_names: tuple[str, ...]) -> int:
@@ -121,6 +123,7 @@ async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
     stack.bus_dir = bus.directory
     if bus.init():
         say(f"made the bus's development CA and certificates in {bus.directory}")
+    stack.data_protection = _data_protection_office(bus)
     await _start_nats(stack, bus)
     await _start_database(stack)
     try:
@@ -132,6 +135,19 @@ async def _start(stack: Stack, service_names: tuple[str, ...]) -> None:
             f"cannot create the JetStream streams on {redact(stack.nats_url)}: {error!r}"
         ) from error
     await _start_services(stack, service_names, bus)
+
+
+def _data_protection_office(bus: BusAccess) -> Path | None:
+    """The demo municipality's data protection office, as a municipality adds its own
+    (README "Data protection"): a principal that may send the data-rights commands only.
+    Made once, with the development CA (an operator's own CA issues its certificate)."""
+    name = f"{demo.DEMO_TENANT}-dpo"
+    if name not in bus.entries():
+        if not (bus.directory / "ca.key").exists():
+            return None
+        bus.add_integration(name, demo.DEMO_TENANT, [DATA_PROTECTION_OFFICE])
+        say(f"made the data protection office's principal {name} in {bus.credentials_dir(name)}")
+    return bus.credentials_dir(name)
 
 
 async def _start_nats(stack: Stack, bus: BusAccess) -> None:
@@ -362,6 +378,19 @@ def describe(stack: Stack) -> str:
         ]
         if GATEWAY in stack.metrics_urls:
             lines.append(f"  Its probes and metrics: {stack.metrics_urls[GATEWAY]}")
+    if stack.data_protection:
+        lines += [
+            "",
+            f"Data protection office ({demo.DEMO_TENANT}): principal "
+            f"{stack.data_protection.name}; a citizen's access, correction and erasure "
+            "requests (README, Data protection), e.g.:",
+            f"  NATS_URL={stack.nats_url} NATS_CA_FILE={stack.data_protection / 'ca.pem'} "
+            f"NATS_CERT_FILE={stack.data_protection / 'cert.pem'} "
+            f"NATS_KEY_FILE={stack.data_protection / 'key.pem'} "
+            ".venv/bin/python -m mediation_runtime.data_rights access "
+            f"--tenant {demo.DEMO_TENANT} --party-id <party id> --requested-by <staff id> "
+            "--out var/data-rights",
+        ]
     lines += ["Stop with Ctrl-C. Data stays in the state directory; `make reset` deletes it.", ""]
     return "\n".join(lines)
 

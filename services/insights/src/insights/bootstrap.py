@@ -1,5 +1,6 @@
 """The composition root: builds the whole insights app from settings. Tests use the same."""
 
+from mediation_runtime.personal_data import serve_data_rights
 from mediation_runtime.service import ServiceApp, periodically, service_app, service_parts
 
 from insights import handlers
@@ -18,6 +19,12 @@ def create_app(settings: InsightsSettings) -> ServiceApp:
         evaluations=Evaluations(parts.database),
     )
     register_subscribers(parts.events, insights)
+    serve_data_rights(
+        parts.commands,
+        parts.database,
+        retention="Kun id'er, koder og tider for statistik; evalueringssvar gemmes uden "
+        "link, part og sag. Evalueringslinks slettes, når de udløber.",
+    )
     register_commands(parts.commands, insights)
 
     async def prepare() -> None:

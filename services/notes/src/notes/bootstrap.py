@@ -1,6 +1,8 @@
 """The composition root: builds the whole notes app from settings. Tests use the same."""
 
+from mediation_runtime.personal_data import serve_data_rights
 from mediation_runtime.service import ServiceApp, periodically, service_app, service_parts
+from mediation_runtime.streams import iso
 
 from notes import handlers
 from notes.adapters.assignment_proof import AssignmentProofs
@@ -34,6 +36,13 @@ def create_app(settings: NotesSettings) -> ServiceApp:
         proofs=AssignmentProofs(proof_keys_from_settings(settings.proof_key_file), verifier),
     )
     register_subscribers(parts.events, notes)
+    serve_data_rights(
+        parts.commands,
+        database,
+        retention=f"Referater krypto-makuleres {iso(settings.retention)} efter sagens lukning "
+        "(NOTES_RETENTION), eller straks ved tilbagetrækning; revisionsloggen gemmer id'er, "
+        "roller og koder, aldrig indhold.",
+    )
     register_commands(parts.commands, notes)
 
     async def prepare() -> None:

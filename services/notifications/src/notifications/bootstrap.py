@@ -3,7 +3,9 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from mediation_runtime.personal_data import Document, erase_cases, serve_data_rights
 from mediation_runtime.service import ServiceApp, periodically, service_app, service_parts
+from mediation_runtime.streams import iso
 from mediation_runtime.views import ViewStore
 
 from notifications import handlers
@@ -17,7 +19,12 @@ from notifications.handlers import Notifications
 from notifications.settings import SERVICE, NotificationsSettings
 
 REMINDER_CHECK_SECONDS = 30.0
-RETENTION_CHECK_SECONDS = 3600.0
+
+
+def not_yet_sent(_collection: str, document: Document) -> bool:
+    """A correction reaches the case's contacts and the messages still to be sent; a
+    message sent (or failed) is the record of where it went, and stays so."""
+    return document.get("kind") != "delivery" or document.get("state") == "pending"
 
 
 def create_app(settings: NotificationsSettings) -> ServiceApp:
@@ -31,8 +38,18 @@ def create_app(settings: NotificationsSettings) -> ServiceApp:
         senders=senders_from_settings(settings.channels()),
         wake=due.set,
         metrics=NotificationMetrics(parts.metrics.registry),
+        erase_cases=lambda tenant, case_ids: erase_cases(parts.database, tenant, case_ids),
     )
     register_subscribers(parts.events, notifications)
+    serve_data_rights(
+        parts.commands,
+        parts.database,
+        retention="Navne og kontaktoplysninger slettes "
+        f"{iso(settings.contact_retention)} efter sagens lukning "
+        "(NOTIFICATIONS_CONTACT_RETENTION), også i de afsendte beskeder, eller før, når den "
+        "registrerede får dem slettet (erase_person); id'er og koder bevares.",
+        correctable=not_yet_sent,
+    )
 
     async def prepare() -> None:
         await notifications.deliveries.create_indexes()
@@ -56,6 +73,6 @@ def create_app(settings: NotificationsSettings) -> ServiceApp:
         background=[
             periodically(settings.worker_poll_seconds, work(handlers.deliver_due), due),
             periodically(REMINDER_CHECK_SECONDS, work(handlers.send_due_reminders)),
-            periodically(RETENTION_CHECK_SECONDS, work(handlers.forget_expired_contacts)),
+            periodically(settings.retention_sweep_seconds, work(handlers.forget_expired_contacts)),
         ],
     )

@@ -5,7 +5,7 @@ Idempotent per (event, recipient, channel): a redelivered event finds its delive
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast, get_args
@@ -57,6 +57,9 @@ class Notifications:
     wake: Callable[[], None]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     metrics: NotificationMetrics = field(default_factory=NotificationMetrics)
+    erase_cases: Callable[[str, set[str]], Awaitable[int]] | None = None
+    """Retention: erase every name and address left in the cases' other records (the sent
+    messages, history and outbox included); bootstrap wires the shared erasure."""
 
 
 def retain_until(contacts: CaseContacts, notifications: Notifications) -> datetime | None:
@@ -383,6 +386,13 @@ async def forget_expired_contacts(notifications: Notifications) -> int:
     expired = await notifications.contacts.find(
         {"retain_until": {"$lte": notifications.clock()}, "forgotten": False}
     )
+    by_tenant: dict[str, set[str]] = {}
     for tenant, case_id in expired:
         await notifications.contacts.rewrite(tenant, case_id, CaseContacts.forget, forgotten=True)
+        by_tenant.setdefault(tenant, set()).add(str(case_id))
+    if notifications.erase_cases is not None:
+        # The view forgets; the messages sent to them (and older versions) must too.
+        for tenant, case_ids in sorted(by_tenant.items()):
+            documents = await notifications.erase_cases(tenant, case_ids)
+            log.info("contacts_forgotten", tenant=tenant, cases=len(case_ids), documents=documents)
     return len(expired)

@@ -53,6 +53,11 @@ class NotificationsSettings(ServiceSettings, ChannelSettings):
         default=CONTACT_RETENTION_DEFAULT,
         description="How long contact details are kept after the case closed.",
     )
+    retention_sweep_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How often the contact details of cases whose retention ran out are erased.",
+    )
     evaluation_url: str = Field(
         default=DEV_EVALUATION_URL,
         description="The evaluation page's URL; a party's one-time link is <this>/<token>.",

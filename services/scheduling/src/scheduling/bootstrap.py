@@ -1,5 +1,6 @@
 """The composition root: builds the whole scheduling app from settings. Tests use the same."""
 
+from mediation_runtime.personal_data import serve_data_rights
 from mediation_runtime.service import ServiceApp, periodically, service_app, service_parts
 from mediation_runtime.views import ViewStore
 
@@ -24,6 +25,12 @@ def create_app(settings: SchedulingSettings) -> ServiceApp:
         ),
     )
     register_subscribers(parts.events, scheduling)
+    serve_data_rights(
+        parts.commands,
+        database,
+        retention="Møder og deltagere gemmes med id'er og tider, aldrig navne eller "
+        "kontaktoplysninger; de slettes ikke, da de ikke identificerer nogen uden sagen.",
+    )
     register_commands(parts.commands, scheduling)
 
     async def prepare() -> None:

@@ -23,9 +23,12 @@ from mediation_runtime.documents import Decision, Document, VersionedDocuments
 from mediation_runtime.mongo import case_key
 from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
 
 from intake.domain.case import OPEN, Case, CaseKind, Status
 
+ERASED_COLLECTION = "retention_erased"
+"""The cases whose names and addresses the retention erased: ids and when, nothing else."""
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
@@ -50,6 +53,51 @@ class CaseRepository:
     async def get(self, tenant: str, case_id: UUID) -> StoredCase | None:
         document = await self._documents.get(case_key(tenant, case_id))
         return None if document is None else _stored(document)
+
+    async def open_among(self, tenant: str, case_ids: set[str]) -> set[str]:
+        """Of ``case_ids``, the cases still open (data rights: those are never erased)."""
+        still_open = set()
+        for case_id in case_ids:
+            stored = await self.get(tenant, UUID(case_id))
+            if stored is not None and stored.case.status in OPEN:
+                still_open.add(case_id)
+        return still_open
+
+    @property
+    def _erased(self) -> AsyncCollection[Document]:
+        return self._collection.database[ERASED_COLLECTION]
+
+    async def ended_before(self, cutoff: datetime) -> dict[str, set[str]]:
+        """By tenant, the cases closed or refused before ``cutoff`` whose personal data is not
+        erased yet (retention). When a case ended is its close (or refusal) in its timeline."""
+        done = {str(marker["_id"]) async for marker in self._erased.find({}, {"_id": 1})}
+        ended = sorted(s.value for s in Status if s not in OPEN)
+        due: dict[str, set[str]] = {}
+        projection = {"tenant": 1, "case_id": 1, "timeline": 1, "updated_at": 1}
+        async for document in self._collection.find({"status": {"$in": ended}}, projection):
+            key = case_key(document["tenant"], UUID(document["case_id"]))
+            if key in done:
+                continue
+            ends = [
+                datetime.fromisoformat(entry["at"])
+                for entry in document.get("timeline", [])
+                if entry["type"].endswith((".case.closed.v1", ".case.request_refused.v1"))
+            ]
+            at = max(ends) if ends else document["updated_at"]
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=UTC)
+            if at <= cutoff:
+                due.setdefault(document["tenant"], set()).add(document["case_id"])
+        return due
+
+    async def mark_erased(self, tenant: str, case_ids: set[str], at: datetime) -> None:
+        """Remember the cases whose personal data the retention erased (ids only)."""
+        for case_id in case_ids:
+            await self._erased.update_one(
+                {"_id": case_key(tenant, UUID(case_id))},
+                {"$set": {"tenant": tenant, "case_id": case_id, "erased_at": at}},
+                upsert=True,
+            )
 
     async def change(
         self,
