@@ -20,7 +20,7 @@ from pydantic import (
     model_serializer,
 )
 
-from mediation_contracts.envelope import OpaqueId, Payload, UtcDatetime
+from mediation_contracts.envelope import OpaqueId, Payload, TraceParent, UtcDatetime
 from mediation_contracts.events import (
     Caller,
     CaseworkerChecklist,
@@ -295,6 +295,12 @@ class CaseDetail(Payload):
     outcome: Outcome | None = None
     closed_because: str | None = None
     follow_up_contact: FollowUpContact | None = None
+    traceparent: TraceParent = Field(
+        default=None,
+        description="The W3C trace context the case's request came with (null: none). A "
+        "caller that continues the case's work (the mediator client) sends it with the "
+        "commands and events it sends for the case, so the case stays one trace.",
+    )
     topics: list[PartyTopics] = Field(
         default_factory=list,
         description="Each party's topics for the mediation meeting as last recorded, agreed or "

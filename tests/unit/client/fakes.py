@@ -6,7 +6,7 @@ among the rejected ones when the test says intake would refuse it.
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -91,6 +91,7 @@ class FakeBus:
         self.summary_state: SummaryState | None = None
         self.published: list[dict[str, Any]] = []
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.request_headers: list[dict[str, str]] = []  # each request's, in order
         # command name -> answer, replacing the default one
         self.answers: dict[str, Callable[[dict[str, Any]], Reply]] = {}
         # reason: intake refuses the next event it is sent
@@ -111,11 +112,18 @@ class FakeBus:
     def commands(self, name: str) -> list[dict[str, Any]]:
         return [body for subject, body in self.requests if subject.endswith(f".{name}")]
 
-    async def request(self, subject: str, payload: bytes, timeout: float) -> bytes:
+    async def request(
+        self,
+        subject: str,
+        payload: bytes,
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> bytes:
         if self.down:
             raise BusUnavailable("down")
         body = json.loads(payload)
         self.requests.append((subject, body))
+        self.request_headers.append(dict(headers or {}))
         command = subject.rsplit(".", 1)[-1]
         answer = self.answers.get(command) or getattr(self, f"_{command}", None)
         if answer is None:

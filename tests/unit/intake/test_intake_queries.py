@@ -545,3 +545,16 @@ def test_party_details_keep_the_requests_order() -> None:
     case = opened(case_kind="family")
     assert [p.party_id for p in case.party_details] == list(case.parties)
     assert all(isinstance(p, Party) for p in case.party_details)
+
+
+def test_the_case_answers_the_trace_context_its_request_came_with() -> None:
+    """The mediator client continues the case's trace with it (README, Traces); it survives
+    the repository, and a case stored before intake kept it answers none."""
+    trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    case, _ = Case.open(case_requested().model_copy(update={"traceparent": trace}), INTAKE)
+    assert detail(case, MEDIATOR).traceparent == trace
+    stored = _state_of(case)
+    assert _case_from({**stored, "created_at": case.requested_at}).traceparent == trace
+    old = {key: value for key, value in stored.items() if key != "traceparent"}
+    assert _case_from({**old, "created_at": case.requested_at}).traceparent is None
+    assert detail(opened(), MEDIATOR).traceparent is None

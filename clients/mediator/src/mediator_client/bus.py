@@ -4,6 +4,7 @@
 """
 
 import asyncio
+from collections.abc import Mapping
 from typing import Protocol
 
 import structlog
@@ -19,7 +20,13 @@ class BusUnavailable(Exception):
 
 
 class Bus(Protocol):
-    async def request(self, subject: str, payload: bytes, timeout: float) -> bytes:
+    async def request(
+        self,
+        subject: str,
+        payload: bytes,
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> bytes:
         """The reply to a request; :class:`BusUnavailable` when none comes in time."""
 
     async def publish(self, subject: str, payload: bytes, msg_id: str) -> None:
@@ -67,10 +74,19 @@ class NatsBus:
     def connected(self) -> bool:
         return bool(self._nc.is_connected)
 
-    async def request(self, subject: str, payload: bytes, timeout: float) -> bytes:
+    async def request(
+        self,
+        subject: str,
+        payload: bytes,
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> bytes:
         try:
             message = await self._errors.guard(
-                subject, self._nc.request(subject, payload, timeout=timeout)
+                subject,
+                self._nc.request(
+                    subject, payload, timeout=timeout, headers=dict(headers) if headers else None
+                ),
             )
         except PublishDenied:
             log.error("request_denied", subject=subject)  # a deployment error: permissions

@@ -7,6 +7,7 @@ refused it (:meth:`Gateway.wait_for_case`), so the person sees the result of wha
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, TypeVar
@@ -52,6 +53,8 @@ log = structlog.get_logger(__name__)
 
 Service = Literal["intake", "scheduling", "notes", "insights"]
 POLL_SECONDS = 0.15
+TRACES_KEPT = 10_000
+"""Cases whose trace context the client remembers (the most recently seen)."""
 T = TypeVar("T")
 
 
@@ -78,10 +81,19 @@ class Gateway:
         self._bus = bus
         self._timeout = timeout
         self._wait_seconds = wait_seconds
+        # Case id -> the W3C trace context its request came with (intake's ``get_case``):
+        # what the client sends or publishes for a case continues the case's trace.
+        self._traces: OrderedDict[UUID, str] = OrderedDict()
 
     async def ask(self, tenant: str, service: Service, command: str, request: Payload) -> Reply:
         subject = command_subject(tenant, service, command)
-        answer = await self._bus.request(subject, request.model_dump_json().encode(), self._timeout)
+        trace = self._trace_of(getattr(request, "case_id", None))
+        answer = await self._bus.request(
+            subject,
+            request.model_dump_json().encode(),
+            self._timeout,
+            {"traceparent": trace} if trace else None,
+        )
         try:
             reply = Reply.model_validate_json(answer)
         except ValidationError as error:
@@ -89,9 +101,22 @@ class Gateway:
             raise BusUnavailable("reply_not_understood") from None
         if not reply.ok and reply.error is not None and reply.error.code == "unavailable":
             raise BusUnavailable("service_unavailable")
+        if reply.case is not None and reply.case.traceparent:
+            self._remember_trace(reply.case.case_id, reply.case.traceparent)
         return reply
 
+    def _trace_of(self, case_id: object) -> str | None:
+        return self._traces.get(case_id) if isinstance(case_id, UUID) else None
+
+    def _remember_trace(self, case_id: UUID, traceparent: str) -> None:
+        self._traces[case_id] = traceparent
+        self._traces.move_to_end(case_id)
+        while len(self._traces) > TRACES_KEPT:
+            self._traces.popitem(last=False)
+
     async def publish(self, event: CloudEvent) -> None:
+        if event.traceparent is None and (trace := self._trace_of(event.subject)):
+            event = event.model_copy(update={"traceparent": trace})
         await self._bus.publish(event.nats_subject(), event.to_json(), str(event.id))
         log.info(
             "event_published", event_id=str(event.id), type=event.type, case_id=str(event.subject)

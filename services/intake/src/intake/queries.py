@@ -86,6 +86,7 @@ def detail(case: Case, viewer_id: str) -> CaseDetail:
         outcome=case.outcome,
         closed_because=case.closed_because,
         follow_up_contact=case.follow_up_contact,
+        traceparent=case.traceparent,
         topics=case.party_topics,
         agenda=case.agenda(),
         timeline=case.timeline,

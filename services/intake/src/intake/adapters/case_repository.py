@@ -225,6 +225,7 @@ def _state_of(case: Case) -> dict[str, Any]:
         "outcome": case.outcome,
         "source": case.source,
         "correlation_id": str(case.correlation_id) if case.correlation_id else None,
+        "traceparent": case.traceparent,
         "case_kind": case.case_kind,
         "requested_at": case.requested_at.isoformat(),
         "requester": _dumped_one(case.requester),
@@ -260,6 +261,7 @@ def _case_from(document: dict[str, Any]) -> Case:
         outcome=document["outcome"],
         source=document["source"],
         correlation_id=UUID(document["correlation_id"]) if document["correlation_id"] else None,
+        traceparent=document.get("traceparent"),
         # Absent from documents written before intake answered queries: defaults.
         case_kind=document.get("case_kind") or _kind_from_parties(document["parties"]),
         # A case stored before the request's time was kept: when intake opened it.

@@ -102,6 +102,8 @@ class Case:
     # Everything that follows from one request shares its correlation id, also when the
     # systems that send later events for the case do not carry it.
     correlation_id: UUID | None = None
+    # The request's W3C trace context, for callers that continue the case's trace.
+    traceparent: str | None = None
     # What the request said. None (empty) for a case opened before intake kept it.
     # Personal data: kept out of repr, so a logged case never shows a name or a contact.
     case_kind: CaseKind = "citizen_administration"
@@ -139,6 +141,7 @@ class Case:
             parties={party.party_id: party.kind for party in data.parties},
             source=source,
             correlation_id=request.correlationid or request.id,
+            traceparent=request.traceparent,
             case_kind=data.case_kind,
             requested_at=request.time,
             requester=data.requester,
