@@ -59,6 +59,7 @@ contract: ## regenerate the JSON Schemas, event catalog and AsyncAPI documents
 	$(UV) run python -m notes.asyncapi
 	$(UV) run python -m notifications.asyncapi
 	$(UV) run python -m insights.asyncapi
+	$(UV) run python -m gateway.asyncapi
 
 bench: setup ## the whole system against same-work baselines; JSON in var/bench/system.json
 	$(UV) run python -m benchmarks.system $(BENCH_ARGS)

@@ -264,7 +264,9 @@ def gateway_permissions() -> Permissions:
     some outside role may send, for every tenant (it checks each caller's tenant and roles
     itself, as NATS does for an integration), and consume what some outside system may hear,
     through its one durable consumer and, for replays, short-lived consumers each held by the
-    server to one such subject. It may dead-letter what it cannot read, like any service."""
+    server to one such subject. It may dead-letter what it cannot read, like any service, and
+    answers the commands the contract gives it (the data-rights ones: its delivery records
+    hold copies of events) as a service does, through ``allow_responses``."""
     publish = [_event_subject("*", event) for event in outside_producible()]
     publish.append(dlq_subject(GATEWAY))
     publish += _durable_consumer(EVENTS_STREAM, events_consumer(GATEWAY), None)
@@ -288,7 +290,9 @@ def gateway_permissions() -> Permissions:
         publish += [f"{JS_API}.STREAM.{verb}.{spec.name}" for verb in ("INFO", "CREATE", "UPDATE")]
     publish += [f"{JS_API}.STREAM.MSG.GET.{EVENTS_STREAM}", f"{JS_API}.INFO"]
     subscribe = [inbox_prefix(GATEWAY) + ".>"]
-    return Permissions(tuple(publish), tuple(subscribe), False, inbox_prefix(GATEWAY))
+    subscribe += [f"{COMMAND_PREFIX}.*.{GATEWAY}.{command}" for command in COMMAND_CALLERS[GATEWAY]]
+    answers = bool(COMMAND_CALLERS[GATEWAY])
+    return Permissions(tuple(publish), tuple(subscribe), answers, inbox_prefix(GATEWAY))
 
 
 def permissions_for(principal: Principal) -> Permissions:

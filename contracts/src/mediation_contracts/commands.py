@@ -860,13 +860,18 @@ COMMANDS: Mapping[str, Mapping[str, CommandSpec]] = {
             callers=("mediator client", "ombudsman office", "case systems"),
         ),
     },
+    # The HTTP gateway answers no command of its own on the bus, only the data-rights ones:
+    # its delivery records keep copies of the events it sent to subscribing systems.
+    "gateway": {},
 }
 """Every command by service; :data:`mediation_contracts.access.COMMAND_CALLERS` says who
 may send each."""
 
 # --- data rights (issue 21): every service that keeps personal data answers these --------
 DATA_PROTECTION_OFFICE = "data protection office"
-DATA_HOLDERS = ("intake", "scheduling", "notes", "notifications", "insights")
+DATA_HOLDERS = ("intake", "scheduling", "notes", "notifications", "insights", "gateway")
+"""Every part of the system that keeps personal data: the five services and the HTTP gateway
+(its delivery records and dead letters are copies of events, sent to subscribing systems)."""
 DATA_RIGHTS_COMMANDS: Mapping[str, CommandSpec] = {
     "personal_data": CommandSpec(
         PersonalDataRequest,
@@ -891,7 +896,9 @@ DATA_RIGHTS_COMMANDS: Mapping[str, CommandSpec] = {
     ),
 }
 CONTACT_HOLDERS = ("intake", "notifications")
-"""The services that keep names and contact details, and so answer ``correct_person``."""
+"""The services that keep names and contact details as their current records, and so answer
+``correct_person``. The gateway does not: what it keeps are copies of events already sent,
+which stay as sent (like notifications' sent messages); access and erasure reach them."""
 
 
 def data_rights_commands(service: str) -> dict[str, CommandSpec]:

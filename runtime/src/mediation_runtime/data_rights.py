@@ -1,7 +1,8 @@
 """The data protection office's tool: a citizen's access and erasure requests across services.
 
 ``python -m mediation_runtime.data_rights access --tenant kk --party-id P [--contact ADDR]
---out DIR`` asks every service that keeps personal data (``DATA_HOLDERS``) what it holds
+--out DIR`` asks every service that keeps personal data (``DATA_HOLDERS``: the five services
+and the HTTP gateway, whose delivery records keep copies of events) what it holds
 about the person, and writes ``DIR/<request id>.json`` (every service's answer, machine-
 readable) and ``DIR/<request id>.md`` (the same in Danish, for the citizen). A service that
 does not answer in time, or refuses, is listed as missing in both: never left out silently.
@@ -60,6 +61,7 @@ SERVICE_NAMES_DA = {
     "notes": "Referater (notes)",
     "notifications": "Beskeder (notifications)",
     "insights": "Læring og statistik (insights)",
+    "gateway": "Hændelser til andre systemer (gateway)",
 }
 
 

@@ -1,4 +1,5 @@
-"""All five services as real processes, and the municipality's data protection principal."""
+"""All five services and the HTTP gateway as real processes, a real webhook subscriber of the
+gateway, and the municipality's data protection principal."""
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -10,6 +11,12 @@ from mediation_runtime.bus_access import main as bus_access
 from nats.aio.client import Client
 
 from tests.integration.bus import wait_for
+from tests.integration.gateway.conftest import (  # noqa: F401 - fixtures shared with the gateway's
+    Gateway,
+    Subscriber,
+    subscribe,
+    subscriber,
+)
 from tests.integration.notes.conftest import (  # noqa: F401 - fixtures shared with notes' tests
     identity_provider,
     master_key,
@@ -65,6 +72,8 @@ def services(
             NOTIFICATIONS_WORKER_POLL_SECONDS="0.2",
         ),
         "insights": ServiceProcess("insights", bus, mongodb_url, logs / "insights.log"),
+        # A data holder too: its deliveries keep copies of the events it sent subscribers.
+        "gateway": Gateway(bus, mongodb_url, tmp_path_factory.mktemp("data-rights-gateway")),
     }
     for process in processes.values():
         process.start()
@@ -84,3 +93,32 @@ async def dpo(bus: LiveBus, unique_tenant: str) -> AsyncIterator[Client]:
     connection = await bus.connect(name)
     yield connection
     await connection.close()
+
+
+CASE_SYSTEM = ["case systems"]
+HEARD = ["dk.mediation.consent.given.v1", "dk.mediation.party.withdrew.v1"]
+"""What the municipality's case system subscribes to: events naming a party (by id)."""
+
+
+@pytest.fixture
+def gateway(services: dict[str, ServiceProcess]) -> Gateway:
+    process = services["gateway"]
+    assert isinstance(process, Gateway)
+    return process
+
+
+@pytest.fixture
+async def case_system(
+    gateway: Gateway,
+    subscriber: Subscriber,  # noqa: F811 - the imported fixture
+    unique_tenant: str,
+) -> Subscriber:
+    """The municipality's case system, subscribed through the gateway (a token of its
+    identity provider) to the events about a party's consent and withdrawal; a real HTTP
+    server checking each delivery's signature."""
+    token = gateway.token(
+        "esdh", unique_tenant, CASE_SYSTEM, consume=["consent.given", "party.withdrew"]
+    )
+    async with gateway.client(token) as http:
+        await subscribe(http, unique_tenant, subscriber, HEARD)
+    return subscriber

@@ -8,7 +8,8 @@ from mediation_runtime.mongo import create_mongo_client
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-HOLDERS = ("intake", "scheduling", "notes", "notifications", "insights")
+HOLDERS = ("intake", "scheduling", "notes", "notifications", "insights", "gateway")
+"""Every database the system keeps people in (``mediation_<holder>``), the gateway's too."""
 
 
 async def left_in_databases(mongodb_url: str, case_id: str, needles: tuple[str, ...]) -> list[str]:

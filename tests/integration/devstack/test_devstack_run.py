@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from mediation_contracts.access import ADMIN, MEDIATOR_CLIENT, SERVICES
-from mediation_contracts.commands import COMMANDS, command_subject
+from mediation_contracts.commands import COMMANDS, DATA_HOLDERS, command_subject
 from mediation_devstack.demo import CITIZEN as DEMO_CITIZEN
 from mediation_devstack.demo import DEMO_TENANT, MARKER
 from mediation_devstack.ports import free_port, port_is_free
@@ -234,8 +234,10 @@ async def test_a_fresh_stack_drives_the_demo_cases_and_the_statistics_show_them(
         "MEDIATION_CLIENT_PORT": str(free_port()),
         # Meetings begin within a minute (as in the browser tests), so the demo ends soon.
         "SCHEDULING_TENANT_POLICIES": json.dumps({DEMO_TENANT: quick_meetings_policy()}),
+        "MEDIATION_GATEWAY_PORT": str(free_port()),
     }
-    runner = await start_runner(env, *SERVICES, "mediator_client")
+    # The gateway too: it keeps personal data, so the data protection office asks it as well.
+    runner = await start_runner(env, *SERVICES, "gateway", "mediator_client")
     try:
         table = (await read_until(runner, b"Stop with")).decode()
         url = next(w for w in table.split() if w.startswith("tls://"))
@@ -267,9 +269,10 @@ async def test_a_fresh_stack_drives_the_demo_cases_and_the_statistics_show_them(
         assert total["refusals"] == {"in_complaint_handling": "<5", "assessment_declined": "<5"}
 
         # The data protection office's command, as the table prints it, answers for the demo
-        # citizen from every service (README "Data protection").
+        # citizen from every service and the gateway (README "Data protection").
         report = await access_as_printed(table, DEMO_CITIZEN, tmp_path / "data-rights")
         assert report["missing"] == {}
+        assert set(report["services"]) == set(DATA_HOLDERS)
         assert len(report["services"]["intake"]["cases"]) == total["requests"]
     finally:
         runner.send_signal(signal.SIGINT)

@@ -145,6 +145,19 @@ async def subscriber() -> AsyncIterator[Subscriber]:
     await running.stop()
 
 
+async def subscribe(
+    http: httpx2.AsyncClient, tenant: str, subscriber: Subscriber, types: list[str]
+) -> str:
+    """A subscription of the calling client to ``types``, delivered to ``subscriber``."""
+    answer = await http.post(
+        f"/v1/{tenant}/subscriptions",
+        json={"callback_url": subscriber.url, "types": types, "secret": subscriber.secret},
+    )
+    assert answer.status_code == 201, answer.text
+    assert "secret" not in answer.json()
+    return str(answer.json()["id"])
+
+
 async def until(condition: Any, what: str, timeout: float = 20.0) -> None:
     """Wait for ``condition()`` (sync or async) to hold, failing with ``what`` after timeout."""
     deadline = time.monotonic() + timeout

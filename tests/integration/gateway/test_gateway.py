@@ -16,7 +16,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from tests.data import events as contract
-from tests.integration.gateway.conftest import Gateway, Subscriber, new_secret, until
+from tests.integration.gateway.conftest import Gateway, Subscriber, new_secret, subscribe, until
 from tests.secure_bus import LiveBus
 
 pytestmark = pytest.mark.integration
@@ -172,16 +172,6 @@ async def test_client_certificate_of_an_integration(
     bus.access.revoke(name, certificate)
     async with gateway.client(cert=credentials) as http:
         assert (await http.get(f"/v1/{unique_tenant}/event-types")).status_code == 401
-
-
-async def subscribe(http, tenant: str, subscriber: Subscriber, types: list[str]) -> str:  # type: ignore[no-untyped-def]
-    answer = await http.post(
-        f"/v1/{tenant}/subscriptions",
-        json={"callback_url": subscriber.url, "types": types, "secret": subscriber.secret},
-    )
-    assert answer.status_code == 201, answer.text
-    assert "secret" not in answer.json()
-    return str(answer.json()["id"])
 
 
 async def send(http, event: CloudEvent) -> None:  # type: ignore[no-untyped-def]

@@ -51,3 +51,22 @@ def test_asyncapi_gives_every_command_its_reply_schema(service: str) -> None:
         title = payload["$ref"].removeprefix("#/components/schemas/")
         assert document["components"]["schemas"][title]["title"] == title
         assert title == f"{''.join(p.capitalize() for p in command.split('_'))}Reply"
+
+
+def test_the_gateways_committed_asyncapi_matches_its_app() -> None:
+    """The gateway is on the bus too (events for subscribers and callers, dead letters, the
+    data-rights commands): its document is generated and kept current like the services'."""
+    from gateway import asyncapi
+    from gateway.bootstrap import create_gateway
+    from mediation_contracts.access import outside_hearable, outside_producible
+
+    document = asyncapi.DOCUMENT.read_text()
+    assert document == render(create_gateway(asyncapi.settings()).app), (
+        f"{asyncapi.DOCUMENT} is stale: run `make contract` and commit it"
+    )
+    for event in (*outside_hearable(), *outside_producible()):
+        assert f'"const": "{event.type_name()}"' in document, event.__name__
+    assert "mediation.dlq.gateway" in document
+    operations = json.loads(document)["operations"]
+    assert {f"gateway: {command}" for command in COMMANDS["gateway"]} <= set(operations)
+    assert "gateway: correct_person" not in operations  # copies of sent events stay as sent

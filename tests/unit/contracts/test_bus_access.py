@@ -9,13 +9,19 @@ from intake.entrypoints import subscribers as intake
 from mediation_contracts.access import (
     ADMIN,
     COMMAND_CALLERS,
+    GATEWAY,
     MEDIATOR_CLIENT,
     SERVICES,
     AccessError,
     Principal,
     permissions_for,
 )
-from mediation_contracts.commands import data_rights_commands
+from mediation_contracts.commands import (
+    COMMANDS,
+    DATA_HOLDERS,
+    DATA_PROTECTION_OFFICE,
+    data_rights_commands,
+)
 from mediation_contracts.streams import consumer_name, events_consumer
 from mediation_runtime.bus_access import AUTHORIZATION, BusAccess
 from nats.nuid import NUID
@@ -134,6 +140,37 @@ def test_an_integration_hears_personal_events_only_where_the_catalog_says_so() -
         Principal("kk-esdh", "integration", "kk", ("mediator client",))
     with pytest.raises(AccessError, match="municipality"):
         Principal("kk-esdh", "integration", None, ("case systems",))
+
+
+def test_the_gateway_is_a_data_holder_answering_access_and_erasure_only() -> None:
+    """Its delivery records keep copies of events sent to subscribing systems: the data
+    protection office asks it like any service; a copy already sent is not corrected."""
+    assert "gateway" in DATA_HOLDERS
+    assert set(COMMANDS["gateway"]) == {"personal_data", "erase_person"}
+    assert set(COMMAND_CALLERS[GATEWAY]) == {"personal_data", "erase_person"}
+    assert all(
+        callers == (DATA_PROTECTION_OFFICE,) for callers in COMMAND_CALLERS[GATEWAY].values()
+    )
+    permissions = permissions_for(Principal(GATEWAY, "gateway"))
+    for command in ("personal_data", "erase_person"):
+        assert may(permissions.subscribe, f"mediation.cmd.v1.kk.gateway.{command}")
+    assert not may(permissions.subscribe, "mediation.cmd.v1.kk.gateway.correct_person")
+    assert not may(permissions.subscribe, "mediation.cmd.v1.kk.intake.personal_data")
+    assert permissions.allow_responses  # it answers, as the services do, on the asker's inbox
+    assert not may(permissions.publish, "mediation.cmd.v1.kk.gateway.personal_data")
+    assert not may(permissions.subscribe, ">")
+
+
+def test_the_data_protection_office_may_ask_the_gateway_for_its_own_municipality_only() -> None:
+    office = Principal("kk-dpo", "integration", "kk", (DATA_PROTECTION_OFFICE,))
+    publish = permissions_for(office).publish
+    assert may(publish, "mediation.cmd.v1.kk.gateway.personal_data")
+    assert may(publish, "mediation.cmd.v1.kk.gateway.erase_person")
+    assert not may(publish, "mediation.cmd.v1.kk.gateway.correct_person")
+    assert not may(publish, "mediation.cmd.v1.aarhus.gateway.personal_data")
+    # Another outside role may not ask the gateway about a person.
+    portal = Principal("kk-portal", "integration", "kk", ("citizen portal", "case systems"))
+    assert not may(permissions_for(portal).publish, "mediation.cmd.v1.kk.gateway.personal_data")
 
 
 def test_the_authorization_lists_each_valid_certificate_and_nothing_else(tmp_path: Path) -> None:

@@ -3,14 +3,17 @@
 What each service keeps of people comes from the contract: the ``personal`` events it
 consumes (their sensitivity marking) and the fields of those events that name or reach a
 person; how long from each service's retention settings (their defaults). Purpose and
-recipients are written once here, per service. ``python -m mediation_devstack.processing``
+recipients are written once here, per service (and for the HTTP gateway, which keeps copies
+of the events it sends to outside systems). ``python -m mediation_devstack.processing``
 rewrites the file; a unit test fails when it drifts.
 """
 
 import sys
 from pathlib import Path
 
+from gateway.settings import GatewaySettings, retention_da
 from intake.settings import IntakeSettings
+from mediation_contracts.access import GATEWAY, outside_hearable
 from mediation_contracts.events import ALL_EVENTS
 from mediation_runtime.streams import StreamSettings, iso
 from notes.settings import NotesSettings
@@ -50,6 +53,15 @@ PURPOSES = {
         "Kontorchefen (statistik, altid med <5 skjult).",
         "Evalueringslinks slettes, når de udløber.",
     ),
+    "gateway": (
+        "At give kommunens andre systemer (abonnenter) de hændelser, de må høre, over HTTP "
+        "(webhooks), med genlevering og genafspilning.",
+        "Kopier af de afsendte hændelser (id'er på sager og parter; en personlig hændelse kun "
+        "til en abonnent, kontrakten tillader), pr. abonnement: leveret, ventende og "
+        "uleverede (dead letters).",
+        "De abonnerende systemer i samme kommune, hver kun de hændelser dens roller må høre.",
+        "{gateway}",
+    ),
 }
 
 
@@ -57,6 +69,10 @@ def render() -> str:
     notes = NotesSettings.model_fields["retention"].default
     intake = IntakeSettings.model_fields["retention"].default
     contacts = NotificationsSettings.model_fields["contact_retention"].default
+    gateway = retention_da(
+        GatewaySettings.model_fields["delivered_retention_seconds"].default,
+        GatewaySettings.model_fields["dead_letter_retention_seconds"].default,
+    )
     streams = StreamSettings.model_construct()
     events_age = streams.events_max_age or contacts
     lines = [
@@ -72,12 +88,16 @@ def render() -> str:
         "|---|---|---|---|---|---|",
     ]
     for service, (purpose, data, recipients, retention) in PURPOSES.items():
+        # The gateway consumes for outside systems: the personal events some may hear.
+        receives = {*outside_hearable()} if service == GATEWAY else set()
         personal = [
             f"`{e.aggregate}.{e.event}`"
             for e in ALL_EVENTS
-            if e.sensitivity == "personal" and service in e.consumers
+            if e.sensitivity == "personal" and (service in e.consumers or e in receives)
         ]
-        kept = retention.format(notes=iso(notes), contacts=iso(contacts), intake=iso(intake))
+        kept = retention.format(
+            notes=iso(notes), contacts=iso(contacts), intake=iso(intake), gateway=gateway
+        )
         lines.append(
             f"| {service} | {purpose} | {data} | {recipients} | {kept} | "
             f"{', '.join(personal) or 'none'} |"
@@ -111,7 +131,9 @@ def render() -> str:
         "message. In a closed case the data protection office corrects them "
         "(`correct_person` at intake and notifications, `python -m "
         "mediation_runtime.data_rights correct`); messages already sent stay as sent. "
-        "Scheduling, notes and insights keep no names or contact details.",
+        "Scheduling, notes and insights keep no names or contact details. The gateway's "
+        "delivery records are copies of events already sent to subscribing systems: they "
+        "stay as sent (no `correct_person`); access and erasure reach them.",
         "",
     ]
     return "\n".join(lines)

@@ -13,6 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 from mediation_contracts.access import outside_producible
 from mediation_runtime.health import Health
+from mediation_runtime.personal_data import serve_data_rights
 from mediation_runtime.service import (
     ServiceApp,
     periodically,
@@ -33,7 +34,7 @@ from gateway.entrypoints.subscribers import register_subscribers
 from gateway.entrypoints.tls import PeerCertProtocol
 from gateway.grants import Grants
 from gateway.handlers import Gateway
-from gateway.settings import SERVICE, GatewaySettings
+from gateway.settings import SERVICE, GatewaySettings, retention_da
 
 FORGET_SECONDS = 3600.0
 
@@ -127,6 +128,16 @@ def create_gateway(settings: GatewaySettings) -> GatewayApp:
         box=box,
     )
     register_subscribers(events, gateway)
+    # Its delivery records keep copies of events (the body as sent), by municipality and
+    # case: found and erased by value like the services' records. No correct_person: a copy
+    # of an event already sent stays as sent (contract: CONTACT_HOLDERS).
+    serve_data_rights(
+        parts.commands,
+        database,
+        retention=retention_da(
+            settings.delivered_retention_seconds, settings.dead_letter_retention_seconds
+        ),
+    )
     api = create_api(gateway)
     server = _QuietServer(uvicorn_config(api, settings))
     serving: list[asyncio.Task[None]] = []

@@ -334,6 +334,8 @@ class Gateway:
                         event.type,
                         event.to_json().decode(),
                         replay=replay["_id"],
+                        tenant=event.tenant,
+                        case_id=str(event.subject),
                     ):
                         queued += 1
                     if queued % 100 == 0:
@@ -355,7 +357,14 @@ class Gateway:
         (idempotent: heard again, it is not queued again)."""
         body = event.to_json().decode()
         for subscription in await self.store.matching(event.tenant, event.type):
-            if await self.store.queue(subscription["_id"], str(event.id), event.type, body):
+            if await self.store.queue(
+                subscription["_id"],
+                str(event.id),
+                event.type,
+                body,
+                tenant=event.tenant,
+                case_id=str(event.subject),
+            ):
                 self.dispatcher.wake(subscription["_id"])
 
     async def forget_old(self) -> None:

@@ -1,8 +1,10 @@
 """The gateway's environment: ``NATS_*``, ``MONGODB_URL``, ``LOG_FORMAT`` and ``GATEWAY_*``."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from mediation_runtime.settings import ServiceSettings
+from mediation_runtime.streams import iso
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -95,4 +97,17 @@ class GatewaySettings(ServiceSettings):
         default=30 * 86400,
         gt=0,
         description="How long a dead letter (with the event) waits to be redelivered.",
+    )
+
+
+def retention_da(delivered_seconds: float, dead_letter_seconds: float) -> str:
+    """How long the gateway keeps its copies of events, in Danish: the data-rights answer
+    and the record of processing (docs/processing.md) say the same from the same settings."""
+    delivered = iso(timedelta(seconds=delivered_seconds))
+    dead = iso(timedelta(seconds=dead_letter_seconds))
+    return (
+        f"Kopier af afsendte hændelser slettes {delivered} efter levering "
+        f"(GATEWAY_DELIVERED_RETENTION_SECONDS), uleverede (dead letters) {dead} efter sidste "
+        "forsøg (GATEWAY_DEAD_LETTER_RETENTION_SECONDS), eller før på anmodning (erase_person); "
+        "id'er bevares."
     )

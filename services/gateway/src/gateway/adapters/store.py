@@ -2,7 +2,9 @@
 
 - ``subscriptions``: one document per subscription, with its signing secret (it must sign).
 - ``deliveries``: one per subscription and event (``<subscription>:<event id>``, plus
-  ``:<replay>`` for a replay), with the event, its state (``pending``, ``delivered``,
+  ``:<replay>`` for a replay), with the event's municipality and case (``tenant``,
+  ``case_id``: how a data-rights request finds the copies of a person's case,
+  ``mediation_runtime.personal_data``), the event, its state (``pending``, ``delivered``,
   ``dead``: the subscription's dead letters), the attempts made and when the next is due.
   The unique ``_id`` makes queueing idempotent: an event heard twice is queued once.
 - ``attempts``: one claim per attempt (``<delivery>#<n>``). Of replicas racing for the same
@@ -17,6 +19,7 @@ contract allows the subscriber). Delivered records and dead letters are deleted 
 retention.
 """
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -43,6 +46,25 @@ class Store:
         )
         await self.deliveries.create_index([("state", ASCENDING), ("finished_at", ASCENDING)])
         await self.attempts.create_index([("at", ASCENDING)])
+        await self.label_cases()
+
+    async def label_cases(self) -> int:
+        """Deliveries queued before they carried their ``tenant`` and ``case_id`` get them
+        from their event, so that a data-rights request finds every copy (run at start;
+        nothing to do once all have them). Returns how many were labelled."""
+        labelled = 0
+        async for document in self.deliveries.find({"case_id": {"$exists": False}}):
+            try:
+                event = json.loads(document["body"])
+                tenant, case_id = event["tenant"], event["subject"]
+            except (KeyError, TypeError, ValueError):
+                continue  # not an event this gateway wrote; nothing of a case in it
+            if isinstance(tenant, str) and isinstance(case_id, str):
+                await self.deliveries.update_one(
+                    {"_id": document["_id"]}, {"$set": {"tenant": tenant, "case_id": case_id}}
+                )
+                labelled += 1
+        return labelled
 
     # --- subscriptions -----------------------------------------------------------------------
 
@@ -112,6 +134,9 @@ class Store:
         type_name: str,
         body: str,
         replay: str | None = None,
+        *,
+        tenant: str,
+        case_id: str,
     ) -> bool:
         """Queue one event for one subscription; False when it was queued before."""
         now = datetime.now(UTC)
@@ -122,6 +147,8 @@ class Store:
                     "_id": key,
                     "subscription": subscription,
                     "event_id": event_id,
+                    "tenant": tenant,
+                    "case_id": case_id,
                     "type": type_name,
                     "body": body,
                     "state": "pending",
