@@ -70,18 +70,28 @@ class KeyConfigurationError(ValueError):
 
 
 class KeySource(Protocol):
-    may_block: bool
-    """True when :meth:`signing_key` may wait on the network (then call it off the loop)."""
+    """Where the identity provider's public signing keys come from."""
 
-    def signing_key(self, kid: str) -> PyJWK | None: ...
+    may_block: bool
+    """True when :meth:`signing_key` may wait on the network (a cold or stale cache)."""
+
+    def signing_key(self, kid: str) -> PyJWK | None:
+        """The signing key with this ``kid``, or None when there is none."""
+        ...
 
 
 class StaticKeys:
-    """A JWKS document in memory: its signing keys with a ``kid`` and an allowed algorithm."""
+    """A JWKS document held in memory (read from a file or given directly).
+
+    Only signing keys (``use`` absent or ``"sig"``) with a ``kid`` and an allowed algorithm
+    are kept; two keys with the same ``kid`` are a configuration error.
+    """
 
     may_block = False
 
-    def __init__(self, jwks: Mapping[str, Any], algorithms: Iterable[str]) -> None:
+    def __init__(
+        self, jwks: Mapping[str, Any], algorithms: Iterable[str] = ALLOWED_ALGORITHMS
+    ) -> None:
         allowed = set(algorithms)
         try:
             key_set = PyJWKSet.from_dict(dict(jwks))
@@ -99,29 +109,60 @@ class StaticKeys:
             self._keys[kid] = key
         if not self._keys:
             raise KeyConfigurationError(
-                "JWKS has no usable signing key (each needs a kid and one of "
+                "JWKS has no usable signing key (each needs a kid and an asymmetric algorithm: "
                 + ", ".join(sorted(allowed))
                 + ")"
             )
+
+    @property
+    def kids(self) -> tuple[str, ...]:
+        return tuple(self._keys)
 
     def signing_key(self, kid: str) -> PyJWK | None:
         return self._keys.get(kid)
 
 
 class RemoteKeys:
-    """The identity provider's JWKS URL, fetched on first use and cached; https only, except
-    on loopback (keys fetched in clear could be swapped on the way)."""
+    """A JWKS URL (the municipality's identity provider), fetched on first use and cached.
+
+    Nothing is fetched at construction. The key set is cached for ``lifespan_seconds``; an
+    unknown ``kid`` triggers one refresh (at most every ``cooldown_seconds``), so a rotated key
+    is picked up without a restart. Plain ``http`` is refused unless the host is loopback or
+    ``allow_insecure_http`` is set: keys fetched in clear could be swapped on the way.
+
+    Fetching is blocking I/O (urllib) and happens inside the verifier's ``verify`` when
+    the cache is cold or stale.
+    """
 
     may_block = True
 
-    def __init__(self, url: str, *, lifespan_seconds: float = 300, timeout_seconds: float = 5):
+    def __init__(
+        self,
+        url: str,
+        *,
+        lifespan_seconds: float = 300,
+        timeout_seconds: float = 5,
+        cooldown_seconds: float = 30,
+        allow_insecure_http: bool = False,
+    ) -> None:
         parsed = urlparse(url)
+        scheme = parsed.scheme.lower()
         loopback = parsed.hostname in ("localhost", "127.0.0.1", "::1")
-        if parsed.scheme != "https" and not (parsed.scheme == "http" and loopback):
-            raise KeyConfigurationError(f"JWKS URL must use https: {url}")
-        self._client = PyJWKClient(
-            url, cache_jwk_set=True, lifespan=lifespan_seconds, timeout=timeout_seconds
-        )
+        if scheme != "https" and not (scheme == "http" and (loopback or allow_insecure_http)):
+            raise KeyConfigurationError(
+                f"JWKS URL must use https (got {scheme or 'no'} scheme): {url}"
+            )
+        try:
+            self._client = PyJWKClient(
+                url,
+                cache_jwk_set=True,
+                lifespan=lifespan_seconds,
+                timeout=timeout_seconds,
+                cooldown_duration=cooldown_seconds,
+            )
+        except PyJWKClientError as error:
+            raise KeyConfigurationError(str(error)) from error
+        self.url = url
 
     def signing_key(self, kid: str) -> PyJWK | None:
         try:

@@ -39,11 +39,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, Literal, Protocol
-from urllib.parse import urlparse
+from typing import Any, Final, Literal
 
 import jwt
-from jwt import PyJWK, PyJWKClient, PyJWKSet
+from jwt import PyJWK
 from jwt.exceptions import (
     DecodeError,
     InvalidAlgorithmError,
@@ -53,13 +52,11 @@ from jwt.exceptions import (
     InvalidSignatureError,
     InvalidTokenError,
     MissingRequiredClaimError,
-    PyJWKClientConnectionError,
-    PyJWKClientError,
-    PyJWKSetError,
-    PyJWTError,
 )
 from jwt.utils import base64url_decode
 from mediation_runtime.delivery import Outage
+from mediation_runtime.tokens import KeyConfigurationError, KeySource, RemoteKeys, StaticKeys
+from mediation_runtime.tokens import KeysUnavailable as KeysNotFetched
 
 from notes.domain.identity import ROLES, Identity, Role
 
@@ -133,8 +130,9 @@ class KeysUnavailable(InvalidToken, Outage):
         super().__init__("keys_unavailable")
 
 
-class IdentityConfigurationError(ValueError):
-    """The verifier cannot be built from the configuration given (no keys, no audience, ...)."""
+IdentityConfigurationError = KeyConfigurationError
+"""The verifier cannot be built from the configuration given (no keys, no audience, ...);
+the key sources (shared with the gateway, :mod:`mediation_runtime.tokens`) raise it too."""
 
 
 _CLAIM_NAME = re.compile(r"[A-Za-z0-9_:./-]{1,128}")
@@ -200,110 +198,6 @@ class ClaimMapping:
 
     def tenant_of(self, claims: Mapping[str, Any]) -> object:
         return self.tenant if self.tenant is not None else claims[self.tenant_claim]
-
-
-class KeySource(Protocol):
-    """Where the identity provider's public signing keys come from."""
-
-    may_block: bool
-    """True when :meth:`signing_key` may wait on the network (a cold or stale cache)."""
-
-    def signing_key(self, kid: str) -> PyJWK | None:
-        """The signing key with this ``kid``, or None when there is none."""
-        ...
-
-
-class StaticKeys:
-    """A JWKS document held in memory (read from a file or given directly).
-
-    Only signing keys (``use`` absent or ``"sig"``) with a ``kid`` and an allowed algorithm
-    are kept; two keys with the same ``kid`` are a configuration error.
-    """
-
-    may_block = False
-
-    def __init__(
-        self, jwks: Mapping[str, Any], algorithms: Iterable[str] = ALLOWED_ALGORITHMS
-    ) -> None:
-        allowed = set(algorithms)
-        try:
-            key_set = PyJWKSet.from_dict(dict(jwks))
-        except (PyJWTError, AttributeError, TypeError) as error:
-            raise IdentityConfigurationError(f"unusable JWKS: {error}") from error
-        self._keys: dict[str, PyJWK] = {}
-        for key in key_set:
-            kid = key.key_id
-            if not kid or key.public_key_use not in (None, "sig"):
-                continue
-            if key.algorithm_name not in allowed:
-                continue
-            if kid in self._keys:
-                raise IdentityConfigurationError(f"JWKS has two keys with kid {kid!r}")
-            self._keys[kid] = key
-        if not self._keys:
-            raise IdentityConfigurationError(
-                "JWKS has no usable signing key (each needs a kid and an asymmetric algorithm: "
-                + ", ".join(sorted(allowed))
-                + ")"
-            )
-
-    @property
-    def kids(self) -> tuple[str, ...]:
-        return tuple(self._keys)
-
-    def signing_key(self, kid: str) -> PyJWK | None:
-        return self._keys.get(kid)
-
-
-class RemoteKeys:
-    """A JWKS URL (the municipality's identity provider), fetched on first use and cached.
-
-    Nothing is fetched at construction. The key set is cached for ``lifespan_seconds``; an
-    unknown ``kid`` triggers one refresh (at most every ``cooldown_seconds``), so a rotated key
-    is picked up without a restart. Plain ``http`` is refused unless the host is loopback or
-    ``allow_insecure_http`` is set: keys fetched in clear could be swapped on the way.
-
-    Fetching is blocking I/O (urllib) and happens inside :meth:`TokenVerifier.verify` when
-    the cache is cold or stale.
-    """
-
-    may_block = True
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        lifespan_seconds: float = 300,
-        timeout_seconds: float = 5,
-        cooldown_seconds: float = 30,
-        allow_insecure_http: bool = False,
-    ) -> None:
-        parsed = urlparse(url)
-        scheme = parsed.scheme.lower()
-        loopback = parsed.hostname in ("localhost", "127.0.0.1", "::1")
-        if scheme != "https" and not (scheme == "http" and (loopback or allow_insecure_http)):
-            raise IdentityConfigurationError(
-                f"JWKS URL must use https (got {scheme or 'no'} scheme): {url}"
-            )
-        try:
-            self._client = PyJWKClient(
-                url,
-                cache_jwk_set=True,
-                lifespan=lifespan_seconds,
-                timeout=timeout_seconds,
-                cooldown_duration=cooldown_seconds,
-            )
-        except PyJWKClientError as error:
-            raise IdentityConfigurationError(str(error)) from error
-        self.url = url
-
-    def signing_key(self, kid: str) -> PyJWK | None:
-        try:
-            return self._client.get_signing_key(kid)
-        except (PyJWKClientConnectionError, PyJWKSetError, ValueError, OSError):
-            raise KeysUnavailable() from None
-        except PyJWKClientError:  # no key with this kid, even after a refresh
-            return None
 
 
 class TokenVerifier:
@@ -415,7 +309,10 @@ class TokenVerifier:
         token is refused.
         """
         alg, kid = self._checked_header(token)
-        key = self.keys.signing_key(kid)
+        try:
+            key = self.keys.signing_key(kid)
+        except KeysNotFetched:
+            raise KeysUnavailable() from None
         if key is None:
             raise InvalidToken("unknown_key")
         if key.algorithm_name != alg:
