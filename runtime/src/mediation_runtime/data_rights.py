@@ -254,22 +254,9 @@ async def erase(
 ) -> dict[str, Any]:
     """Erase the person from the cases intake knows to be closed. Without intake's answer
     nothing is erased: only intake can say which cases are closed."""
-    request_id = uuid4()
-    looked_up = PersonalDataRequest(
-        request_id=request_id, party_id=party_id, contacts=contacts, requested_by=requested_by
+    found, document = await _looked_up(
+        nc, tenant, "erasure", party_id, requested_by, contacts=contacts
     )
-    found = await ask_all(nc, tenant, "personal_data", looked_up, timeout=ANSWER_TIMEOUT)
-    document: dict[str, Any] = {
-        "request_id": str(request_id),
-        "kind": "erasure",
-        "tenant": tenant,
-        "party_id": party_id,
-        "requested_by": requested_by,
-        "case_ids": [],
-        "open_cases": [],
-        "services": {},
-        "missing": dict(found.missing),
-    }
     intake: PersonalData | None = found.results.get("intake")
     all_cases = {str(c) for data in found.results.values() for c in data.cases}
     if intake is not None:
@@ -277,7 +264,7 @@ async def erase(
         document["open_cases"] = sorted({str(c) for c in intake.cases} - closed)
         if closed:
             request = ErasePerson(
-                request_id=request_id,
+                request_id=UUID(document["request_id"]),
                 party_id=party_id,
                 contacts=contacts,
                 requested_by=requested_by,
@@ -346,29 +333,14 @@ async def correct(
     """Correct the person in the cases intake knows to be closed (found by their party id
     and their old addresses, which the services report). Without intake's answer nothing
     is corrected: only intake can say which cases are closed."""
-    request_id = uuid4()
-    looked_up = PersonalDataRequest(
-        request_id=request_id, party_id=party_id, requested_by=requested_by
-    )
-    found = await ask_all(nc, tenant, "personal_data", looked_up, timeout=ANSWER_TIMEOUT)
-    document: dict[str, Any] = {
-        "request_id": str(request_id),
-        "kind": "correction",
-        "tenant": tenant,
-        "party_id": party_id,
-        "requested_by": requested_by,
-        "case_ids": [],
-        "open_cases": [],
-        "services": {},
-        "missing": dict(found.missing),
-    }
+    found, document = await _looked_up(nc, tenant, "correction", party_id, requested_by)
     intake: PersonalData | None = found.results.get("intake")
     if intake is not None:
         closed = {str(c) for c in intake.closed_cases}
         document["open_cases"] = sorted({str(c) for c in intake.cases} - closed)
         if closed:
             request = CorrectPerson(
-                request_id=request_id,
+                request_id=UUID(document["request_id"]),
                 party_id=party_id,
                 requested_by=requested_by,
                 case_ids=[UUID(c) for c in sorted(closed)],
@@ -495,3 +467,35 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+async def _looked_up(
+    nc: Client,
+    tenant: str,
+    kind: str,
+    party_id: str,
+    requested_by: str,
+    contacts: list[str] | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """What every service holds of the person (intake's answer says which cases are closed),
+    and the receipt an erasure or correction starts from."""
+    request_id = uuid4()
+    looked_up = PersonalDataRequest(
+        request_id=request_id,
+        party_id=party_id,
+        contacts=contacts or [],
+        requested_by=requested_by,
+    )
+    found = await ask_all(nc, tenant, "personal_data", looked_up, timeout=ANSWER_TIMEOUT)
+    document: dict[str, Any] = {
+        "request_id": str(request_id),
+        "kind": kind,
+        "tenant": tenant,
+        "party_id": party_id,
+        "requested_by": requested_by,
+        "case_ids": [],
+        "open_cases": [],
+        "services": {},
+        "missing": dict(found.missing),
+    }
+    return found, document
