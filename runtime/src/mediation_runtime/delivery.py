@@ -204,9 +204,12 @@ class Lanes:
     document and one would lose and retry. The order is fixed when a message arrives:
     :func:`deliver_event` reserves the message's place in its case's lane (:meth:`reserve`)
     before anything is awaited, and the handler waits for that place (:meth:`hold`), however
-    the workers are scheduled in between (decoding, validation). The lane is held only while
-    the handler runs: an event waiting for its case's request gives the lane back. Replicas
-    share nothing here: across them, :mod:`mediation_runtime.documents` keeps every change."""
+    the workers are scheduled in between (decoding, validation). The place is kept until the
+    message's fate is decided, also while it waits out an outage of the database: the case's
+    later events wait behind it instead of overtaking it when the database is back. Only an
+    event waiting for its case's request (:class:`NotYet`) gives the lane back, since that
+    request may be behind it. Replicas share nothing here: across them,
+    :mod:`mediation_runtime.documents` keeps every change."""
 
     def __init__(self) -> None:
         self._queues: dict[str, collections.deque[asyncio.Future[None]]] = {}
@@ -225,16 +228,16 @@ class Lanes:
         """Run in ``key``'s lane: at the place this message reserved when it arrived
         (:data:`RESERVED`), else at the end of the lane."""
         reserved = RESERVED.get()
-        if reserved is not None and reserved.key == key and not reserved.used:
-            place = reserved
+        if reserved is not None and reserved.key == key and not reserved.left:
+            place, own = reserved, False  # deliver_event gives it up when the fate is decided
         else:
-            place = self.reserve(key)
-        place.used = True
+            place, own = self.reserve(key), True
         try:
             await asyncio.shield(place.turn)
             yield
         finally:
-            place.leave()
+            if own:
+                place.leave()
 
     def _leave(self, key: str, turn: "asyncio.Future[None]") -> None:
         queue = self._queues.get(key)
@@ -258,12 +261,14 @@ class Place:
     lanes: Lanes
     key: str
     turn: "asyncio.Future[None]"
-    used: bool = False
+    left: bool = False
 
     def leave(self) -> None:
         """Give the lane to the next in line (also for a place never used: a message
-        refused before its handler ran)."""
-        self.lanes._leave(self.key, self.turn)
+        refused before its handler ran). Once; later calls do nothing."""
+        if not self.left:
+            self.left = True
+            self.lanes._leave(self.key, self.turn)
 
 
 RESERVED: contextvars.ContextVar[Place | None] = contextvars.ContextVar(
@@ -431,6 +436,7 @@ async def deliver_event(
                 except ValidationError as error:
                     outcome = await _give_up(policy, message, describe_validation_error(error))
                 except NotYet as error:
+                    _give_lane_back()  # what it waits for may be behind it in its lane
                     holding = holding or policy.backlog.take()
                     if (
                         holding
@@ -482,9 +488,10 @@ async def _timed(
 def _arrived(policy: DeliveryPolicy, message: Delivered) -> Iterator[Rejected | None]:
     """A message's arrival: its place in its case's lane is taken now, before anything is
     awaited (see Lanes), and its ids are bound for the log. Yields why the body cannot be
-    read (None when it can). On the way out the place is given up if the handler never
-    used it, and whatever the handling bound to the log is unbound: one worker handles
-    message after message in the same context (see service.check_envelope)."""
+    read (None when it can). On the way out, its fate decided, the message gives its place
+    up (also one its handler never reached), and whatever the handling bound to the log is
+    unbound: one worker handles message after message in the same context (see
+    service.check_envelope)."""
     outer = structlog.contextvars.get_contextvars().keys()
     try:
         key, unreadable = lane_key(_require_json_object(message.body)), None
@@ -492,18 +499,27 @@ def _arrived(policy: DeliveryPolicy, message: Delivered) -> Iterator[Rejected | 
         key, unreadable = None, error
     place = policy.lanes.reserve(key) if key is not None else None
     reserved = RESERVED.set(place)
+    sequence = _SEQUENCE.set(message.sequence)
     try:
         with structlog.contextvars.bound_contextvars(
             subject=message.subject, stream_seq=message.sequence, delivery=message.deliveries
         ):
             yield unreadable
     finally:
-        if place is not None and not place.used:
+        if place is not None:
             place.leave()
         RESERVED.reset(reserved)
+        _SEQUENCE.reset(sequence)
         structlog.contextvars.unbind_contextvars(
             *(key for key in structlog.contextvars.get_contextvars() if key not in outer)
         )
+
+
+def _give_lane_back() -> None:
+    """Leave the place this message reserved in its case's lane; a later attempt takes a new
+    one at the end (:meth:`Lanes.hold`)."""
+    if (place := RESERVED.get()) is not None:
+        place.leave()
 
 
 async def _hold(policy: DeliveryPolicy, message: Delivered, why: str, waited: int) -> bool:
@@ -598,6 +614,18 @@ def delivered_subject() -> str:
     a worker thread, a thread hop for every message (measured: a tenth of intake's samples
     under a backlog)."""
     return _SUBJECT.get()
+
+
+_SEQUENCE: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "mediation_delivered_sequence", default=None
+)
+
+
+def delivered_sequence() -> int | None:
+    """The stream sequence of the event being handled (None outside a delivery): the order
+    the stream gives the case's events, which a handler may need when a later event of the
+    case was applied first (see intake's handlers)."""
+    return _SEQUENCE.get()
 
 
 @contextlib.contextmanager
@@ -871,6 +899,7 @@ __all__ = [
     "Rejected",
     "create_broker",
     "deliver_event",
+    "delivered_sequence",
     "delivered_subject",
     "event_subscriber",
     "lane_key",

@@ -5,7 +5,7 @@ it) and what is dead-lettered with which reason. No server, no sleep."""
 import asyncio
 from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import structlog
@@ -463,4 +463,89 @@ async def test_a_message_refused_before_its_handler_gives_its_place_up() -> None
     await deliver_event(rules, Message(CASE_EVENT), failing(Rejected("bad envelope")))
     async with asyncio.timeout(5), rules.lanes.hold(CASE_LANE):
         pass
+    assert len(rules.lanes) == 0
+
+
+class GatedPauses:
+    """A held message's waits, each until the test says the outage is over."""
+
+    def __init__(self) -> None:
+        self.waiting = asyncio.Event()
+        self.over = asyncio.Event()
+
+    async def __call__(self, stopping: asyncio.Event, seconds: float) -> bool:
+        self.waiting.set()
+        await self.over.wait()
+        return False
+
+
+def in_lane(
+    rules: DeliveryPolicy, name: str, handled: list[str], fails: Callable[[], BaseException | None]
+) -> Callable[[], Awaitable[None]]:
+    """A handler of one event of the case, as the service's runs: in the case's lane."""
+
+    async def handle() -> None:
+        async with rules.lanes.hold(CASE_LANE):
+            if (error := fails()) is not None:
+                raise error
+            handled.append(name)
+
+    return handle
+
+
+async def test_a_cases_later_event_does_not_overtake_one_waiting_out_an_outage() -> None:
+    """The database fails the case's consent; its withdrawal arrives meanwhile. When the
+    database is back the consent is applied first, as the stream has them, instead of the
+    withdrawal closing the case before it (and the consent then being refused)."""
+    pauses = GatedPauses()
+    rules = policy(pauses=cast(Pauses, pauses))
+    handled: list[str] = []
+
+    def database() -> BaseException | None:
+        return None if pauses.over.is_set() else AutoReconnect("database down")
+
+    consent, withdrawal = Message(CASE_EVENT), Message(CASE_EVENT)
+    consent_task = asyncio.create_task(
+        deliver_event(rules, consent, in_lane(rules, "consent", handled, database))
+    )
+    await asyncio.wait_for(pauses.waiting.wait(), timeout=5)
+    withdrawal_task = asyncio.create_task(
+        deliver_event(rules, withdrawal, in_lane(rules, "withdrawal", handled, lambda: None))
+    )
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert handled == [], "the later event waits behind the held one"
+    pauses.over.set()
+    await asyncio.wait_for(asyncio.gather(consent_task, withdrawal_task), timeout=5)
+    assert handled == ["consent", "withdrawal"]
+    assert consent.done == ["ack"]
+    assert withdrawal.done == ["ack"]
+    assert len(rules.lanes) == 0, "the lane is left empty"
+
+
+async def test_an_event_waiting_for_its_cases_request_lets_the_request_pass() -> None:
+    """A consent reached the service before its case's request (the request is still in the
+    consumer's backlog, behind it): the consent gives its lane back while it waits, so the
+    request is applied, and the consent after it."""
+    pauses = GatedPauses()
+    rules = policy(pauses=cast(Pauses, pauses), pending=1)
+    handled: list[str] = []
+
+    def case_known() -> BaseException | None:
+        return None if "request" in handled else NotYet("the case is unknown")
+
+    consent, request = Message(CASE_EVENT), Message(CASE_EVENT)
+    consent_task = asyncio.create_task(
+        deliver_event(rules, consent, in_lane(rules, "consent", handled, case_known))
+    )
+    await asyncio.wait_for(pauses.waiting.wait(), timeout=5)
+    await asyncio.wait_for(
+        deliver_event(rules, request, in_lane(rules, "request", handled, lambda: None)),
+        timeout=5,
+    )
+    pauses.over.set()
+    await asyncio.wait_for(consent_task, timeout=5)
+    assert handled == ["request", "consent"]
+    assert consent.done == ["ack"]
+    assert request.done == ["ack"]
     assert len(rules.lanes) == 0
