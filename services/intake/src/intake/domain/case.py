@@ -117,6 +117,9 @@ class Case:
     declined_by: str | None = None
     withdrawn_by: str | None = None
     closed_because: str | None = None
+    # The stream sequence of the event that closed the case (None: closed before intake kept
+    # it): an event the stream has before it, applied after it, was overtaken, not late.
+    closed_at_sequence: int | None = None
     follow_up_contact: FollowUpContact | None = field(default=None, repr=False)
     timeline: list[TimelineEntry] = field(default_factory=list)
     rejected: list[RejectedEvent] = field(default_factory=list)
