@@ -305,7 +305,9 @@ def _dead_letters_section() -> list[str]:
         "",
         "Input a service cannot process (malformed, invalid, or out of deliveries) goes to "
         f"`{streams.dlq_subject('<service>')}` with its original bytes, original subject and "
-        "the reason.",
+        "the reason. Not refused: an event that the stream has before the event that closed "
+        "its case but that was applied after it (two replicas of a service, a retry): intake "
+        "acknowledges it as moot and shows it on the case as not carried out.",
         "",
         *_header("stream", "subjects", "purpose", "limits"),
         *stream_rows,
