@@ -361,6 +361,38 @@ async def correct(
     return document
 
 
+async def _looked_up(
+    nc: Client,
+    tenant: str,
+    kind: str,
+    party_id: str,
+    requested_by: str,
+    contacts: list[str] | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """What every service holds of the person (intake's answer says which cases are closed),
+    and the receipt an erasure or correction starts from."""
+    request_id = uuid4()
+    looked_up = PersonalDataRequest(
+        request_id=request_id,
+        party_id=party_id,
+        contacts=contacts or [],
+        requested_by=requested_by,
+    )
+    found = await ask_all(nc, tenant, "personal_data", looked_up, timeout=ANSWER_TIMEOUT)
+    document: dict[str, Any] = {
+        "request_id": str(request_id),
+        "kind": kind,
+        "tenant": tenant,
+        "party_id": party_id,
+        "requested_by": requested_by,
+        "case_ids": [],
+        "open_cases": [],
+        "services": {},
+        "missing": dict(found.missing),
+    }
+    return found, document
+
+
 def write(out: Path, document: dict[str, Any], report: str) -> tuple[Path, Path]:
     """The JSON and the Danish report, readable only by their owner (they hold personal data)."""
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -468,34 +500,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-async def _looked_up(
-    nc: Client,
-    tenant: str,
-    kind: str,
-    party_id: str,
-    requested_by: str,
-    contacts: list[str] | None = None,
-) -> tuple[Any, dict[str, Any]]:
-    """What every service holds of the person (intake's answer says which cases are closed),
-    and the receipt an erasure or correction starts from."""
-    request_id = uuid4()
-    looked_up = PersonalDataRequest(
-        request_id=request_id,
-        party_id=party_id,
-        contacts=contacts or [],
-        requested_by=requested_by,
-    )
-    found = await ask_all(nc, tenant, "personal_data", looked_up, timeout=ANSWER_TIMEOUT)
-    document: dict[str, Any] = {
-        "request_id": str(request_id),
-        "kind": kind,
-        "tenant": tenant,
-        "party_id": party_id,
-        "requested_by": requested_by,
-        "case_ids": [],
-        "open_cases": [],
-        "services": {},
-        "missing": dict(found.missing),
-    }
-    return found, document

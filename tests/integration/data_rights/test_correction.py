@@ -3,8 +3,12 @@ e-mail address while the case is open (``PartyDetailsCorrected``); intake and no
 apply it before the next message, which goes to the new address only (real SMTP), and the
 data protection office's access report shows the corrected details."""
 
+import asyncio
 import json
+import os
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -25,6 +29,7 @@ from tests.integration.notifications.test_notifications_flow import (
     people,
 )
 from tests.integration.service_process import ServiceProcess
+from tests.secure_bus import LiveBus
 
 
 def emails_of(records: list[dict[str, Any]]) -> set[str]:
@@ -94,12 +99,36 @@ async def test_a_correction_reaches_notifications_before_the_next_message(
         assert new not in process.logs(), process.service
 
 
+async def run_tool(bus: LiveBus, principal: str, out: Path, *argv: list[str]) -> dict[str, Any]:
+    """``python -m mediation_runtime.data_rights ...`` as ``principal``: its JSON receipt."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "mediation_runtime.data_rights",
+        *(word for words in argv for word in words),
+        "--out",
+        str(out),
+        "--timeout",
+        "60",
+        env={**os.environ, **bus.env(principal)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=180)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    written = Path(stdout.decode().splitlines()[0])
+    receipt: dict[str, Any] = json.loads(await asyncio.to_thread(written.read_text))
+    return receipt
+
+
 async def test_the_data_protection_office_corrects_a_closed_case(
     services: dict[str, ServiceProcess],
     js: JetStreamContext,
+    bus: LiveBus,
     dpo: Client,
     unique_tenant: str,
     mailbox: Recorder,
+    tmp_path: Path,
 ) -> None:
     """After the close no mediator corrects anything; the office does, in the closed case
     only (the open one is its mediator's), and the messages already sent stay as sent."""
@@ -119,14 +148,13 @@ async def test_the_data_protection_office_corrects_a_closed_case(
         return str(closed.case_id) in intake["closed_cases"] and len(mailbox.to(old)) >= 1
 
     await wait_for(closed_and_told, what="the case closed at intake and its closing told")
-    receipt = await data_rights.correct(
-        dpo,
-        unique_tenant,
-        closed.citizen,
-        "Karen Østergaard Holm",
-        ContactDetails(email=new),
-        "dpo-1",
-        timeout=60,
+    # As the office runs it (README "Data protection"): the command line, its receipt.
+    receipt = await run_tool(
+        bus,
+        f"{unique_tenant}-dpo"[:60],
+        tmp_path / "data-rights",
+        ["correct", "--tenant", unique_tenant, "--party-id", closed.citizen],
+        ["--requested-by", "dpo-1", "--name", "Karen Østergaard Holm", "--email", new],
     )
     assert receipt["missing"] == {}
     assert receipt["case_ids"] == [str(closed.case_id)]
