@@ -71,7 +71,7 @@ async def when_case_event_apply_it(event: CloudEvent, cases: CaseRepository) -> 
     if result == "duplicate":
         log.info("duplicate_ignored")
     elif result == "overtaken":
-        log.warning("overtaken_by_close", stream_seq=sequence)
+        log.warning("overtaken_by_close")  # the stream sequence is bound already
     else:
         log.info("case_updated", status=result)
 
