@@ -17,7 +17,7 @@ import pytest
 from mediation_contracts.access import ADMIN, MEDIATOR_CLIENT, SERVICES
 from mediation_contracts.commands import COMMANDS, DATA_HOLDERS, command_subject
 from mediation_devstack.demo import CITIZEN as DEMO_CITIZEN
-from mediation_devstack.demo import DEMO_TENANT, MARKER
+from mediation_devstack.demo import DEMO_TENANT, MARKER, run_demo
 from mediation_devstack.ports import free_port, port_is_free
 from mediation_devstack.processes import ManagedProcess, StartupError
 from mediation_devstack.readiness import consumers_of, wait_until_serving
@@ -261,10 +261,14 @@ async def test_a_fresh_stack_drives_the_demo_cases_and_the_statistics_show_them(
                 outcomes = total["outcomes"]["agreement"]
                 return total["requests"], total["acceptances"], meetings, outcomes
 
-            async def counted() -> dict[str, Any] | None:
+            async def counted_now() -> dict[str, Any]:
                 subject = command_subject(DEMO_TENANT, "insights", "statistics")
                 answer = await nc.request(subject, json.dumps(query).encode(), timeout=10)
                 total: dict[str, Any] = json.loads(answer.data)["statistics"]["total"]
+                return total
+
+            async def counted() -> dict[str, Any] | None:
+                total = await counted_now()
                 last[:] = [total]
                 # Counted from different events, each when it comes: a meeting can be held
                 # after the fifth agreement was counted. Wait for all of them.
@@ -285,6 +289,35 @@ async def test_a_fresh_stack_drives_the_demo_cases_and_the_statistics_show_them(
         assert report["missing"] == {}
         assert set(report["services"]) == set(DATA_HOLDERS)
         assert len(report["services"]["intake"]["cases"]) == total["requests"]
+
+        # The demo again, as a `make run` stopped before "demo: done" runs it at the next
+        # start: the same ids, so it finishes at once and adds no case, meeting or outcome.
+        var = tmp_path / "var"
+        await run_demo(url, var / "bus", var / "dev-identity", say=lambda _: None, timeout=60)
+        admin = await connect(
+            BusCredentials.in_directory(url, var / "bus" / "principals" / ADMIN), "demo-admin"
+        )
+        try:
+
+            async def all_handled() -> bool:
+                js = admin.jetstream()
+                for service in SERVICES:
+                    for stream, consumer in consumers_of(service):
+                        info = await js.consumer_info(stream, consumer)
+                        if info.num_pending or info.num_ack_pending:
+                            return False
+                return True
+
+            await wait_for(all_handled, what="the services to handle the demo's second run")
+            nc = await connect(client, "demo-test")  # counted_now() asks with it
+            try:
+                assert figures(await counted_now()) == (11, 9, 7, 5)
+            finally:
+                await nc.close()
+        finally:
+            await admin.close()
+        again = await access_as_printed(table, DEMO_CITIZEN, tmp_path / "data-rights-2")
+        assert len(again["services"]["intake"]["cases"]) == total["requests"]
     finally:
         runner.send_signal(signal.SIGINT)
         await asyncio.wait_for(runner.wait(), timeout=60)

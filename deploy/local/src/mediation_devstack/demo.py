@@ -10,6 +10,12 @@ marked held with scheduling's commands. Intake, scheduling and insights do the r
 once on a fresh state directory (a marker file says it was done). Development only: the
 people are made up.
 
+Every id the demo makes (cases, events, commands) is derived from the tenant and the case's
+number, so running it again, or again after a stop half-way, adds nothing: the bus drops
+the events as duplicates (``Nats-Msg-Id``) or the services ignore them as applied, and
+scheduling answers a repeated command as it did the first time. A stopped demo so finishes
+its cases rather than starting eleven new ones.
+
 The meetings are booked at the first time scheduling suggests and marked held once they
 began, so the demo takes as long as the first free slot is away: the devstack's policy for
 the demo tenant allows meetings at any time in steps of 5 minutes (:data:`DEMO_POLICY`).
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID, uuid5
 
 from joserfc import jwe
 from joserfc.jwk import import_key
@@ -64,6 +70,8 @@ from mediation_devstack.dev_identity import DevIdentity
 DEMO_TENANT = "kk"  # the demo logins' municipality (mediator_client.users.DEMO_TENANT)
 SOURCE = "/mediation/mediator-client"
 MARKER = "demo-data.done"
+DEMO_IDS = UUID("5d3c1a2e-7f0b-4c55-9a61-3e0f2d8b6a47")
+"""The namespace of the demo's ids (uuid5)."""
 DEMO_POLICY: dict[str, Any] = {
     "working_days": [1, 2, 3, 4, 5, 6, 7],
     "day_starts": "00:00",
@@ -127,8 +135,12 @@ class Demo:
 
     # --- one case ---------------------------------------------------------------------
 
+    def id(self, number: int, what: str) -> UUID:
+        """The same id for the same thing at every run (see the module's docstring)."""
+        return uuid5(DEMO_IDS, f"{self.tenant}/{number}/{what}")
+
     async def case(self, number: int, mediator: str, plan: str) -> None:
-        case_id = uuid4()
+        case_id = self.id(number, "case")
         request = CaseRequested.create(
             tenant=self.tenant,
             case_id=case_id,
@@ -153,20 +165,21 @@ class Demo:
                 matter_reference=f"DEMO-{number:03d}",
                 in_complaint_handling=plan == "complaint_handling",
             ),
-        )
+        ).model_copy(update={"id": self.id(number, "case.requested")})
         conversation = request.id
         await self.publish(request)
         if plan == "complaint_handling":
             return  # intake refuses it: a refusal for the statistics
 
         def event(cls: Any, data: Any) -> Any:
-            return cls.create(
+            created = cls.create(
                 tenant=self.tenant,
                 case_id=case_id,
                 source=SOURCE,
                 data=data,
                 correlationid=conversation,
             )
+            return created.model_copy(update={"id": self.id(number, cls.type_name())})
 
         declined = plan == "assessment_declined"
         await self.publish(
@@ -197,7 +210,7 @@ class Demo:
                 )
             )
             return
-        await self.hold_mediation(case_id, mediator)
+        await self.hold_mediation(number, case_id, mediator)
         contact = FollowUpContact(name="Demo Kontaktperson", unit="Demo Jobcenter")
         await self.publish(
             event(
@@ -226,21 +239,22 @@ class Demo:
         data = assigned.data.model_copy(update={"proof": sealed})
         return assigned.model_copy(update={"data": data})
 
-    async def hold_mediation(self, case_id: UUID, mediator: str) -> None:
+    async def hold_mediation(self, number: int, case_id: UUID, mediator: str) -> None:
         """Book the mediation meeting (by phone: no room needed) at the first free time, wait
         until it began, mark it held."""
 
         async def booked() -> str | None:
             query = SuggestSlots(case_id=case_id, kind="mediation", format="phone", count=1)
             slots = await self.ask("scheduling", "suggest_slots", query)
-            if not slots.ok or not slots.slots:
-                return None  # the case is not ready in scheduling yet
+            # None: the case is not ready in scheduling yet, or (an earlier run) no longer
+            # is; then only the booking already made answers this command.
+            starts_at = slots.slots[0].starts_at if slots.ok and slots.slots else None
             booking = BookMeeting(
-                command_id=uuid4(),
+                command_id=self.id(number, "book_meeting"),
                 case_id=case_id,
                 kind="mediation",
                 format="phone",
-                starts_at=slots.slots[0].starts_at,
+                starts_at=starts_at or datetime.now(UTC),
                 requested_by=mediator,
             )
             reply = await self.ask("scheduling", "book_meeting", booking)
@@ -250,7 +264,10 @@ class Demo:
 
         async def held() -> bool | None:
             command = MarkMeetingHeld(
-                command_id=uuid4(), case_id=case_id, meeting_id=meeting_id, marked_by=mediator
+                command_id=self.id(number, "mark_meeting_held"),
+                case_id=case_id,
+                meeting_id=meeting_id,
+                marked_by=mediator,
             )
             reply = await self.ask("scheduling", "mark_meeting_held", command)
             return True if reply.ok else None  # not_started_yet until it began
