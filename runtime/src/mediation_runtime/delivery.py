@@ -861,8 +861,8 @@ def take_in_batches(subscriber: Any, batch: int = BUSY_BATCH) -> None:
 
     FastStream's pull loop fetches a fixed ``PullSub.batch_size`` and hands each message to a
     task of its own. One per fetch costs a request to the server, a task group and a task per
-    event (notes under a backlog of 10,000 events: 1.6-2.2 ms of CPU per event, 1.4 with this
-    loop, 0.8 for the same work in plain nats-py); a fixed larger batch holds a lone event
+    event (notes under a backlog of 10,000 events: 1.7 ms of CPU per event, 1.3-1.5 with this
+    loop, 0.8-0.9 for the same work in plain nats-py); a fixed larger batch holds a lone event
     until the fetch times out. So, like the benchmarks' baseline, this loop fetches one
     message (waiting up to ``IDLE_FETCH_SECONDS``) while idle and, as long as the last fetch
     brought any, up to ``batch`` with a no-wait request that returns what is there (after at
