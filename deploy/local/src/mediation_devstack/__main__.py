@@ -6,6 +6,10 @@ import os
 import sys
 from pathlib import Path
 
+from mediation_contracts.access import MEDIATOR_CLIENT
+from mediation_runtime.bus_access import BusAccess
+from nats.errors import NoServersError
+
 from mediation_devstack import demo
 from mediation_devstack.paths import state_dir
 from mediation_devstack.processes import StartupError
@@ -31,10 +35,23 @@ async def _demo(layout: StateLayout) -> int:
     port = os.environ.get("MEDIATION_NATS_PORT", "4222")
     nats_url = os.environ.get("NATS_URL", f"tls://127.0.0.1:{port}")
     bus_dir = Path(os.environ.get("MEDIATION_BUS_DIR", layout.bus_dir))
+    if not (BusAccess(bus_dir).credentials_dir(MEDIATOR_CLIENT) / "ca.pem").exists():
+        print(
+            f"error: no bus certificates in {bus_dir}: start the stack first (`make run`)",
+            file=sys.stderr,
+        )
+        return 1
     try:
         await demo.run_demo(nats_url, bus_dir, layout.dev_identity_dir)
     except demo.DemoFailed as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (NoServersError, OSError) as error:
+        print(
+            f"error: cannot reach the stack's NATS at {nats_url} ({type(error).__name__}): "
+            "is `make run` running, with the same MEDIATION_NATS_PORT?",
+            file=sys.stderr,
+        )
         return 1
     demo.mark_done(layout.root)
     return 0
