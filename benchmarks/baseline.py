@@ -1,15 +1,16 @@
 """The same-work baselines of ``make bench``: per service, a plain nats-py + PyMongo program
 doing the **same database operations and publishes per event** as the service, so that the
 service's throughput divided by its baseline's measures our overhead (FastStream, pydantic,
-the delivery middleware, logging, the domain code, one-message fetches), not the database's.
+the delivery middleware, logging, the domain code), not the database's.
 
 ``python -m benchmarks.baseline <service>`` runs as that service's principal (its
 certificate in ``NATS_*``, ``MONGODB_URL``), with the same durable consumer (name, filters,
 settings) as the service: one pull loop handling up to ``event_workers`` messages at once,
-one case's one at a time, like the service's subscriber. It differs only where a plain
-program would: it fetches up to 64 messages at once when they are waiting, decodes JSON
-into dicts (no models), publishes events it builds as JSON, and relays a commit's events
-right after the commit (the service's relay task does the same steps a moment later).
+one case's one at a time, like the service's subscriber, fetching up to 64 messages at
+once when they are waiting, like the service's. It differs only where a plain program
+would: it decodes JSON into dicts (no models), publishes events it builds as JSON, and
+relays a commit's events within the commit (the service's relay task, woken by the commit,
+does the same steps beside it).
 
 **The operations mirror the runtime step for step. When one of these modules changes its
 database operations, change the matching function here in the same commit:**
@@ -20,9 +21,10 @@ database operations, change the matching function here in the same commit:**
   found). A no-change decision on the first read probes once for a newer version.
   ``commit()`` = insert the change record (a duplicate key means another writer won: read
   and decide again), then install it: insert the outbox marker when the record has events,
-  then insert the head (version 1) or read its version by ``_id`` and, if older, replace it
-  by ``_id``, then probe-find the next change record by ``_id`` (installing it the same way
-  when found).
+  then insert the head (version 1) or replace it by ``_id`` (the writer read the version
+  before), then relay the record's events while probe-finding the next change record by
+  ``_id`` (installing it when found: when not written by this commit, a head's version is
+  read by ``_id`` first and only an older one replaced).
 - :mod:`mediation_runtime.outbox` -> :meth:`Versioned.relay`: the record just committed
   comes from memory; the previous version's marker is looked up only when this relay did
   not publish that version itself; publish each event with ``Nats-Msg-Id`` = event id,
@@ -147,7 +149,7 @@ class Versioned:
 
     async def commit(
         self, key: str, head: Document | None, document: Document, events: list[Document]
-    ) -> Document | None:
+    ) -> None:
         version = 1 if head is None else int(head["version"]) + 1
         entries = [
             {"id": e["id"], "subject": subject_of(e), "payload": json.dumps(e).encode()}
@@ -166,8 +168,11 @@ class Versioned:
             await self.changes.insert_one(record)
         except DuplicateKeyError:
             raise Conflict(key) from None
-        await self.install(record)
-        return record if entries else None
+        await self.write_head(record, replaces=version - 1)
+        if entries:  # the service's relay task publishes while its writer looks ahead
+            await asyncio.gather(self.relay(record), self.install_ahead(record))
+        else:
+            await self.install_ahead(record)
 
     async def behind(self, key: str, head: Document | None) -> bool:
         version = 0 if head is None else int(head["version"])
@@ -176,6 +181,9 @@ class Versioned:
 
     async def install(self, record: Document) -> Document:
         await self.write_head(record)
+        return await self.install_ahead(record)
+
+    async def install_ahead(self, record: Document) -> Document:
         while (
             ahead := await self.changes.find_one(
                 {"_id": change_id(record["key"], int(record["version"]) + 1)}
@@ -185,32 +193,32 @@ class Versioned:
             await self.write_head(record)
         return {**record["document"], "_id": record["key"], "version": record["version"]}
 
-    async def write_head(self, record: Document) -> None:
+    async def write_head(self, record: Document, replaces: int | None = None) -> None:
         if record["pending"]:
             with contextlib.suppress(DuplicateKeyError):
                 await self.markers.insert_one(
                     {"_id": record["_id"], "key": record["key"], "at": record["at"]}
                 )
         head = {**record["document"], "_id": record["key"], "version": record["version"]}
-        installed = False
         if record["version"] == 1:
             try:
                 await self.heads.insert_one(head)
-                installed = True
+                return
             except DuplicateKeyError:
-                pass
-        if not installed:
+                replaces = None
+        if replaces is None:
             current = await self.heads.find_one({"_id": record["key"]}, {"version": 1})
-            if current is not None and current["version"] < record["version"]:
-                await self.heads.replace_one({"_id": record["key"]}, head)
+            replaces = None if current is None else current["version"]
+        if replaces is not None and replaces < record["version"]:
+            await self.heads.replace_one({"_id": record["key"]}, head)
 
     async def change(
         self,
         key: str,
         decide: Callable[[Document | None], Awaitable[tuple[Any, Document | None, list[Document]]]],
     ) -> Any:
-        """``documents.VersionedDocuments.change``: read, decide, commit; again on a conflict.
-        Relays the commit's events at once."""
+        """``documents.VersionedDocuments.change``: read, decide, commit (which relays its
+        events); again on a conflict."""
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 await asyncio.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))  # noqa: S311
@@ -221,11 +229,9 @@ class Versioned:
                     continue
                 return result
             try:
-                record = await self.commit(key, head, document, events)
+                await self.commit(key, head, document, events)
             except Conflict:
                 continue
-            if record is not None:
-                await self.relay(record)
             return result
         raise Conflict(key)
 

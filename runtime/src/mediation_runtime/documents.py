@@ -182,7 +182,8 @@ class VersionedDocuments:
             await self.changes.insert_one(record)
         except DuplicateKeyError:
             raise ConcurrentUpdate(f"{self.name}:{key}") from None
-        await self.install(record)
+        # This writer decided on the head of the version before: no need to read it again.
+        await self.install(record, replaces=version - 1)
 
     async def sweep(self, retention: timedelta = RECORD_RETENTION) -> int:
         """Finish what crashed writers left (a head not installed, events without a marker)
@@ -226,12 +227,17 @@ class VersionedDocuments:
             adopted += 1
         return adopted
 
-    async def install(self, record: Document) -> None:
-        """Make a just committed ``record`` the head (:meth:`settle`), then wake the relay:
-        only once the head is in, so whoever hears an event reads a head with its cause."""
-        await self.settle(record)
+    async def install(self, record: Document, replaces: int | None = None) -> None:
+        """Make a just committed ``record`` the head (:meth:`settle`) and wake the relay: once
+        its own head is in, so whoever hears an event reads a head with its cause; before
+        looking for newer versions to install, so its events are on their way meanwhile.
+
+        ``replaces``: the version of the head the writer decided on, when it read that head
+        itself; the head is then replaced without reading its version first."""
+        await self._write_head(record, replaces)
         if record["pending"]:
             self.on_outbox_written(record)
+        await self._install_ahead(record)
 
     async def settle(self, record: Document) -> Document:
         """Mark ``record``'s events due and make it the head unless a newer version is
@@ -250,6 +256,9 @@ class VersionedDocuments:
         version past what it wrote and installs what it finds: the last write to a head is
         always followed by a look that finds nothing newer."""
         await self._write_head(record)
+        return await self._install_ahead(record)
+
+    async def _install_ahead(self, record: Document) -> Document:
         while (
             ahead := await self.changes.find_one(
                 {"_id": change_id(record["key"], int(record["version"]) + 1)}
@@ -259,24 +268,27 @@ class VersionedDocuments:
             await self._write_head(record)
         return self._head_of(record)
 
-    async def _write_head(self, record: Document) -> None:
+    async def _write_head(self, record: Document, replaces: int | None = None) -> None:
         if record["pending"]:
             with contextlib.suppress(DuplicateKeyError):
                 await self.markers.insert_one(
                     {"_id": record["_id"], "key": record["key"], "at": record["at"]}
                 )
         head = self._head_of(record)
-        installed = False
-        if record["version"] == 1:
+        version = int(record["version"])
+        if version == 1:
             try:
                 await self.heads.insert_one(head)
-                installed = True
+                return
             except DuplicateKeyError:
-                pass
-        if not installed:
+                replaces = None  # installed already, or a newer version: read which
+        if replaces is None:
             current = await self.heads.find_one({"_id": record["key"]}, {"version": 1})
-            if current is not None and int(current["version"]) < int(record["version"]):
-                await self.heads.replace_one({"_id": record["key"]}, head)
+            replaces = None if current is None else int(current["version"])
+        # Committing a version means its predecessor was the head when its writer read it; a
+        # newer head written meanwhile is put back by the look ahead that follows every write.
+        if replaces is not None and replaces < version:
+            await self.heads.replace_one({"_id": record["key"]}, head)
 
     @staticmethod
     def _head_of(record: Document) -> Document:
