@@ -205,6 +205,39 @@ async def test_a_writer_that_overwrote_a_newer_head_puts_the_newest_back(
     assert (await documents.get("doc") or {})["count"] == 3
 
 
+async def test_a_commit_that_lands_on_a_newer_head_puts_the_newest_back(
+    documents: VersionedDocuments,
+) -> None:
+    # A writer replaces the head it decided on without reading it again. Here its replace
+    # is held until another writer has committed and installed the next version on top of
+    # its record: the late replace lands on the newer head, and the look past it that
+    # follows every write puts the newest back before the writer returns.
+    await documents.change("doc", add_one)
+    heads = documents.heads
+    held, go_on = asyncio.Event(), asyncio.Event()
+
+    class HoldFirstReplace:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(heads, name)
+
+        async def replace_one(self, *args: Any, **kwargs: Any) -> Any:
+            if not held.is_set():
+                held.set()
+                await go_on.wait()
+            return await heads.replace_one(*args, **kwargs)
+
+    documents.heads = HoldFirstReplace()  # type: ignore[assignment]
+    slow = asyncio.create_task(documents.change("doc", add_one))  # commits version 2
+    await asyncio.wait_for(held.wait(), 10)
+    documents.heads = heads
+    await documents.change("doc", add_one)  # finds version 2 ahead, installs it, commits 3
+    assert (await documents.get("doc") or {})["version"] == 3
+    go_on.set()
+    await asyncio.wait_for(slow, 10)
+    assert (await documents.get("doc") or {})["version"] == 3
+    assert (await documents.get("doc") or {})["count"] == 3
+
+
 async def test_installing_an_older_version_leaves_the_newer_head(
     documents: VersionedDocuments,
 ) -> None:
