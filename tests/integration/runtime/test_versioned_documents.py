@@ -19,6 +19,7 @@ from mediation_runtime.documents import (
 )
 from mediation_runtime.mongo import create_mongo_client
 from mediation_runtime.outbox import OutboxRelay
+from pymongo import monitoring
 
 
 @pytest.fixture
@@ -203,6 +204,41 @@ async def test_a_writer_that_overwrote_a_newer_head_puts_the_newest_back(
     # What that writer does after its write: look past it, install what is newer.
     assert (await documents.settle(second))["version"] == 3
     assert (await documents.get("doc") or {})["count"] == 3
+
+
+async def test_a_change_of_a_document_costs_four_round_trips(mongodb_url: str) -> None:
+    # Every event's path: read the head, insert the next version's record, replace the head
+    # (its writer read it: not read again), look one version ahead. The baseline of
+    # `make bench` makes the same calls (benchmarks/baseline.py).
+    commands: list[tuple[str, str]] = []
+
+    class Listener(monitoring.CommandListener):
+        def started(self, event: monitoring.CommandStartedEvent) -> None:
+            commands.append((event.command_name, str(event.command.get(event.command_name))))
+
+        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+            pass
+
+        def failed(self, event: monitoring.CommandFailedEvent) -> None:
+            pass
+
+    client = create_mongo_client(mongodb_url, event_listeners=[Listener()])
+    database = client[f"versioned_{secrets.token_hex(4)}"]
+    documents = VersionedDocuments(database, "things")
+    try:
+        await documents.change("doc", add_one)
+        commands.clear()
+        await documents.change("doc", add_one)
+        assert commands == [
+            ("find", "things"),
+            ("insert", "things_changes"),
+            ("update", "things"),
+            ("find", "things_changes"),
+        ]
+        assert (await documents.get("doc") or {})["version"] == 2
+    finally:
+        await client.drop_database(database.name)
+        await client.close()
 
 
 async def test_a_commit_that_lands_on_a_newer_head_puts_the_newest_back(
