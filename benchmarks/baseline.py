@@ -44,9 +44,11 @@ database operations, change the matching function here in the same commit:**
     ``cases``, no events (the assignment's proof is not checked: that is notes' own work).
   - notifications (``notifications.handlers.when_event_notify``): ``change()`` of the
     contacts view in ``contacts``; for a consent request to a reachable person a new
-    delivery (``change()`` in ``notifications``) that wakes the one delivery worker, which
-    does what ``deliver_due`` does: the ``claim_due`` query (same filter, limit 20), a
-    commit of each claimed delivery's lease, then ``NOTIFICATIONS_DELIVERY_CONCURRENCY``
+    delivery (``change()`` in ``notifications``) handed to the one delivery worker, which
+    does what ``deliver_due`` does: claims the deliveries it was handed (up to 20) by a
+    commit of each one's lease on the head just written, and with room left, once per
+    poll (5 s) or after a full one, the ``claim_due`` query (same filter) and a commit of
+    each found one's lease; then ``NOTIFICATIONS_DELIVERY_CONCURRENCY``
     (4) at a time one SMTP connection per mail (aiosmtplib) and ``finish``: ``change()``
     with ``NotificationSent``, relayed; again at once while a claim comes back full; for
     an unreachable person ``add_unreachable``: ``change()`` of a failed delivery with
@@ -298,6 +300,8 @@ def kind_of(event: Document) -> str:
 
 Handler = Callable[[Document], Awaitable[None]]
 CLAIM_BATCH = 20  # notifications.handlers.CLAIM_BATCH
+FRESH_LIMIT = 1000  # notifications.adapters.deliveries.FRESH_LIMIT
+POLL_SECONDS = 5.0  # NOTIFICATIONS_WORKER_POLL_SECONDS' default
 DELIVERY_CONCURRENCY = int(os.environ.get("NOTIFICATIONS_DELIVERY_CONCURRENCY", "4"))
 WORKERS_RUNNING: set[asyncio.Task[None]] = set()
 
@@ -439,18 +443,34 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
 
         return bool(await deliveries.change(delivery_id, decide))
 
+    fresh: dict[str, Document] = {}
+    queried: dict[str, Any] = {"at": None, "again": True}
+
     async def deliver_due() -> int:
         moment = now()
-        cursor = deliveries.heads.find(
-            {
-                "kind": "delivery",
-                "state": "pending",
-                "next_attempt_at": {"$lte": moment},
-                "lease_until": {"$lte": moment},
-            }
-        ).limit(CLAIM_BATCH)
+        found = [fresh.pop(key) for key in list(fresh)[:CLAIM_BATCH]]
+        elapsed = None if queried["at"] is None else (moment - queried["at"]).total_seconds()
+        if len(found) < CLAIM_BATCH and (
+            queried["again"] or elapsed is None or not 0 <= elapsed < POLL_SECONDS
+        ):
+            queried["at"] = moment
+            cursor = deliveries.heads.find(
+                {
+                    "kind": "delivery",
+                    "state": "pending",
+                    "next_attempt_at": {"$lte": moment},
+                    "lease_until": {"$lte": moment},
+                }
+            ).limit(CLAIM_BATCH)
+            more = [delivery async for delivery in cursor]
+            queried["again"] = len(more) == CLAIM_BATCH
+            known = {delivery["_id"] for delivery in found}
+            for delivery in more:
+                fresh.pop(delivery["_id"], None)
+                if delivery["_id"] not in known and len(found) < CLAIM_BATCH:
+                    found.append(delivery)
         claimed = []
-        async for delivery in cursor:
+        for delivery in found:
             fields = {k: v for k, v in delivery.items() if k not in ("_id", "version")}
             leased = {**fields, "lease_until": moment + timedelta(minutes=2)}
             try:
@@ -577,17 +597,22 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
             "correlation_id": event.get("correlationid") or event["id"],
             "causation_id": event["id"],
         }
-        if await created(f"{event['id']}:{person_id}:email", document, []):
+        delivery_id = f"{event['id']}:{person_id}:email"
+        if await created(delivery_id, document, []):
+            if len(fresh) < FRESH_LIMIT:
+                fresh[delivery_id] = {**document, "_id": delivery_id, "version": 1}
+            else:
+                queried["again"] = True
             due.set()
 
     async def deliverer() -> None:
-        """The service's delivery worker: woken by a new delivery (or each second), it
+        """The service's delivery worker: woken by a new delivery (or each poll), it
         claims and sends until a claim comes back short."""
         while True:
             while await deliver_due() == CLAIM_BATCH:
                 pass
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(due.wait(), timeout=1.0)
+                await asyncio.wait_for(due.wait(), timeout=POLL_SECONDS)
             due.clear()
 
     due = asyncio.Event()

@@ -196,12 +196,15 @@ async def send_due_reminders(notifications: Notifications) -> int:
 async def deliver_due(notifications: Notifications) -> int:
     """Send what is due, ``delivery_concurrency`` at a time, claiming again at once while
     the claims come back full (a backlog after an outage drains without waiting for the
-    next poll). Each delivery on its own: one failing recipient blocks nobody."""
+    next poll). Each delivery on its own: one failing recipient blocks nobody. Woken by a
+    new delivery, the worker claims it without a query; it queries for the rest once per
+    ``worker_poll_seconds`` (:meth:`Deliveries.claim_due`)."""
     at_once = notifications.settings.delivery_concurrency
+    poll = notifications.settings.worker_poll_seconds
     handled = 0
     while True:
         claimed = await notifications.deliveries.claim_due(
-            notifications.clock(), LEASE, CLAIM_BATCH
+            notifications.clock(), LEASE, CLAIM_BATCH, query_every=poll
         )
         for start in range(0, len(claimed), at_once):
             batch = claimed[start : start + at_once]

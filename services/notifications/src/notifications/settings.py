@@ -62,7 +62,13 @@ class NotificationsSettings(ServiceSettings, ChannelSettings):
         default=DEV_EVALUATION_URL,
         description="The evaluation page's URL; a party's one-time link is <this>/<token>.",
     )
-    worker_poll_seconds: float = 1.0
+    worker_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often the delivery worker looks for due deliveries it was not handed: "
+        "retries whose time has come, leases run out, another replica's. A new delivery is "
+        "sent at once, without waiting for it.",
+    )
     delivery_concurrency: int = Field(
         default=4,
         ge=1,

@@ -8,12 +8,19 @@ is committed with the change that records the outcome (:mod:`mediation_runtime.d
 Claiming a delivery is a commit too, so of two replicas exactly one sends it. A worker
 killed after the provider accepted a message but before its record leaves the delivery to
 be sent again when the lease ends: at least once, with the same key (see ``Message.key``).
+
+Finding what is due: a delivery this process just created is claimed on the head it wrote,
+with no query; a query finds the others (a retry whose time has come, a lease run out,
+another replica's), when the worker polls. On FerretDB any filter but one ``_id`` reads the
+whole collection, and every delivery stays in it until retention: a query per new message
+would read them all for each one.
 """
 
 import asyncio
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any, get_args
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -32,12 +39,21 @@ from pymongo import ASCENDING
 from notifications.domain.message import Cause, Channel, Message
 
 _MESSAGE = TypeAdapter(Message)
+FRESH_LIMIT = 1000
+"""New deliveries kept in memory for the worker at most; beyond, the worker queries (a
+burst faster than the channels: each holds its message)."""
+DUE: Document = {"kind": "delivery", "state": "pending"}
 
 
 class Deliveries:
     def __init__(self, documents: VersionedDocuments) -> None:
         self._documents = documents
         self._collection = documents.heads
+        self._fresh: dict[str, Document] = {}
+        """Deliveries this process created and its worker has not claimed: id to head."""
+        self._queried_at: datetime | None = None
+        self._query_again = True
+        """The last query came back full, or new deliveries were not kept in memory."""
 
     async def create_indexes(self) -> None:
         await self._collection.create_index(
@@ -57,27 +73,32 @@ class Deliveries:
     ) -> bool:
         """A new pending delivery; False when this one exists already (a redelivery)."""
         delivery_id = f"{trigger_id}:{message.recipient.person_id}:{message.channel}"
-        return await self._create(
-            delivery_id,
-            {
-                "kind": "delivery",
-                "tenant": tenant,
-                "case_id": case_id,
-                "state": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "lease_until": now,
-                "trigger": trigger,
-                "trigger_id": trigger_id,
-                "recipient_id": message.recipient.person_id,
-                "channel": message.channel,
-                "message": _MESSAGE.dump_json(message).decode(),
-                "correlation_id": str(cause.correlation_id),
-                "causation_id": str(cause.causation_id),
-                # The trace of the event that queued it: its sending is a span in that trace.
-                **({"trace": trace} if (trace := current_trace_context()) else {}),
-            },
-        )
+        document: Document = {
+            "kind": "delivery",
+            "tenant": tenant,
+            "case_id": case_id,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "lease_until": now,
+            "trigger": trigger,
+            "trigger_id": trigger_id,
+            "recipient_id": message.recipient.person_id,
+            "channel": message.channel,
+            "message": _MESSAGE.dump_json(message).decode(),
+            "correlation_id": str(cause.correlation_id),
+            "causation_id": str(cause.causation_id),
+            # The trace of the event that queued it: its sending is a span in that trace.
+            **({"trace": trace} if (trace := current_trace_context()) else {}),
+        }
+        if not await self._create(delivery_id, document):
+            return False
+        if len(self._fresh) < FRESH_LIMIT:
+            # What this process committed as version 1: the worker claims it on this head.
+            self._fresh[delivery_id] = {**document, "_id": delivery_id, "version": 1}
+        else:
+            self._query_again = True
+        return True
 
     async def told(self, trigger_id: str, person_ids: Iterable[str]) -> set[str]:
         """The people among ``person_ids`` who already have a delivery for ``trigger_id``, on
@@ -135,19 +156,34 @@ class Deliveries:
         return await self._documents.change(delivery_id, decide)
 
     async def claim_due(
-        self, now: datetime, lease: timedelta, limit: int = 20
+        self, now: datetime, lease: timedelta, limit: int = 20, query_every: float = 0.0
     ) -> list[dict[str, Any]]:
-        """Pending deliveries whose time has come, each leased to this worker for ``lease``."""
-        cursor = self._collection.find(
-            {
-                "kind": "delivery",
-                "state": "pending",
+        """Pending deliveries whose time has come, each leased to this worker for ``lease``.
+
+        First those this process created since (claimed on the head it wrote, without a
+        read); then, with room left, a query for the others, when ``query_every`` seconds
+        have passed since the last one (or it came back full: a backlog goes on at once).
+        Another replica's worker may have claimed one meanwhile: its lease commit then loses
+        and it is left to that worker. So is one changed since it was created (a correction
+        or an erasure of its message is its next version)."""
+        found = [self._fresh.pop(key) for key in list(islice(self._fresh, limit))]
+        if len(found) < limit and self._query_due(now, query_every):
+            self._queried_at = now
+            due = {
+                **DUE,
                 "next_attempt_at": {"$lte": now},
                 "lease_until": {"$lte": now},
-            },
-        ).limit(limit)
+            }
+            # As many as a claim takes: some may be among those just taken from memory.
+            queried = [d async for d in self._collection.find(due).limit(limit)]
+            self._query_again = len(queried) == limit
+            known = {delivery["_id"] for delivery in found}
+            for delivery in queried:
+                self._fresh.pop(delivery["_id"], None)
+                if delivery["_id"] not in known and len(found) < limit:
+                    found.append(delivery)
         claimed = []
-        async for delivery in cursor:
+        for delivery in found:
             fields = fields_of(delivery)
             leased = {**fields, "lease_until": now + lease}
             try:
@@ -158,6 +194,12 @@ class Deliveries:
                 continue
             claimed.append({**leased, "_id": delivery["_id"]})
         return claimed
+
+    def _query_due(self, now: datetime, every: float) -> bool:
+        if self._query_again or self._queried_at is None:
+            return True
+        elapsed = (now - self._queried_at).total_seconds()
+        return not 0 <= elapsed < every  # a clock set back queries too
 
     @staticmethod
     def message_of(delivery: dict[str, Any]) -> Message:
