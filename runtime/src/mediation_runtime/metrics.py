@@ -8,14 +8,17 @@ Two sources, one registry per service:
   delivery rules (acked, retried, dead-lettered, released), handler latency, dead letters,
   waits through outages, command latency by command and answer (``ok`` or the refusal
   code), the outbox's backlog and age and the consumer's pending counts (sampled every
-  ``metrics_sample_seconds``), whether the service is ready, and whatever a service adds
-  (notifications: sent and failed by channel and code).
+  ``metrics_sample_seconds``), whether the service is ready, how many objects are kept out
+  of the garbage collector's full collections (:func:`mediation_runtime.service.
+  freeze_what_start_built`), and whatever a service adds (notifications: sent and failed
+  by channel and code).
 
 Labels are the service, subjects' parts (tenant, aggregate, event, command) and codes: never
 ids of people or cases, never free text. Subjects come from the consumers' filters and the
 commands' subscriptions, so their number is bounded by tenants times types.
 """
 
+import gc
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -128,6 +131,14 @@ class ServiceMetrics:
             ["service"],
             registry=r,
         )
+        self.gc_frozen = Gauge(
+            "mediation_gc_frozen_objects",
+            "Objects built at start that the garbage collector's full collections skip "
+            "(gc.freeze); 0: every full collection walks them all.",
+            ["service"],
+            registry=r,
+        )
+        self.gc_frozen.labels(service).set_function(gc.get_freeze_count)
         self.samples_failed = Counter(
             "mediation_metrics_samples_failed",
             "Samples of the outbox or the consumers that could not be taken (database or "
