@@ -20,6 +20,7 @@ from notifications.handlers import LEASE, Notifications
 from notifications.settings import NotificationsSettings
 from pymongo import monitoring
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import AutoReconnect
 
 from tests.data.scenario import Scenario
 from tests.integration.notifications.test_notifications_flow import MEETING_START, meeting, people
@@ -165,3 +166,26 @@ async def test_a_burst_beyond_what_is_kept_in_memory_is_found_by_the_query(
             break
     assert len(claimed) < 4, "claims kept coming back full"
     assert sorted(ids) == sorted(created)
+
+
+async def test_what_an_outage_interrupted_is_claimed_at_the_next_round(
+    database: tuple[AsyncDatabase[dict], Queries],
+    mongodb_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database goes away while the worker claims what it was handed: at the next round
+    (no poll later) the worker finds those deliveries by the query, still pending."""
+    db, _ = database
+    notifications = replica(db, mongodb_url)
+    await claim(notifications)
+    created = await booked(notifications)
+    documents = notifications.deliveries._documents
+
+    async def away(*_: object, **__: object) -> None:
+        raise AutoReconnect("database away")
+
+    monkeypatch.setattr(documents, "commit", away)
+    with pytest.raises(AutoReconnect):
+        await claim(notifications)
+    monkeypatch.undo()
+    assert await claim(notifications) == created

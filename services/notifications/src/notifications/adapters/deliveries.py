@@ -42,7 +42,6 @@ _MESSAGE = TypeAdapter(Message)
 FRESH_LIMIT = 1000
 """New deliveries kept in memory for the worker at most; beyond, the worker queries (a
 burst faster than the channels: each holds its message)."""
-DUE: Document = {"kind": "delivery", "state": "pending"}
 
 
 class Deliveries:
@@ -170,7 +169,8 @@ class Deliveries:
         if len(found) < limit and self._query_due(now, query_every):
             self._queried_at = now
             due = {
-                **DUE,
+                "kind": "delivery",
+                "state": "pending",
                 "next_attempt_at": {"$lte": now},
                 "lease_until": {"$lte": now},
             }
@@ -192,6 +192,11 @@ class Deliveries:
                 # Another replica claimed it, or the stored head is behind: catch it up.
                 await self._documents.latest(delivery["_id"])
                 continue
+            except BaseException:
+                # The database away, say: what was taken from memory and not claimed is
+                # pending still; the next round queries for it instead of waiting a poll.
+                self._query_again = True
+                raise
             claimed.append({**leased, "_id": delivery["_id"]})
         return claimed
 
