@@ -126,25 +126,34 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+ADDRESS_KEYS = frozenset({"email", "phone"})
+"""Fields whose value must have an address's form (the contract's ``ContactDetails``): an
+erased one becomes null, no address, since ``[slettet]`` is not an e-mail address or a phone
+number and would leave the record unreadable (a mediator's case list, say)."""
+
+
 def scrubbed(value: Any, values: Iterable[str]) -> Any:
-    """``value`` with every occurrence of ``values`` replaced by :data:`ERASED`, inside JSON
-    text too (re-serialised compactly, as the services store it)."""
+    """``value`` with every occurrence of ``values`` replaced by :data:`ERASED` (an e-mail
+    address or phone number field naming one: null), inside JSON text too (re-serialised
+    compactly, as the services store it)."""
     ordered = sorted({v for v in values if len(v) >= _MIN_VALUE}, key=len, reverse=True)
     return _scrub(value, ordered)
 
 
-def _scrub(value: Any, values: list[str]) -> Any:
+def _scrub(value: Any, values: list[str], key: str = "") -> Any:
     if isinstance(value, str):
         inner = _parsed(value)
         if inner is not None:
             cleaned = _scrub(inner, values)
             return value if cleaned == inner else json.dumps(cleaned, separators=(",", ":"))
+        if key in ADDRESS_KEYS and any(erased in value for erased in values):
+            return None
         for erased in values:
             if erased in value:
                 value = value.replace(erased, ERASED)
         return value
     if isinstance(value, dict):
-        return {key: _scrub(item, values) for key, item in value.items()}
+        return {inner_key: _scrub(item, values, inner_key) for inner_key, item in value.items()}
     if isinstance(value, list):
         return [_scrub(item, values) for item in value]
     return value

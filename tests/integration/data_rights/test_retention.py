@@ -8,7 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
+from mediation_contracts.access import MEDIATOR_CLIENT
+from mediation_contracts.commands import GetCase, ListCases
 from mediation_runtime.mongo import create_mongo_client
+from mediation_runtime.personal_data import ERASED
 from nats.js import JetStreamContext
 
 from tests.data.scenario import (
@@ -20,7 +23,7 @@ from tests.data.scenario import (
     FOLLOW_UP_NAME,
     Scenario,
 )
-from tests.integration.bus import events_of, publish, wait_for
+from tests.integration.bus import ask, events_of, publish, wait_for
 from tests.integration.data_rights.scan import left_in_databases, left_in_streams
 from tests.integration.notifications.conftest import live_channels
 from tests.integration.service_process import ServiceProcess
@@ -76,6 +79,7 @@ def short_retention(
 
 async def test_a_closed_case_keeps_no_name_or_address_after_its_retention(
     short_retention: dict[str, ServiceProcess],
+    bus: LiveBus,
     js: JetStreamContext,
     unique_tenant: str,
     mongodb_url: str,
@@ -138,5 +142,31 @@ async def test_a_closed_case_keeps_no_name_or_address_after_its_retention(
     finally:
         await client.close()
     assert await left_in_databases(mongodb_url, str(still_open.case_id), (CITIZEN_NAME,)) != []
+    # The mediator still finds the closed case in their list and opens it: names read
+    # [slettet], addresses are empty.
+    client_connection = await bus.connect(MEDIATOR_CLIENT)
+    try:
+        listing = await ask(
+            client_connection, unique_tenant, "list_cases", ListCases(viewer_id=closed.mediator)
+        )
+        assert listing.ok, listing.error
+        listed = [c for c in listing.cases or [] if c.case_id == closed.case_id]
+        assert [p.name for p in listed[0].parties] == [ERASED, ERASED]
+        opened = await ask(
+            client_connection,
+            unique_tenant,
+            "get_case",
+            GetCase(case_id=closed.case_id, viewer_id=closed.mediator),
+        )
+        assert opened.ok, opened.error
+        assert opened.case is not None
+        citizen = opened.case.parties[0]
+        assert citizen.name == ERASED
+        assert citizen.contact is None or (citizen.contact.email, citizen.contact.phone) == (
+            None,
+            None,
+        )
+    finally:
+        await client_connection.close()
     for process in short_retention.values():
         assert [n for n in PERSONAL if n in process.logs()] == [], process.service

@@ -3,7 +3,8 @@ what retention erases, on records shaped as intake and notifications store them.
 
 import json
 
-from mediation_runtime.personal_data import ERASED, case_values, corrected
+from mediation_contracts.events import Party
+from mediation_runtime.personal_data import ERASED, case_values, corrected, scrubbed
 
 NEW = {"email": "karen.ny@example.dk", "language": "da", "preferred_channel": "email"}
 
@@ -61,3 +62,27 @@ def test_retention_finds_every_name_address_and_the_parties_own_words() -> None:
         "Karen",
         "+45 11 11 11 11",
     }
+
+
+def test_an_erased_party_is_still_a_valid_record() -> None:
+    """Names read ``[slettet]``; an e-mail address or phone number, which must have an
+    address's form, is left empty: the case stays readable (the mediator's list loads it)."""
+    party = {
+        "party_id": "p-1",
+        "kind": "citizen",
+        "name": "Karen Østergaard",
+        "contact": {"email": "karen@example.dk", "phone": "+45 11 11 11 11"},
+        "companion": {
+            "companion_id": "c-1",
+            "name": "Poul",
+            "contact": {"phone": "+45 22 22 22 22"},
+        },
+    }
+    view = json.dumps({"people": {"p-1": party}})
+    values = set(case_values({"party": party}))
+    erased = scrubbed({"party": party, "view": view}, values)
+    assert erased["party"]["name"] == ERASED
+    assert erased["party"]["contact"] == {"email": None, "phone": None}
+    assert erased["party"]["companion"]["contact"] == {"phone": None}
+    assert json.loads(erased["view"])["people"]["p-1"] == erased["party"]  # inside JSON text too
+    Party.model_validate(erased["party"])  # no ValidationError
