@@ -16,7 +16,10 @@ defaults (``python -m <service>``, JSON logs at INFO, notifications mailing a lo
    (:mod:`benchmarks.baseline`: a plain nats-py + PyMongo program doing the same database
    operations and publishes per event). **Whole flow:** the external events only, all four
    services (or all four baselines) started together, until every case's
-   ``NotificationSent`` and ``NotificationFailed``.
+   ``NotificationSent`` and ``NotificationFailed``. ``--rounds`` (3) drains per side,
+   service and baseline alternating which goes first; the ratio reported is the median
+   round's, beside that round's two drains (every round is in the JSON): one drain's speed
+   follows the database's from run to run by more than the margins being judged.
 2. **Latency at a fixed offered rate** (``--rate`` cases/s for ``--seconds``): each case's
    request, then its assessment, assignment and consents 1 s apart, into the running
    system. Per hop, from the stream timestamp of an event to that of the event it caused
@@ -136,12 +139,10 @@ class BaselineProcess(ServiceProcess):
         raise TimeoutError(f"baseline {self.service} did not start within {timeout}s")
 
 
-def peak_rss_mb(process: ServiceProcess) -> float | None:
+def peak_rss_mb(pid: int) -> float | None:
     """VmHWM: the process's resident set at its highest so far."""
-    if process.process is None or process.process.poll() is not None:
-        return None
     with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return round(int(line.split()[1]) / 1024, 1)
     return None
@@ -264,10 +265,15 @@ class Servers:
     database: Server | None
     bus: LiveBus
     mongodb_url: str
+    rss: dict[str, float]
+    """Where the servers' peak RSS goes when they stop (the bench's, under ``server:<name>``)."""
 
     async def stop(self) -> None:
         for server in (self.database, self.nats):
             if server is not None:
+                if (rss := peak_rss_mb(server.process.pid)) is not None:
+                    key = f"server:{server.name}"
+                    self.rss[key] = max(self.rss.get(key, 0.0), rss)
                 await server.stop()
 
 
@@ -306,13 +312,13 @@ class Bench:
                         await client.drop_database(database)
             finally:
                 await client.close()
-            return Servers(nats_server, None, bus, url)
+            return Servers(nats_server, None, bus, url, self.rss)
         ferretdb = await start_ferretdb(
             base / "ferretdb",
             base / "ferretdb.log",
             postgresql_url=self.postgres.database() if self.postgres else None,
         )
-        return Servers(nats_server, ferretdb, bus, ferretdb.url)
+        return Servers(nats_server, ferretdb, bus, ferretdb.url, self.rss)
 
     def process(self, service: str, servers: Servers, kind: str) -> ServiceProcess:
         env = {"LOG_FORMAT": "json", **production_defaults(service)}
@@ -331,8 +337,10 @@ class Bench:
 
     def note_rss(self, kind: str, processes: dict[str, ServiceProcess]) -> None:
         for service, process in processes.items():
-            rss = peak_rss_mb(process)
-            if rss is not None:
+            popen = process.process
+            if popen is None or popen.poll() is not None:
+                continue  # exited: its figure is gone with it
+            if (rss := peak_rss_mb(popen.pid)) is not None:
                 key = f"{kind}:{service}"
                 self.rss[key] = max(self.rss.get(key, 0.0), rss)
 
@@ -877,23 +885,25 @@ async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
                 continue
             print(f"throughput: {name} ({sizes[service]} cases) ...", flush=True)
             backlog = made[: sizes[service]]
-            figures = {}
-            for kind in ("baseline", "service"):
-                figures[kind] = figure = await drain(bench, backlog, service, kind)
-                # Printed at once: a run stopped early keeps what it measured in its output.
-                print(
-                    f"  {kind}: {figure['handled_in_time']} of {figure['events']} events in "
-                    f"{figure['seconds']} s, {figure['events_per_second']} ev/s, "
-                    f"{figure['cpu_ms_per_event']} CPU ms/ev"
-                    f"{'' if figure['completed'] else ' (drain timed out)'}",
-                    flush=True,
-                )
-            service_rate = figures["service"]["events_per_second"]
-            baseline_rate = figures["baseline"]["events_per_second"]
-            ratio = (
-                round(service_rate / baseline_rate, 3) if service_rate and baseline_rate else None
-            )
-            throughput[name] = {**figures, "ratio": ratio}
+            rounds = []
+            for number in range(args.rounds):
+                # Alternated, so that a machine speeding up or slowing down over the rounds
+                # favours neither side.
+                kinds = ("baseline", "service") if number % 2 == 0 else ("service", "baseline")
+                figures = {}
+                for kind in kinds:
+                    figures[kind] = figure = await drain(bench, backlog, service, kind)
+                    # Printed at once: a run stopped early keeps what it measured.
+                    print(
+                        f"  round {number + 1}, {kind}: {figure['handled_in_time']} of "
+                        f"{figure['events']} events in {figure['seconds']} s, "
+                        f"{figure['events_per_second']} ev/s, "
+                        f"{figure['cpu_ms_per_event']} CPU ms/ev"
+                        f"{'' if figure['completed'] else ' (drain timed out)'}",
+                        flush=True,
+                    )
+                rounds.append({**figures, "ratio": ratio_of(figures)})
+            throughput[name] = {**median_round(rounds), "rounds": rounds}
         result["throughput"] = throughput
 
         latency_cases = max(1, round(args.rate * args.seconds))
@@ -926,6 +936,20 @@ async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
 
 
 PARTS = (*SERVICES, "flow", "latency", "list_cases")
+
+
+def ratio_of(figures: dict[str, Any]) -> float | None:
+    service = figures["service"]["events_per_second"]
+    baseline_rate = figures["baseline"]["events_per_second"]
+    return round(service / baseline_rate, 3) if service and baseline_rate else None
+
+
+def median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The round whose ratio is the median (the lower one of an even count): its two drains
+    and its ratio, so that the figures shown side by side were measured side by side. A
+    round without a ratio (a side handled nothing) counts as the lowest."""
+    ranked = sorted(rounds, key=lambda r: -1.0 if r["ratio"] is None else r["ratio"])
+    return ranked[(len(ranked) - 1) // 2]
 
 
 def judged(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -993,6 +1017,14 @@ def table(report: dict[str, Any]) -> str:
             f"{s['cpu_ms_per_event'] or '-':>11}{b['cpu_ms_per_event'] or '-':>10}"
             f"{s['redeliveries']:>13}{'' if s['completed'] and b['completed'] else '  (timed out)'}"
         )
+    if any(len(figures.get("rounds", ())) > 1 for figures in report["throughput"].values()):
+        lines.append(
+            "ratio of each round (the median round's shown above): "
+            + "; ".join(
+                f"{name} " + "/".join(f"{r['ratio'] or '-'}" for r in figures["rounds"])
+                for name, figures in report["throughput"].items()
+            )
+        )
     lines.append("")
     lines += _latency_lines(report) if "latency" in report else []
     rss = report["rss_mb"]
@@ -1001,6 +1033,10 @@ def table(report: dict[str, Any]) -> str:
         + ", ".join(
             f"{s} {rss.get('service:' + s, '-')} (baseline {rss.get('baseline:' + s, '-')})"
             for s in SERVICES
+        )
+        + "; servers: "
+        + ", ".join(
+            f"{key.split(':', 1)[1]} {mb}" for key, mb in rss.items() if key.startswith("server:")
         )
     )
     lines += _list_cases_lines(report) if "list_cases" in report else []
@@ -1079,6 +1115,12 @@ def main() -> None:
     )
     parser.add_argument("--list-requests", type=int, help="requests timed (50; quick 12)")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        help="drains per side and backlog, alternating service and baseline; the ratio shown "
+        "is the median round's (3; quick 1)",
+    )
+    parser.add_argument(
         "--event-workers",
         type=int,
         help="<SERVICE>_EVENT_WORKERS of the services and their baselines (default: theirs)",
@@ -1098,6 +1140,10 @@ def main() -> None:
     args.seconds = args.seconds or (15.0 if quick else 100.0)
     args.list_cases = args.list_cases or (2000 if quick else 100_000)
     args.list_requests = args.list_requests or (12 if quick else 50)
+    if args.rounds is None:
+        args.rounds = 1 if quick else 3
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     with tempfile.TemporaryDirectory(prefix="mediation-bench-") as scratch:
         result = asyncio.run(measure(args, Path(scratch)))
     report = {
@@ -1106,6 +1152,7 @@ def main() -> None:
         "quick": quick,
         "inputs": {
             "backlog_events": args.events,
+            "rounds": args.rounds,
             "database": args.database if not os.environ.get("MONGODB_URL") else "MONGODB_URL",
             "rate": args.rate,
             "seconds": args.seconds,
