@@ -647,7 +647,11 @@ def case_heads(tenant: str, count: int, mediators: int) -> Iterable[dict[str, An
     applied = [str(uuid4()) for _ in range(6)]
     template = CaseRepository.document(template_case, applied, datetime.now(UTC))
     open_statuses = sorted(s.value for s in OPEN)
-    start = datetime(2020, 1, 1, tzinfo=UTC)
+    # Requested over the last 60 days: within intake's retention (INTAKE_RETENTION, 90 days),
+    # so that its retention, which runs at start, has nothing to erase while the list is
+    # timed. (A real tenant's older cases were erased as their time came, not all at once.)
+    step = timedelta(days=60) / count
+    start = datetime.now(UTC) - step * count
     for i in range(count):
         case_id = str(uuid4())
         unassigned = i % 500 == 0
@@ -657,7 +661,7 @@ def case_heads(tenant: str, count: int, mediators: int) -> Iterable[dict[str, An
             status = "closed"
         else:
             status = open_statuses[i % len(open_statuses)]
-        requested_at = start + timedelta(minutes=30 * i)
+        requested_at = start + step * i
         yield {
             **template,
             "_id": f"{tenant}:{case_id}",
