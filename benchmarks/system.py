@@ -139,6 +139,12 @@ class BaselineProcess(ServiceProcess):
         raise TimeoutError(f"baseline {self.service} did not start within {timeout}s")
 
 
+def keep_peak(rss: dict[str, float], key: str, pid: int) -> None:
+    """``rss[key]``: the largest peak RSS of the processes measured under ``key``."""
+    if (mb := peak_rss_mb(pid)) is not None:
+        rss[key] = max(rss.get(key, 0.0), mb)
+
+
 def peak_rss_mb(pid: int) -> float | None:
     """VmHWM: the process's resident set at its highest so far."""
     with contextlib.suppress(OSError):
@@ -271,9 +277,7 @@ class Servers:
     async def stop(self) -> None:
         for server in (self.database, self.nats):
             if server is not None:
-                if (rss := peak_rss_mb(server.process.pid)) is not None:
-                    key = f"server:{server.name}"
-                    self.rss[key] = max(self.rss.get(key, 0.0), rss)
+                keep_peak(self.rss, f"server:{server.name}", server.process.pid)
                 await server.stop()
 
 
@@ -338,11 +342,8 @@ class Bench:
     def note_rss(self, kind: str, processes: dict[str, ServiceProcess]) -> None:
         for service, process in processes.items():
             popen = process.process
-            if popen is None or popen.poll() is not None:
-                continue  # exited: its figure is gone with it
-            if (rss := peak_rss_mb(popen.pid)) is not None:
-                key = f"{kind}:{service}"
-                self.rss[key] = max(self.rss.get(key, 0.0), rss)
+            if popen is not None and popen.poll() is None:  # exited: its figure is gone
+                keep_peak(self.rss, f"{kind}:{service}", popen.pid)
 
 
 async def start_all(processes: dict[str, ServiceProcess]) -> None:
@@ -650,8 +651,7 @@ def case_heads(tenant: str, count: int, mediators: int) -> Iterable[dict[str, An
     # Requested over the last 60 days: within intake's retention (INTAKE_RETENTION, 90 days),
     # so that its retention, which runs at start, has nothing to erase while the list is
     # timed. (A real tenant's older cases were erased as their time came, not all at once.)
-    step = timedelta(days=60) / count
-    start = datetime.now(UTC) - step * count
+    start, step = datetime.now(UTC) - timedelta(days=60), timedelta(days=60) / count
     for i in range(count):
         case_id = str(uuid4())
         unassigned = i % 500 == 0
