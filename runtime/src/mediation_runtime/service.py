@@ -503,8 +503,8 @@ def run(app: ServiceApp) -> None:
     (its bus connection closed for good), so a supervisor restarts it.
 
     The loop is uvloop's: each event is a few tasks, futures and socket round trips, and
-    libuv's loop does that bookkeeping in C (notes draining 10,000 events: 1.29 -> 1.14-1.27
-    CPU ms an event; README, "Benchmark")."""
+    libuv's loop does that bookkeeping in C (notes draining 10,000 events: 1.29-1.34 ->
+    1.14-1.33 CPU ms an event, most 1.19-1.24; README, "Benchmark")."""
     lifeline, stop_timeout = app.lifeline, app.stop_timeout
 
     def watchdog() -> None:
