@@ -182,6 +182,21 @@ def describe_validation_error(error: ValidationError) -> str:
 
     A service's consumer takes several event types, told apart by ``type``: a path starts
     with the type it was read as, which is left out (the subject says it)."""
+    return "invalid event: " + _problems(error)
+
+
+class ModelRefused(Exception):
+    """A model refused a value while a handler applied an event that had already been read
+    and validated: stored data that no longer loads, or a model the handler builds. Not the
+    sender's fault, so not an invalid event: a bug, retried and dead-lettered after the last
+    delivery like any other (the module's rules). The message is field paths and rules
+    (:func:`describe_validation_error`'s), never the values."""
+
+    def __init__(self, error: ValidationError) -> None:
+        super().__init__(_problems(error))
+
+
+def _problems(error: ValidationError) -> str:
     problems = error.errors(include_input=False, include_url=False, include_context=False)
     described = []
     for problem in problems:
@@ -193,7 +208,7 @@ def describe_validation_error(error: ValidationError) -> str:
         else:
             text = problem["msg"]
         described.append(f"{'.'.join(loc) or '<document>'}: {text}")
-    return "invalid event: " + "; ".join(described)
+    return "; ".join(described)
 
 
 class Lanes:
@@ -452,9 +467,7 @@ async def deliver_event(
                 except Exception as error:
                     if not is_outage(error):
                         log.exception("handler_failed", error_type=type(error).__name__)
-                        outcome = await _retry_or_give_up(
-                            policy, message, f"failed with {type(error).__name__}"
-                        )
+                        outcome = await _retry_or_give_up(policy, message, _failure(error))
                     elif await _hold(policy, message, f"outage:{type(error).__name__}", waited):
                         waited += 1
                         continue
@@ -472,6 +485,14 @@ async def deliver_event(
                 policy.backlog.give_back()
             policy.metrics.event_ended(message.subject, outcome)
             trace.get_current_span().set_attribute("mediation.delivery.outcome", outcome)
+
+
+def _failure(error: Exception) -> str:
+    """A bug's reason: the exception's type (its message may quote anything); a
+    :class:`ModelRefused` adds its field paths, which never hold values."""
+    if isinstance(error, ModelRefused):
+        return f"failed with ModelRefused ({error})"
+    return f"failed with {type(error).__name__}"
 
 
 async def _timed(

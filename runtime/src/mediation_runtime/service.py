@@ -28,7 +28,7 @@ from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.streams import EVENTS_STREAM
 from mediation_contracts.subjects import parse_subject
 from opentelemetry import trace
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -39,6 +39,7 @@ from mediation_runtime.delivery import (
     DeliveryPolicy,
     EventMiddleware,
     Lifeline,
+    ModelRefused,
     Rejected,
     apply_consumer_configs,
     create_broker,
@@ -168,7 +169,11 @@ class ServiceEvents:
         async def handle(event: CloudEvent) -> None:
             check_envelope(event, delivered_subject())
             async with lanes.hold(f"{event.tenant}:{event.subject}"):
-                await handlers[type(event)](event)
+                try:
+                    await handlers[type(event)](event)
+                except ValidationError as error:
+                    # The event was read and validated before: not the sender's fault.
+                    raise ModelRefused(error) from None  # the chain would quote values
 
         # One model per type, told apart by the ``type`` field (a Literal in each).
         model = (

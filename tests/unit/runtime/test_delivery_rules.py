@@ -24,6 +24,7 @@ from mediation_runtime.delivery import (
     Backlog,
     DeliveryPolicy,
     JetStreamDelivered,
+    ModelRefused,
     NotYet,
     Outage,
     Rejected,
@@ -32,6 +33,7 @@ from mediation_runtime.delivery import (
 )
 from nats import errors as nats_errors
 from nats.aio.msg import Msg
+from pydantic import ValidationError
 from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
 RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # the default: 8 deliveries
@@ -247,6 +249,29 @@ async def test_on_the_last_delivery_an_unexpected_error_is_dead_lettered_then_ac
     await deliver_event(policy(dead_letters=letters), message, failing(KeyError("x")))
     assert message.done == ["ack"]
     assert letters.reasons == [f"gave up after {LAST} deliveries: failed with KeyError"]
+
+
+async def test_a_model_refusing_a_value_inside_a_handler_is_a_bug_named_by_its_fields() -> None:
+    # E.g. a stored document that no longer loads: the event was fine, so it is retried like
+    # any bug, and the dead letter says which fields, never their values.
+    async def refuses() -> None:
+        try:
+            CaseRequested.model_validate({"tenant": "Jens Hansen", "source": "Jens Hansen"})
+        except ValidationError as error:
+            raise ModelRefused(error) from None
+
+    first, letters = Message(deliveries=1), DeadLetters()
+    await deliver_event(policy(dead_letters=letters), first, refuses)
+    assert (first.done, letters.letters) == ([("nack", 0.25)], [])
+
+    last = Message(deliveries=LAST)
+    await deliver_event(policy(dead_letters=letters), last, refuses)
+    assert last.done == ["ack"]
+    [reason] = letters.reasons
+    assert reason.startswith(f"gave up after {LAST} deliveries: failed with ModelRefused (")
+    assert "specversion: Field required" in reason
+    assert "invalid event" not in reason
+    assert "Jens" not in reason
 
 
 async def test_a_dead_letter_that_cannot_be_published_is_never_acked() -> None:

@@ -203,6 +203,25 @@ async def test_garbage_on_an_event_subject_is_dead_lettered(service: Service) ->
     assert "not JSON" in service.dead_letters[0][DLQ_REASON_HEADER]
 
 
+async def test_a_model_refusing_a_value_inside_a_handler_is_not_blamed_on_the_event(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The event was read and validated; a model the handler then uses refused a value
+    # (stored data that no longer loads, say): a bug, retried, not an "invalid event"
+    # dead-lettered on its first delivery.
+    name = handler_of(service.name, CaseRequested)
+
+    async def refuses(event: CloudEvent, *deps: Any) -> None:
+        service.handled.append((name, type(event)))
+        CaseRequested.model_validate({})
+
+    monkeypatch.setattr(importlib.import_module(f"{service.name}.handlers"), name, refuses)
+    async with TestNatsBroker(service.app.broker) as broker:
+        await publish(broker, SAMPLE_OF[CaseRequested])
+    assert service.handled == [(name, CaseRequested)]
+    assert service.dead_letters == []
+
+
 def own_commands(name: str) -> dict[str, Any]:
     """A service's own commands (the data-rights ones are answered by the runtime's
     personal_data module, tested against the running services)."""
