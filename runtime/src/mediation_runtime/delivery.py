@@ -190,10 +190,13 @@ class ModelRefused(Exception):
     and validated: stored data that no longer loads, or a model the handler builds. Not the
     sender's fault, so not an invalid event: a bug, retried and dead-lettered after the last
     delivery like any other (the module's rules). The message is field paths and rules
-    (:func:`describe_validation_error`'s), never the values."""
+    (:func:`describe_validation_error`'s), never the values; its traceback is the refused
+    model's, so the log says where, while the error itself (whose text quotes the values)
+    is not chained: raise it ``from None``."""
 
     def __init__(self, error: ValidationError) -> None:
         super().__init__(_problems(error))
+        self.with_traceback(error.__traceback__)
 
 
 def _problems(error: ValidationError) -> str:

@@ -3,6 +3,7 @@ message (ack, nack with which delay, held while JetStream is told we are still w
 it) and what is dead-lettered with which reason. No server, no sleep."""
 
 import asyncio
+import traceback
 from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any, cast
@@ -272,6 +273,23 @@ async def test_a_model_refusing_a_value_inside_a_handler_is_a_bug_named_by_its_f
     assert "specversion: Field required" in reason
     assert "invalid event" not in reason
     assert "Jens" not in reason
+
+
+def test_a_refused_models_log_says_where_but_never_the_value() -> None:
+    stored = {"tenant": "-".join(["Jens", "Hansen"])}  # a value the source lines do not show
+
+    def load_stored_case() -> None:
+        CaseRequested.model_validate(stored)
+
+    try:
+        try:
+            load_stored_case()
+        except ValidationError as error:
+            raise ModelRefused(error) from None
+    except ModelRefused as refused:
+        logged = "".join(traceback.format_exception(refused))
+    assert "load_stored_case" in logged
+    assert "Jens" not in logged
 
 
 async def test_a_dead_letter_that_cannot_be_published_is_never_acked() -> None:
