@@ -10,9 +10,7 @@ one case's one at a time, like the service's subscriber, fetching up to 64 messa
 once when they are waiting, like the service's. It differs only where a plain program
 would: it decodes JSON into dicts (no models), publishes events it builds as JSON, and
 relays a commit's events within the commit (the service's relay task, woken by the commit,
-does the same steps beside it), and it runs on asyncio's own event loop, as a plain program
-does (the services run on uvloop, one of the choices whose cost or saving the ratio shows;
-README, "Benchmark", gives notes' ratio with this baseline on uvloop too).
+does the same steps beside it).
 
 **The operations mirror the runtime step for step. When one of these modules changes its
 database operations, change the matching function here in the same commit:**

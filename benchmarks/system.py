@@ -836,7 +836,7 @@ def versions(database: str) -> dict[str, str]:
         "git_commit": commit + ("-dirty" if dirty else ""),
         **{
             package: importlib.metadata.version(package)
-            for package in ("faststream", "nats-py", "pymongo", "pydantic", "uvloop")
+            for package in ("faststream", "nats-py", "pymongo", "pydantic")
         },
     }
 

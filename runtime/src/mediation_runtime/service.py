@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Union
 
 import structlog
-import uvloop
 from faststream import FastStream
 from faststream.nats import JStream, NatsBroker, NatsRouter
 from faststream.specification import AsyncAPI
@@ -505,11 +504,7 @@ def freeze_what_start_built() -> None:
 def run(app: ServiceApp) -> None:
     """``python -m <service>``: run until SIGINT/SIGTERM, then stop gracefully, but exit
     within the stop timeout whatever hangs; exit non-zero when the service could not go on
-    (its bus connection closed for good), so a supervisor restarts it.
-
-    The loop is uvloop's: each event is a few tasks, futures and socket round trips, and
-    libuv's loop does that bookkeeping in C (notes draining 10,000 events: 1.29-1.34 ->
-    1.14-1.33 CPU ms an event, most 1.19-1.24; README, "Benchmark")."""
+    (its bus connection closed for good), so a supervisor restarts it."""
     lifeline, stop_timeout = app.lifeline, app.stop_timeout
 
     def watchdog() -> None:
@@ -531,6 +526,6 @@ def run(app: ServiceApp) -> None:
             loop.add_signal_handler(signum, stop)
         await running
 
-    uvloop.run(main())
+    asyncio.run(main())
     if lifeline.failure is not None:
         sys.exit(f"stopped: {lifeline.failure}")
