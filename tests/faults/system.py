@@ -225,6 +225,11 @@ class Workload:
         self.scenarios = [Scenario(tenant=self.tenant) for _ in range(cases)]
         self.accepted: list[CloudEvent] = []
         self.mails_before = system.mails()
+        # Where each service's log stood, so a failed check can say what each did since.
+        self.log_offsets = {
+            key: process.log_path.stat().st_size if process.log_path.exists() else 0
+            for key, process in system.services.items()
+        }
 
     def events(self, scenario: Scenario) -> list[CloudEvent]:
         """Both parties are asked for consent; the citizen by email."""
@@ -337,8 +342,37 @@ async def check(
     if counted != len(cases):
         figures.notes.append(f"insights counts {counted} of {len(cases)} cases in full")
         figures.lost += max(0, len(cases) - counted)
+    if figures.lost or figures.duplicated or figures.dead_lettered:
+        figures.notes.extend(
+            f"{key}: {log_summary(process.log_path, workload.log_offsets.get(key, 0))}"
+            for key, process in system.services.items()
+        )
     FIGURES.append(figures)
     return figures
+
+
+def log_summary(path: Path, offset: int) -> str:
+    """What a service logged since ``offset``, in one line for a failed check's message (all
+    CI keeps of a run): its warnings and errors counted by event and cause, and its last line,
+    which shows whether it went quiet. Logs hold ids and codes only."""
+    with path.open("rb") as log:
+        log.seek(offset)
+        lines = log.read().decode(errors="replace").splitlines()
+    counted: Counter[str] = Counter()
+    last = "nothing logged"
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(entry, dict):
+            continue
+        last = f"{entry.get('timestamp', '?')} {entry.get('event', '?')}"
+        if entry.get("level") in ("warning", "error", "critical"):
+            cause = entry.get("why") or entry.get("error_type") or entry.get("reason") or ""
+            counted[f"{entry.get('event')}({str(cause)[:60]})"] += 1
+    problems = ", ".join(f"{n}x {what}" for what, n in counted.most_common(6)) or "none"
+    return f"{len(lines)} lines; warnings/errors: {problems}; last: {last}"
 
 
 async def _admin(system: System) -> Client:
