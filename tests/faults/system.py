@@ -225,10 +225,12 @@ class Workload:
         self.scenarios = [Scenario(tenant=self.tenant) for _ in range(cases)]
         self.accepted: list[CloudEvent] = []
         self.mails_before = system.mails()
-        # Where each service's log stood, so a failed check can say what each did since.
+        # Where each service's log stood, so a failed check can say what each did since (the
+        # compose cluster, which runs the same workload, keeps its logs in Docker: none here).
+        self.processes: dict[str, ServiceProcess] = getattr(system, "services", {})
         self.log_offsets = {
             key: process.log_path.stat().st_size if process.log_path.exists() else 0
-            for key, process in system.services.items()
+            for key, process in self.processes.items()
         }
 
     def events(self, scenario: Scenario) -> list[CloudEvent]:
@@ -345,7 +347,7 @@ async def check(
     if figures.lost or figures.duplicated or figures.dead_lettered:
         figures.notes.extend(
             f"{key}: {log_summary(process.log_path, workload.log_offsets.get(key, 0))}"
-            for key, process in system.services.items()
+            for key, process in workload.processes.items()
         )
     FIGURES.append(figures)
     return figures
