@@ -125,6 +125,28 @@ class Backlog:
         return self._pending
 
 
+class Progress:
+    """Whether the service's event handling moves, for the liveness probe
+    (:mod:`mediation_runtime.health`): how many events it holds, and when one of them last
+    took a step — an attempt begun, or an outcome. An event waiting through an outage or for
+    the backlog tries again at least every 30 s (:data:`OUTAGE_BACKOFF`), so it never looks
+    stalled; one waiting for another of its case (:class:`Lanes`) takes no step of its own,
+    the one before it does. Events held while nothing moves for minutes mean a handler waits
+    on something that will not answer: only a restart frees them."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.held = 0
+        self._last = clock()
+
+    def step(self) -> None:
+        self._last = self._clock()
+
+    def stalled_for(self) -> float:
+        """Seconds since the last step while events are held; 0 while none is."""
+        return self._clock() - self._last if self.held else 0.0
+
+
 class Outage(Exception):
     """Something we depend on is unavailable (raise it, or subclass it, for a dependency
     besides the database and the bus): the message waits, it is not the message's fault."""
@@ -343,6 +365,7 @@ class DeliveryPolicy:
     backlog: Backlog = field(default_factory=lambda: Backlog("", lambda: None, 0))
     pause: Callable[[asyncio.Event, float], Awaitable[bool]] = pause_unless_stopping
     metrics: ServiceMetrics = field(default_factory=lambda: ServiceMetrics("unnamed"))
+    progress: Progress = field(default_factory=Progress)
 
     @property
     def deliver_prefix(self) -> bytes:
@@ -441,15 +464,18 @@ async def deliver_event(
 ) -> None:
     """Run ``handle`` on ``message`` and decide its fate (the module's rules): ack, hold
     through an outage or for the backlog, nack with delay, or dead-letter and ack."""
+    progress = policy.progress
     with _arrived(policy, message) as unreadable:
         waited = 0
         holding = False  # one of the backlog's places to wait (see Backlog)
         outcome = "acked"
+        progress.held += 1
         try:
             while True:
                 try:
                     if unreadable is not None:
                         raise unreadable
+                    progress.step()
                     await _timed(policy, message, handle)
                 except ValidationError as error:
                     outcome = await _give_up(policy, message, describe_validation_error(error))
@@ -484,6 +510,8 @@ async def deliver_event(
                     log.info("wait_over", attempts=waited)
                 return
         finally:
+            progress.held -= 1
+            progress.step()
             if holding:
                 policy.backlog.give_back()
             policy.metrics.event_ended(message.subject, outcome)

@@ -3,8 +3,13 @@
 ``HEALTH_ADDRESS`` (``host:port``) turns it on; the images set ``0.0.0.0:8080``. Unset (the
 local stack) there is no listener.
 
-- ``GET /healthz``: 200 while the process's event loop answers. A liveness probe restarts a
-  process that stops answering.
+- ``GET /healthz``: 200 while the process's event loop answers and its event handling is
+  not stalled; 503 ``{"status": "stalled"}`` when it holds events of which none took a step
+  for ``<SERVICE>_EVENT_STALL_SECONDS`` (:class:`mediation_runtime.delivery.Progress`: a
+  handler waiting on something that will never answer, which only a restart frees; an event
+  waiting through an outage tries again at least every 30 s, not a stall). A liveness probe
+  restarts a process that stops answering or stalls; its events come again to the restarted
+  one.
 - ``GET /readyz``: 200 once the service's consumers are bound and while both NATS and the
   database answer a ping; 503 otherwise, with the failing checks named in a small JSON body
   (names only, never connection strings). Not ready while stopping, either.
@@ -47,11 +52,22 @@ class Metrics(Protocol):
 class Health:
     """The probes' answers. ``checks`` are awaited on each readiness probe, each bounded by
     :data:`CHECK_TIMEOUT_SECONDS`; an exception or a timeout counts as not ready. ``metrics``
-    (when given) is served at ``/metrics``."""
+    (when given) is served at ``/metrics``. ``stalled_for`` (when given) says how long the
+    event handling has held events without a step; past ``stall_seconds`` the process is not
+    alive."""
 
-    def __init__(self, checks: Mapping[str, Check], metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        checks: Mapping[str, Check],
+        metrics: Metrics | None = None,
+        *,
+        stalled_for: Callable[[], float] | None = None,
+        stall_seconds: float = 600.0,
+    ) -> None:
         self._checks = dict(checks)
         self._metrics = metrics
+        self._stalled_for = stalled_for
+        self._stall_seconds = stall_seconds
         self.started = False
         self.stopping = False
         self._server: asyncio.Server | None = None
@@ -107,6 +123,10 @@ class Health:
         if method not in ("GET", "HEAD"):
             return 405, {"error": "method_not_allowed"}
         if path == "/healthz":
+            stalled = self._stalled_for() if self._stalled_for is not None else 0.0
+            if stalled > self._stall_seconds:
+                log.error("event_handling_stalled", seconds=round(stalled))
+                return 503, {"status": "stalled", "seconds": round(stalled)}
             return 200, {"status": "alive"}
         if path == "/readyz":
             ready, checks = await self.readiness()

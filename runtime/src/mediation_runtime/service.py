@@ -437,6 +437,8 @@ def _attach_lifecycle(
     health = Health(
         {"nats": functools.partial(broker.ping, 1.0), "database": database_answers},
         metrics=parts.metrics,
+        stalled_for=policy.progress.stalled_for,
+        stall_seconds=settings.event_stall_seconds,
     )
 
     async def ready() -> bool:

@@ -71,6 +71,13 @@ class ServiceSettings(NatsSettings):
         description="How often the sampled metrics (outbox backlog and age, consumer pending "
         "counts, readiness) are taken, while HEALTH_ADDRESS serves them.",
     )
+    event_stall_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="Liveness (/healthz) fails when the service holds events and none of them "
+        "took a step (an attempt, a wait through an outage, an outcome) for this long: a "
+        "stalled consumer is restarted by its probe instead of holding its events for ever.",
+    )
     stop_timeout_seconds: float = Field(
         default=20.0,
         gt=0,

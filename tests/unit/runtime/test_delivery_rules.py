@@ -28,6 +28,7 @@ from mediation_runtime.delivery import (
     ModelRefused,
     NotYet,
     Outage,
+    Progress,
     Rejected,
     answer_command,
     deliver_event,
@@ -116,6 +117,7 @@ def policy(
     pending: int = 0,
     places: int = 7,
     ack_wait: float = 300.0,
+    progress: Progress | None = None,
 ) -> DeliveryPolicy:
     """The service's policy over fakes; the long ``ack_wait`` keeps each wait in one piece
     (a wait is cut into pieces of ``ack_wait`` / 3, see the test of that)."""
@@ -127,6 +129,7 @@ def policy(
         ack_wait=ack_wait,
         backlog=Backlog("intake-events", lambda: consumer, places),
         pause=pauses or Pauses(),
+        progress=progress or Progress(),
     )
 
 
@@ -400,6 +403,54 @@ async def test_an_outage_of_the_bus_itself_lets_the_event_come_back_later() -> N
     )
     assert message.done == [("nack", RETRY_DELAYS[0])]
     assert letters.letters == []
+
+
+# --- stalled or waiting: what the liveness probe reads ----------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_handler_that_never_answers_shows_as_a_stall_until_its_event_ends() -> None:
+    clock, answered = Clock(), asyncio.Event()
+    rules = policy(progress=Progress(clock))
+    assert rules.progress.stalled_for() == 0, "nothing held, nothing stalled"
+
+    async def waits_for_an_answer() -> None:
+        await answered.wait()
+
+    handling = asyncio.create_task(deliver_event(rules, Message(), waits_for_an_answer))
+    await asyncio.sleep(0)
+    clock.now += 700
+    assert rules.progress.stalled_for() == 700
+
+    answered.set()
+    await handling
+    assert rules.progress.stalled_for() == 0
+
+
+async def test_waiting_through_an_outage_of_any_length_is_never_a_stall() -> None:
+    clock = Clock()
+    progress = Progress(clock)
+    stalled_at_each_wait: list[float] = []
+
+    class ClockedPauses(Pauses):
+        async def __call__(self, stopping: asyncio.Event, seconds: float) -> bool:
+            stalled_at_each_wait.append(progress.stalled_for())
+            clock.now += seconds
+            return await super().__call__(stopping, seconds)
+
+    pauses = ClockedPauses()
+    handle = failing(*[ServerSelectionTimeoutError("down")] * 40)  # about 17 minutes
+    await deliver_event(policy(pauses=pauses, progress=progress), Message(), handle)
+    assert sum(pauses.seconds) > 1000
+    assert stalled_at_each_wait == [0.0] * 40, "every attempt after a wait is a step"
+    assert progress.stalled_for() == 0
 
 
 # --- what the rules read of a JetStream message ----------------------------------------------

@@ -62,6 +62,25 @@ async def test_alive_ready_and_not_ready() -> None:
         await health.close()
 
 
+async def test_a_stalled_event_handling_is_not_alive() -> None:
+    """Events held without a step for longer than the limit: the liveness probe fails, so
+    the process is restarted and its events come again; readiness is another question."""
+    stalled = 0.0
+    health = Health({}, stalled_for=lambda: stalled, stall_seconds=600)
+    port = free_port()
+    await health.serve(f"127.0.0.1:{port}")
+    try:
+        stalled = 600.0
+        assert await get(port, b"GET /healthz HTTP/1.1\r\n\r\n") == (200, {"status": "alive"})
+        stalled = 601.0
+        assert await get(port, b"GET /healthz HTTP/1.1\r\n\r\n") == (
+            503,
+            {"status": "stalled", "seconds": 601},
+        )
+    finally:
+        await health.close()
+
+
 async def test_a_hanging_check_counts_as_not_ready(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("mediation_runtime.health.CHECK_TIMEOUT_SECONDS", 0.05)
 
