@@ -75,8 +75,9 @@ class ServiceSettings(NatsSettings):
         default=600.0,
         gt=0,
         description="Liveness (/healthz) fails when the service holds events and none of them "
-        "took a step (an attempt, a wait through an outage, an outcome) for this long: a "
-        "stalled consumer is restarted by its probe instead of holding its events for ever.",
+        "took a step (an attempt begun, or an outcome) for this long: a stalled consumer is "
+        "restarted by its probe instead of holding its events for ever. An event waiting "
+        "through an outage tries again at least every 30 s, so an outage is not a stall.",
     )
     stop_timeout_seconds: float = Field(
         default=20.0,
