@@ -233,3 +233,61 @@ def test_the_routes_get_a_ca_of_their_own_and_a_certificate_for_both_ends(
     before = (routes / "cert.pem").read_bytes()
     assert not issue_route_certificates(routes, ["other"]), "nothing is overwritten"
     assert (routes / "cert.pem").read_bytes() == before
+
+
+def strict_handshake(
+    ca: Path, server: Path, client: Path, hostname: str, client_ca: Path | None = None
+) -> None:
+    """A TLS handshake in memory, each side verifying the other with
+    ``VERIFY_X509_STRICT``, the default of Python 3.13's contexts: raises
+    :class:`ssl.SSLCertVerificationError` when a chain is not good enough for it."""
+    import ssl
+
+    serving = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=client_ca or ca)
+    serving.load_cert_chain(server / "cert.pem", server / "key.pem")
+    serving.verify_mode = ssl.CERT_REQUIRED
+    connecting = ssl.create_default_context(cafile=ca)
+    connecting.load_cert_chain(client / "cert.pem", client / "key.pem")
+    for context in (serving, connecting):
+        context.verify_flags |= ssl.VERIFY_X509_STRICT
+    into_client, from_client, into_server, from_server = (ssl.MemoryBIO() for _ in range(4))
+    ends = [
+        (
+            connecting.wrap_bio(into_client, from_client, server_hostname=hostname),
+            from_client,
+            into_server,
+        ),
+        (serving.wrap_bio(into_server, from_server, server_side=True), from_server, into_client),
+    ]
+    pending = {0, 1}
+    for _ in range(20):
+        for index, (end, outgoing, peer) in enumerate(ends):
+            if index in pending:
+                try:
+                    end.do_handshake()
+                    pending.discard(index)
+                except ssl.SSLWantReadError:
+                    pass
+            peer.write(outgoing.read())
+        if not pending:
+            return
+    raise AssertionError("the handshake did not finish")
+
+
+def test_every_certificate_passes_a_strict_tls_handshake(tmp_path: Path) -> None:
+    """Both key identifiers on every certificate (RFC 5280): Python 3.13 refuses a chain
+    without them by default, so a service or client on it could not connect otherwise."""
+    from mediation_runtime.bus_access import issue_route_certificates
+
+    bus = BusAccess(tmp_path / "bus")
+    bus.init(["localhost", "127.0.0.1"])
+    bus.add_integration("kk-esdh", "kk", ["case systems"])
+    assert bus.issue_https_server(tmp_path / "https", ["gateway.local"])
+    ca = bus.directory / "ca.pem"
+    for principal in ("intake", MEDIATOR_CLIENT, "kk-esdh"):
+        strict_handshake(ca, bus.directory / "server", bus.credentials_dir(principal), "localhost")
+        strict_handshake(ca, bus.directory / "server", bus.credentials_dir(principal), "127.0.0.1")
+        strict_handshake(ca, tmp_path / "https", bus.credentials_dir(principal), "gateway.local")
+    routes = tmp_path / "routes"
+    issue_route_certificates(routes, ["nats-1"])
+    strict_handshake(routes / "ca.pem", routes, routes, "nats-1")
