@@ -127,24 +127,41 @@ class Backlog:
 
 class Progress:
     """Whether the service's event handling moves, for the liveness probe
-    (:mod:`mediation_runtime.health`): how many events it holds, and when one of them last
-    took a step — an attempt begun, or an outcome. An event waiting through an outage or for
-    the backlog tries again at least every 30 s (:data:`OUTAGE_BACKOFF`), so it never looks
-    stalled; one waiting for another of its case (:class:`Lanes`) takes no step of its own,
-    the one before it does. Events held while nothing moves for minutes mean a handler waits
-    on something that will not answer: only a restart frees them."""
+    (:mod:`mediation_runtime.health`): how many events it holds, when one of them last took
+    a step (an attempt begun, or an outcome), and since when each handler now at work has
+    been at it (:meth:`working`). An event waiting through an outage or for the backlog tries
+    again at least every 30 s (:data:`OUTAGE_BACKOFF`), so it never looks stalled; one
+    waiting for another of its case (:class:`Lanes`) is not at work, the one before it is.
+    Events held while nothing moves for minutes, or one handler at work for minutes while
+    the others move on, mean a handler waits on something that will not answer: only a
+    restart frees it (and its case, whose later events wait behind it)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self.held = 0
         self._last = clock()
+        self._working: dict[object, float] = {}
 
     def step(self) -> None:
         self._last = self._clock()
 
+    @contextlib.contextmanager
+    def working(self) -> Iterator[None]:
+        """A handler at work on one event, its case's turn come."""
+        token = object()
+        self._working[token] = self._clock()
+        try:
+            yield
+        finally:
+            del self._working[token]
+
     def stalled_for(self) -> float:
-        """Seconds since the last step while events are held; 0 while none is."""
-        return self._clock() - self._last if self.held else 0.0
+        """Seconds since the last step while events are held, or since the longest-working
+        handler began, whichever is longer; 0 while no event is held."""
+        if not self.held:
+            return 0.0
+        now = self._clock()
+        return now - min([self._last, *self._working.values()])
 
 
 class Outage(Exception):

@@ -5,9 +5,10 @@ local stack) there is no listener.
 
 - ``GET /healthz``: 200 while the process's event loop answers and its event handling is
   not stalled; 503 ``{"status": "stalled"}`` when it holds events of which none took a step
-  for ``<SERVICE>_EVENT_STALL_SECONDS`` (:class:`mediation_runtime.delivery.Progress`: a
-  handler waiting on something that will never answer, which only a restart frees; an event
-  waiting through an outage tries again at least every 30 s, not a stall). A liveness probe
+  for ``<SERVICE>_EVENT_STALL_SECONDS``, or one handler has been at work on one event that
+  long (:class:`mediation_runtime.delivery.Progress`: a handler waiting on something that
+  will never answer, which only a restart frees; an event waiting through an outage tries
+  again at least every 30 s, not a stall). A liveness probe
   restarts a process that stops answering or stalls; its events come again to the restarted
   one.
 - ``GET /readyz``: 200 once the service's consumers are bound and while both NATS and the

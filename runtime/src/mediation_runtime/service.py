@@ -163,13 +163,14 @@ class ServiceEvents:
         (envelope, and a type that belongs to its subject) and handed to its handler:
         ``settings.event_workers`` at once, one case's (one subject's) in stream order."""
         types = tuple(handlers)
-        lanes = self.policy.lanes
+        lanes, progress = self.policy.lanes, self.policy.progress
 
         async def handle(event: CloudEvent) -> None:
             check_envelope(event, delivered_subject())
             async with lanes.hold(f"{event.tenant}:{event.subject}"):
                 try:
-                    await handlers[type(event)](event)
+                    with progress.working():
+                        await handlers[type(event)](event)
                 except ValidationError as error:
                     # The event was read and validated before: not the sender's fault.
                     raise ModelRefused(error) from None  # the chain would quote values

@@ -75,9 +75,11 @@ class ServiceSettings(NatsSettings):
         default=600.0,
         gt=0,
         description="Liveness (/healthz) fails when the service holds events and none of them "
-        "took a step (an attempt begun, or an outcome) for this long: a stalled consumer is "
-        "restarted by its probe instead of holding its events for ever. An event waiting "
-        "through an outage tries again at least every 30 s, so an outage is not a stall.",
+        "took a step (an attempt begun, or an outcome) for this long, or one handler has "
+        "been at work on one event this long: a stalled consumer is restarted by its probe "
+        "instead of holding its events (and their cases) for ever. An event waiting through "
+        "an outage tries again at least every 30 s, and one waiting for an earlier event of "
+        "its case is not at work, so neither is a stall.",
     )
     stop_timeout_seconds: float = Field(
         default=20.0,

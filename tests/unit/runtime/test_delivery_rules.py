@@ -434,6 +434,32 @@ async def test_a_handler_that_never_answers_shows_as_a_stall_until_its_event_end
     assert rules.progress.stalled_for() == 0
 
 
+async def test_one_handler_at_work_for_long_is_a_stall_while_the_others_move_on() -> None:
+    """Other cases' events keep finishing, so steps are recent; the one handler waiting on
+    something that never answers (and its case, stuck behind it) still needs a restart."""
+    clock, answered = Clock(), asyncio.Event()
+    rules = policy(progress=Progress(clock))
+
+    async def waits_for_an_answer() -> None:
+        with rules.progress.working():
+            await answered.wait()
+
+    async def answers_at_once() -> None:
+        with rules.progress.working():
+            pass
+
+    hung = asyncio.create_task(deliver_event(rules, Message(), waits_for_an_answer))
+    await asyncio.sleep(0)
+    for _ in range(7):
+        clock.now += 100
+        await deliver_event(rules, Message(), answers_at_once)
+    assert rules.progress.stalled_for() == 700
+
+    answered.set()
+    await hung
+    assert rules.progress.stalled_for() == 0
+
+
 async def test_waiting_through_an_outage_of_any_length_is_never_a_stall() -> None:
     clock = Clock()
     progress = Progress(clock)
@@ -580,9 +606,10 @@ def in_lane(
 
     async def handle() -> None:
         async with rules.lanes.hold(CASE_LANE):
-            if (error := fails()) is not None:
-                raise error
-            handled.append(name)
+            with rules.progress.working():
+                if (error := fails()) is not None:
+                    raise error
+                handled.append(name)
 
     return handle
 
@@ -615,6 +642,43 @@ async def test_a_cases_later_event_does_not_overtake_one_waiting_out_an_outage()
     assert consent.done == ["ack"]
     assert withdrawal.done == ["ack"]
     assert len(rules.lanes) == 0, "the lane is left empty"
+
+
+async def test_waiting_in_its_cases_lane_behind_an_outage_is_never_a_stall() -> None:
+    """The withdrawal waits for its case's consent, which waits out a 20-minute outage:
+    neither is at work meanwhile, and the consent tries again every 30 s at most."""
+    clock = Clock()
+    rules = policy(progress=Progress(clock))
+    stalled_at_each_wait: list[float] = []
+    second_in_lane = asyncio.Event()
+
+    class ClockedPauses(Pauses):
+        async def __call__(self, stopping: asyncio.Event, seconds: float) -> bool:
+            await second_in_lane.wait()
+            stalled_at_each_wait.append(rules.progress.stalled_for())
+            clock.now += seconds
+            return await super().__call__(stopping, seconds)
+
+    rules = policy(pauses=ClockedPauses(), progress=rules.progress)
+    outage = iter([AutoReconnect("database down")] * 40)
+    handled: list[str] = []
+    consent, withdrawal = Message(CASE_EVENT), Message(CASE_EVENT)
+    consent_task = asyncio.create_task(
+        deliver_event(
+            rules, consent, in_lane(rules, "consent", handled, lambda: next(outage, None))
+        )
+    )
+    await asyncio.sleep(0)
+    withdrawal_task = asyncio.create_task(
+        deliver_event(rules, withdrawal, in_lane(rules, "withdrawal", handled, lambda: None))
+    )
+    for _ in range(10):
+        await asyncio.sleep(0)
+    second_in_lane.set()
+    await asyncio.wait_for(asyncio.gather(consent_task, withdrawal_task), timeout=5)
+    assert clock.now - 1000 > 1000, "the outage lasted more than a quarter of an hour"
+    assert handled == ["consent", "withdrawal"]
+    assert stalled_at_each_wait == [0.0] * 40
 
 
 async def test_an_event_waiting_for_its_cases_request_lets_the_request_pass() -> None:
