@@ -225,10 +225,11 @@ def describe_validation_error(error: ValidationError) -> str:
 
 
 class ModelRefused(Exception):
-    """A model refused a value while a handler applied an event that had already been read
-    and validated: stored data that no longer loads, or a model the handler builds. Not the
-    sender's fault, so not an invalid event: a bug, retried and dead-lettered after the last
-    delivery like any other (the module's rules). The message is field paths and rules
+    """A model refused a value while a handler applied an event or answered a request that
+    had already been read and validated: stored data that no longer loads, or a model the
+    handler builds. Not the sender's fault, so not an invalid event or request: a bug, an
+    event retried and dead-lettered after the last delivery like any other (the module's
+    rules), a request answered ``unavailable``. The message is field paths and rules
     (:func:`describe_validation_error`'s), never the values; its traceback is the refused
     model's, so the log says where, while the error itself (whose text quotes the values)
     is not chained: raise it ``from None``."""

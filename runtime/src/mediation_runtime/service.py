@@ -142,7 +142,13 @@ def _answering(
     model), its tenant read from the subject (``mediation.cmd.v1.<tenant>.…``)."""
 
     async def answer(request: model) -> Reply:
-        return await handle(request, delivered_subject().split(".")[3])
+        try:
+            return await handle(request, delivered_subject().split(".")[3])
+        except ValidationError as error:
+            # The request was read and validated before: a model refusing a value inside the
+            # handler (stored data that no longer loads, say) is our failure, answered
+            # ``unavailable`` and logged, not the caller's ``invalid_request``.
+            raise ModelRefused(error) from None  # the chain would quote values
 
     answer.__name__ = name
     return answer

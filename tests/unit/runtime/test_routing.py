@@ -55,6 +55,7 @@ class Service:
     handled: list[tuple[str, type[CloudEvent]]] = field(default_factory=list)
     answered: list[tuple[str, type[Any], str]] = field(default_factory=list)
     dead_letters: list[dict[str, str]] = field(default_factory=list)
+    refusing: bool = False  # the command spies' models refuse a value (see spy_command)
 
     @property
     def consumes(self) -> tuple[type[CloudEvent], ...]:
@@ -82,6 +83,8 @@ def built(name: str) -> Service:
     def spy_command(command: str) -> Any:
         async def spy(request: Any, tenant: str, deps: Any) -> Reply:
             service.answered.append((command, type(request), tenant))
+            if service.refusing:
+                CaseRequested.model_validate({})  # as stored data that no longer loads
             return Reply(ok=True)
 
         return spy
@@ -105,6 +108,7 @@ def spying(name: str, monkeypatch: pytest.MonkeyPatch) -> Service:
     service.handled.clear()
     service.answered.clear()
     service.dead_letters.clear()
+    service.refusing = False
     handlers = importlib.import_module(f"{name}.handlers")
 
     def spy_event(handler: str) -> Any:
@@ -261,6 +265,26 @@ async def test_a_command_that_cannot_be_read_is_answered_not_dead_lettered(
         assert (answer["ok"], answer["error"]["code"]) == (False, "invalid_request")
     assert service.answered == []
     assert service.dead_letters == []
+
+
+@pytest.mark.parametrize("name", [name for name in SERVICES if own_commands(name)])
+async def test_a_model_refusing_a_value_inside_a_command_handler_is_not_blamed_on_the_caller(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The request was read and validated; a model the handler then uses refused a value:
+    # the service failed (``unavailable``, try again), the request was not invalid.
+    service = spying(name, monkeypatch)
+    service.refusing = True
+    command, contract = next(iter(own_commands(name).items()))
+    fields = contract.request.model_fields
+    body = {f: REQUEST_FIELDS[f] for f, info in fields.items() if info.is_required()}
+    async with TestNatsBroker(service.app.broker) as broker:
+        reply = await broker.request(
+            json.dumps(body).encode(), f"mediation.cmd.v1.aarhus.{name}.{command}"
+        )
+    answer = json.loads(reply.body)
+    assert (answer["ok"], answer["error"]["code"]) == (False, "unavailable")
+    assert service.answered == [(command, contract.request, "aarhus")]
 
 
 def test_events_and_commands_are_on_routers_of_their_own(service: Service) -> None:
