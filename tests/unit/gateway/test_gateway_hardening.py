@@ -2,14 +2,20 @@
 sealed signing secrets, no callbacks into internal addresses, and deliveries only while the
 subscription's owner may still hear the event."""
 
+import asyncio
 import base64
 import secrets
+import socket
+import ssl
 from pathlib import Path
+from typing import Any
 
+import httpx2
 import pytest
+from gateway.adapters import webhooks
 from gateway.adapters.clients import ClientRegistry
 from gateway.adapters.secrets import SecretBox, SecretUnreadable
-from gateway.adapters.webhooks import resolves_internal, send
+from gateway.adapters.webhooks import send
 from gateway.domain.callbacks import internal_name
 from gateway.domain.callers import Caller
 from gateway.domain.ingest import Invalid
@@ -83,11 +89,66 @@ def test_a_callback_to_an_internal_address_is_refused_unless_allowed(url: str) -
     checked(request(url), caller(), allow_http=False, allow_private=True)  # tests, dev
 
 
-async def test_delivery_checks_the_address_again_and_sends_nothing_inside() -> None:
-    assert await resolves_internal("https://localhost:1/hook")
+@pytest.mark.parametrize("url", ["https://localhost:1/hook", "https://127.0.0.1:1/hook"])
+async def test_delivery_checks_the_address_again_and_sends_nothing_inside(url: str) -> None:
     # Refused before any connection (none would answer on port 1 anyway).
-    outcome = await send(None, "https://127.0.0.1:1/hook", SECRET, "id", "{}")  # type: ignore[arg-type]
+    outcome = await send(None, url, SECRET, "id", "{}")  # type: ignore[arg-type]
     assert (outcome.delivered, outcome.error) == (False, "internal_address")
+
+
+class Subscriber:
+    """An HTTPS subscriber on the loopback whose certificate names ``hooks.test``: it answers
+    204 and remembers the TLS server name and ``Host`` of each request."""
+
+    def __init__(self, certificate: Path) -> None:
+        self.tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.tls.load_cert_chain(certificate / "cert.pem", certificate / "key.pem")
+        self.tls.sni_callback = lambda _socket, name, _context: self.names.append(name)
+        self.names: list[str | None] = []
+        self.hosts: list[str] = []
+
+    async def answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode().split("\r\n")
+        fields = dict(line.split(": ", 1) for line in head[1:] if ": " in line)
+        await reader.readexactly(int(fields.get("content-length", "0")))
+        self.hosts.append(fields["host"])
+        writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+
+async def test_delivery_goes_to_the_address_it_checked_though_the_name_is_rebound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the subscriber's name answers a public address when the gateway checks
+    it and an internal one right after. The request goes to the address checked, named by
+    its host in ``Host`` and in TLS (whose certificate must carry that name)."""
+    bus = BusAccess(tmp_path / "bus")
+    bus.init()
+    bus.issue_https_server(tmp_path / "hook", ["hooks.test"])
+    subscriber = Subscriber(tmp_path / "hook")
+    server = await asyncio.start_server(subscriber.answer, "127.0.0.1", 0, ssl=subscriber.tls)
+    port = server.sockets[0].getsockname()[1]
+    # In this test the loopback is "public" and 10/8 is inside.
+    monkeypatch.setattr(webhooks, "internal_address", lambda address: address.startswith("10."))
+    loop = asyncio.get_running_loop()
+    resolve, asked = loop.getaddrinfo, []
+
+    async def rebinding(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "hooks.test":
+            return await resolve(host, *args, **kwargs)
+        asked.append(host)
+        address = "127.0.0.1" if len(asked) == 1 else "10.255.255.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(loop, "getaddrinfo", rebinding)
+    trusted = ssl.create_default_context(cafile=tmp_path / "bus" / "ca.pem")
+    async with server, httpx2.AsyncClient(verify=trusted, timeout=5) as client:
+        outcome = await send(client, f"https://hooks.test:{port}/hook", SECRET, "id", "{}")
+    assert (outcome.delivered, outcome.status) == (True, 204)
+    assert asked == ["hooks.test"], "resolved once, for the check"
+    assert subscriber.names == ["hooks.test"]
+    assert subscriber.hosts == [f"hooks.test:{port}"]
 
 
 def test_a_token_clients_subscription_delivers_only_what_its_roles_allow_now() -> None:

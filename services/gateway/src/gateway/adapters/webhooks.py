@@ -12,7 +12,8 @@ import asyncio
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
 from standardwebhooks import Webhook
@@ -41,17 +42,26 @@ def signed_headers(secret: str, event_id: str, body: str, at: datetime) -> dict[
     }
 
 
-async def resolves_internal(url: str) -> bool:
-    """Whether the URL's host is, or resolves to, an internal address (any of them). A
-    name that does not resolve now is left to the attempt, which fails and is retried."""
-    host = urlsplit(url).hostname or ""
-    if internal_name(host):
-        return True
+async def _addresses(host: str) -> list[str]:
+    """Every address ``host`` resolves to now (an IP literal: itself); none when it does not."""
     try:
         found = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError:
-        return False
-    return any(internal_address(str(address[4][0])) for address in found)
+        return []
+    return [str(entry[4][0]) for entry in found]
+
+
+def pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``url`` sent to ``address``, the one checked: the URL with the address for its host,
+    the ``Host`` header and TLS's server name (SNI, and the name the certificate must carry)
+    still the URL's host. Resolving the name again to connect would let a DNS answer that
+    changes between the check and the connection (DNS rebinding) aim the request inside."""
+    parts = urlsplit(url)
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    host = parts.netloc.rpartition("@")[2]
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    return urlunsplit(parts._replace(netloc=netloc)), {"host": host}, extensions
 
 
 async def send(
@@ -63,12 +73,26 @@ async def send(
     *,
     allow_private: bool = False,
 ) -> Outcome:
-    """One attempt; any 2xx is delivered, anything else (or no answer) is not."""
-    if not allow_private and await resolves_internal(url):
-        return Outcome(False, None, "internal_address")
-    headers = signed_headers(secret, event_id, body, datetime.now(UTC))
+    """One attempt; any 2xx is delivered, anything else (or no answer) is not. Unless
+    ``allow_private``, the host is resolved once, refused when any of its addresses is
+    internal, and the request goes to the first of them (:func:`pinned`)."""
+    request: tuple[str, dict[str, str], dict[str, Any]] = (url, {}, {})
+    if not allow_private:
+        host = urlsplit(url).hostname or ""
+        if internal_name(host):
+            return Outcome(False, None, "internal_address")
+        addresses = await _addresses(host)
+        if any(internal_address(address) for address in addresses):
+            return Outcome(False, None, "internal_address")
+        if not addresses:
+            return Outcome(False, None, "connection_failed:unresolved")
+        request = pinned(url, addresses[0])
+    target, pinning, extensions = request
+    headers = signed_headers(secret, event_id, body, datetime.now(UTC)) | pinning
     try:
-        response = await client.post(url, content=body.encode(), headers=headers)
+        response = await client.post(
+            target, content=body.encode(), headers=headers, extensions=extensions
+        )
     except httpx2.TimeoutException:
         return Outcome(False, None, "timeout")
     except httpx2.HTTPError as error:
