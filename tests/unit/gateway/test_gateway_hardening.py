@@ -120,9 +120,10 @@ class Subscriber:
 async def test_delivery_goes_to_the_address_it_checked_though_the_name_is_rebound(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """DNS rebinding: the subscriber's name answers a public address when the gateway checks
-    it and an internal one right after. The request goes to the address checked, named by
-    its host in ``Host`` and in TLS (whose certificate must carry that name)."""
+    """DNS rebinding: the subscriber's name answers public addresses when the gateway checks
+    it and an internal one right after. The request goes to the addresses checked (the
+    next when the first refuses the connection), named by its host in ``Host`` and in TLS
+    (whose certificate must carry that name)."""
     bus = BusAccess(tmp_path / "bus")
     bus.init()
     bus.issue_https_server(tmp_path / "hook", ["hooks.test"])
@@ -138,8 +139,9 @@ async def test_delivery_goes_to_the_address_it_checked_though_the_name_is_reboun
         if host != "hooks.test":
             return await resolve(host, *args, **kwargs)
         asked.append(host)
-        address = "127.0.0.1" if len(asked) == 1 else "10.255.255.1"
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        # First answer: an address where nothing listens, then the subscriber's.
+        addresses = ["127.0.0.2", "127.0.0.1"] if len(asked) == 1 else ["10.255.255.1"]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses]
 
     monkeypatch.setattr(loop, "getaddrinfo", rebinding)
     trusted = ssl.create_default_context(cafile=tmp_path / "bus" / "ca.pem")

@@ -64,6 +64,10 @@ def pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, Any]]
     return urlunsplit(parts._replace(netloc=netloc)), {"host": host}, extensions
 
 
+MOST_ADDRESSES = 4
+"""Of a name's addresses, how many one attempt may try in turn."""
+
+
 async def send(
     client: httpx2.AsyncClient,
     url: str,
@@ -74,29 +78,48 @@ async def send(
     allow_private: bool = False,
 ) -> Outcome:
     """One attempt; any 2xx is delivered, anything else (or no answer) is not. Unless
-    ``allow_private``, the host is resolved once, refused when any of its addresses is
-    internal, and the request goes to the first of them (:func:`pinned`)."""
-    request: tuple[str, dict[str, str], dict[str, Any]] = (url, {}, {})
-    if not allow_private:
-        host = urlsplit(url).hostname or ""
-        if internal_name(host):
-            return Outcome(False, None, "internal_address")
-        addresses = await _addresses(host)
-        if any(internal_address(address) for address in addresses):
-            return Outcome(False, None, "internal_address")
-        if not addresses:
-            return Outcome(False, None, "connection_failed:unresolved")
-        request = pinned(url, addresses[0])
-    target, pinning, extensions = request
-    headers = signed_headers(secret, event_id, body, datetime.now(UTC)) | pinning
+    ``allow_private``, the host is resolved once and refused when any of its addresses is
+    internal; the request then goes to those addresses (:func:`pinned`), IPv4 ones first,
+    the next only when the one before could not be connected to (a name whose IPv6 address
+    the gateway cannot reach, say)."""
+    headers = signed_headers(secret, event_id, body, datetime.now(UTC))
+    if allow_private:
+        return (await _post(client, url, headers, {}, body))[0]
+    host = urlsplit(url).hostname or ""
+    addresses = [] if internal_name(host) else await _addresses(host)
+    if internal_name(host) or any(internal_address(address) for address in addresses):
+        return Outcome(False, None, "internal_address")
+    outcome = Outcome(False, None, "connection_failed:unresolved")
+    ordered = sorted(dict.fromkeys(addresses), key=lambda address: ":" in address)
+    for address in ordered[:MOST_ADDRESSES]:
+        target, pinning, extensions = pinned(url, address)
+        outcome, connected = await _post(client, target, headers | pinning, extensions, body)
+        if connected:
+            break
+    return outcome
+
+
+async def _post(
+    client: httpx2.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    extensions: dict[str, Any],
+    body: str,
+) -> tuple[Outcome, bool]:
+    """The attempt's outcome, and whether it reached the subscriber (else the next address
+    may be tried)."""
     try:
         response = await client.post(
-            target, content=body.encode(), headers=headers, extensions=extensions
+            url, content=body.encode(), headers=headers, extensions=extensions
         )
+    except httpx2.ConnectTimeout:
+        return Outcome(False, None, "timeout"), False
+    except httpx2.ConnectError as error:
+        return Outcome(False, None, f"connection_failed:{type(error).__name__}"), False
     except httpx2.TimeoutException:
-        return Outcome(False, None, "timeout")
+        return Outcome(False, None, "timeout"), True
     except httpx2.HTTPError as error:
-        return Outcome(False, None, f"connection_failed:{type(error).__name__}")
+        return Outcome(False, None, f"connection_failed:{type(error).__name__}"), True
     if 200 <= response.status_code < 300:
-        return Outcome(True, response.status_code, None)
-    return Outcome(False, response.status_code, f"http_{response.status_code}")
+        return Outcome(True, response.status_code, None), True
+    return Outcome(False, response.status_code, f"http_{response.status_code}"), True

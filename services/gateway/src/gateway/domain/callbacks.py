@@ -6,7 +6,7 @@ So, unless ``GATEWAY_ALLOW_PRIVATE_CALLBACKS`` is set (development and tests), a
 may not be, or resolve to, a loopback, private, link-local, shared (CGNAT), multicast,
 reserved or unspecified address. Checked when subscribing (literal addresses and
 ``localhost``) and again before every delivery (every address the host name resolves to),
-which then connects to the address checked (:func:`gateway.adapters.webhooks.pinned`).
+which then connects to the addresses checked (:func:`gateway.adapters.webhooks.pinned`).
 """
 
 import ipaddress
