@@ -54,8 +54,8 @@ class Health:
     """The probes' answers. ``checks`` are awaited on each readiness probe, each bounded by
     :data:`CHECK_TIMEOUT_SECONDS`; an exception or a timeout counts as not ready. ``metrics``
     (when given) is served at ``/metrics``. ``stalled_for`` (when given) says how long the
-    event handling has held events without a step; past ``stall_seconds`` the process is not
-    alive."""
+    event handling has been stalled (:meth:`mediation_runtime.delivery.Progress.stalled_for`);
+    past ``stall_seconds`` the process is not alive."""
 
     def __init__(
         self,

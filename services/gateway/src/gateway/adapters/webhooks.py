@@ -64,8 +64,10 @@ def pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, Any]]
     return urlunsplit(parts._replace(netloc=netloc)), {"host": host}, extensions
 
 
-MOST_ADDRESSES = 4
-"""Of a name's addresses, how many one attempt may try in turn."""
+MOST_ADDRESSES = 2
+"""Of a name's addresses, how many one attempt may try in turn: a second costs at most one
+more connect timeout, so an attempt stays well inside the delivery lease (defaults: 10 s a
+phase, a 60 s lease)."""
 
 
 async def send(
@@ -86,8 +88,10 @@ async def send(
     if allow_private:
         return (await _post(client, url, headers, {}, body))[0]
     host = urlsplit(url).hostname or ""
-    addresses = [] if internal_name(host) else await _addresses(host)
-    if internal_name(host) or any(internal_address(address) for address in addresses):
+    if internal_name(host):
+        return Outcome(False, None, "internal_address")
+    addresses = await _addresses(host)
+    if any(internal_address(address) for address in addresses):
         return Outcome(False, None, "internal_address")
     outcome = Outcome(False, None, "connection_failed:unresolved")
     ordered = sorted(dict.fromkeys(addresses), key=lambda address: ":" in address)
