@@ -1,8 +1,9 @@
 """How every service consumes events: at-least-once in, nothing lost, nothing retried forever.
 
 One function, :func:`deliver_event`, decides every event's fate, so the rule lives in one
-place; :class:`EventMiddleware` applies it to the service's events router (its JetStream
-consumers), :class:`CommandMiddleware` answers every request on its commands router:
+place; :func:`event_delivery` applies it to every message of the service's events consumer
+(fetched by :func:`take_in_batches`), :class:`CommandMiddleware` answers every request on
+its commands router:
 
 - processed: ack;
 - :class:`Rejected` or a schema-invalid message: dead-letter with the reason, then ack (never
@@ -58,19 +59,20 @@ from mediation_contracts.streams import (
 )
 from mediation_contracts.subjects import subscription_subject
 from nats import errors as nats_errors
+from nats.aio.msg import Msg
 from nats.errors import NotJSMessageError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as ConsumerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError, ServiceUnavailableError
 from opentelemetry import trace
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pymongo.errors import ConnectionFailure
 
 from mediation_runtime.bus import BusErrors
 from mediation_runtime.metrics import ServiceMetrics
 from mediation_runtime.settings import ServiceSettings
-from mediation_runtime.telemetry import broker_middlewares
+from mediation_runtime.telemetry import broker_middlewares, consuming
 
 log = structlog.get_logger("mediation.delivery")
 
@@ -449,32 +451,53 @@ class Delivered(Protocol):
 
 
 class JetStreamDelivered:
-    """A FastStream message of a JetStream consumer, as :class:`Delivered`. One without
+    """A message of a JetStream consumer (nats-py's), as :class:`Delivered`. One without
     JetStream metadata (FastStream's test broker sends such) counts as a first delivery."""
 
-    def __init__(self, msg: NatsMessage) -> None:
+    def __init__(self, msg: Msg) -> None:
         self._msg = msg
-        raw = msg.raw_message
-        self.subject: str = raw.subject
+        self.subject: str = msg.subject
+        self.body: bytes = msg.data
         try:
-            metadata = raw.metadata
+            metadata = msg.metadata
         except NotJSMessageError:
             self.sequence, self.deliveries = 0, 1
         else:
             self.sequence, self.deliveries = metadata.sequence.stream, metadata.num_delivered
 
-    @property
-    def body(self) -> bytes:
-        return self._msg.body
-
     async def ack(self) -> None:
         await self._msg.ack()
 
     async def nack(self, delay: float) -> None:
-        await self._msg.nack(delay=delay)
+        await self._msg.nak(delay=delay)
 
     async def in_progress(self) -> None:
         await self._msg.in_progress()
+
+
+def event_delivery(
+    policy: DeliveryPolicy,
+    model: Any,
+    handle: Callable[[Any], Awaitable[None]],
+) -> Callable[[Msg], Awaitable[None]]:
+    """What becomes of each message of the service's events consumer: read as ``model``
+    (its body validated straight from JSON), handed to ``handle``, in the trace it names,
+    its fate decided by :func:`deliver_event`.
+
+    The fetch loop (:func:`take_in_batches`) hands messages straight to it, past FastStream's
+    per-message pipeline (a task hand-over, context scopes, middlewares, decoding and
+    validation through fast_depends): under a backlog that pipeline cost notes 0.1-0.2 ms of
+    CPU an event, a tenth of all it did. FastStream still declares the consumer and documents
+    its payload; under its test broker, which calls subscribers itself, the events router's
+    :class:`EventMiddleware` hands each message here too, so tests run this same path.
+    """
+    validate = TypeAdapter(model).validate_json
+
+    async def deliver(msg: Msg) -> None:
+        with _delivering(msg.subject), consuming(msg.subject, msg.headers, msg.data):
+            await deliver_event(policy, JetStreamDelivered(msg), lambda: handle(validate(msg.data)))
+
+    return deliver
 
 
 async def deliver_event(
@@ -708,21 +731,26 @@ def _delivering(subject: str) -> Iterator[None]:
 
 
 class EventMiddleware(BaseMiddleware[Any, Any]):
-    """The events router's middleware: every message of its JetStream consumers goes through
-    :func:`deliver_event` under ``policy``."""
+    """The events router's middleware, for FastStream's test broker (which calls subscribers
+    itself, not through :func:`take_in_batches`): each message goes to ``deliver`` (see
+    :func:`event_delivery`) instead of FastStream's handler, which only documents the
+    payload."""
 
-    def __init__(self, msg: Any, /, *, context: ContextRepo, policy: DeliveryPolicy) -> None:
+    def __init__(
+        self,
+        msg: Any,
+        /,
+        *,
+        context: ContextRepo,
+        deliver: Callable[[Msg], Awaitable[None]],
+    ) -> None:
         super().__init__(msg, context=context)
-        self.policy = policy
+        self.deliver = deliver
 
     async def consume_scope(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> None:
-        message = cast(NatsMessage, msg)
-        with _delivering(message.raw_message.subject):
-            await deliver_event(
-                self.policy, JetStreamDelivered(message), functools.partial(call_next, msg)
-            )
+        await self.deliver(cast(NatsMessage, msg).raw_message)
 
 
 class CommandMiddleware(BaseMiddleware[Any, Any]):
@@ -817,12 +845,13 @@ def create_broker(
     """The service's broker, connecting with the service's own certificate and inbox and
     reconnecting for ever (with ``nats_reconnect_wait_seconds`` between attempts); the
     connection's error callback, which turns a refused publish into :class:`PublishDenied`;
-    its lifeline; and its delivery policy, with the declared dead-letter publisher (the
-    events router's middleware applies it, see :class:`EventMiddleware`).
+    its lifeline; and its delivery policy, with the declared dead-letter publisher (applied
+    to every event by :func:`event_delivery`).
 
-    Every message and publish goes through the broker's middlewares: trace context
+    Every command and publish goes through the broker's middlewares: trace context
     (:mod:`mediation_runtime.telemetry`; spans when ``tracer_provider`` records them), then
-    FastStream's Prometheus middleware into ``metrics``' registry."""
+    FastStream's Prometheus middleware into ``metrics``' registry. Events go past them
+    (:func:`event_delivery` continues their trace and counts them itself)."""
     errors = BusErrors(service)
     lifeline = Lifeline(service)
     metrics = metrics if metrics is not None else ServiceMetrics(service)
@@ -876,6 +905,7 @@ def event_subscriber(
     policy: DeliveryPolicy,
     events: Sequence[type[CloudEvent]],
     handler: Callable[..., Awaitable[None]],
+    deliver: Callable[[Msg], Awaitable[None]],
     *,
     max_deliveries: int,
     ack_wait: float,
@@ -883,7 +913,10 @@ def event_subscriber(
 ) -> None:
     """The service's one durable pull consumer ``<service>-events``, filtered on the subjects
     of ``events`` (all tenants). One consumer, so one case's events reach the service in
-    stream order; ``workers`` at once, one case's one at a time (:class:`Lanes`)."""
+    stream order; ``workers`` at once, one case's one at a time (:class:`Lanes`).
+
+    FastStream declares it with ``handler``, whose annotation documents the payload; each
+    message goes to ``deliver`` (:func:`event_delivery`), not to ``handler``."""
     service = policy.service
     name = events_consumer(service)
     config = ConsumerConfig(
@@ -904,7 +937,6 @@ def event_subscriber(
         stream=JStream(EVENTS_STREAM, declare=False),
         durable=name,
         pull_sub=PullSub(batch_size=1, timeout=IDLE_FETCH_SECONDS),
-        max_workers=workers,
         ack_policy=AckPolicy.MANUAL,
         config=config,
         inbox_prefix=policy.deliver_prefix,
@@ -912,7 +944,7 @@ def event_subscriber(
         description=f"The events {service} consumes, in stream order.",
     )
     subscriber(handler)
-    take_in_batches(subscriber)
+    take_in_batches(subscriber, deliver, workers)
 
 
 IDLE_FETCH_SECONDS = 5.0
@@ -926,23 +958,31 @@ BUSY_FETCH_SECONDS = 0.005
 most a lone event can be held once a backlog has drained."""
 
 
-def take_in_batches(subscriber: Any, batch: int = BUSY_BATCH) -> None:
-    """Fetch a backlog ``batch`` messages at a time, a lone event at once.
+def take_in_batches(
+    subscriber: Any,
+    deliver: Callable[[Msg], Awaitable[None]],
+    workers: int,
+    batch: int = BUSY_BATCH,
+) -> None:
+    """Fetch a backlog ``batch`` messages at a time, a lone event at once, and ``deliver``
+    each in a task of its own, ``workers`` at once.
 
-    FastStream's pull loop fetches a fixed ``PullSub.batch_size`` and hands each message to a
-    task of its own. One per fetch costs a request to the server, a task group and a task per
-    event (notes under a backlog of 10,000 events: 1.7 ms of CPU per event, 1.3-1.5 with this
-    loop, 0.8-0.9 for the same work in plain nats-py); a fixed larger batch holds a lone event
-    until the fetch times out. So, like the benchmarks' baseline, this loop fetches one
-    message (waiting up to ``IDLE_FETCH_SECONDS``) while idle and, as long as the last fetch
-    brought any, up to ``batch`` with a no-wait request that returns what is there (after at
-    most ``BUSY_FETCH_SECONDS``).
+    FastStream's pull loop fetches a fixed ``PullSub.batch_size`` and hands each message to
+    its per-message pipeline. One per fetch costs a request to the server, a task group and
+    a task per event (notes under a backlog of 10,000 events: 1.7 ms of CPU per event, 1.3-1.5
+    with this loop, 0.8-0.9 for the same work in plain nats-py); a fixed larger batch holds a
+    lone event until the fetch times out. So, like the benchmarks' baseline, this loop fetches
+    one message (waiting up to ``IDLE_FETCH_SECONDS``) while idle and, as long as the last
+    fetch brought any, up to ``batch`` with a no-wait request that returns what is there
+    (after at most ``BUSY_FETCH_SECONDS``).
 
-    Messages go to the workers one after the other in stream order (FastStream's own
-    hand-over, which waits for a free worker), so up to ``batch`` wait here for one, through
-    an outage of the database too, as the workers' queue does: one that outlasts
-    ``ack_wait`` may come twice, and handlers are idempotent. Any not handed over when the
-    loop stops (or fails) are nacked to come back at once rather than after ``ack_wait``.
+    Messages start in stream order as workers come free (each takes its place in its case's
+    lane before it awaits anything, see :class:`Lanes`), so up to ``batch`` wait here for a
+    worker, through an outage of the database too: one that outlasts ``ack_wait`` may come
+    twice, and handlers are idempotent. Any not handed over when the loop stops (or fails)
+    are nacked to come back at once rather than after ``ack_wait``. Stopping cancels the
+    loop and with it the deliveries under way, as FastStream's own loop does; theirs come
+    back after ``ack_wait`` (a delivery that failed to settle its message is logged).
 
     It replaces the subscriber's ``_consume_pull`` (FastStream 0.7's pull loop, which
     ``_create_subscription`` starts as a task and restarts should it fail); a FastStream
@@ -952,28 +992,41 @@ def take_in_batches(subscriber: Any, batch: int = BUSY_BATCH) -> None:
         raise RuntimeError("FastStream's pull subscriber has no _consume_pull to replace")
 
     async def consume_pull(cb: Callable[[Any], Awaitable[Any]]) -> None:
-        busy = False
-        while subscriber.running:
-            messages: list[Any] = []
-            with contextlib.suppress(
-                nats_errors.TimeoutError,
-                nats_errors.ConnectionClosedError,
-                ServiceUnavailableError,
-            ):
-                messages = await subscriber.subscription.fetch(
-                    batch=batch if busy else 1,
-                    timeout=BUSY_FETCH_SECONDS if busy else IDLE_FETCH_SECONDS,
-                )
-            busy = bool(messages)
-            handed = 0
+        del cb  # FastStream's hand-over: messages go to ``deliver`` instead
+        free = asyncio.Semaphore(workers)
+
+        async def work(message: Msg) -> None:
             try:
-                for message in messages:
-                    await cb(message)
-                    handed += 1
-            finally:  # stopping (or failed): what no worker got comes back at once
-                for message in messages[handed:]:
-                    with contextlib.suppress(Exception):
-                        await message.nak()
+                await deliver(message)
+            except Exception as error:  # never the task group's: it would cancel the rest
+                log.error("delivery_failed", error_type=type(error).__name__)
+            finally:
+                free.release()
+
+        busy = False
+        async with asyncio.TaskGroup() as group:
+            while subscriber.running:
+                messages: list[Any] = []
+                with contextlib.suppress(
+                    nats_errors.TimeoutError,
+                    nats_errors.ConnectionClosedError,
+                    ServiceUnavailableError,
+                ):
+                    messages = await subscriber.subscription.fetch(
+                        batch=batch if busy else 1,
+                        timeout=BUSY_FETCH_SECONDS if busy else IDLE_FETCH_SECONDS,
+                    )
+                busy = bool(messages)
+                handed = 0
+                try:
+                    for message in messages:
+                        await free.acquire()
+                        group.create_task(work(message))
+                        handed += 1
+                finally:  # stopping (or failed): what no worker got comes back at once
+                    for message in messages[handed:]:
+                        with contextlib.suppress(Exception):
+                            await message.nak()
 
     subscriber._consume_pull = consume_pull
 

@@ -43,6 +43,7 @@ from mediation_runtime.delivery import (
     apply_consumer_configs,
     create_broker,
     delivered_subject,
+    event_delivery,
     event_subscriber,
 )
 from mediation_runtime.documents import VersionedDocuments
@@ -123,14 +124,13 @@ CommandHandler = Callable[[Any, str, Any], Awaitable[Reply]]
 """A command's handler: the request, the subject's tenant, the service's dependencies."""
 
 
-def _receiving(
-    model: Any, handle: Callable[[Any], Awaitable[None]]
-) -> Callable[[Any], Awaitable[None]]:
-    """A subscriber whose one parameter is annotated with ``model`` (the event types, as
-    FastStream validates and documents them), defined with that annotation."""
+def _documenting(model: Any) -> Callable[[Any], Awaitable[None]]:
+    """The events subscriber FastStream declares: its one parameter annotated with ``model``
+    (the event types, as the AsyncAPI document shows them). Never called: every message goes
+    to :func:`~mediation_runtime.delivery.event_delivery` instead."""
 
     async def on_event(event: model) -> None:
-        await handle(event)
+        raise RuntimeError("events are delivered by event_delivery, not by FastStream")
 
     return on_event
 
@@ -155,14 +155,22 @@ def _answering(
 
 
 class ServiceEvents:
-    """The events a service consumes: a router of its own whose middleware applies the
-    delivery rules (:class:`EventMiddleware` under the service's :class:`DeliveryPolicy`)."""
+    """The events a service consumes: a router of its own, declaring the one consumer, whose
+    messages are delivered under the service's :class:`DeliveryPolicy`
+    (:func:`~mediation_runtime.delivery.event_delivery`)."""
 
     def __init__(self, service: str, settings: ServiceSettings, policy: DeliveryPolicy) -> None:
         self.service = service
         self.settings = settings
         self.policy = policy
-        self.router = NatsRouter(middlewares=[functools.partial(EventMiddleware, policy=policy)])
+        self._deliver: Callable[[Any], Awaitable[None]] | None = None
+        self.router = NatsRouter(
+            middlewares=[functools.partial(EventMiddleware, deliver=self._delivered)]
+        )
+
+    async def _delivered(self, msg: Any) -> None:
+        assert self._deliver is not None, "a message before subscribe"
+        await self._deliver(msg)
 
     def subscribe(self, handlers: Mapping[type[CloudEvent], Handle]) -> None:
         """The service's one durable consumer of the events in ``handlers``, each checked
@@ -185,11 +193,13 @@ class ServiceEvents:
         model = (
             types[0] if len(types) == 1 else Annotated[Union[types], Field(discriminator="type")]  # noqa: UP007
         )
+        self._deliver = event_delivery(self.policy, model, handle)
         event_subscriber(
             self.router,
             self.policy,
             types,
-            _receiving(model, handle),
+            _documenting(model),
+            self._deliver,
             max_deliveries=self.settings.max_deliveries,
             ack_wait=self.settings.ack_wait_seconds,
             workers=self.settings.event_workers,

@@ -6,16 +6,19 @@ survives the outbox, which stores the event before it is published) and in the N
 where FastStream's OpenTelemetry middleware reads and writes it. A command carries it in the
 request's headers.
 
-What records: FastStream's :class:`NatsTelemetryMiddleware` (a consumer span per event and
-per command, a producer span per publish), and the few spans only a service knows (a
-notification's delivery). Spans carry subjects, ids and codes, never a message's body.
+What records: :func:`consuming` (a consumer span per event, made by the delivery itself:
+events go past FastStream's per-message path), FastStream's :class:`NatsTelemetryMiddleware`
+(a consumer span per command, a producer span per publish), and the few spans only a
+service knows (a notification's delivery). Spans carry subjects, ids and codes, never a
+message's body.
 
 When ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set, the
 service records spans and exports them over OTLP/HTTP (protobuf), batched; the standard
 ``OTEL_*`` variables (service name, resource attributes, sampler, batch delays, headers) apply.
 Unset, nothing is recorded or exported, and FastStream's middleware is not installed: the
 trace context an event or command arrived with is still passed on unchanged to the events it
-causes (:class:`TraceContextMiddleware`), at the cost of a header look-up per message.
+causes (:func:`consuming`, :class:`TraceContextMiddleware`), at the cost of a header look-up
+per message.
 """
 
 import json
@@ -104,6 +107,48 @@ def continuing(carrier: Mapping[str, Any]) -> Iterator[None]:
         context.detach(token)
 
 
+@contextmanager
+def consuming(subject: str, headers: Mapping[str, str] | None, body: bytes) -> Iterator[None]:
+    """Handle one event from the bus in the trace it arrived with (the ``traceparent``
+    header, else its envelope's; a malformed value starts a new trace): under a consumer span
+    ``<subject> process`` when spans are recorded (what FastStream's middleware makes for a
+    command), else that context made current as it is, so the events the handler causes
+    carry it on."""
+    carrier: Mapping[str, str] = headers or {}
+    if TRACEPARENT not in carrier:
+        carrier = _from_envelope(body)
+    parent = _PROPAGATOR.extract(carrier) if carrier else None
+    if not _recording():
+        if parent is None or not trace.get_current_span(parent).get_span_context().is_valid:
+            yield
+            return
+        token = context.attach(parent)
+        try:
+            yield
+        finally:
+            context.detach(token)
+        return
+    with trace.get_tracer("mediation.events").start_as_current_span(
+        f"{subject} process",
+        context=parent,
+        kind=trace.SpanKind.CONSUMER,
+        attributes={
+            "messaging.system": "nats",
+            "messaging.operation": "process",
+            "messaging.destination.name": subject,
+            "messaging.message.payload_size_bytes": len(body),
+        },
+    ):
+        yield
+
+
+def _recording() -> bool:
+    """Whether spans are recorded: a provider was set (:func:`configure_tracing`, at start)."""
+    return not isinstance(
+        trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
+    )
+
+
 def tracer(name: str) -> trace.Tracer:
     """A tracer of the configured provider (a no-op one when tracing is off)."""
     return trace.get_tracer(name)
@@ -128,7 +173,8 @@ def _from_envelope(body: bytes) -> dict[str, str]:
 
 
 class TraceContextMiddleware(BaseMiddleware[Any, Any]):
-    """Every message's trace context, wherever it came in: the ``traceparent`` header, else
+    """The trace context of every message FastStream processes (commands; events only under
+    its test broker, see :func:`consuming`), wherever it came in: the ``traceparent`` header, else
     the event envelope's (the CloudEvents extension: a producer that writes structured events
     without headers). Copied into the headers, where FastStream's OpenTelemetry middleware
     reads it, and made current, so that the events a handler causes carry it on even when

@@ -489,7 +489,7 @@ def test_a_jetstream_message_tells_its_stream_sequence_and_deliveries() -> None:
         reply="$JS.ACK.MEDIATION.intake-events.3.42.17.1767225600000000000.0",
         data=EVENT,
     )
-    delivered = JetStreamDelivered(SimpleNamespace(raw_message=raw, body=EVENT))  # type: ignore[arg-type]
+    delivered = JetStreamDelivered(raw)
     assert (delivered.subject, delivered.sequence, delivered.deliveries) == (SUBJECT, 42, 3)
     assert delivered.body == EVENT
 

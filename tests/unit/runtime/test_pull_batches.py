@@ -1,11 +1,13 @@
 """The events consumer's fetch loop (``delivery.take_in_batches``) on a fake subscription:
-one message at a time while idle, up to a batch while busy, in stream order, and what was
-fetched but not handed over comes back at once when the loop stops. No server."""
+one message at a time while idle, up to a batch while busy, delivered in stream order by at
+most the workers at once, and what was fetched but not handed over comes back at once when
+the loop stops. No server."""
 
 import asyncio
 from typing import Any
 
 import pytest
+import structlog
 from mediation_runtime.delivery import (
     BUSY_BATCH,
     BUSY_FETCH_SECONDS,
@@ -64,23 +66,42 @@ async def test_idle_it_waits_for_one_busy_it_takes_what_is_there_in_order() -> N
     subscriber = Subscriber(
         [messages(0, 1), messages(1, 64), messages(65, 3), nats_errors.TimeoutError(), []]
     )
-    take_in_batches(subscriber)
-    handed: list[int] = []
+    delivered: list[int] = []
 
-    async def hand_over(message: Message) -> None:
-        handed.append(message.n)
+    async def deliver(message: Message) -> None:
+        delivered.append(message.n)
+        await asyncio.sleep(0)
 
-    await subscriber._consume_pull(hand_over)
+    take_in_batches(subscriber, deliver, workers=4)
+    await subscriber._consume_pull(_faststreams_hand_over)
 
     idle, busy = (1, IDLE_FETCH_SECONDS), (BUSY_BATCH, BUSY_FETCH_SECONDS)
     assert subscriber.subscription.asked == [idle, busy, busy, busy, idle, idle]
-    assert handed == list(range(68))
+    assert delivered == list(range(68)), "each starts in stream order"
+
+
+async def test_no_more_than_the_workers_deliver_at_once_and_every_one_ends() -> None:
+    subscriber = Subscriber([messages(0, 1), messages(1, 30)])
+    at_once, most, ended = 0, 0, []
+
+    async def deliver(message: Message) -> None:
+        nonlocal at_once, most
+        at_once += 1
+        most = max(most, at_once)
+        await asyncio.sleep(0.001 * (message.n % 3))
+        at_once -= 1
+        ended.append(message.n)
+
+    take_in_batches(subscriber, deliver, workers=3)
+    await subscriber._consume_pull(_faststreams_hand_over)
+    assert most == 3
+    assert sorted(ended) == list(range(31)), "the loop ends when its deliveries have"
 
 
 async def test_a_fetch_that_brought_nothing_makes_the_consumer_idle_again() -> None:
     subscriber = Subscriber([messages(0, 1), [], messages(1, 1)])
-    take_in_batches(subscriber, batch=8)
-    await subscriber._consume_pull(_ignore)
+    take_in_batches(subscriber, _ignore, workers=1, batch=8)
+    await subscriber._consume_pull(_faststreams_hand_over)
     assert subscriber.subscription.asked == [
         (1, IDLE_FETCH_SECONDS),
         (8, BUSY_FETCH_SECONDS),
@@ -92,40 +113,52 @@ async def test_a_fetch_that_brought_nothing_makes_the_consumer_idle_again() -> N
 async def test_what_no_worker_got_when_the_loop_stops_comes_back_at_once() -> None:
     batch = messages(1, 5)
     subscriber = Subscriber([messages(0, 1), batch])
-    take_in_batches(subscriber)
     workers_full = asyncio.Event()
+    cancelled: list[int] = []
 
-    async def hand_over(message: Message) -> None:
-        if message.n == 3:  # every worker busy: the hand-over waits, then the service stops
+    async def deliver(message: Message) -> None:
+        if message.n == 1:  # both workers busy: message 2 waits, then the service stops
             workers_full.set()
+        try:
             await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(message.n)
+            raise
 
-    loop = asyncio.create_task(subscriber._consume_pull(hand_over))
+    take_in_batches(subscriber, deliver, workers=2)
+    loop = asyncio.create_task(subscriber._consume_pull(_faststreams_hand_over))
     await asyncio.wait_for(workers_full.wait(), 5)
     loop.cancel()
     with pytest.raises(asyncio.CancelledError):
         await loop
-    assert [m.nacked for m in batch] == [False, False, True, True, True]
+    assert [m.nacked for m in batch] == [False, True, True, True, True]
+    assert sorted(cancelled) == [0, 1], "deliveries under way stop with the loop"
 
 
-async def test_a_failed_hand_over_gives_the_rest_back_and_the_loop_fails() -> None:
-    batch = messages(1, 3)
-    subscriber = Subscriber([messages(0, 1), batch])
-    take_in_batches(subscriber)
+async def test_a_delivery_that_fails_is_logged_and_the_others_go_on() -> None:
+    subscriber = Subscriber([messages(0, 1), messages(1, 3)])
+    delivered: list[int] = []
 
-    async def hand_over(message: Message) -> None:
+    async def deliver(message: Message) -> None:
         if message.n == 2:
-            raise RuntimeError("queue closed")
+            raise RuntimeError("connection closed while acking")
+        delivered.append(message.n)
 
-    with pytest.raises(RuntimeError):  # FastStream's supervisor restarts the loop
-        await subscriber._consume_pull(hand_over)
-    assert [m.nacked for m in batch] == [False, True, True]
+    take_in_batches(subscriber, deliver, workers=2)
+    with structlog.testing.capture_logs() as logs:
+        await subscriber._consume_pull(_faststreams_hand_over)
+    assert delivered == [0, 1, 3]
+    assert {"event": "delivery_failed", "error_type": "RuntimeError", "log_level": "error"} in logs
 
 
 def test_a_faststream_without_the_pull_loop_fails_at_start() -> None:
     with pytest.raises(RuntimeError, match="_consume_pull"):
-        take_in_batches(object())
+        take_in_batches(object(), _ignore, workers=1)
 
 
 async def _ignore(message: Message) -> None:
     return None
+
+
+async def _faststreams_hand_over(message: Message) -> None:
+    raise AssertionError("messages go to deliver, not to FastStream's hand-over")
