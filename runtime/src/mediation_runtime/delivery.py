@@ -982,7 +982,8 @@ def take_in_batches(
     twice, and handlers are idempotent. Any not handed over when the loop stops (or fails)
     are nacked to come back at once rather than after ``ack_wait``. Stopping cancels the
     loop and with it the deliveries under way, as FastStream's own loop does; theirs come
-    back after ``ack_wait`` (a delivery that failed to settle its message is logged).
+    back after ``ack_wait``. A loop that fails (FastStream's supervisor restarts it) leaves
+    its deliveries to finish; a delivery that could not settle its message is logged.
 
     It replaces the subscriber's ``_consume_pull`` (FastStream 0.7's pull loop, which
     ``_create_subscription`` starts as a task and restarts should it fail); a FastStream
@@ -991,42 +992,59 @@ def take_in_batches(
     if not callable(getattr(subscriber, "_consume_pull", None)):
         raise RuntimeError("FastStream's pull subscriber has no _consume_pull to replace")
 
+    # Deliveries under way outlive a loop that failed, and count against the workers of the
+    # loop FastStream's supervisor starts in its place.
+    under_way: set[asyncio.Task[None]] = set()
+    workers_of: list[asyncio.Semaphore] = []
+
+    async def work(message: Msg, free: asyncio.Semaphore) -> None:
+        try:
+            await deliver(message)
+        except Exception as error:  # a message it could not settle (the bus went away)
+            log.error("delivery_failed", error_type=type(error).__name__)
+        finally:
+            free.release()
+
     async def consume_pull(cb: Callable[[Any], Awaitable[Any]]) -> None:
         del cb  # FastStream's hand-over: messages go to ``deliver`` instead
-        free = asyncio.Semaphore(workers)
+        if not under_way:  # a first start (or a start after a stop): its own event loop
+            workers_of[:] = [asyncio.Semaphore(workers)]
+        try:
+            await fetching(workers_of[0])
+            while under_way:  # the loop ended (not running): let what it started finish
+                await asyncio.wait(under_way)
+        except asyncio.CancelledError:  # stopping: what is under way stops too
+            for task in under_way:
+                task.cancel()
+            await asyncio.gather(*under_way, return_exceptions=True)
+            raise
 
-        async def work(message: Msg) -> None:
-            try:
-                await deliver(message)
-            except Exception as error:  # never the task group's: it would cancel the rest
-                log.error("delivery_failed", error_type=type(error).__name__)
-            finally:
-                free.release()
-
+    async def fetching(free: asyncio.Semaphore) -> None:
         busy = False
-        async with asyncio.TaskGroup() as group:
-            while subscriber.running:
-                messages: list[Any] = []
-                with contextlib.suppress(
-                    nats_errors.TimeoutError,
-                    nats_errors.ConnectionClosedError,
-                    ServiceUnavailableError,
-                ):
-                    messages = await subscriber.subscription.fetch(
-                        batch=batch if busy else 1,
-                        timeout=BUSY_FETCH_SECONDS if busy else IDLE_FETCH_SECONDS,
-                    )
-                busy = bool(messages)
-                handed = 0
-                try:
-                    for message in messages:
-                        await free.acquire()
-                        group.create_task(work(message))
-                        handed += 1
-                finally:  # stopping (or failed): what no worker got comes back at once
-                    for message in messages[handed:]:
-                        with contextlib.suppress(Exception):
-                            await message.nak()
+        while subscriber.running:
+            messages: list[Any] = []
+            with contextlib.suppress(
+                nats_errors.TimeoutError,
+                nats_errors.ConnectionClosedError,
+                ServiceUnavailableError,
+            ):
+                messages = await subscriber.subscription.fetch(
+                    batch=batch if busy else 1,
+                    timeout=BUSY_FETCH_SECONDS if busy else IDLE_FETCH_SECONDS,
+                )
+            busy = bool(messages)
+            handed = 0
+            try:
+                for message in messages:
+                    await free.acquire()
+                    task = asyncio.create_task(work(message, free))
+                    under_way.add(task)
+                    task.add_done_callback(under_way.discard)
+                    handed += 1
+            finally:  # stopping (or failed): what no worker got comes back at once
+                for message in messages[handed:]:
+                    with contextlib.suppress(Exception):
+                        await message.nak()
 
     subscriber._consume_pull = consume_pull
 

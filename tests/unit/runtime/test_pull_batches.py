@@ -151,6 +151,44 @@ async def test_a_delivery_that_fails_is_logged_and_the_others_go_on() -> None:
     assert {"event": "delivery_failed", "error_type": "RuntimeError", "log_level": "error"} in logs
 
 
+async def test_a_failed_fetch_fails_the_loop_and_leaves_deliveries_under_way_to_finish() -> None:
+    """FastStream's supervisor restarts a loop that failed; what it had started goes on, and
+    still holds its worker in the loop that takes over."""
+    first = messages(0, 1)
+    subscriber = Subscriber([first, RuntimeError("unexpected answer to a fetch")])
+    go_on, started, ended = asyncio.Event(), [], []
+
+    async def deliver(message: Message) -> None:
+        started.append(message.n)
+        await go_on.wait()
+        ended.append(message.n)
+
+    take_in_batches(subscriber, deliver, workers=1)
+    with pytest.raises(RuntimeError, match="unexpected"):
+        await subscriber._consume_pull(_faststreams_hand_over)
+    assert first[0].nacked is False
+
+    subscriber.running = True
+    subscriber.subscription.answers = [messages(1, 1)]
+    fetched, fetch = asyncio.Event(), subscriber.subscription.fetch
+
+    async def fetch_and_tell(batch: int, timeout: float) -> list[Message]:
+        try:
+            return await fetch(batch, timeout)
+        finally:
+            fetched.set()
+
+    subscriber.subscription.fetch = fetch_and_tell  # type: ignore[method-assign]
+    restarted = asyncio.create_task(subscriber._consume_pull(_faststreams_hand_over))
+    await asyncio.wait_for(fetched.wait(), 5)  # message 1 is in, waiting for a worker
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert started == [0], "the one worker is still busy with message 0"
+    go_on.set()
+    await asyncio.wait_for(restarted, 5)
+    assert ended == [0, 1]
+
+
 def test_a_faststream_without_the_pull_loop_fails_at_start() -> None:
     with pytest.raises(RuntimeError, match="_consume_pull"):
         take_in_batches(object(), _ignore, workers=1)
