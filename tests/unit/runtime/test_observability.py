@@ -15,6 +15,7 @@ from mediation_runtime.health import Health
 from mediation_runtime.metrics import ServiceMetrics, command_of, event_type_of
 from mediation_runtime.telemetry import (
     TraceContextMiddleware,
+    consuming,
     current_trace_context,
     tracing_wanted,
 )
@@ -106,6 +107,24 @@ async def test_the_trace_context_of_a_message_is_current_in_its_handler_header_o
         await test_broker.publish({"traceparent": "garbage"}, subject)
         await test_broker.publish({"data": {}}, subject)
     assert [context.get("traceparent") for context in seen] == [PARENT, other, None, None]
+
+
+def test_an_event_is_delivered_in_the_trace_it_came_with_header_or_envelope() -> None:
+    """What ``event_delivery`` runs each event in when no spans are recorded: the header's
+    context, else the envelope's; a malformed one starts none; nothing is left current."""
+    other = f"00-{'1' * 32}-{'2' * 16}-01"
+    subject = "mediation.v1.kk.consent.given"
+    seen = []
+    for headers, body in [
+        (None, json.dumps({"traceparent": PARENT}).encode()),
+        ({"traceparent": other}, json.dumps({"traceparent": PARENT}).encode()),
+        (None, json.dumps({"traceparent": "garbage"}).encode()),
+        ({}, b'{"data": {}}'),
+    ]:
+        with consuming(subject, headers, body):
+            seen.append(current_trace_context().get("traceparent"))
+    assert seen == [PARENT, other, None, None]
+    assert current_trace_context() == {}
 
 
 def test_tracing_is_on_only_with_an_otlp_endpoint() -> None:
