@@ -6,8 +6,8 @@ the delivery middleware, logging, the domain code), not the database's.
 ``python -m benchmarks.baseline <service>`` runs as that service's principal (its
 certificate in ``NATS_*``, ``MONGODB_URL``), with the same durable consumer (name, filters,
 settings) as the service: one pull loop handling up to ``event_workers`` messages at once,
-one case's one at a time, like the service's subscriber, fetching up to 64 messages at
-once when they are waiting, like the service's. It differs only where a plain program
+one case's one at a time, like the service's subscriber, with the same standing pull of up
+to 64 messages (``mediation_runtime.pulling``). It differs only where a plain program
 would: it decodes JSON into dicts (no models), publishes events it builds as JSON, and
 relays a commit's events within the commit (the service's relay task, woken by the commit,
 does the same steps beside it).
@@ -72,12 +72,12 @@ from mediation_contracts.streams import EVENTS_STREAM, events_consumer
 from mediation_contracts.subjects import subscription_subject
 from mediation_runtime.bus import NatsSettings, connect
 from mediation_runtime.mongo import create_mongo_client
+from mediation_runtime.pulling import StandingPull
 from mediation_runtime.settings import ServiceSettings
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import FetchTimeoutError
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -651,7 +651,6 @@ LANES: dict[str, tuple[asyncio.Lock, list[int]]] = {}
 async def consume(subscription: JetStreamContext.PullSubscription, handle: Handler) -> None:
     """Up to ``WORKERS`` messages at once, one case's one at a time in arrival order, as a
     service's subscriber does (``event_workers``, ``delivery.Lanes``)."""
-    batch = 1
     workers = asyncio.Semaphore(WORKERS)
     lanes = LANES
     running: set[asyncio.Task[None]] = set()
@@ -667,22 +666,16 @@ async def consume(subscription: JetStreamContext.PullSubscription, handle: Handl
             if not holders[0]:
                 del lanes[key]
 
+    pull = StandingPull(subscription)  # as the services' event loops pull
     while True:
-        try:
-            # Idle: wait for one. Busy: take what is waiting, up to 64 (never held back).
-            messages = await subscription.fetch(batch, timeout=5 if batch == 1 else 0.005)
-        except (TimeoutError, FetchTimeoutError):
-            batch = 1
-            continue
-        for message in messages:
-            await workers.acquire()
-            event = json.loads(message.data)
-            key = f"{event.get('tenant')}:{event.get('subject')}"
-            lanes.setdefault(key, (asyncio.Lock(), [0]))[1][0] += 1
-            task = asyncio.create_task(in_lane(message, key))
-            running.add(task)
-            task.add_done_callback(running.discard)
-        batch = 64
+        message = await pull.next()
+        await workers.acquire()
+        event = json.loads(message.data)
+        key = f"{event.get('tenant')}:{event.get('subject')}"
+        lanes.setdefault(key, (asyncio.Lock(), [0]))[1][0] += 1
+        task = asyncio.create_task(in_lane(message, key))
+        running.add(task)
+        task.add_done_callback(running.discard)
 
 
 async def handle_one(message: Msg, handle: Handler) -> None:

@@ -2,7 +2,7 @@
 
 One function, :func:`deliver_event`, decides every event's fate, so the rule lives in one
 place; :func:`event_delivery` applies it to every message of the service's events consumer
-(fetched by :func:`take_in_batches`), :class:`CommandMiddleware` answers every request on
+(pulled by :func:`take_in_batches`), :class:`CommandMiddleware` answers every request on
 its commands router:
 
 - processed: ack;
@@ -64,13 +64,14 @@ from nats.errors import NotJSMessageError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as ConsumerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError, ServiceUnavailableError
+from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from pydantic import TypeAdapter, ValidationError
 from pymongo.errors import ConnectionFailure
 
 from mediation_runtime.bus import BusErrors
 from mediation_runtime.metrics import ServiceMetrics
+from mediation_runtime.pulling import PULL_BATCH, StandingPull
 from mediation_runtime.settings import ServiceSettings
 from mediation_runtime.telemetry import broker_middlewares, consuming
 
@@ -484,7 +485,7 @@ def event_delivery(
     (its body validated straight from JSON), handed to ``handle``, in the trace it names,
     its fate decided by :func:`deliver_event`.
 
-    The fetch loop (:func:`take_in_batches`) hands messages straight to it, past FastStream's
+    The pull loop (:func:`take_in_batches`) hands messages straight to it, past FastStream's
     per-message pipeline (a task hand-over, context scopes, middlewares, decoding and
     validation through fast_depends): under a backlog that pipeline cost notes 0.15-0.5 ms
     of CPU an event (1.47-1.69 ms with it, 1.17-1.38 without). FastStream still declares
@@ -931,9 +932,7 @@ def event_subscriber(
     )
     policy.consumers.append(config)
     policy.legacy_consumers.extend(consumer_name(service, e.aggregate, e.event) for e in events)
-    # Idle, one message per fetch (nats-py's fetch, once a first message arrived, waits for the
-    # rest of the batch until the timeout, so a larger batch would hold a lone event for
-    # seconds); busy, up to BUSY_BATCH (see take_in_batches).
+    # FastStream's own fetch loop never runs (take_in_batches replaces it).
     subscriber = router.subscriber(
         stream=JStream(EVENTS_STREAM, declare=False),
         durable=name,
@@ -949,33 +948,26 @@ def event_subscriber(
 
 
 IDLE_FETCH_SECONDS = 5.0
-"""How long an idle consumer's fetch waits for one message (then it asks again)."""
-BUSY_BATCH = 64
-"""Most messages a busy consumer fetches at once (as the benchmarks' baseline does): they go
-to the workers in order as workers come free, a few tens of milliseconds each under a
-backlog, far inside ``ack_wait``."""
-BUSY_FETCH_SECONDS = 0.005
-"""How long a busy consumer's fetch waits for more when fewer than a batch are waiting: the
-most a lone event can be held once a backlog has drained."""
+"""How long FastStream's own fetch (which never runs: :func:`take_in_batches` replaces it)
+would wait; declared for its subscriber."""
+CLOSED_PAUSE_SECONDS = 1.0
+"""Pause of a loop whose connection is closed for good (the lifeline ends the service)."""
 
 
 def take_in_batches(
     subscriber: Any,
     deliver: Callable[[Msg], Awaitable[None]],
     workers: int,
-    batch: int = BUSY_BATCH,
+    batch: int = PULL_BATCH,
 ) -> None:
-    """Fetch a backlog ``batch`` messages at a time, a lone event at once, and ``deliver``
-    each in a task of its own, ``workers`` at once.
+    """Take the consumer's messages as the server sends them (a :class:`StandingPull` of up
+    to ``batch``) and ``deliver`` each in a task of its own, ``workers`` at once.
 
     FastStream's pull loop fetches a fixed ``PullSub.batch_size`` and hands each message to
-    its per-message pipeline. One per fetch costs a request to the server, a task group and
-    a task per event (notes under a backlog of 10,000 events: 1.7 ms of CPU per event, 1.3-1.5
-    with this loop, 0.8-0.9 for the same work in plain nats-py); a fixed larger batch holds a
-    lone event until the fetch times out. So, like the benchmarks' baseline, this loop fetches
-    one message (waiting up to ``IDLE_FETCH_SECONDS``) while idle and, as long as the last
-    fetch brought any, up to ``batch`` with a no-wait request that returns what is there
-    (after at most ``BUSY_FETCH_SECONDS``).
+    its per-message pipeline: a request to the server, a task group and a task per event
+    (notes under a backlog of 10,000 events: 1.7 ms of CPU per event against 0.8-0.9 for the
+    same work in plain nats-py), and a message stored between two fetches waits for the next
+    request (see :mod:`mediation_runtime.pulling`).
 
     Messages start in stream order as workers come free (each takes its place in its case's
     lane before it awaits anything, see :class:`Lanes`), so up to ``batch`` wait here for a
@@ -1011,7 +1003,7 @@ def take_in_batches(
         if not under_way:  # a first start (or a start after a stop): its own event loop
             workers_of[:] = [asyncio.Semaphore(workers)]
         try:
-            await fetching(workers_of[0])
+            await pulling(workers_of[0])
             while under_way:  # the loop ended (not running): let what it started finish
                 await asyncio.wait(under_way)
         except asyncio.CancelledError:  # stopping: what is under way stops too
@@ -1020,32 +1012,25 @@ def take_in_batches(
             await asyncio.gather(*under_way, return_exceptions=True)
             raise
 
-    async def fetching(free: asyncio.Semaphore) -> None:
-        busy = False
-        while subscriber.running:
-            messages: list[Any] = []
-            with contextlib.suppress(
-                nats_errors.TimeoutError,
-                nats_errors.ConnectionClosedError,
-                ServiceUnavailableError,
-            ):
-                messages = await subscriber.subscription.fetch(
-                    batch=batch if busy else 1,
-                    timeout=BUSY_FETCH_SECONDS if busy else IDLE_FETCH_SECONDS,
-                )
-            busy = bool(messages)
-            handed = 0
-            try:
-                for message in messages:
-                    await free.acquire()
-                    task = asyncio.create_task(work(message, free))
-                    under_way.add(task)
-                    task.add_done_callback(under_way.discard)
-                    handed += 1
-            finally:  # stopping (or failed): what no worker got comes back at once
-                for message in messages[handed:]:
-                    with contextlib.suppress(Exception):
-                        await message.nak()
+    async def pulling(free: asyncio.Semaphore) -> None:
+        pull = StandingPull(subscriber.subscription, batch=batch)
+        message: Msg | None = None
+        try:
+            while subscriber.running:
+                try:
+                    message = await pull.next()
+                except nats_errors.ConnectionClosedError:  # for good: the lifeline ends us
+                    await asyncio.sleep(CLOSED_PAUSE_SECONDS)
+                    continue
+                await free.acquire()
+                task = asyncio.create_task(work(message, free))
+                under_way.add(task)
+                task.add_done_callback(under_way.discard)
+                message = None
+        finally:  # stopping (or failed): what no worker got comes back at once
+            for waiting in [*([message] if message is not None else []), *pull.take_waiting()]:
+                with contextlib.suppress(Exception):
+                    await waiting.nak()
 
     subscriber._consume_pull = consume_pull
 

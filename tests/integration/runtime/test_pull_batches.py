@@ -1,5 +1,6 @@
-"""A service's consumer takes a backlog in batches and, idle, waits for one event
-(``delivery.take_in_batches``): seen from the bus, in the pull requests intake sends."""
+"""A service's consumer keeps a pull request standing at the server (``delivery.take_in_batches``,
+``pulling.StandingPull``): a backlog comes in batches, and an idle consumer's standing request
+carries a lone event at once. Seen from the bus, in the pull requests intake sends."""
 
 import asyncio
 import json
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.integration
 BACKLOG = 200
 
 
-async def test_a_backlog_is_fetched_in_batches_and_an_idle_consumer_waits_for_one(
+async def test_a_backlog_comes_in_batches_and_an_idle_consumers_request_stands(
     bus: LiveBus, mongodb_url: str, js: JetStreamContext, tmp_path: Path
 ) -> None:
     tenant = f"t-{secrets.token_hex(4)}"
@@ -52,15 +53,28 @@ async def test_a_backlog_is_fetched_in_batches_and_an_idle_consumer_waits_for_on
         assert drained <= BACKLOG // 4, requests
         assert max(r.get("batch", 1) for r in requests) > 1
 
-        # Drained and idle: the consumer waits for one event at a time, for seconds, so a
-        # lone event is taken at once rather than held until a batch fills.
-        async def waiting_for_one() -> dict[str, Any] | None:
-            await asyncio.sleep(0)
-            last = requests[-1] if requests else {}
-            idle = last.get("batch") == 1 and not last.get("no_wait")
-            return last if idle and last.get("expires", 0) >= 1_000_000_000 else None
+        # Drained and idle: requests stand at the server, each for seconds, and are asked
+        # again as they expire; a lone event published meanwhile is taken at once.
+        asked = len(requests)
 
-        await wait_for(waiting_for_one, timeout=30, what="an idle fetch of one")
+        async def asked_again() -> dict[str, Any] | None:
+            await asyncio.sleep(0)
+            return requests[-1] if len(requests) > asked else None
+
+        standing = await wait_for(asked_again, timeout=30, what="a request asked again")
+        assert not standing.get("no_wait")
+        assert standing.get("expires", 0) >= 1_000_000_000
+        info = await js.consumer_info(EVENTS_STREAM, events_consumer("intake"))
+        assert info.num_waiting >= 1, "a request stands at the server"
+
+        lone = Scenario(tenant=tenant)
+        await publish(js, lone.request())
+
+        async def answered() -> bool:
+            consents = await events_of(js, tenant, "consent.requested")
+            return any(e["subject"] == str(lone.case_id) for e in consents)
+
+        await wait_for(answered, timeout=30, what="the lone case's ConsentRequested")
     finally:
         intake.stop()
         await watcher.close()

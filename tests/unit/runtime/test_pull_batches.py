@@ -1,71 +1,46 @@
-"""The events consumer's fetch loop (``delivery.take_in_batches``) on a fake subscription:
-one message at a time while idle, up to a batch while busy, delivered in stream order by at
-most the workers at once, and what was fetched but not handed over comes back at once when
-the loop stops. No server."""
+"""The events consumer's loop (``delivery.take_in_batches``) on a fake subscription: messages
+handed over as they come, in stream order, by at most the workers at once, and what was
+received but not handed over comes back at once when the loop stops. No server."""
 
 import asyncio
 from typing import Any
 
 import pytest
 import structlog
-from mediation_runtime.delivery import (
-    BUSY_BATCH,
-    BUSY_FETCH_SECONDS,
-    IDLE_FETCH_SECONDS,
-    take_in_batches,
-)
+from mediation_runtime import delivery
+from mediation_runtime.delivery import take_in_batches
 from nats import errors as nats_errors
+from nats.js.errors import APIError
 
-
-class Message:
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.nacked = False
-
-    async def nak(self) -> None:
-        self.nacked = True
-
-
-class Subscription:
-    """Answers each fetch with the next of ``answers`` (a list of messages, or an exception);
-    when they run out, the loop is stopped."""
-
-    def __init__(self, owner: "Subscriber", answers: list[Any]) -> None:
-        self.owner = owner
-        self.answers = answers
-        self.asked: list[tuple[int, float]] = []
-
-    async def fetch(self, batch: int, timeout: float) -> list[Message]:
-        self.asked.append((batch, timeout))
-        if not self.answers:
-            self.owner.running = False
-            raise nats_errors.TimeoutError
-        answer = self.answers.pop(0)
-        if isinstance(answer, BaseException):
-            raise answer
-        assert len(answer) <= batch
-        return list(answer)
+from tests.unit.runtime.pull_fakes import Message, PullSubscription, numbered, status
 
 
 class Subscriber:
-    """FastStream's pull subscriber as the loop sees it."""
+    """FastStream's pull subscriber as the loop sees it. The server has sent ``messages``;
+    once they are taken, the service stops (its connection closes)."""
 
-    def __init__(self, answers: list[Any]) -> None:
+    def __init__(self, messages: list[Message]) -> None:
         self.running = True
-        self.subscription = Subscription(self, answers)
+        self.subscription = PullSubscription()
+        self.subscription._sub.put(*messages)
+        self.subscription._sub.when_empty = self.stop
+
+    def stop(self) -> None:
+        self.running = False
+        raise nats_errors.ConnectionClosedError
 
     async def _consume_pull(self, cb: Any) -> None:
         raise AssertionError("FastStream's own loop must not run")
 
 
-def messages(first: int, count: int) -> list[Message]:
-    return [Message(n) for n in range(first, first + count)]
+@pytest.fixture(autouse=True)
+def _no_pause_when_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delivery, "CLOSED_PAUSE_SECONDS", 0)
 
 
-async def test_idle_it_waits_for_one_busy_it_takes_what_is_there_in_order() -> None:
-    subscriber = Subscriber(
-        [messages(0, 1), messages(1, 64), messages(65, 3), nats_errors.TimeoutError(), []]
-    )
+async def test_messages_start_in_stream_order_from_a_request_that_stands() -> None:
+    sent = [*numbered(0, 40), status("408", "Request Timeout", **{"Nats-Pending-Messages": "30"})]
+    subscriber = Subscriber([*sent, *numbered(40, 28)])
     delivered: list[int] = []
 
     async def deliver(message: Message) -> None:
@@ -75,13 +50,16 @@ async def test_idle_it_waits_for_one_busy_it_takes_what_is_there_in_order() -> N
     take_in_batches(subscriber, deliver, workers=4)
     await subscriber._consume_pull(_faststreams_hand_over)
 
-    idle, busy = (1, IDLE_FETCH_SECONDS), (BUSY_BATCH, BUSY_FETCH_SECONDS)
-    assert subscriber.subscription.asked == [idle, busy, busy, busy, idle, idle]
     assert delivered == list(range(68)), "each starts in stream order"
+    asked = subscriber.subscription._nc.requests
+    assert asked[0] == {"batch": 64, "expires": 5_000_000_000}, "one request stands, not no_wait"
+    # 64 asked; at 32 owed, 32 more; 8 more came (56 owed), then the first request expired
+    # owing 30 (26 owed): 38 more.
+    assert [r["batch"] for r in asked] == [64, 32, 38]
 
 
 async def test_no_more_than_the_workers_deliver_at_once_and_every_one_ends() -> None:
-    subscriber = Subscriber([messages(0, 1), messages(1, 30)])
+    subscriber = Subscriber(numbered(0, 31))
     at_once, most, ended = 0, 0, []
 
     async def deliver(message: Message) -> None:
@@ -98,21 +76,9 @@ async def test_no_more_than_the_workers_deliver_at_once_and_every_one_ends() -> 
     assert sorted(ended) == list(range(31)), "the loop ends when its deliveries have"
 
 
-async def test_a_fetch_that_brought_nothing_makes_the_consumer_idle_again() -> None:
-    subscriber = Subscriber([messages(0, 1), [], messages(1, 1)])
-    take_in_batches(subscriber, _ignore, workers=1, batch=8)
-    await subscriber._consume_pull(_faststreams_hand_over)
-    assert subscriber.subscription.asked == [
-        (1, IDLE_FETCH_SECONDS),
-        (8, BUSY_FETCH_SECONDS),
-        (1, IDLE_FETCH_SECONDS),
-        (8, BUSY_FETCH_SECONDS),
-    ]
-
-
 async def test_what_no_worker_got_when_the_loop_stops_comes_back_at_once() -> None:
-    batch = messages(1, 5)
-    subscriber = Subscriber([messages(0, 1), batch])
+    batch = numbered(1, 5)
+    subscriber = Subscriber([Message(0), *batch])
     workers_full = asyncio.Event()
     cancelled: list[int] = []
 
@@ -136,7 +102,7 @@ async def test_what_no_worker_got_when_the_loop_stops_comes_back_at_once() -> No
 
 
 async def test_a_delivery_that_fails_is_logged_and_the_others_go_on() -> None:
-    subscriber = Subscriber([messages(0, 1), messages(1, 3)])
+    subscriber = Subscriber(numbered(0, 4))
     delivered: list[int] = []
 
     async def deliver(message: Message) -> None:
@@ -151,11 +117,11 @@ async def test_a_delivery_that_fails_is_logged_and_the_others_go_on() -> None:
     assert {"event": "delivery_failed", "error_type": "RuntimeError", "log_level": "error"} in logs
 
 
-async def test_a_failed_fetch_fails_the_loop_and_leaves_deliveries_under_way_to_finish() -> None:
+async def test_a_failed_pull_fails_the_loop_and_leaves_deliveries_under_way_to_finish() -> None:
     """FastStream's supervisor restarts a loop that failed; what it had started goes on, and
     still holds its worker in the loop that takes over."""
-    first = messages(0, 1)
-    subscriber = Subscriber([first, RuntimeError("unexpected answer to a fetch")])
+    first = Message(0)
+    subscriber = Subscriber([first, status("409", "Consumer Deleted")])
     go_on, started, ended = asyncio.Event(), [], []
 
     async def deliver(message: Message) -> None:
@@ -164,23 +130,15 @@ async def test_a_failed_fetch_fails_the_loop_and_leaves_deliveries_under_way_to_
         ended.append(message.n)
 
     take_in_batches(subscriber, deliver, workers=1)
-    with pytest.raises(RuntimeError, match="unexpected"):
+    with pytest.raises(APIError, match="Consumer Deleted"):
         await subscriber._consume_pull(_faststreams_hand_over)
-    assert first[0].nacked is False
+    assert first.nacked is False
 
     subscriber.running = True
-    subscriber.subscription.answers = [messages(1, 1)]
-    fetched, fetch = asyncio.Event(), subscriber.subscription.fetch
-
-    async def fetch_and_tell(batch: int, timeout: float) -> list[Message]:
-        try:
-            return await fetch(batch, timeout)
-        finally:
-            fetched.set()
-
-    subscriber.subscription.fetch = fetch_and_tell  # type: ignore[method-assign]
+    subscriber.subscription._sub.put(Message(1))
     restarted = asyncio.create_task(subscriber._consume_pull(_faststreams_hand_over))
-    await asyncio.wait_for(fetched.wait(), 5)  # message 1 is in, waiting for a worker
+    queue = subscriber.subscription._sub._pending_queue
+    await asyncio.wait_for(queue.join(), 5)  # message 1 is taken, waiting for a worker
     for _ in range(10):
         await asyncio.sleep(0)
     assert started == [0], "the one worker is still busy with message 0"
