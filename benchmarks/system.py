@@ -942,6 +942,21 @@ async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
 PARTS = (*SERVICES, "flow", "latency", "list_cases")
 
 
+def python_loop_ms(rounds: int = 5) -> float:
+    """Milliseconds one core takes for a fixed pure-Python loop, the best of ``rounds``: the
+    machine's speed that day. The same machine has been measured a factor of two apart on
+    different days, which moves every figure in events a second and milliseconds (the
+    baselines' too, so ratios less); compare those only between runs with a like figure."""
+    best = math.inf
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def ratio_of(figures: dict[str, Any]) -> float | None:
     service = figures["service"]["events_per_second"]
     baseline_rate = figures["baseline"]["events_per_second"]
@@ -1006,7 +1021,8 @@ def table(report: dict[str, Any]) -> str:
         f"make bench: backlogs of {inputs['backlog_events']:,}+ events, "
         f"{inputs['rate']} cases/s for {inputs['seconds']} s, "
         f"list_cases at {inputs['list_cases']:,} cases; "
-        f"{inputs['versions']['database']}, {inputs['cpus']} CPUs, {report['seconds']} s"
+        f"{inputs['versions']['database']}, {inputs['cpus']} CPUs, {report['seconds']} s; "
+        f"Python loop {_speed(inputs)} ms (before/after: the machine's speed)"
     )
     lines.append("")
     lines.append(
@@ -1045,6 +1061,11 @@ def table(report: dict[str, Any]) -> str:
     )
     lines += _list_cases_lines(report) if "list_cases" in report else []
     return _targets_lines(report, lines)
+
+
+def _speed(inputs: dict[str, Any]) -> str:
+    speed = inputs.get("python_loop_ms") or {}
+    return f"{speed.get('before', '-')}/{speed.get('after', '-')}"
 
 
 def _latency_lines(report: dict[str, Any]) -> list[str]:
@@ -1148,6 +1169,7 @@ def main() -> None:
         args.rounds = 1 if quick else 3
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    speed_before = python_loop_ms()
     with tempfile.TemporaryDirectory(prefix="mediation-bench-") as scratch:
         result = asyncio.run(measure(args, Path(scratch)))
     report = {
@@ -1169,6 +1191,7 @@ def main() -> None:
             or ServiceSettings.model_fields["event_workers"].default,
             "cpus": os.cpu_count(),
             "machine": platform.machine(),
+            "python_loop_ms": {"before": speed_before, "after": python_loop_ms()},
             "versions": versions(args.database),
         },
         **result,
