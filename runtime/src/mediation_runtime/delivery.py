@@ -71,7 +71,7 @@ from pymongo.errors import ConnectionFailure
 
 from mediation_runtime.bus import BusErrors
 from mediation_runtime.metrics import ServiceMetrics
-from mediation_runtime.pulling import PULL_BATCH, StandingPull
+from mediation_runtime.pulling import PULL_BATCH, PULL_EXPIRES, StandingPull
 from mediation_runtime.settings import ServiceSettings
 from mediation_runtime.telemetry import broker_middlewares, consuming
 
@@ -936,7 +936,7 @@ def event_subscriber(
     subscriber = router.subscriber(
         stream=JStream(EVENTS_STREAM, declare=False),
         durable=name,
-        pull_sub=PullSub(batch_size=1, timeout=IDLE_FETCH_SECONDS),
+        pull_sub=PullSub(batch_size=1, timeout=PULL_EXPIRES),
         ack_policy=AckPolicy.MANUAL,
         config=config,
         inbox_prefix=policy.deliver_prefix,
@@ -947,9 +947,6 @@ def event_subscriber(
     take_in_batches(subscriber, deliver, workers)
 
 
-IDLE_FETCH_SECONDS = 5.0
-"""How long FastStream's own fetch (which never runs: :func:`take_in_batches` replaces it)
-would wait; declared for its subscriber."""
 CLOSED_PAUSE_SECONDS = 1.0
 """Pause of a loop whose connection is closed for good (the lifeline ends the service)."""
 

@@ -22,13 +22,18 @@ It uses the subscription's private ``_sub``, ``_nc``, ``_nms`` and ``_deliver`` 
 2.x's ``PullSubscription``): a nats-py without them fails at the first pull, not quietly.
 """
 
+import asyncio
 import contextlib
+import json
 from typing import Any
 
+import structlog
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js import api
+from nats.js import JetStreamContext, api
 from nats.js.errors import APIError
+
+log = structlog.get_logger("mediation_runtime.pulling")
 
 PULL_BATCH = 64
 """Most messages asked for at once (as the benchmarks' baseline does): they wait in the
@@ -66,6 +71,8 @@ class StandingPull:
         self.grace = grace
         self.owed = 0
         """Messages the standing requests may still bring."""
+        self.unanswered = False
+        """Whether the last request found no one to take it (``503``)."""
 
     async def next(self) -> Msg:
         """The next message the consumer sends (waiting as long as it takes). Raises the
@@ -79,11 +86,25 @@ class StandingPull:
             except NatsTimeoutError:  # not even a 408: the server forgot our requests
                 self.owed = 0
                 continue
-            status = message.headers.get(api.Header.STATUS) if message.headers else None
+            status = JetStreamContext.is_status_msg(message)
             if not status:
                 self.owed = max(0, self.owed - 1)
+                self.unanswered = False
                 return message
+            if status == api.StatusCode.SERVICE_UNAVAILABLE:
+                await self._unanswered()
+                continue
             self._settle(status, message)
+
+    async def _unanswered(self) -> None:
+        """No one took the request (no responders: JetStream or the consumer is not there,
+        e.g. during a leader election or after the consumer was deleted): ask again after a
+        pause, saying so once, rather than asking as fast as the server answers."""
+        if not self.unanswered:
+            log.warning("pull_unanswered", retry_seconds=self.grace)
+        self.unanswered = True
+        self.owed = 0
+        await asyncio.sleep(self.grace)
 
     def take_waiting(self) -> list[Msg]:
         """The messages already here that nobody took yet (to give back when stopping)."""
@@ -92,13 +113,13 @@ class StandingPull:
         while not queue.empty():
             message = queue.get_nowait()
             self._sub._pending_size -= len(message.data)
-            if not (message.headers and message.headers.get(api.Header.STATUS)):
+            if not JetStreamContext.is_status_msg(message):
                 waiting.append(message)
         return waiting
 
     async def _ask(self, count: int) -> None:
-        request = f'{{"batch":{count},"expires":{int(self.expires * 1_000_000_000)}}}'
-        await self._nc.publish(self._nms, request.encode(), self._deliver)
+        request = {"batch": count, "expires": int(self.expires * 1_000_000_000)}
+        await self._nc.publish(self._nms, json.dumps(request).encode(), self._deliver)
         self.owed += count
 
     def _settle(self, status: str, message: Msg) -> None:

@@ -4,6 +4,7 @@ request, and requests it forgot are asked again. On a fake subscription; the int
 test of the events consumer runs it against nats-server."""
 
 import pytest
+import structlog
 from mediation_runtime.pulling import StandingPull
 from nats.js.errors import APIError
 
@@ -74,6 +75,21 @@ async def test_a_conflict_that_dropped_the_requests_asks_again(description: str)
     standing._sub.put(status("409", description), Message(0))
     await standing.next()
     assert [r["batch"] for r in requests(standing)] == [8, 8]
+
+
+async def test_a_request_no_one_took_is_asked_again_after_a_pause_said_once() -> None:
+    """503, no responders: JetStream or the consumer is not there (a leader election, a
+    deleted consumer). Asking at once would ask as fast as the server answers."""
+    standing = pull(batch=8, grace=0.01)
+    no_one = [status("503"), status("503")]
+    standing._sub.put(*no_one)
+    answers = iter([[], [], [Message(7)]])
+    standing._nc.on_request = lambda request: standing._sub.put(*next(answers))
+    with structlog.testing.capture_logs() as logs:
+        assert (await standing.next()).n == 7
+    assert [r["batch"] for r in requests(standing)] == [8, 8, 8], "each after a pause"
+    assert [e["event"] for e in logs] == ["pull_unanswered"], "said once, not per request"
+    assert standing.unanswered is False
 
 
 @pytest.mark.parametrize(
