@@ -1,9 +1,10 @@
 """`make bench` judges a backlog by its median round, shown with that round's own drains
-(README, Benchmark: "the ratio judged is the median round's")."""
+(README, Benchmark: "the ratio judged is the median round's"), and says of a latency or
+case-list target not met whether the same work without our code meets it."""
 
 from typing import Any
 
-from benchmarks.system import median_round, ratio_of
+from benchmarks.system import FLOW, judged, median_round, ratio_of, table
 
 
 def drains(service: float | None, baseline: float) -> dict[str, Any]:
@@ -24,3 +25,60 @@ def test_the_median_round_is_judged_with_its_own_two_drains() -> None:
 def test_a_round_without_a_rate_counts_as_the_lowest_and_an_even_count_takes_the_lower() -> None:
     rounds = [drains(None, 1000), drains(800, 1000), drains(750, 1000), drains(900, 1000)]
     assert median_round(rounds)["ratio"] == 0.75
+
+
+def hops(**p99: float) -> dict[str, Any]:
+    names = {"intake": "intake: CaseRequested → ConsentRequested", "flow": FLOW}
+    return {
+        "hops": {names[key]: {"p50": 1.0, "p95": 1.0, "p99": value} for key, value in p99.items()}
+    }
+
+
+def report(service: dict[str, Any], baseline: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "throughput": {},
+        "latency": {"service": service, "baseline": baseline},
+        "rss_mb": {},
+        **extra,
+    }
+
+
+def test_a_latency_target_missed_is_the_databases_when_the_baseline_misses_it_too() -> None:
+    targets = judged(report(hops(intake=90.0, flow=300.0), hops(intake=72.0, flow=120.0)))
+    by_figure = {t["figure"].split(":")[0]: t for t in targets}
+    assert by_figure["p99 intake"]["met"] is False
+    assert by_figure["p99 intake"]["cause"] == "database"
+    assert by_figure["p99 intake"]["baseline"] == 72.0
+    assert by_figure["p99 whole flow"]["cause"] == "service"
+
+
+def test_a_latency_target_met_has_no_cause_even_when_the_baseline_misses_it() -> None:
+    (target,) = judged(report(hops(intake=49.0), hops(intake=55.0)))
+    assert target["met"] is True
+    assert "cause" not in target
+
+
+def test_the_case_list_unanswered_is_the_databases_when_its_queries_alone_take_longer() -> None:
+    listed = {
+        "cases": 100_000,
+        "visible_to_viewer": 0,
+        "reply_bytes": 0,
+        "service_ms": {"p50": None, "p95": None},
+        "service_timed_out_after_s": 120.0,
+        "database_alone_ms": {"p95": 97_699.7},
+        "query_plans": [],
+    }
+    result = report(hops(intake=40.0), hops(intake=30.0), list_cases=listed)
+    result["targets"] = judged(result)
+    target = result["targets"][-1]
+    assert (target["met"], target["cause"], target["value"]) == (False, "database", "> 120000")
+    result["inputs"] = {
+        "backlog_events": 1,
+        "rate": 1.0,
+        "seconds": 1.0,
+        "list_cases": 100_000,
+        "cpus": 2,
+        "versions": {"database": "FerretDB"},
+    }
+    result["seconds"] = 1.0
+    assert "the same work without our code misses it too (97699.7)" in table(result)
