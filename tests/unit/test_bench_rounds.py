@@ -2,9 +2,11 @@
 (README, Benchmark: "the ratio judged is the median round's"), and says of a latency or
 case-list target not met whether the same work without our code meets it."""
 
-from typing import Any
+import itertools
+from types import SimpleNamespace
+from typing import Any, cast
 
-from benchmarks.system import FLOW, judged, median_round, ratio_of, table
+from benchmarks.system import FLOW, judged, median_round, ratio_of, schedule, table
 
 
 def drains(service: float | None, baseline: float) -> dict[str, Any]:
@@ -82,3 +84,25 @@ def test_the_case_list_unanswered_is_the_databases_when_its_queries_alone_take_l
     }
     result["seconds"] = 1.0
     assert "the same work without our code misses it too (97699.7)" in table(result)
+
+
+def test_latency_events_come_at_a_fixed_rate_each_case_in_its_own_order() -> None:
+    """Never two events at once: one every 1 / (5 * rate) s once every case in flight has
+    started (README, Benchmark: a burst of one event of five cases each second measured
+    the database's queue, not a hop)."""
+    made = [SimpleNamespace(external=[f"{case}-{j}" for j in range(5)]) for case in range(20)]
+    for rate in (1.0, 2.0):
+        timed = schedule(cast(Any, made), rate)
+        assert len(timed) == 100
+        gap = 1 / (5 * rate)
+        times = [due for due, _, _ in timed]
+        assert min(b - a for a, b in itertools.pairwise(times)) >= gap - 1e-9
+        # From 5 s on every slot has a case in flight (the first ones' follow-ups), until
+        # the last case's request.
+        steady = [due for due in times if 5.0 <= due < 20 / rate]
+        assert len(steady) == round((20 / rate - 5.0) * 5 * rate)
+        assert all(abs(b - a - gap) < 1e-9 for a, b in itertools.pairwise(steady))
+        for case in range(20):
+            assert [event for _, _, event in timed if event.startswith(f"{case}-")] == [
+                f"{case}-{j}" for j in range(5)
+            ]
