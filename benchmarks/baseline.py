@@ -19,6 +19,10 @@ database operations, change the matching function here in the same commit:**
   the head found by ``_id``; after a conflict on ``latest()`` = find the head by ``_id`` +
   probe-find the next change record by ``_id`` (installing it, and any after it, when
   found). A no-change decision on the first read probes once for a newer version.
+  ``change(new=True)`` (a case's request in intake, a view's request, a new delivery)
+  decides on nothing and commits version 1 without the first read, ``change(held=head)``
+  (a delivery's outcome, on the head its claim wrote) decides on that head without reading
+  it; the loop as above when that version exists.
   ``commit()`` = insert the change record (a duplicate key means another writer won: read
   and decide again), then install it: insert the outbox marker when the record has events,
   then insert the head (version 1) or replace it by ``_id`` (the writer read the version
@@ -218,9 +222,19 @@ class Versioned:
         self,
         key: str,
         decide: Callable[[Document | None], Awaitable[tuple[Any, Document | None, list[Document]]]],
+        new: bool = False,
+        held: Document | None = None,
     ) -> Any:
         """``documents.VersionedDocuments.change``: read, decide, commit (which relays its
-        events); again on a conflict."""
+        events); again on a conflict. ``new`` (decide on nothing) and ``held`` (on the head
+        this writer wrote last): commit the next version without reading first; the loop when
+        that decides no change or the version exists."""
+        if new or held is not None:
+            with contextlib.suppress(NotYet, Conflict):
+                result, document, events = await decide(held)
+                if document is not None:
+                    await self.commit(key, held, document, events)
+                    return result
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 await asyncio.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))  # noqa: S311
@@ -390,7 +404,7 @@ def intake(docs: Versioned) -> Handler:
             document["updated_at"] = now()
             return None, document, outgoing
 
-        await docs.change(f"{event['tenant']}:{event['subject']}", decide)
+        await docs.change(f"{event['tenant']}:{event['subject']}", decide, kind == "case.requested")
 
     return handle
 
@@ -413,7 +427,8 @@ def view_of(docs: Versioned, extra: Callable[[Document], Document]) -> Handler:
             }
             return None, document, []
 
-        await docs.change(f"{event['tenant']}:{event['subject']}", decide)
+        new = kind_of(event) == "case.requested"
+        await docs.change(f"{event['tenant']}:{event['subject']}", decide, new)
 
     return handle
 
@@ -441,7 +456,7 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
                 return False, None, []
             return True, document, events
 
-        return bool(await deliveries.change(delivery_id, decide))
+        return bool(await deliveries.change(delivery_id, decide, new=True))
 
     fresh: dict[str, Document] = {}
     queried: dict[str, Any] = {"at": None, "again": True}
@@ -478,7 +493,7 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
             except Conflict:
                 await deliveries.latest(delivery["_id"])
                 continue
-            claimed.append({**leased, "_id": delivery["_id"]})
+            claimed.append({**leased, "_id": delivery["_id"], "version": delivery["version"] + 1})
         for start in range(0, len(claimed), DELIVERY_CONCURRENCY):
             batch = claimed[start : start + DELIVERY_CONCURRENCY]
             await asyncio.gather(*(send(delivery) for delivery in batch))
@@ -518,7 +533,7 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
             fields = {k: v for k, v in head.items() if k not in ("_id", "version")}
             return None, {**fields, "state": "sent", "attempts": 1, "sent_at": now()}, [sent]
 
-        await deliveries.change(delivery["_id"], finish)
+        await deliveries.change(delivery["_id"], finish, held=delivery)
 
     async def handle(event: Document) -> None:
         kind, key = kind_of(event), f"{event['tenant']}:{event['subject']}"
@@ -546,7 +561,7 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
             }
             return view, document, []
 
-        view = await contacts.change(key, apply)
+        view = await contacts.change(key, apply, kind == "case.requested")
         if not view["requested"]:
             raise NotYet(event["subject"])
         if kind != "consent.requested":

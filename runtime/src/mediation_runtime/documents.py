@@ -111,7 +111,12 @@ class VersionedDocuments:
         return head if ahead is None else await self.settle(ahead)
 
     async def change(
-        self, key: str, decide: Callable[[Document | None], Decision[R] | Awaitable[Decision[R]]]
+        self,
+        key: str,
+        decide: Callable[[Document | None], Decision[R] | Awaitable[Decision[R]]],
+        *,
+        new: bool = False,
+        held: Document | None = None,
     ) -> R:
         """The one optimistic-concurrency loop: read the newest version, let ``decide`` look
         at it (``None``: no such document yet), commit what it decided as the next version;
@@ -122,7 +127,18 @@ class VersionedDocuments:
 
         The first attempt decides on the stored head, one read fewer than :meth:`latest`: a
         newer version, if a writer died before installing it, makes the commit fail, and a
-        refusal or a no-change on such a stale head is checked against the newest first."""
+        refusal or a no-change on such a stale head is checked against the newest first.
+
+        Without reading first: ``new``, the document is almost surely not there yet (a
+        case's request, a new delivery), so ``decide`` is asked about no document and what it
+        decides is committed as version 1; ``held``, the head as this writer itself wrote it
+        last (a delivery's worker after claiming it), decided on as it is. Where a newer
+        version exists (a redelivery, another writer), or ``decide`` writes nothing or
+        refuses, the loop reads and decides as always."""
+        if (new or held is not None) and (
+            decided := await self._without_reading(key, decide, held)
+        ) is not None:
+            return decided.result
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 # Racing writers back off by a random moment, so one of them gets through.
@@ -146,6 +162,28 @@ class VersionedDocuments:
                 continue
             return decision.result
         raise ConcurrentUpdate(f"{self.name}:{key}")
+
+    async def _without_reading(
+        self,
+        key: str,
+        decide: Callable[[Document | None], Decision[R] | Awaitable[Decision[R]]],
+        head: Document | None,
+    ) -> Decision[R] | None:
+        """Commit what ``decide`` makes of ``head`` (None: no document) as the version after
+        it and return it; None when it makes nothing, refuses, or that version exists."""
+        try:
+            decision = decide(head)
+            if inspect.isawaitable(decision):
+                decision = await decision
+        except Exception:
+            return None  # decided again on what is stored, which may say otherwise
+        if decision.document is None:
+            return None
+        try:
+            await self.commit(key, head, decision)
+        except ConcurrentUpdate:
+            return None
+        return decision
 
     async def _behind(self, key: str, head: Document | None) -> bool:
         """Whether a version after ``head`` was committed (and not yet installed)."""

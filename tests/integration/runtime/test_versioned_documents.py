@@ -241,6 +241,77 @@ async def test_a_change_of_a_document_costs_four_round_trips(mongodb_url: str) -
         await client.close()
 
 
+async def test_a_new_document_is_written_without_reading_and_a_second_time_read(
+    mongodb_url: str,
+) -> None:
+    # A case's request, a new delivery: decided on nothing and committed as version 1 at
+    # once (one round trip fewer). Again (a redelivered request): version 1 is there, so it
+    # is read and decided on as always, and nothing is written twice.
+    commands: list[tuple[str, str]] = []
+
+    class Listener(monitoring.CommandListener):
+        def started(self, event: monitoring.CommandStartedEvent) -> None:
+            commands.append((event.command_name, str(event.command.get(event.command_name))))
+
+        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+            pass
+
+        def failed(self, event: monitoring.CommandFailedEvent) -> None:
+            pass
+
+    def create(head: dict[str, Any] | None) -> Decision[str]:
+        return Decision("created", {"count": 1}) if head is None else Decision("there")
+
+    client = create_mongo_client(mongodb_url, event_listeners=[Listener()])
+    database = client[f"versioned_{secrets.token_hex(4)}"]
+    documents = VersionedDocuments(database, "things")
+    try:
+        assert await documents.change("doc", create, new=True) == "created"
+        assert commands == [
+            ("insert", "things_changes"),
+            ("insert", "things"),
+            ("find", "things_changes"),
+        ]
+        commands.clear()
+        assert await documents.change("doc", create, new=True) == "there"
+        assert ("find", "things") in commands
+        assert await documents.changes.count_documents({}) == 1
+        # A writer that died before installing version 1: found, not overwritten.
+        await committed_without_head(documents, "other", 1)
+        assert await documents.change("other", create, new=True) == "there"
+        assert (await documents.get("other") or {})["count"] == 1
+    finally:
+        await client.drop_database(database.name)
+        await client.close()
+
+
+async def test_a_writer_holding_the_head_it_wrote_changes_it_without_reading_it(
+    documents: VersionedDocuments,
+) -> None:
+    # A delivery's worker records the outcome on the head its claim wrote; when another
+    # writer changed the document since, the held head is stale: read and decided again.
+    await documents.change("doc", add_one)
+    held = await documents.get("doc")
+    assert held is not None
+    reads: list[object] = []
+    original = documents.heads.find_one
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args)
+        return await original(*args, **kwargs)
+
+    documents.heads.find_one = counted  # type: ignore[method-assign]
+    await documents.change("doc", add_one, held=held)
+    assert reads == []
+    assert (await original({"_id": "doc"}) or {})["count"] == 2
+
+    await documents.change("doc", add_one, held=held)  # version 2 is there: held is stale
+    assert reads, "read again"
+    head = await original({"_id": "doc"})
+    assert (head or {})["count"] == 3
+    assert (head or {})["version"] == 3
+
+
 async def test_a_commit_that_lands_on_a_newer_head_puts_the_newest_back(
     documents: VersionedDocuments,
 ) -> None:

@@ -277,6 +277,7 @@ async def _attempt(
             attempts=attempts,
             at=notifications.clock() + timedelta(seconds=delay),
             reason=code,
+            held=delivery,
         )
         return "retried", code
     await _finish(
@@ -342,7 +343,12 @@ async def _finish(
     while True:
         try:
             await notifications.deliveries.finish(
-                delivery["_id"], state=state, attempts=attempts, event=event, detail=detail
+                delivery["_id"],
+                state=state,
+                attempts=attempts,
+                event=event,
+                detail=detail,
+                held=delivery if attempt == 0 else None,  # after an outage: read it again
             )
             return
         except Exception as error:

@@ -152,7 +152,7 @@ class Deliveries:
                 return Decision(False)
             return Decision(True, document, events or [])
 
-        return await self._documents.change(delivery_id, decide)
+        return await self._documents.change(delivery_id, decide, new=True)
 
     async def claim_due(
         self, now: datetime, lease: timedelta, limit: int = 20, query_every: float = 0.0
@@ -197,7 +197,8 @@ class Deliveries:
                 # pending still; the next round queries for it instead of waiting a poll.
                 self._query_again = True
                 raise
-            claimed.append({**leased, "_id": delivery["_id"]})
+            # As the head now is: the worker records the outcome on it without reading it.
+            claimed.append({**leased, "_id": delivery["_id"], "version": delivery["version"] + 1})
         return claimed
 
     def _query_due(self, now: datetime, every: float) -> bool:
@@ -234,12 +235,22 @@ class Deliveries:
         attempts: int,
         event: CloudEvent,
         detail: dict[str, Any],
+        held: Document | None = None,
     ) -> None:
-        """Sent or failed for good, with its event, in one commit."""
-        await self._update(delivery_id, {"state": state, "attempts": attempts, **detail}, [event])
+        """Sent or failed for good, with its event, in one commit (``held``: the delivery as
+        claimed, see :meth:`_update`)."""
+        await self._update(
+            delivery_id, {"state": state, "attempts": attempts, **detail}, [event], held
+        )
 
     async def retry_later(
-        self, delivery_id: str, *, attempts: int, at: datetime, reason: str
+        self,
+        delivery_id: str,
+        *,
+        attempts: int,
+        at: datetime,
+        reason: str,
+        held: Document | None = None,
     ) -> None:
         await self._update(
             delivery_id,
@@ -249,13 +260,21 @@ class Deliveries:
                 "lease_until": at,
                 "last_failure": reason,
             },
+            held=held,
         )
 
     async def _update(
-        self, delivery_id: str, changes: Document, events: list[CloudEvent] | None = None
+        self,
+        delivery_id: str,
+        changes: Document,
+        events: list[CloudEvent] | None = None,
+        held: Document | None = None,
     ) -> None:
+        """``held``: the delivery as :meth:`claim_due` returned it, the head its claim wrote:
+        changed without reading it again, unless it changed since (then read as always)."""
+
         def decide(head: Document | None) -> Decision[None]:
             assert head is not None, f"delivery {delivery_id} vanished"
             return Decision(None, {**fields_of(head), **changes}, events or [])
 
-        await self._documents.change(delivery_id, decide)
+        await self._documents.change(delivery_id, decide, held=held)
