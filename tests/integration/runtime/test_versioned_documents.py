@@ -51,6 +51,30 @@ async def committed_without_head(
     )
 
 
+@pytest.fixture
+async def watched(
+    mongodb_url: str,
+) -> AsyncIterator[tuple[VersionedDocuments, list[tuple[str, str]]]]:
+    """Documents over a client that notes every command it sends: (name, collection)."""
+    commands: list[tuple[str, str]] = []
+
+    class Listener(monitoring.CommandListener):
+        def started(self, event: monitoring.CommandStartedEvent) -> None:
+            commands.append((event.command_name, str(event.command.get(event.command_name))))
+
+        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+            pass
+
+        def failed(self, event: monitoring.CommandFailedEvent) -> None:
+            pass
+
+    client = create_mongo_client(mongodb_url, event_listeners=[Listener()])
+    database = client[f"versioned_{secrets.token_hex(4)}"]
+    yield VersionedDocuments(database, "things"), commands
+    await client.drop_database(database.name)
+    await client.close()
+
+
 def add_one(head: dict[str, Any] | None) -> Decision[None]:
     count = 0 if head is None else head["count"]
     return Decision(None, {"count": count + 1})
@@ -206,83 +230,50 @@ async def test_a_writer_that_overwrote_a_newer_head_puts_the_newest_back(
     assert (await documents.get("doc") or {})["count"] == 3
 
 
-async def test_a_change_of_a_document_costs_four_round_trips(mongodb_url: str) -> None:
+async def test_a_change_of_a_document_costs_four_round_trips(
+    watched: tuple[VersionedDocuments, list[tuple[str, str]]],
+) -> None:
     # Every event's path: read the head, insert the next version's record, replace the head
     # (its writer read it: not read again), look one version ahead. The baseline of
     # `make bench` makes the same calls (benchmarks/baseline.py).
-    commands: list[tuple[str, str]] = []
-
-    class Listener(monitoring.CommandListener):
-        def started(self, event: monitoring.CommandStartedEvent) -> None:
-            commands.append((event.command_name, str(event.command.get(event.command_name))))
-
-        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-            pass
-
-        def failed(self, event: monitoring.CommandFailedEvent) -> None:
-            pass
-
-    client = create_mongo_client(mongodb_url, event_listeners=[Listener()])
-    database = client[f"versioned_{secrets.token_hex(4)}"]
-    documents = VersionedDocuments(database, "things")
-    try:
-        await documents.change("doc", add_one)
-        commands.clear()
-        await documents.change("doc", add_one)
-        assert commands == [
-            ("find", "things"),
-            ("insert", "things_changes"),
-            ("update", "things"),
-            ("find", "things_changes"),
-        ]
-        assert (await documents.get("doc") or {})["version"] == 2
-    finally:
-        await client.drop_database(database.name)
-        await client.close()
+    documents, commands = watched
+    await documents.change("doc", add_one)
+    commands.clear()
+    await documents.change("doc", add_one)
+    assert commands == [
+        ("find", "things"),
+        ("insert", "things_changes"),
+        ("update", "things"),
+        ("find", "things_changes"),
+    ]
+    assert (await documents.get("doc") or {})["version"] == 2
 
 
 async def test_a_new_document_is_written_without_reading_and_a_second_time_read(
-    mongodb_url: str,
+    watched: tuple[VersionedDocuments, list[tuple[str, str]]],
 ) -> None:
     # A case's request, a new delivery: decided on nothing and committed as version 1 at
     # once (one round trip fewer). Again (a redelivered request): version 1 is there, so it
     # is read and decided on as always, and nothing is written twice.
-    commands: list[tuple[str, str]] = []
-
-    class Listener(monitoring.CommandListener):
-        def started(self, event: monitoring.CommandStartedEvent) -> None:
-            commands.append((event.command_name, str(event.command.get(event.command_name))))
-
-        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-            pass
-
-        def failed(self, event: monitoring.CommandFailedEvent) -> None:
-            pass
+    documents, commands = watched
 
     def create(head: dict[str, Any] | None) -> Decision[str]:
         return Decision("created", {"count": 1}) if head is None else Decision("there")
 
-    client = create_mongo_client(mongodb_url, event_listeners=[Listener()])
-    database = client[f"versioned_{secrets.token_hex(4)}"]
-    documents = VersionedDocuments(database, "things")
-    try:
-        assert await documents.change("doc", create, new=True) == "created"
-        assert commands == [
-            ("insert", "things_changes"),
-            ("insert", "things"),
-            ("find", "things_changes"),
-        ]
-        commands.clear()
-        assert await documents.change("doc", create, new=True) == "there"
-        assert ("find", "things") in commands
-        assert await documents.changes.count_documents({}) == 1
-        # A writer that died before installing version 1: found, not overwritten.
-        await committed_without_head(documents, "other", 1)
-        assert await documents.change("other", create, new=True) == "there"
-        assert (await documents.get("other") or {})["count"] == 1
-    finally:
-        await client.drop_database(database.name)
-        await client.close()
+    assert await documents.change("doc", create, new=True) == "created"
+    assert commands == [
+        ("insert", "things_changes"),
+        ("insert", "things"),
+        ("find", "things_changes"),
+    ]
+    commands.clear()
+    assert await documents.change("doc", create, new=True) == "there"
+    assert ("find", "things") in commands
+    assert await documents.changes.count_documents({}) == 1
+    # A writer that died before installing version 1: found, not overwritten.
+    await committed_without_head(documents, "other", 1)
+    assert await documents.change("other", create, new=True) == "there"
+    assert (await documents.get("other") or {})["count"] == 1
 
 
 async def test_a_writer_holding_the_head_it_wrote_changes_it_without_reading_it(
