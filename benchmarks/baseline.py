@@ -19,10 +19,8 @@ database operations, change the matching function here in the same commit:**
   the head found by ``_id``; after a conflict on ``latest()`` = find the head by ``_id`` +
   probe-find the next change record by ``_id`` (installing it, and any after it, when
   found). A no-change decision on the first read probes once for a newer version.
-  ``change(new=True)`` (a case's request in intake, a view's request, a new delivery)
-  decides on nothing and commits version 1 without the first read, ``change(held=head)``
-  (a delivery's outcome, on the head its claim wrote) decides on that head without reading
-  it; the loop as above when that version exists.
+  ``change(held=head)`` (a delivery's outcome, on the head its claim wrote) decides on that
+  head without reading it; the loop as above when that version exists.
   ``commit()`` = insert the change record (a duplicate key means another writer won: read
   and decide again), then install it: insert the outbox marker when the record has events,
   then insert the head (version 1) or replace it by ``_id`` (the writer read the version
@@ -222,14 +220,13 @@ class Versioned:
         self,
         key: str,
         decide: Callable[[Document | None], Awaitable[tuple[Any, Document | None, list[Document]]]],
-        new: bool = False,
         held: Document | None = None,
     ) -> Any:
         """``documents.VersionedDocuments.change``: read, decide, commit (which relays its
-        events); again on a conflict. ``new`` (decide on nothing) and ``held`` (on the head
-        this writer wrote last): commit the next version without reading first; the loop when
-        that decides no change or the version exists."""
-        if new or held is not None:
+        events); again on a conflict. ``held`` (the head this writer wrote last): commit the
+        next version without reading first; the loop when that decides no change or the
+        version exists."""
+        if held is not None:
             with contextlib.suppress(NotYet, Conflict):
                 result, document, events = await decide(held)
                 if document is not None:
@@ -404,7 +401,7 @@ def intake(docs: Versioned) -> Handler:
             document["updated_at"] = now()
             return None, document, outgoing
 
-        await docs.change(f"{event['tenant']}:{event['subject']}", decide, kind == "case.requested")
+        await docs.change(f"{event['tenant']}:{event['subject']}", decide)
 
     return handle
 
@@ -427,8 +424,7 @@ def view_of(docs: Versioned, extra: Callable[[Document], Document]) -> Handler:
             }
             return None, document, []
 
-        new = kind_of(event) == "case.requested"
-        await docs.change(f"{event['tenant']}:{event['subject']}", decide, new)
+        await docs.change(f"{event['tenant']}:{event['subject']}", decide)
 
     return handle
 
@@ -456,7 +452,7 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
                 return False, None, []
             return True, document, events
 
-        return bool(await deliveries.change(delivery_id, decide, new=True))
+        return bool(await deliveries.change(delivery_id, decide))
 
     fresh: dict[str, Document] = {}
     queried: dict[str, Any] = {"at": None, "again": True}
@@ -561,7 +557,7 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
             }
             return view, document, []
 
-        view = await contacts.change(key, apply, kind == "case.requested")
+        view = await contacts.change(key, apply)
         if not view["requested"]:
             raise NotYet(event["subject"])
         if kind != "consent.requested":

@@ -115,7 +115,6 @@ class VersionedDocuments:
         key: str,
         decide: Callable[[Document | None], Decision[R] | Awaitable[Decision[R]]],
         *,
-        new: bool = False,
         held: Document | None = None,
     ) -> R:
         """The one optimistic-concurrency loop: read the newest version, let ``decide`` look
@@ -129,15 +128,13 @@ class VersionedDocuments:
         newer version, if a writer died before installing it, makes the commit fail, and a
         refusal or a no-change on such a stale head is checked against the newest first.
 
-        Without reading first: ``new``, the document is almost surely not there yet (a
-        case's request, a new delivery), so ``decide`` is asked about no document and what it
-        decides is committed as version 1; ``held``, the head as this writer itself wrote it
-        last (a delivery's worker after claiming it), decided on as it is. Where a newer
-        version exists (a redelivery, another writer), or ``decide`` writes nothing or
-        refuses, the loop reads and decides as always."""
-        if (new or held is not None) and (
-            decided := await self._without_reading(key, decide, held)
-        ) is not None:
+        ``held``: the head as this writer itself wrote it moments ago (a delivery's worker
+        after claiming it), decided on without reading it again. Where a newer version
+        exists (another writer), or ``decide`` writes nothing or refuses, the loop reads and
+        decides as always. (Not for a document merely expected to be new: the sweep deletes
+        old versions, so a version 1 written without reading could land beside a head a day
+        old and publish its events again.)"""
+        if held is not None and (decided := await self._on_held(key, decide, held)) is not None:
             return decided.result
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
@@ -163,14 +160,14 @@ class VersionedDocuments:
             return decision.result
         raise ConcurrentUpdate(f"{self.name}:{key}")
 
-    async def _without_reading(
+    async def _on_held(
         self,
         key: str,
         decide: Callable[[Document | None], Decision[R] | Awaitable[Decision[R]]],
-        head: Document | None,
+        head: Document,
     ) -> Decision[R] | None:
-        """Commit what ``decide`` makes of ``head`` (None: no document) as the version after
-        it and return it; None when it makes nothing, refuses, or that version exists."""
+        """Commit what ``decide`` makes of ``head`` as the version after it and return it;
+        None when it makes nothing, refuses, or that version exists."""
         try:
             decision = decide(head)
             if inspect.isawaitable(decision):

@@ -11,7 +11,6 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from mediation_contracts.envelope import CloudEvent
-from mediation_contracts.events import CaseRequested
 from pydantic import TypeAdapter
 
 from mediation_runtime.documents import Decision, Document, VersionedDocuments, fields_of
@@ -55,9 +54,7 @@ class ViewStore(Generic[V]):
             }
             return Decision(view, document)
 
-        # A case's view begins with its request: written without reading first.
-        new = isinstance(event, CaseRequested)
-        return await self._documents.change(case_key(event.tenant, event.subject), decide, new=new)
+        return await self._documents.change(case_key(event.tenant, event.subject), decide)
 
     async def rewrite(
         self, tenant: str, case_id: UUID, change: Callable[[V], None], **fields: Any

@@ -28,7 +28,7 @@ async def when_case_requested_open_case(
             return Decision(False)
         raise Rejected(f"case {event.subject} already exists; a new request needs a new case id")
 
-    if await cases.change(event.tenant, event.subject, decide, new=True):
+    if await cases.change(event.tenant, event.subject, decide):
         log.info("case_opened", status=case.status.value, events_out=len(outgoing))
     else:
         log.info("duplicate_ignored")

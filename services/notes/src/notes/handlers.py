@@ -29,7 +29,6 @@ from mediation_contracts.commands import (
 )
 from mediation_contracts.envelope import CloudEvent
 from mediation_contracts.events import (
-    CaseRequested,
     MediatorAssigned,
     SummaryConsentWithdrawn,
     SummaryDestroyed,
@@ -98,8 +97,7 @@ async def when_case_event_update_view(event: CloudEvent, notes: Notes) -> None:
         outgoing = shred_if_due(stored, notes, cause=event, reason=forced)
         return Decision(True, notes.cases.document(stored, cause=event), outgoing)
 
-    new = isinstance(event, CaseRequested)  # a case's view begins with its request
-    if not await notes.cases.change(event.tenant, event.subject, decide, new=new):
+    if not await notes.cases.change(event.tenant, event.subject, decide):
         log.info("duplicate_ignored")
 
 

@@ -104,17 +104,13 @@ class CaseRepository:
         tenant: str,
         case_id: UUID,
         decide: Callable[[StoredCase | None], Decision[R] | Awaitable[Decision[R]]],
-        *,
-        new: bool = False,
     ) -> R:
         """Load the case, let ``decide`` say what changes (:meth:`document` builds the new
         state), commit it with its events; again from the top when another replica committed
-        first (:meth:`VersionedDocuments.change`; ``new``: a request, decided on no case
-        without reading first)."""
+        first (:meth:`VersionedDocuments.change`)."""
         return await self._documents.change(
             case_key(tenant, case_id),
             lambda document: decide(None if document is None else _stored(document)),
-            new=new,
         )
 
     @staticmethod

@@ -68,17 +68,13 @@ class NotesCases:
         tenant: str,
         case_id: UUID,
         decide: Callable[[StoredCase | None], Awaitable[Decision[R]]],
-        *,
-        new: bool = False,
     ) -> R:
         """Load the case, let ``decide`` say what changes (:meth:`document` builds the new
         state), commit it with its events; again from the top when another replica committed
-        first. ``decide`` may run more than once. ``new``: decided on no case without reading
-        first (:meth:`VersionedDocuments.change`)."""
+        first. ``decide`` may run more than once."""
         return await self._documents.change(
             case_key(tenant, case_id),
             lambda document: decide(None if document is None else _stored(document)),
-            new=new,
         )
 
     async def due_for_retention(self, closed_before: datetime) -> list[tuple[str, UUID]]:

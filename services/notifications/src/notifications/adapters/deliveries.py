@@ -152,7 +152,7 @@ class Deliveries:
                 return Decision(False)
             return Decision(True, document, events or [])
 
-        return await self._documents.change(delivery_id, decide, new=True)
+        return await self._documents.change(delivery_id, decide)
 
     async def claim_due(
         self, now: datetime, lease: timedelta, limit: int = 20, query_every: float = 0.0
