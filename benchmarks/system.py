@@ -26,7 +26,8 @@ defaults (``python -m <service>``, JSON logs at INFO, notifications mailing a lo
    timestamp of an event to that of the event it caused (``causationid``), or, for
    scheduling and notes, which answer nothing here, to the commit of the change record
    that applied it (its ``at``); whole flow: ``CaseRequested`` to the citizen's
-   ``NotificationSent``. The same with the baselines.
+   ``NotificationSent``. The same with the baselines, ``--rounds`` times per side
+   (alternating which goes first, fresh servers each); per hop the median round's figures.
 3. **Peak RSS** of every process (``VmHWM`` in ``/proc/<pid>/status``), the largest over
    the phases it ran in.
 4. **``list_cases`` with ``--list-cases`` cases in one tenant:** case heads inserted in
@@ -104,9 +105,11 @@ DRAIN_TIMEOUT = 900.0
 of what it handled meanwhile, marked ``completed: false``."""
 SETTLE_TIMEOUT = 60.0
 RATE = 1.0
-"""Offered cases per second for latency: below what the whole flow drains on this machine
-(about 2 cases/s on FerretDB with SQLite), so the hops measure the work, not a queue; still
-far above a municipality's load (hundreds of mediations a year)."""
+"""Offered cases per second for latency: well below what the whole flow drains on this
+machine (12–17 cases/s on FerretDB with SQLite), so the hops measure the work, not a queue;
+still far above a municipality's load (hundreds of mediations a year). At 5 cases/s every
+hop's p99 was 1.3–1.8 times as long, the baselines' as well: two cores shared by four
+services, FerretDB and NATS."""
 
 
 def production_defaults(service: str) -> dict[str, str]:
@@ -548,13 +551,43 @@ async def offered(
         stop_all(processes)
         await connection.close()
         await servers.stop()
-    hops = hop_latencies(stored, committed)
     return {
         "cases": len(made),
         "published_seconds": round(publishing, 2),
         "publisher_late_p99_ms": percentiles(x * 1000 for x in late)["p99"] if late else 0.0,
         "settled": settled,
-        "hops": {name: percentiles(values) for name, values in hops.items()},
+        "samples": hop_latencies(stored, committed),
+    }
+
+
+def median_of_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One side's latency over its rounds: per hop, the median round's p50, p95 and p99
+    (each taken on its own; an even count takes the longer of the middle two), every
+    round's own beside them. A p99 of one round's 100 hops is its second slowest: it moved
+    by tens of milliseconds between runs on this machine, and one round on a slow moment
+    (a baseline's p99 115 ms against 46 in its other two) would also decide the p99 of
+    every round's hops taken together."""
+    per_round = [
+        {name: percentiles(values) for name, values in figures["samples"].items()}
+        for figures in rounds
+    ]
+    hops: dict[str, dict[str, Any]] = {}
+    for name in per_round[0] if per_round else ():
+        figures = [hops_of_round[name] for hops_of_round in per_round if name in hops_of_round]
+        hop: dict[str, Any] = {"count": sum(f["count"] for f in figures)}
+        for key in ("p50", "p95", "p99"):
+            values = sorted(f[key] for f in figures if f[key] is not None)
+            hop[key] = values[len(values) // 2] if values else None
+        hop["max"] = max((f["max"] for f in figures if f["max"] is not None), default=None)
+        hops[name] = hop
+    return {
+        "cases": sum(figures["cases"] for figures in rounds),
+        "settled": all(figures["settled"] for figures in rounds),
+        "hops": hops,
+        "rounds": [
+            {**{key: value for key, value in figures.items() if key != "samples"}, "hops": own}
+            for figures, own in zip(rounds, per_round, strict=True)
+        ],
     }
 
 
@@ -929,17 +962,21 @@ async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
 
         latency_cases = max(1, round(args.rate * args.seconds))
         paced = workload.cases(latency_cases, secrets.prove)
-        latency: dict[str, Any] = {}
-        for kind in ("baseline", "service") if "latency" in args.only else ():
-            print(f"latency: {kind} at {args.rate} cases/s ...", flush=True)
-            latency[kind] = await offered(bench, paced, args.rate, kind)
-            for hop, figure in latency[kind]["hops"].items():
-                print(
-                    f"  {hop}: p50 {figure['p50']}, p95 {figure['p95']}, p99 {figure['p99']} ms",
-                    flush=True,
-                )
-        if latency:
-            result["latency"] = latency
+        offers: dict[str, list[dict[str, Any]]] = {"baseline": [], "service": []}
+        for number in range(args.rounds) if "latency" in args.only else ():
+            # Alternated like the backlogs' rounds.
+            for kind in ("baseline", "service") if number % 2 == 0 else ("service", "baseline"):
+                print(f"latency: round {number + 1}, {kind} at {args.rate} cases/s ...", flush=True)
+                offers[kind].append(figures := await offered(bench, paced, args.rate, kind))
+                for hop, values in figures["samples"].items():
+                    figure = percentiles(values)
+                    print(
+                        f"  {hop}: p50 {figure['p50']}, p95 {figure['p95']}, "
+                        f"p99 {figure['p99']} ms",
+                        flush=True,
+                    )
+        if offers["service"]:
+            result["latency"] = {kind: median_of_rounds(rounds) for kind, rounds in offers.items()}
         if "list_cases" in args.only:
             print(f"list_cases: {args.list_cases} cases ...", flush=True)
             result["list_cases"] = await list_cases(
@@ -1106,14 +1143,27 @@ def _latency_lines(report: dict[str, Any]) -> list[str]:
         f"{'latency ms at ' + str(inputs['rate']) + ' cases/s':<56}"
         f"{'p50':>10}{'p95':>10}{'p99':>10}   baseline p50/p95/p99"
     )
-    service_hops = report["latency"]["service"]["hops"]
-    baseline_hops = report["latency"]["baseline"]["hops"]
-    for name, s in service_hops.items():
-        b = baseline_hops.get(name, {})
+    service, baseline = report["latency"]["service"], report["latency"]["baseline"]
+    for name, s in service["hops"].items():
+        b = baseline["hops"].get(name, {})
         lines.append(
             f"{name:<56}{s['p50'] or '-':>10}{s['p95'] or '-':>10}{s['p99'] or '-':>10}   "
             f"{b.get('p50') or '-'}/{b.get('p95') or '-'}/{b.get('p99') or '-'}"
         )
+    if len(service.get("rounds", ())) > 1:
+        lines.append(f"p99 of each round ({service['cases']} cases in {len(service['rounds'])}):")
+        for name in service["hops"]:
+            lines.append(
+                f"  {name}: "
+                + ", ".join(
+                    f"{side} "
+                    + "/".join(f"{r['hops'].get(name, {}).get('p99') or '-'}" for r in rounds)
+                    for side, rounds in (
+                        ("service", service["rounds"]),
+                        ("baseline", baseline.get("rounds", [])),
+                    )
+                )
+            )
     return [*lines, ""]
 
 
@@ -1180,8 +1230,9 @@ def main() -> None:
     parser.add_argument(
         "--rounds",
         type=int,
-        help="drains per side and backlog, alternating service and baseline; the ratio shown "
-        "is the median round's (3; quick 1)",
+        help="drains per side and backlog, and latency runs per side, alternating service and "
+        "baseline; a backlog's ratio is its median round's, a hop's percentiles their "
+        "median round's (3; quick 1)",
     )
     parser.add_argument(
         "--event-workers",

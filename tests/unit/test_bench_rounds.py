@@ -6,7 +6,15 @@ import itertools
 from types import SimpleNamespace
 from typing import Any, cast
 
-from benchmarks.system import FLOW, judged, median_round, ratio_of, schedule, table
+from benchmarks.system import (
+    FLOW,
+    judged,
+    median_of_rounds,
+    median_round,
+    ratio_of,
+    schedule,
+    table,
+)
 
 
 def drains(service: float | None, baseline: float) -> dict[str, Any]:
@@ -106,3 +114,41 @@ def test_latency_events_come_at_a_fixed_rate_each_case_in_its_own_order() -> Non
             assert [event for _, _, event in timed if event.startswith(f"{case}-")] == [
                 f"{case}-{j}" for j in range(5)
             ]
+
+
+def test_a_hop_is_judged_by_its_median_round_each_rounds_kept() -> None:
+    """One round on a slow moment decides neither side's figure (README, Benchmark: a hop's
+    percentiles are its median round's); the rounds' own stay in the JSON and the table."""
+    name = "intake: CaseRequested → ConsentRequested"
+
+    def run(values: list[float]) -> dict[str, Any]:
+        return {"cases": len(values), "settled": True, "samples": {name: values}}
+
+    # The first round slow throughout its last tenth: together, its hops would be the p99.
+    slow = run([10.0] * 90 + [80.0] * 10)
+    service = median_of_rounds([slow, run([12.0] * 98 + [30.0] * 2), run([11.0] * 98 + [40.0] * 2)])
+    hop = service["hops"][name]
+    assert (hop["count"], hop["p50"], hop["p99"], hop["max"]) == (300, 11.0, 40.0, 80.0)
+    assert [r["hops"][name]["p99"] for r in service["rounds"]] == [80.0, 30.0, 40.0]
+    assert all("samples" not in r for r in service["rounds"])
+    assert service["cases"] == 300
+    # An even count takes the longer of the middle two.
+    two = median_of_rounds([run([10.0] * 100), run([20.0] * 100)])
+    assert two["hops"][name]["p99"] == 20.0
+
+    unsettled = median_of_rounds([run([10.0]), {**run([10.0]), "settled": False}])
+    assert unsettled["settled"] is False
+
+    baseline = median_of_rounds([run([9.0] * 100), run([9.5] * 100), run([9.0] * 100)])
+    result = report(service, baseline)
+    result["inputs"] = {
+        "backlog_events": 1,
+        "rate": 1.0,
+        "seconds": 100.0,
+        "list_cases": 100_000,
+        "cpus": 2,
+        "versions": {"database": "FerretDB"},
+    }
+    result["seconds"] = 1.0
+    result["targets"] = judged(result)
+    assert f"{name}: service 80.0/30.0/40.0, baseline 9.0/9.5/9.0" in table(result)
