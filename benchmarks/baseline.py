@@ -49,7 +49,8 @@ database operations, change the matching function here in the same commit:**
     delivery (``change()`` in ``notifications``) handed to the one delivery worker, which
     does what ``deliver_due`` does: claims the deliveries it was handed (up to 20) by a
     commit of each one's lease on the head just written, and with room left, once per
-    poll (5 s) or after a full one, the ``claim_due`` query (same filter) and a commit of
+    poll (5 s) or after a full one, the ``claim_due`` query (same filter; put off to a
+    claim at once after these when it had some, unless two polls late) and a commit of
     each found one's lease; then ``NOTIFICATIONS_DELIVERY_CONCURRENCY``
     (4) at a time one SMTP connection per mail (aiosmtplib) and ``finish``: ``change()``
     with ``NotificationSent``, relayed; again at once while a claim comes back full; for
@@ -455,15 +456,19 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
         return bool(await deliveries.change(delivery_id, decide))
 
     fresh: dict[str, Document] = {}
-    queried: dict[str, Any] = {"at": None, "again": True}
+    queried: dict[str, Any] = {"at": None, "again": True, "deferred": False}
 
     async def deliver_due() -> int:
         moment = now()
         found = [fresh.pop(key) for key in list(fresh)[:CLAIM_BATCH]]
         elapsed = None if queried["at"] is None else (moment - queried["at"]).total_seconds()
-        if len(found) < CLAIM_BATCH and (
-            queried["again"] or elapsed is None or not 0 <= elapsed < POLL_SECONDS
-        ):
+
+        def query_due(every: float) -> bool:
+            return queried["again"] or elapsed is None or not 0 <= elapsed < every
+
+        query = len(found) < CLAIM_BATCH and query_due(POLL_SECONDS)
+        queried["deferred"] = query and bool(found) and not query_due(2 * POLL_SECONDS)
+        if query and not queried["deferred"]:
             queried["at"] = moment
             cursor = deliveries.heads.find(
                 {
@@ -620,7 +625,7 @@ def notifications(database: AsyncDatabase[Document], js: JetStreamContext) -> Ha
         """The service's delivery worker: woken by a new delivery (or each poll), it
         claims and sends until a claim comes back short."""
         while True:
-            while await deliver_due() == CLAIM_BATCH:
+            while await deliver_due() == CLAIM_BATCH or queried["deferred"]:
                 pass
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(due.wait(), timeout=POLL_SECONDS)

@@ -1,7 +1,8 @@
 """How the delivery worker finds what to send, against a real database: a new delivery is
 claimed on the head its handler wrote, without a query (on FerretDB any query but one ``_id``
 reads the whole collection); the query runs once per poll, for what the worker was not
-handed; and of two replicas exactly one claims each delivery."""
+handed, after the new deliveries at hand; and of two replicas exactly one claims each
+delivery."""
 
 import secrets
 from collections.abc import AsyncIterator
@@ -122,6 +123,32 @@ async def test_a_new_delivery_is_claimed_without_a_query(
     assert queries.scans() == []
     assert await claim(notifications, NOW + timedelta(seconds=POLL)) == set()
     assert len(queries.scans()) == 1
+
+
+async def test_new_deliveries_go_out_before_a_query_that_is_due_unless_it_is_a_poll_late(
+    database: tuple[AsyncDatabase[dict], Queries], mongodb_url: str
+) -> None:
+    """A query due when new deliveries are at hand waits for the next claim, which the
+    worker makes at once (``query_deferred``): the new messages do not wait for a read of
+    the whole collection. A whole poll late, it runs with them."""
+    db, queries = database
+    notifications = replica(db, mongodb_url)
+    deliveries = notifications.deliveries
+    assert await claim(notifications) == set()
+    created = await booked(notifications)
+    queries.filters.clear()
+    assert await claim(notifications, NOW + timedelta(seconds=POLL)) == created
+    assert queries.scans() == []
+    assert deliveries.query_deferred
+    assert await claim(notifications, NOW + timedelta(seconds=POLL)) == set()
+    assert len(queries.scans()) == 1
+    assert not deliveries.query_deferred
+
+    more = await booked(notifications) - created
+    queries.filters.clear()
+    assert await claim(notifications, NOW + timedelta(seconds=3 * POLL)) == more
+    assert len(queries.scans()) == 1, "two polls since the last query: not put off again"
+    assert not deliveries.query_deferred
 
 
 async def test_the_poll_finds_what_another_replica_created_and_each_is_claimed_once(

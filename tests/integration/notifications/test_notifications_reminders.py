@@ -147,3 +147,31 @@ async def test_a_backlog_larger_than_one_claim_goes_out_in_one_round(
     assert await handlers.deliver_due(notifications) > handlers.CLAIM_BATCH
     assert all(mailbox.to(citizen) for citizen in citizens)
     assert await handlers.deliver_due(notifications) == 0
+
+
+async def test_a_query_put_off_for_new_deliveries_runs_in_the_same_round(
+    service: tuple[Notifications, Clock], mailbox: Recorder
+) -> None:
+    """The worker sends the deliveries it was handed before the poll's query, then queries
+    in the same round: what only the query finds (another replica's, say) is not left for
+    the next poll."""
+    notifications, clock = service
+    deliveries = notifications.deliveries
+    assert await handlers.deliver_due(notifications) == 0  # the first query, at start
+    first, second = Scenario.new(), Scenario.new()
+    await handlers.when_event_notify(
+        people(first, f"karen-{first.tenant}@example.dk", f"unit-{first.tenant}@example.dk"),
+        notifications,
+    )
+    await handlers.when_event_notify(meeting(first), notifications)
+    deliveries._fresh.clear()  # as if another replica had queued these three
+    await handlers.when_event_notify(
+        people(second, f"karen-{second.tenant}@example.dk", f"unit-{second.tenant}@example.dk"),
+        notifications,
+    )
+    await handlers.when_event_notify(meeting(second), notifications)
+    clock.now += timedelta(seconds=notifications.settings.worker_poll_seconds)
+    assert await handlers.deliver_due(notifications) == 6
+    assert mailbox.to(f"karen-{first.tenant}@example.dk")
+    assert mailbox.to(f"karen-{second.tenant}@example.dk")
+    assert not deliveries.query_deferred

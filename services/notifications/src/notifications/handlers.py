@@ -196,8 +196,9 @@ async def send_due_reminders(notifications: Notifications) -> int:
 async def deliver_due(notifications: Notifications) -> int:
     """Send what is due, ``delivery_concurrency`` at a time, claiming again at once while
     the claims come back full (a backlog after an outage drains without waiting for the
-    next poll). Each delivery on its own: one failing recipient blocks nobody. Woken by a
-    new delivery, the worker claims it without a query; it queries for the rest once per
+    next poll) or a claim left its query for after the new deliveries it took. Each
+    delivery on its own: one failing recipient blocks nobody. Woken by a new delivery, the
+    worker claims it without a query; it queries for the rest once per
     ``worker_poll_seconds`` (:meth:`Deliveries.claim_due`)."""
     at_once = notifications.settings.delivery_concurrency
     poll = notifications.settings.worker_poll_seconds
@@ -210,7 +211,7 @@ async def deliver_due(notifications: Notifications) -> int:
             batch = claimed[start : start + at_once]
             await asyncio.gather(*(_deliver(delivery, notifications) for delivery in batch))
         handled += len(claimed)
-        if len(claimed) < CLAIM_BATCH:
+        if len(claimed) < CLAIM_BATCH and not notifications.deliveries.query_deferred:
             return handled
 
 

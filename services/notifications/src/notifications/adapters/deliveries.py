@@ -11,9 +11,9 @@ be sent again when the lease ends: at least once, with the same key (see ``Messa
 
 Finding what is due: a delivery this process just created is claimed on the head it wrote,
 with no query; a query finds the others (a retry whose time has come, a lease run out,
-another replica's), when the worker polls. On FerretDB any filter but one ``_id`` reads the
-whole collection, and every delivery stays in it until retention: a query per new message
-would read them all for each one.
+another replica's), when the worker polls, after the new ones it was handed. On FerretDB
+any filter but one ``_id`` reads the whole collection, and every delivery stays in it until
+retention: a query per new message would read them all for each one.
 """
 
 import asyncio
@@ -53,6 +53,9 @@ class Deliveries:
         self._queried_at: datetime | None = None
         self._query_again = True
         """The last query came back full, or new deliveries were not kept in memory."""
+        self.query_deferred = False
+        """The last claim took new deliveries and left a query that was due for later: the
+        worker claims again at once."""
 
     async def create_indexes(self) -> None:
         await self._collection.create_index(
@@ -162,11 +165,18 @@ class Deliveries:
         First those this process created since (claimed on the head it wrote, without a
         read); then, with room left, a query for the others, when ``query_every`` seconds
         have passed since the last one (or it came back full: a backlog goes on at once).
+        A claim that took new deliveries leaves a due query to the next claim, which the
+        worker makes at once (:attr:`query_deferred`), unless it is a whole ``query_every``
+        late: on FerretDB the query reads the whole collection, and a new message claimed
+        with it waited for that (measured at 1 case/s, 100 cases: every fifth consent
+        request's claim took 8-31 ms instead of 5, growing with the collection).
         Another replica's worker may have claimed one meanwhile: its lease commit then loses
         and it is left to that worker. So is one changed since it was created (a correction
         or an erasure of its message is its next version)."""
         found = [self._fresh.pop(key) for key in list(islice(self._fresh, limit))]
-        if len(found) < limit and self._query_due(now, query_every):
+        query = len(found) < limit and self._query_due(now, query_every)
+        self.query_deferred = query and bool(found) and not self._query_due(now, 2 * query_every)
+        if query and not self.query_deferred:
             self._queried_at = now
             due = {
                 "kind": "delivery",
