@@ -551,12 +551,13 @@ async def offered(
         stop_all(processes)
         await connection.close()
         await servers.stop()
+    hops = hop_latencies(stored, committed)
     return {
         "cases": len(made),
         "published_seconds": round(publishing, 2),
         "publisher_late_p99_ms": percentiles(x * 1000 for x in late)["p99"] if late else 0.0,
         "settled": settled,
-        "samples": hop_latencies(stored, committed),
+        "hops": {name: percentiles(values) for name, values in hops.items()},
     }
 
 
@@ -567,13 +568,9 @@ def median_of_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     by tens of milliseconds between runs on this machine, and one round on a slow moment
     (a baseline's p99 115 ms against 46 in its other two) would also decide the p99 of
     every round's hops taken together."""
-    per_round = [
-        {name: percentiles(values) for name, values in figures["samples"].items()}
-        for figures in rounds
-    ]
     hops: dict[str, dict[str, Any]] = {}
-    for name in per_round[0] if per_round else ():
-        figures = [hops_of_round[name] for hops_of_round in per_round if name in hops_of_round]
+    for name in rounds[0]["hops"] if rounds else ():
+        figures = [r["hops"][name] for r in rounds if name in r["hops"]]
         hop: dict[str, Any] = {"count": sum(f["count"] for f in figures)}
         for key in ("p50", "p95", "p99"):
             values = sorted(f[key] for f in figures if f[key] is not None)
@@ -581,13 +578,10 @@ def median_of_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         hop["max"] = max((f["max"] for f in figures if f["max"] is not None), default=None)
         hops[name] = hop
     return {
-        "cases": sum(figures["cases"] for figures in rounds),
-        "settled": all(figures["settled"] for figures in rounds),
+        "cases": sum(r["cases"] for r in rounds),
+        "settled": all(r["settled"] for r in rounds),
         "hops": hops,
-        "rounds": [
-            {**{key: value for key, value in figures.items() if key != "samples"}, "hops": own}
-            for figures, own in zip(rounds, per_round, strict=True)
-        ],
+        "rounds": rounds,
     }
 
 
@@ -968,8 +962,7 @@ async def measure(args: argparse.Namespace, base: Path) -> dict[str, Any]:
             for kind in ("baseline", "service") if number % 2 == 0 else ("service", "baseline"):
                 print(f"latency: round {number + 1}, {kind} at {args.rate} cases/s ...", flush=True)
                 offers[kind].append(figures := await offered(bench, paced, args.rate, kind))
-                for hop, values in figures["samples"].items():
-                    figure = percentiles(values)
+                for hop, figure in figures["hops"].items():
                     print(
                         f"  {hop}: p50 {figure['p50']}, p95 {figure['p95']}, "
                         f"p99 {figure['p99']} ms",
